@@ -47,6 +47,18 @@ public final class SagaHeaders {
   /** On replies: the participant's name (the one that owns the command topic). */
   public static final String PARTICIPANT = "saga-participant";
 
+  /** On dead-letter records: why the record was quarantined (free text). */
+  public static final String DLQ_REASON = "saga-dlq-reason";
+
+  /** On dead-letter records: the topic the record was read from. */
+  public static final String DLQ_SOURCE_TOPIC = "saga-dlq-source-topic";
+
+  /** On dead-letter records: the partition the record was read from (decimal). */
+  public static final String DLQ_SOURCE_PARTITION = "saga-dlq-source-partition";
+
+  /** On dead-letter records: the offset the record was read from (decimal). */
+  public static final String DLQ_SOURCE_OFFSET = "saga-dlq-source-offset";
+
   /** W3C trace context, optional. */
   public static final String TRACEPARENT = "traceparent";
 

@@ -32,6 +32,18 @@ public final class Topics {
   }
 
   /**
+   * The dead-letter topic of a participant: {@code saga.<participant>.dlq}. Records that cannot be
+   * handled (unparseable, unknown command type, missing or bad headers) are copied there with a
+   * {@link SagaHeaders#DLQ_REASON} header.
+   *
+   * @throws IllegalArgumentException if the name is not a valid participant name
+   */
+  public static String deadLetterTopic(String participantName) {
+    requireParticipantName(participantName);
+    return "saga." + participantName + ".dlq";
+  }
+
+  /**
    * Checks a participant name: lower-case letters, digits and dashes, starting with a letter or
    * digit, at most 100 characters.
    */

@@ -13,6 +13,11 @@ class TopicsTest {
   }
 
   @Test
+  void derivesTheDeadLetterTopicFromTheParticipantName() {
+    assertThat(Topics.deadLetterTopic("flight-service")).isEqualTo("saga.flight-service.dlq");
+  }
+
+  @Test
   void rejectsParticipantNamesThatCannotFormATopic() {
     assertThatThrownBy(() -> Topics.commandTopic("Flight Service"))
         .isInstanceOf(IllegalArgumentException.class)
