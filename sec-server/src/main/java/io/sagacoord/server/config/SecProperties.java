@@ -1,0 +1,121 @@
+package io.sagacoord.server.config;
+
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of the coordinator, under the prefix {@code sec}. Every value has a default suitable for
+ * a single-node development setup; see {@code docs/coordinator.md}.
+ *
+ * @param embedded start embedded Postgres and Kafka (from sec-testkit) when true; default: only
+ *     when no {@code spring.datasource.url} is set
+ * @param instanceId this coordinator's id, used as the Kafka {@code group.instance.id} (static
+ *     membership); default {@code sec-1}
+ * @param kafka Kafka settings
+ * @param outbox outbox relay settings
+ * @param timers timer poller settings
+ * @param retention purge of finished sagas
+ * @param test test hooks (crash points); off by default
+ */
+@ConfigurationProperties("sec")
+public record SecProperties(
+    @DefaultValue("false") boolean embedded,
+    @DefaultValue("sec-1") String instanceId,
+    @DefaultValue Kafka kafka,
+    @DefaultValue Outbox outbox,
+    @DefaultValue Timers timers,
+    @DefaultValue Retention retention,
+    @DefaultValue Test test) {
+
+  /**
+   * @param bootstrapServers Kafka bootstrap servers; default {@code localhost:9092}
+   * @param replyTopic topic the coordinator reads replies from; default {@code
+   *     saga.coordinator.replies}
+   * @param partitions partition count for topics the coordinator creates; default 6
+   * @param replicationFactor replication factor for topics it creates; default 1
+   * @param consumerGroup consumer group of the reply consumer; default {@code saga-coordinator}
+   * @param batchSize max records per poll of the reply consumer; default 200
+   * @param maxReplyBytes larger replies are quarantined; default 1 MiB
+   * @param createTopics create missing topics at start-up; default true
+   */
+  public record Kafka(
+      @DefaultValue("localhost:9092") String bootstrapServers,
+      @DefaultValue("saga.coordinator.replies") String replyTopic,
+      @DefaultValue("6") int partitions,
+      @DefaultValue("1") short replicationFactor,
+      @DefaultValue("saga-coordinator") String consumerGroup,
+      @DefaultValue("200") int batchSize,
+      @DefaultValue("1048576") int maxReplyBytes,
+      @DefaultValue("true") boolean createTopics) {
+    public Kafka {
+      requirePositive("sec.kafka.partitions", partitions);
+      requirePositive("sec.kafka.batch-size", batchSize);
+      requirePositive("sec.kafka.max-reply-bytes", maxReplyBytes);
+      requirePositive("sec.kafka.replication-factor", replicationFactor);
+    }
+  }
+
+  /**
+   * @param pollInterval how often the relay looks for rows a crash or a failed send left; default
+   *     1s
+   * @param batchSize rows per poll; default 500
+   */
+  public record Outbox(
+      @DefaultValue("1s") Duration pollInterval, @DefaultValue("500") int batchSize) {
+    public Outbox {
+      requirePositive("sec.outbox.poll-interval", pollInterval);
+      requirePositive("sec.outbox.batch-size", batchSize);
+    }
+  }
+
+  /**
+   * @param pollInterval how often due timers are looked for; default 200ms
+   * @param batchSize timers claimed per poll; default 200
+   */
+  public record Timers(
+      @DefaultValue("200ms") Duration pollInterval, @DefaultValue("200") int batchSize) {
+    public Timers {
+      requirePositive("sec.timers.poll-interval", pollInterval);
+      requirePositive("sec.timers.batch-size", batchSize);
+    }
+  }
+
+  /**
+   * @param finishedSagas how long finished sagas (and their log) are kept; default 30 days
+   * @param purgeInterval how often the purge runs; default 1h
+   */
+  public record Retention(
+      @DefaultValue("30d") Duration finishedSagas, @DefaultValue("1h") Duration purgeInterval) {
+    public Retention {
+      requirePositive("sec.retention.finished-sagas", finishedSagas);
+      requirePositive("sec.retention.purge-interval", purgeInterval);
+    }
+  }
+
+  /**
+   * Test hooks. {@code crashPoint} names a crash point; on the {@code crashAfter}-th pass through
+   * it the process halts with exit code 137, like a SIGKILL.
+   *
+   * @param crashPoint one of {@code after-db-commit-before-publish}, {@code
+   *     after-publish-before-offset-commit}, {@code mid-compensation}; default none
+   * @param crashAfter which pass halts; default 1
+   */
+  public record Test(String crashPoint, @DefaultValue("1") int crashAfter) {
+    public Test {
+      requirePositive("sec.test.crash-after", crashAfter);
+    }
+  }
+
+  private static void requirePositive(String name, long value) {
+    if (value <= 0) {
+      throw new IllegalArgumentException(name + " must be positive, was " + value);
+    }
+  }
+
+  private static void requirePositive(String name, Duration value) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be a positive duration, was " + value);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.sagacoord.server.internal.embedded;
+
+import java.util.Map;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.boot.EnvironmentPostProcessor;
+import org.springframework.boot.SpringApplication;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.MapPropertySource;
+
+/**
+ * Embedded mode: when {@code sec.embedded=true}, or when no {@code spring.datasource.url} is set,
+ * starts {@code io.sagacoord.testkit.EmbeddedInfra} (embedded Postgres and an in-process Kafka
+ * broker) and points the coordinator at it.
+ *
+ * <p>This is the only class that knows about embedded mode. The test kit is looked up reflectively,
+ * so production deployments need not ship it: without it on the classpath, embedded mode fails with
+ * a message saying what to add.
+ */
+public final class EmbeddedInfraEnvironment implements EnvironmentPostProcessor {
+
+  static final String INFRA_CLASS = "io.sagacoord.testkit.EmbeddedInfra";
+  private static final Log log = LogFactory.getLog(EmbeddedInfraEnvironment.class);
+
+  // One embedded infrastructure per JVM: Spring may post-process several environments (for
+  // example a parent and a child context), and they must share it.
+  private static volatile Map<String, Object> started;
+
+  @Override
+  public void postProcessEnvironment(
+      ConfigurableEnvironment environment, SpringApplication application) {
+    if (!wanted(environment)) {
+      return;
+    }
+    environment.getPropertySources().addFirst(new MapPropertySource("secEmbeddedInfra", start()));
+  }
+
+  static boolean wanted(ConfigurableEnvironment environment) {
+    String explicit = environment.getProperty("sec.embedded");
+    if (explicit != null) {
+      return Boolean.parseBoolean(explicit);
+    }
+    return !environment.containsProperty("spring.datasource.url");
+  }
+
+  private static synchronized Map<String, Object> start() {
+    if (started != null) {
+      return started;
+    }
+    try {
+      Class<?> type = Class.forName(INFRA_CLASS);
+      Object infra = type.getMethod("start").invoke(null);
+      AutoCloseable closeable = (AutoCloseable) infra;
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    try {
+                      closeable.close();
+                    } catch (Exception e) {
+                      // the JVM is going away; nothing else to do
+                    }
+                  },
+                  "sec-embedded-infra-stop"));
+      String jdbcUrl = (String) type.getMethod("jdbcUrl").invoke(infra);
+      String bootstrap = (String) type.getMethod("bootstrapServers").invoke(infra);
+      log.info("Embedded mode: Postgres at " + jdbcUrl + ", Kafka at " + bootstrap);
+      started =
+          Map.of(
+              "spring.datasource.url",
+              jdbcUrl,
+              "spring.datasource.username",
+              type.getMethod("username").invoke(infra),
+              "spring.datasource.password",
+              type.getMethod("password").invoke(infra),
+              "sec.kafka.bootstrap-servers",
+              bootstrap);
+      return started;
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(
+          "Embedded mode (sec.embedded=true or no spring.datasource.url) needs io.sagacoord:"
+              + "sec-testkit on the classpath; add it or set spring.datasource.url and"
+              + " sec.kafka.bootstrap-servers",
+          e);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("Could not start the embedded Postgres and Kafka", e);
+    }
+  }
+}
