@@ -1,0 +1,24 @@
+package io.sagacoord.participant;
+
+/**
+ * A snapshot of a participant's counters since it started.
+ *
+ * @param handlerRuns commands for which a handler ran to an outcome (retries inside one command
+ *     count once)
+ * @param storedOutcomesResent duplicates and newer attempts answered from the inbox
+ * @param refused commands answered {@code REFUSED} (stale, fenced or too late)
+ * @param technicalFailures commands answered {@code TECHNICAL_FAILURE}
+ * @param fencedCompensations compensations of unseen steps recorded as no-ops
+ * @param repliesSent replies acknowledged by Kafka
+ * @param poisonRecords records quarantined to the dead-letter topic
+ * @param failedBatches batches rolled back and read again (database or Kafka trouble)
+ */
+public record ParticipantMetrics(
+    long handlerRuns,
+    long storedOutcomesResent,
+    long refused,
+    long technicalFailures,
+    long fencedCompensations,
+    long repliesSent,
+    long poisonRecords,
+    long failedBatches) {}

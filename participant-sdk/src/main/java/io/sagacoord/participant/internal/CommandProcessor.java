@@ -1,0 +1,312 @@
+package io.sagacoord.participant.internal;
+
+import io.sagacoord.participant.CommandContext;
+import io.sagacoord.participant.CommandHandler;
+import io.sagacoord.participant.InboxAccessException;
+import io.sagacoord.participant.LocalRetryPolicy;
+import io.sagacoord.participant.Outcome;
+import io.sagacoord.participant.TransactionRunner.Transaction;
+import io.sagacoord.protocol.MessageKind;
+import io.sagacoord.protocol.Phase;
+import io.sagacoord.protocol.RefusalCode;
+import io.sagacoord.protocol.ReplyOutcome;
+import io.sagacoord.protocol.SagaHeaders;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * The inbox rules for one command inside the batch transaction: answer from the inbox, refuse,
+ * fence, or run the handler under a savepoint, then record the outcome.
+ */
+public final class CommandProcessor {
+  private static final System.Logger LOG = System.getLogger(CommandProcessor.class.getName());
+  private static final String EMPTY_REPLY = "{}";
+  private static final int MAX_REASON = 2000;
+
+  private final String participant;
+  private final InboxRepository inbox;
+  private final ObjectMapper json;
+  private final Clock clock;
+  private final LocalRetryPolicy retry;
+  private final Counters counters;
+
+  public CommandProcessor(
+      String participant,
+      InboxRepository inbox,
+      ObjectMapper json,
+      Clock clock,
+      LocalRetryPolicy retry,
+      Counters counters) {
+    this.participant = participant;
+    this.inbox = inbox;
+    this.json = json;
+    this.clock = clock;
+    this.retry = retry;
+    this.counters = counters;
+  }
+
+  /** Decides and records the answer to {@code cmd}; returns the reply to publish after commit. */
+  public ProducerRecord<String, byte[]> process(Transaction tx, InboundCommand cmd)
+      throws Exception {
+    Connection c = tx.connection();
+    Optional<InboxRow> existing = find(c, cmd, cmd.phase());
+    if (existing.isPresent()) {
+      InboxRow row = existing.get();
+      if (row.fence()) {
+        counters.refused.incrementAndGet();
+        return reply(cmd, row.outcome(), row.replyBody());
+      }
+      if (cmd.attempt() < row.attempt()) {
+        counters.refused.incrementAndGet();
+        return refusal(
+            cmd,
+            RefusalCode.STALE_ATTEMPT,
+            "attempt "
+                + cmd.attempt()
+                + " is older than attempt "
+                + row.attempt()
+                + " already seen");
+      }
+      // a technical failure left no effect behind, so a newer attempt may run it again
+      boolean runAgain =
+          row.outcome() == ReplyOutcome.TECHNICAL_FAILURE && cmd.attempt() > row.attempt();
+      if (!runAgain) {
+        if (cmd.attempt() > row.attempt()) {
+          inbox.raiseAttempt(c, row, cmd.attempt(), clock.instant());
+        }
+        if (row.outcome() == ReplyOutcome.REFUSED) {
+          counters.refused.incrementAndGet();
+        } else {
+          counters.storedOutcomesResent.incrementAndGet();
+        }
+        return reply(cmd, row.outcome(), row.replyBody());
+      }
+    }
+    return cmd.phase() == Phase.FORWARD ? forward(tx, cmd) : compensate(tx, cmd);
+  }
+
+  private ProducerRecord<String, byte[]> forward(Transaction tx, InboundCommand cmd)
+      throws Exception {
+    Instant now = clock.instant();
+    if (cmd.deadline() != null && now.isAfter(cmd.deadline())) {
+      String body =
+          failureBody(
+              "saga deadline " + cmd.deadline() + " passed (now " + now + ")",
+              RefusalCode.DEADLINE_PASSED.name());
+      store(tx.connection(), cmd, ReplyOutcome.REFUSED, body, false, cmd.attempt());
+      counters.refused.incrementAndGet();
+      return reply(cmd, ReplyOutcome.REFUSED, body);
+    }
+    Result result = execute(tx, cmd);
+    store(tx.connection(), cmd, result.outcome(), result.body(), false, cmd.attempt());
+    return reply(cmd, result.outcome(), result.body());
+  }
+
+  private ProducerRecord<String, byte[]> compensate(Transaction tx, InboundCommand cmd)
+      throws Exception {
+    Connection c = tx.connection();
+    Optional<InboxRow> forward = find(c, cmd, Phase.FORWARD);
+    if (forward.isEmpty() || forward.get().outcome() != ReplyOutcome.SUCCESS) {
+      // nothing was done, so there is nothing to undo; the fence makes sure the forward command
+      // never runs if it turns up late
+      int seen = forward.map(InboxRow::attempt).orElse(0);
+      String fenceBody =
+          failureBody(
+              "step " + cmd.step() + " was compensated before its forward command ran",
+              RefusalCode.FENCED.name());
+      inbox.upsert(
+          c,
+          new InboxRow(
+              cmd.sagaId(),
+              cmd.step(),
+              Phase.FORWARD,
+              cmd.sagaType(),
+              forward.map(InboxRow::commandType).orElse(cmd.commandType()),
+              seen,
+              seen,
+              cmd.commandId(),
+              ReplyOutcome.REFUSED,
+              fenceBody,
+              true),
+          clock.instant());
+      store(c, cmd, ReplyOutcome.SUCCESS, EMPTY_REPLY, false, cmd.attempt());
+      counters.fencedCompensations.incrementAndGet();
+      LOG.log(
+          System.Logger.Level.INFO,
+          "saga {0} step {1}: compensation before any forward effect, recorded as no-op and fenced",
+          cmd.sagaId(),
+          cmd.step());
+      return reply(cmd, ReplyOutcome.SUCCESS, EMPTY_REPLY);
+    }
+    Result result = execute(tx, cmd);
+    store(c, cmd, result.outcome(), result.body(), false, cmd.attempt());
+    return reply(cmd, result.outcome(), result.body());
+  }
+
+  private record Result(ReplyOutcome outcome, String body) {}
+
+  /** Signals a business failure out of the savepoint so that its work is rolled back. */
+  private static final class BusinessFailureSignal extends Exception {
+    final Outcome.BusinessFailure<?> failure;
+
+    BusinessFailureSignal(Outcome.BusinessFailure<?> failure) {
+      super(failure.reason(), null, false, false);
+      this.failure = failure;
+    }
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private Result execute(Transaction tx, InboundCommand cmd) throws Exception {
+    CommandHandler handler = cmd.registration().handler();
+    CommandContext context =
+        new CommandContext(
+            cmd.sagaId(),
+            cmd.sagaType(),
+            cmd.step(),
+            cmd.phase(),
+            cmd.attempt(),
+            cmd.commandId(),
+            cmd.commandType(),
+            Optional.ofNullable(cmd.deadline()),
+            tx.connection());
+    Exception last = null;
+    for (int run = 1; run <= retry.maxRuns(); run++) {
+      try {
+        String body =
+            tx.inSavepoint(
+                () -> {
+                  Outcome<?> outcome = handler.handle(context, cmd.command());
+                  if (outcome == null) {
+                    throw new IllegalStateException("handler returned null instead of an Outcome");
+                  }
+                  if (outcome instanceof Outcome.BusinessFailure<?> failure) {
+                    throw new BusinessFailureSignal(failure);
+                  }
+                  Object reply = ((Outcome.Success<?>) outcome).reply();
+                  // serialised inside the savepoint: a reply that cannot be written undoes the work
+                  return reply == null ? EMPTY_REPLY : json.writeValueAsString(reply);
+                });
+        counters.handlerRuns.incrementAndGet();
+        return new Result(ReplyOutcome.SUCCESS, body);
+      } catch (BusinessFailureSignal signal) {
+        counters.handlerRuns.incrementAndGet();
+        return new Result(
+            ReplyOutcome.BUSINESS_FAILURE,
+            failureBody(signal.failure.reason(), signal.failure.code()));
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        last = e;
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "saga "
+                + cmd.sagaId()
+                + " step "
+                + cmd.step()
+                + " "
+                + cmd.phase().wireName()
+                + " attempt "
+                + cmd.attempt()
+                + ": handler run "
+                + run
+                + " of "
+                + retry.maxRuns()
+                + " failed",
+            e);
+        if (run < retry.maxRuns()) {
+          Thread.sleep(retry.backoffAfter(run).toMillis());
+        }
+      }
+    }
+    counters.handlerRuns.incrementAndGet();
+    counters.technicalFailures.incrementAndGet();
+    return new Result(ReplyOutcome.TECHNICAL_FAILURE, failureBody(describe(last), null));
+  }
+
+  private static String describe(Throwable e) {
+    String text = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    return text.length() > MAX_REASON ? text.substring(0, MAX_REASON) : text;
+  }
+
+  private Optional<InboxRow> find(Connection c, InboundCommand cmd, Phase phase) {
+    try {
+      return inbox.findForUpdate(c, cmd.sagaId(), cmd.step(), phase);
+    } catch (SQLException e) {
+      throw new InboxAccessException(cmd.sagaId(), cmd.step(), phase.wireName(), e);
+    }
+  }
+
+  private void store(
+      Connection c,
+      InboundCommand cmd,
+      ReplyOutcome outcome,
+      String body,
+      boolean fence,
+      int attempt) {
+    try {
+      inbox.upsert(
+          c,
+          new InboxRow(
+              cmd.sagaId(),
+              cmd.step(),
+              cmd.phase(),
+              cmd.sagaType(),
+              cmd.commandType(),
+              attempt,
+              cmd.attempt(),
+              cmd.commandId(),
+              outcome,
+              body,
+              fence),
+          clock.instant());
+    } catch (SQLException e) {
+      throw new InboxAccessException(cmd.sagaId(), cmd.step(), cmd.phase().wireName(), e);
+    }
+  }
+
+  private String failureBody(String reason, String code) {
+    return json.writeValueAsString(new FailureBody(reason, code));
+  }
+
+  private ProducerRecord<String, byte[]> refusal(InboundCommand cmd, RefusalCode code, String why) {
+    return reply(cmd, ReplyOutcome.REFUSED, failureBody(why, code.name()));
+  }
+
+  /** The reply repeats the command's identity, stamped with the attempt that was asked. */
+  ProducerRecord<String, byte[]> reply(InboundCommand cmd, ReplyOutcome outcome, String body) {
+    List<Header> headers = new ArrayList<>(12);
+    add(headers, SagaHeaders.SAGA_ID, cmd.sagaId().toString());
+    add(headers, SagaHeaders.SAGA_TYPE, cmd.sagaType());
+    add(headers, SagaHeaders.STEP, cmd.step());
+    add(headers, SagaHeaders.PHASE, cmd.phase().wireName());
+    add(headers, SagaHeaders.ATTEMPT, Integer.toString(cmd.attempt()));
+    add(headers, SagaHeaders.COMMAND_ID, cmd.commandId());
+    add(headers, SagaHeaders.COMMAND_TYPE, cmd.commandType());
+    add(headers, SagaHeaders.MESSAGE_KIND, MessageKind.REPLY.wireName());
+    add(headers, SagaHeaders.OUTCOME, outcome.name());
+    add(headers, SagaHeaders.PARTICIPANT, participant);
+    if (cmd.traceparent() != null) {
+      add(headers, SagaHeaders.TRACEPARENT, cmd.traceparent());
+    }
+    return new ProducerRecord<>(
+        cmd.replyTopic(),
+        null,
+        cmd.sagaId().toString(),
+        body.getBytes(StandardCharsets.UTF_8),
+        headers);
+  }
+
+  private static void add(List<Header> headers, String name, String value) {
+    headers.add(new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8)));
+  }
+}

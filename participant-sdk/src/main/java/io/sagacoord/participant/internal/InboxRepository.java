@@ -1,0 +1,129 @@
+package io.sagacoord.participant.internal;
+
+import io.sagacoord.protocol.Phase;
+import io.sagacoord.protocol.ReplyOutcome;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/** All SQL on the inbox table, in one place. */
+public final class InboxRepository {
+  static final String TABLE = "saga_participant_inbox";
+
+  private static final String SELECT_FOR_UPDATE =
+      "SELECT saga_type, command_type, attempt, executed_attempt, command_id, outcome,"
+          + " reply_body, fence FROM "
+          + TABLE
+          + " WHERE saga_id = ? AND step = ? AND phase = ? FOR UPDATE";
+
+  private static final String UPSERT =
+      "INSERT INTO "
+          + TABLE
+          + " (saga_id, step, phase, saga_type, command_type, attempt, executed_attempt,"
+          + " command_id, outcome, reply_body, fence, created_at, updated_at)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+          + " ON CONFLICT (saga_id, step, phase) DO UPDATE SET"
+          + " saga_type = EXCLUDED.saga_type, command_type = EXCLUDED.command_type,"
+          + " attempt = EXCLUDED.attempt, executed_attempt = EXCLUDED.executed_attempt,"
+          + " command_id = EXCLUDED.command_id, outcome = EXCLUDED.outcome,"
+          + " reply_body = EXCLUDED.reply_body, fence = EXCLUDED.fence,"
+          + " updated_at = EXCLUDED.updated_at";
+
+  private static final String RAISE_ATTEMPT =
+      "UPDATE "
+          + TABLE
+          + " SET attempt = ?, updated_at = ? WHERE saga_id = ? AND step = ? AND phase = ?";
+
+  /** Deletes in slices so a big purge never holds many locks or a long transaction. */
+  private static final String PURGE_SLICE =
+      "DELETE FROM "
+          + TABLE
+          + " WHERE ctid IN (SELECT ctid FROM "
+          + TABLE
+          + " WHERE updated_at < ? LIMIT ?)";
+
+  public Optional<InboxRow> findForUpdate(Connection c, UUID sagaId, String step, Phase phase)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(SELECT_FOR_UPDATE)) {
+      ps.setObject(1, sagaId);
+      ps.setString(2, step);
+      ps.setString(3, phase.wireName());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(
+            new InboxRow(
+                sagaId,
+                step,
+                phase,
+                rs.getString(1),
+                rs.getString(2),
+                rs.getInt(3),
+                rs.getInt(4),
+                rs.getString(5),
+                ReplyOutcome.valueOf(rs.getString(6)),
+                rs.getString(7),
+                rs.getBoolean(8)));
+      }
+    }
+  }
+
+  public void upsert(Connection c, InboxRow row, Instant now) throws SQLException {
+    OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
+    try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
+      ps.setObject(1, row.sagaId());
+      ps.setString(2, row.step());
+      ps.setString(3, row.phase().wireName());
+      ps.setString(4, row.sagaType());
+      ps.setString(5, row.commandType());
+      ps.setInt(6, row.attempt());
+      ps.setInt(7, row.executedAttempt());
+      ps.setString(8, row.commandId());
+      ps.setString(9, row.outcome().name());
+      ps.setString(10, row.replyBody());
+      ps.setBoolean(11, row.fence());
+      ps.setObject(12, at);
+      ps.setObject(13, at);
+      ps.executeUpdate();
+    }
+  }
+
+  public void raiseAttempt(Connection c, InboxRow row, int attempt, Instant now)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(RAISE_ATTEMPT)) {
+      ps.setInt(1, attempt);
+      ps.setObject(2, now.atOffset(ZoneOffset.UTC));
+      ps.setObject(3, row.sagaId());
+      ps.setString(4, row.step());
+      ps.setString(5, row.phase().wireName());
+      ps.executeUpdate();
+    }
+  }
+
+  /** Deletes rows last touched before {@code cutoff}; returns how many. Auto-commits slices. */
+  public long purgeOlderThan(DataSource dataSource, Instant cutoff, int sliceSize)
+      throws SQLException {
+    long total = 0;
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(true);
+      try (PreparedStatement ps = c.prepareStatement(PURGE_SLICE)) {
+        ps.setObject(1, cutoff.atOffset(ZoneOffset.UTC));
+        ps.setInt(2, sliceSize);
+        int deleted;
+        do {
+          deleted = ps.executeUpdate();
+          total += deleted;
+        } while (deleted == sliceSize);
+      }
+    }
+    return total;
+  }
+}
