@@ -1,0 +1,27 @@
+package io.sagacoord.dsl.engine;
+
+/** Where one step stands. */
+public enum StepStatus {
+  /** Not reached yet. */
+  PENDING,
+  /** Its condition was false when reached; never compensated. */
+  SKIPPED,
+  /** Forward command sent, waiting for the reply or the timeout. */
+  IN_PROGRESS,
+  /** Forward attempt failed technically or timed out; waiting for the retry timer. */
+  RETRY_WAIT,
+  /** Forward succeeded. */
+  SUCCEEDED,
+  /** Forward outcome unknown after the last attempt timed out; counted as done. */
+  TIMED_OUT,
+  /** Business failure, refusal, or technical failures to the end: nothing to undo. */
+  FAILED,
+  /** Compensation command sent, waiting for the reply or the timeout. */
+  COMPENSATING,
+  /** Compensation attempt failed or timed out; waiting for the retry timer. */
+  COMPENSATION_RETRY_WAIT,
+  /** Compensation done (or refused as a no-op by the participant). */
+  COMPENSATED,
+  /** Compensation exhausted its retries; the saga is FAILED. */
+  COMPENSATION_FAILED
+}
