@@ -1,0 +1,33 @@
+package io.sagacoord.participant;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+class NoSpringArchitectureTests {
+  private final JavaClasses sdk =
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("io.sagacoord.participant");
+
+  @Test
+  void participantSdkDoesNotDependOnSpring() {
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.springframework..")
+        .check(sdk);
+  }
+
+  @Test
+  void publicApiDoesNotUseJackson2() {
+    noClasses()
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("com.fasterxml.jackson.databind..")
+        .check(sdk);
+  }
+}

@@ -1,0 +1,3 @@
+package io.sagacoord.participant.flight;
+
+public record ReserveFlight(String flight, String passenger) {}
