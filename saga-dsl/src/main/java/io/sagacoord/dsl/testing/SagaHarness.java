@@ -1,0 +1,398 @@
+package io.sagacoord.dsl.testing;
+
+import io.sagacoord.dsl.SagaDefinition;
+import io.sagacoord.dsl.engine.Effect;
+import io.sagacoord.dsl.engine.Effect.CancelTimers;
+import io.sagacoord.dsl.engine.Effect.ScheduleTimer;
+import io.sagacoord.dsl.engine.Effect.SendCommand;
+import io.sagacoord.dsl.engine.JsonCodec;
+import io.sagacoord.dsl.engine.LogEntry;
+import io.sagacoord.dsl.engine.SagaEngine;
+import io.sagacoord.dsl.engine.SagaEvent;
+import io.sagacoord.dsl.engine.SagaEvent.OperatorForceCompensation;
+import io.sagacoord.dsl.engine.SagaEvent.OperatorResolve;
+import io.sagacoord.dsl.engine.SagaEvent.OperatorRetryStep;
+import io.sagacoord.dsl.engine.SagaEvent.ReplyReceived;
+import io.sagacoord.dsl.engine.SagaEvent.TimerFired;
+import io.sagacoord.dsl.engine.SagaState;
+import io.sagacoord.dsl.engine.SagaStatus;
+import io.sagacoord.dsl.engine.StepStatus;
+import io.sagacoord.dsl.engine.Transition;
+import io.sagacoord.dsl.engine.Transition.Disposition;
+import io.sagacoord.protocol.Phase;
+import io.sagacoord.protocol.ReplyOutcome;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * Given/expect testing of a saga definition, with the real engine and a settable clock:
+ *
+ * <pre>{@code
+ * SagaHarness.given(trip, codec)
+ *     .start(new TripData(...))
+ *     .expectCommand("flight-service", "BookFlight").replySuccess(new FlightBooked("F-1"))
+ *     .expectCommand("hotel-service", "BookHotel").replyBusinessFailure(new NoRoom("full"))
+ *     .expectCompensation("flight-service", "CancelFlight").replySuccess()
+ *     .expectStatus(SagaStatus.COMPENSATED);
+ * }</pre>
+ *
+ * Defaults: the clock starts at 2030-01-01T00:00:00Z and the saga id is {@code
+ * 00000000-0000-0000-0000-000000000001}. Every event fed to the engine is recorded with its time,
+ * so {@link #expectReplayReproducesState()} can check that the log replays to the same state.
+ *
+ * @param <D> the saga data type
+ */
+public final class SagaHarness<D> {
+
+  /** Default start of the clock. */
+  public static final Instant DEFAULT_START = Instant.parse("2030-01-01T00:00:00Z");
+
+  /** Default saga id. */
+  public static final UUID DEFAULT_SAGA_ID = new UUID(0, 1);
+
+  private record Recorded(SagaEvent event, Instant at) {}
+
+  private final SagaDefinition<D> definition;
+  private final JsonCodec codec;
+  private final SagaEngine engine;
+  private final SettableClock clock;
+  private UUID sagaId = DEFAULT_SAGA_ID;
+  private SagaState state;
+  private String startDataJson;
+  private Instant startedAt;
+  private final List<Recorded> events = new ArrayList<>();
+  private final List<SendCommand> sent = new ArrayList<>();
+  private final List<SendCommand> unexpected = new ArrayList<>();
+  private final List<ScheduleTimer> timers = new ArrayList<>();
+  private final List<LogEntry> log = new ArrayList<>();
+  private final List<Transition> transitions = new ArrayList<>();
+
+  private SagaHarness(SagaDefinition<D> definition, JsonCodec codec) {
+    this.definition = Objects.requireNonNull(definition, "definition must not be null");
+    this.codec = Objects.requireNonNull(codec, "codec must not be null");
+    this.engine = new SagaEngine(codec);
+    this.clock = new SettableClock(DEFAULT_START);
+  }
+
+  /** A harness for one saga of the definition; data passes through {@code codec}. */
+  public static <D> SagaHarness<D> given(SagaDefinition<D> definition, JsonCodec codec) {
+    return new SagaHarness<>(definition, codec);
+  }
+
+  /** Uses another saga id (before {@link #start}). */
+  public SagaHarness<D> withSagaId(UUID id) {
+    requireNotStarted();
+    this.sagaId = Objects.requireNonNull(id, "id must not be null");
+    return this;
+  }
+
+  /** Starts the clock elsewhere (before {@link #start}). */
+  public SagaHarness<D> startingAt(Instant instant) {
+    requireNotStarted();
+    clock.setInstant(instant);
+    return this;
+  }
+
+  /** Starts the saga with the data, encoded through the codec. */
+  public SagaHarness<D> start(D data) {
+    requireNotStarted();
+    startDataJson = codec.encode(data);
+    startedAt = clock.instant();
+    record(engine.start(definition, sagaId, startDataJson, startedAt));
+    return this;
+  }
+
+  // ------------------------------------------------------------------ expectations
+
+  /**
+   * Takes the oldest sent, not yet expected forward command to the participant with that type.
+   *
+   * @throws AssertionError if there is none
+   */
+  public SentCommand<D> expectCommand(String participant, String commandType) {
+    return expect(participant, commandType, Phase.FORWARD);
+  }
+
+  /** Like {@link #expectCommand} for a compensation command. */
+  public SentCommand<D> expectCompensation(String participant, String commandType) {
+    return expect(participant, commandType, Phase.COMPENSATE);
+  }
+
+  private SentCommand<D> expect(String participant, String commandType, Phase phase) {
+    requireStarted();
+    for (SendCommand c : unexpected) {
+      if (c.participant().equals(participant)
+          && c.commandType().equals(commandType)
+          && c.phase() == phase) {
+        unexpected.remove(c);
+        return new SentCommand<>(this, c);
+      }
+    }
+    throw new AssertionError(
+        "expected a "
+            + phase
+            + " command "
+            + commandType
+            + " to "
+            + participant
+            + " but the commands not yet expected are "
+            + describeAll(unexpected)
+            + " (saga "
+            + state.status()
+            + ")");
+  }
+
+  /** Asserts that every command sent so far has been expected. */
+  public SagaHarness<D> expectNoCommand() {
+    requireStarted();
+    if (!unexpected.isEmpty()) {
+      throw new AssertionError("expected no new command but got " + describeAll(unexpected));
+    }
+    return this;
+  }
+
+  /** Asserts the saga status. */
+  public SagaHarness<D> expectStatus(SagaStatus status) {
+    requireStarted();
+    if (state.status() != status) {
+      throw new AssertionError(
+          "expected saga "
+              + status
+              + " but was "
+              + state.status()
+              + (state.statusReason() == null ? "" : " (" + state.statusReason() + ")"));
+    }
+    return this;
+  }
+
+  /** Asserts that the status reason contains the text. */
+  public SagaHarness<D> expectStatusReasonContaining(String text) {
+    requireStarted();
+    if (state.statusReason() == null || !state.statusReason().contains(text)) {
+      throw new AssertionError(
+          "expected status reason containing '" + text + "' but was " + state.statusReason());
+    }
+    return this;
+  }
+
+  /** Asserts one step's status. */
+  public SagaHarness<D> expectStepStatus(String step, StepStatus status) {
+    requireStarted();
+    StepStatus actual = state.step(step).status();
+    if (actual != status) {
+      throw new AssertionError("expected step '" + step + "' " + status + " but was " + actual);
+    }
+    return this;
+  }
+
+  /** Hands the current saga data (decoded through the codec) to an assertion. */
+  public SagaHarness<D> expectData(Consumer<? super D> assertion) {
+    assertion.accept(data());
+    return this;
+  }
+
+  /**
+   * Asserts the steps whose compensation was sent, in the order of their first compensation
+   * attempt, are exactly these.
+   */
+  public SagaHarness<D> expectCompensationOrder(String... steps) {
+    List<String> actual =
+        sent.stream()
+            .filter(c -> c.phase() == Phase.COMPENSATE && c.attempt() == 1)
+            .map(SendCommand::step)
+            .toList();
+    if (!actual.equals(List.of(steps))) {
+      throw new AssertionError(
+          "expected compensations " + List.of(steps) + " but they were " + actual);
+    }
+    return this;
+  }
+
+  /**
+   * Replays the recorded events through a fresh engine from the same start and asserts the state
+   * equals the current one.
+   */
+  public SagaHarness<D> expectReplayReproducesState() {
+    requireStarted();
+    SagaEngine fresh = new SagaEngine(codec);
+    SagaState replayed = fresh.start(definition, sagaId, startDataJson, startedAt).state();
+    for (Recorded r : events) {
+      replayed = fresh.apply(definition, replayed, r.event(), r.at()).state();
+    }
+    if (!replayed.equals(state)) {
+      throw new AssertionError("replay gave\n  " + replayed + "\nbut the state is\n  " + state);
+    }
+    return this;
+  }
+
+  // ------------------------------------------------------------------ time and operators
+
+  /**
+   * Moves the clock, firing every timer that comes due on the way, each at its due time, in order.
+   */
+  public SagaHarness<D> advance(Duration duration) {
+    return advanceTo(clock.instant().plus(duration));
+  }
+
+  /** Moves the clock to an instant, firing due timers on the way. */
+  public SagaHarness<D> advanceTo(Instant target) {
+    requireStarted();
+    while (true) {
+      ScheduleTimer next =
+          timers.stream()
+              .filter(t -> !t.dueAt().isAfter(target))
+              .min(Comparator.comparing(ScheduleTimer::dueAt))
+              .orElse(null);
+      if (next == null) {
+        break;
+      }
+      timers.remove(next);
+      if (next.dueAt().isAfter(clock.instant())) {
+        clock.setInstant(next.dueAt());
+      }
+      feed(new TimerFired(next.kind(), next.step(), next.phase(), next.attempt()));
+    }
+    clock.setInstant(target);
+    return this;
+  }
+
+  /** An operator retries a step (null: every stuck step). */
+  public SagaHarness<D> operatorRetry(String step) {
+    feed(new OperatorRetryStep(step, "test-operator", "test"));
+    return this;
+  }
+
+  /** An operator forces compensation. */
+  public SagaHarness<D> operatorForceCompensation() {
+    feed(new OperatorForceCompensation("test-operator", "test"));
+    return this;
+  }
+
+  /** An operator resolves a FAILED saga. */
+  public SagaHarness<D> operatorResolve() {
+    feed(new OperatorResolve("test-operator", "test"));
+    return this;
+  }
+
+  /** Feeds any event at the current time and returns the engine's transition. */
+  public Transition feed(SagaEvent event) {
+    requireStarted();
+    Instant at = clock.instant();
+    events.add(new Recorded(event, at));
+    Transition t = engine.apply(definition, state, event, at);
+    record(t);
+    return t;
+  }
+
+  SagaHarness<D> reply(SendCommand c, ReplyOutcome outcome, String body) {
+    feed(new ReplyReceived(c.step(), c.phase(), c.attempt(), c.commandId(), outcome, body));
+    return this;
+  }
+
+  private void record(Transition t) {
+    transitions.add(t);
+    state = t.state();
+    log.addAll(t.log());
+    if (t.disposition() != Disposition.APPLIED) {
+      return;
+    }
+    for (Effect e : t.effects()) {
+      if (e instanceof SendCommand c) {
+        sent.add(c);
+        unexpected.add(c);
+      } else if (e instanceof ScheduleTimer s) {
+        timers.add(s);
+      } else if (e instanceof CancelTimers c) {
+        timers.removeIf(s -> c.step() == null || c.step().equals(s.step()));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ accessors
+
+  public SagaState state() {
+    requireStarted();
+    return state;
+  }
+
+  /** The current saga data decoded through the codec. */
+  public D data() {
+    requireStarted();
+    return codec.decode(state.dataJson(), definition.dataType());
+  }
+
+  /** Every log entry so far. */
+  public List<LogEntry> log() {
+    return List.copyOf(log);
+  }
+
+  /** Every command sent so far, in order. */
+  public List<SendCommand> sentCommands() {
+    return List.copyOf(sent);
+  }
+
+  /** Timers currently pending. */
+  public List<ScheduleTimer> pendingTimers() {
+    return List.copyOf(timers);
+  }
+
+  /** Every transition so far, the start first. */
+  public List<Transition> transitions() {
+    return List.copyOf(transitions);
+  }
+
+  /** The latest transition. */
+  public Transition lastTransition() {
+    return transitions.get(transitions.size() - 1);
+  }
+
+  public SettableClock clock() {
+    return clock;
+  }
+
+  public Instant now() {
+    return clock.instant();
+  }
+
+  JsonCodec codec() {
+    return codec;
+  }
+
+  static String describe(SendCommand c) {
+    return c.phase()
+        + " "
+        + c.commandType()
+        + " to "
+        + c.participant()
+        + " (step "
+        + c.step()
+        + ", attempt "
+        + c.attempt()
+        + ")";
+  }
+
+  private static String describeAll(List<SendCommand> commands) {
+    return commands.isEmpty()
+        ? "[]"
+        : commands.stream().map(SagaHarness::describe).collect(Collectors.joining(", ", "[", "]"));
+  }
+
+  private void requireStarted() {
+    if (state == null) {
+      throw new IllegalStateException("call start(data) first");
+    }
+  }
+
+  private void requireNotStarted() {
+    if (state != null) {
+      throw new IllegalStateException("the saga has already started");
+    }
+  }
+}
