@@ -77,19 +77,24 @@ public final class TripSaga {
    * Steps in order: book-flight, book-hotel, rent-car (if needed), charge (pivot), issue-itinerary.
    */
   public static SagaDefinition<TripData> sequential() {
-    return base(false);
+    return base(false, Duration.ofMinutes(30));
+  }
+
+  /** Like {@link #sequential()} with another deadline. */
+  public static SagaDefinition<TripData> sequentialWithDeadline(Duration deadline) {
+    return base(false, deadline);
   }
 
   /** Like {@link #sequential()}, but hotel and car are a parallel group "stay". */
   public static SagaDefinition<TripData> withParallelStay() {
-    return base(true);
+    return base(true, Duration.ofMinutes(30));
   }
 
-  private static SagaDefinition<TripData> base(boolean parallelStay) {
+  private static SagaDefinition<TripData> base(boolean parallelStay, Duration deadline) {
     SagaSteps<TripData> afterFlight =
         SagaDefinition.named("trip-booking", TripData.class)
             .version(1)
-            .deadline(Duration.ofMinutes(30))
+            .deadline(deadline)
             .defaultTimeout(Duration.ofSeconds(10))
             .defaultRetry(RetryPolicy.exponential(3, Duration.ofSeconds(1)))
             .defaultCompensationRetry(RetryPolicy.fixed(3, Duration.ofSeconds(5)))

@@ -4,17 +4,58 @@ import static io.sagacoord.dsl.TripSaga.TripData;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagacoord.dsl.JacksonJsonCodec;
+import io.sagacoord.dsl.Participant;
+import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.TripSaga;
 import io.sagacoord.dsl.TripSaga.BookFlight;
 import io.sagacoord.dsl.TripSaga.Booked;
 import io.sagacoord.dsl.TripSaga.CancelFlight;
+import io.sagacoord.dsl.TripSaga.Rejection;
+import io.sagacoord.dsl.engine.Effect.ScheduleTimer;
+import io.sagacoord.dsl.engine.Effect.SendCommand;
+import io.sagacoord.dsl.engine.LogEntry;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.dsl.engine.StepStatus;
+import io.sagacoord.dsl.engine.TimerKind;
+import io.sagacoord.dsl.engine.Transition.Disposition;
+import io.sagacoord.protocol.Phase;
+import io.sagacoord.protocol.RefusalCode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
+/**
+ * The trip saga (flight, hotel, car, pivot charge, retriable itinerary) through the harness: one
+ * test per behaviour of the engine.
+ */
 class TripSagaHarnessTest {
 
+  private static final List<String> FORWARD =
+      List.of("book-flight", "book-hotel", "rent-car", "charge");
+  private static final Map<String, String[]> COMMANDS =
+      Map.of(
+          "book-flight", new String[] {"flight-service", "BookFlight", "CancelFlight"},
+          "book-hotel", new String[] {"hotel-service", "BookHotel", "CancelHotel"},
+          "rent-car", new String[] {"car-service", "RentCar", "CancelCar"},
+          "charge", new String[] {"payment-service", "Charge", null});
+
   private final JacksonJsonCodec codec = new JacksonJsonCodec();
+
+  private SagaHarness<TripData> trip() {
+    return SagaHarness.given(TripSaga.sequential(), codec).start(TripData.of("T1", true));
+  }
+
+  private static SagaHarness<TripData> succeed(SagaHarness<TripData> h, String step) {
+    String[] c = COMMANDS.get(step);
+    return h.expectCommand(c[0], c[1]).replySuccess(new Booked(step + "-id"));
+  }
 
   @Test
   void completesTheTripWhenEveryParticipantSucceeds() {
@@ -22,6 +63,7 @@ class TripSagaHarnessTest {
         .start(TripData.of("T1", true))
         .expectCommand("flight-service", "BookFlight")
         .withPayload(BookFlight.class, c -> assertThat(c.tripId()).isEqualTo("T1"))
+        .withAttempt(1)
         .replySuccess(new Booked("F1"))
         .expectCommand("hotel-service", "BookHotel")
         .replySuccess(new Booked("H1"))
@@ -34,24 +76,388 @@ class TripSagaHarnessTest {
         .expectStatus(SagaStatus.COMPLETED)
         .expectNoCommand()
         .expectData(d -> assertThat(d.itineraryId()).isEqualTo("I1"))
+        .expectData(d -> assertThat(d.flightId()).isEqualTo("F1"))
         .expectStepStatus("rent-car", StepStatus.SUCCEEDED)
+        .expectCompensationOrder()
+        .expectReplayReproducesState();
+  }
+
+  @ParameterizedTest(name = "business failure at step {0}")
+  @ValueSource(ints = {1, 2, 3, 4})
+  void failureAtStepKCompensatesEarlierStepsInReverseOrderExactlyOnce(int k) {
+    SagaHarness<TripData> h = trip();
+    for (int i = 0; i < k - 1; i++) {
+      succeed(h, FORWARD.get(i));
+    }
+    String failing = FORWARD.get(k - 1);
+    String[] c = COMMANDS.get(failing);
+    h.expectCommand(c[0], c[1]).replyBusinessFailure(new Rejection("no"));
+    String[] expected = new String[k - 1];
+    for (int i = k - 2, j = 0; i >= 0; i--, j++) {
+      String step = FORWARD.get(i);
+      expected[j] = step;
+      String[] cc = COMMANDS.get(step);
+      h.expectCompensation(cc[0], cc[2]).replySuccess();
+    }
+    h.expectStatus(SagaStatus.COMPENSATED)
+        .expectNoCommand()
+        .expectCompensationOrder(expected)
+        .expectStepStatus(failing, StepStatus.FAILED)
+        .expectData(d -> assertThat(d.failure()).isEqualTo(k == 4 ? null : "no"))
+        .expectReplayReproducesState();
+    Map<String, Long> compensationsPerStep =
+        h.sentCommands().stream()
+            .filter(s -> s.phase() == Phase.COMPENSATE)
+            .collect(Collectors.groupingBy(SendCommand::step, Collectors.counting()));
+    assertThat(compensationsPerStep.values()).allMatch(n -> n == 1L);
+    assertThat(compensationsPerStep).doesNotContainKey(failing);
+  }
+
+  @Test
+  void aStepThatTimesOutOnEveryAttemptIsCompensatedToo() {
+    SagaHarness<TripData> h = trip();
+    succeed(h, "book-flight");
+    h.expectCommand("hotel-service", "BookHotel").noReply();
+    // 3 attempts of 10 s with 1 s and 2 s back-off in between
+    h.advance(Duration.ofSeconds(11));
+    h.expectCommand("hotel-service", "BookHotel").withAttempt(2).noReply();
+    h.advance(Duration.ofSeconds(12));
+    h.expectCommand("hotel-service", "BookHotel").withAttempt(3).noReply();
+    h.advance(Duration.ofSeconds(10))
+        .expectStatus(SagaStatus.COMPENSATING)
+        .expectCompensation("hotel-service", "CancelHotel")
+        .replySuccess()
+        .expectCompensation("flight-service", "CancelFlight")
+        .replySuccess()
+        .expectStatus(SagaStatus.COMPENSATED)
+        .expectCompensationOrder("book-hotel", "book-flight")
         .expectReplayReproducesState();
   }
 
   @Test
-  void compensatesTheFlightWhenTheHotelIsFull() {
-    SagaHarness.given(TripSaga.sequential(), codec)
-        .start(TripData.of("T1", true))
-        .expectCommand("flight-service", "BookFlight")
-        .replySuccess(new Booked("F1"))
-        .expectCommand("hotel-service", "BookHotel")
-        .replyBusinessFailure(new TripSaga.Rejection("full"))
+  void technicalFailuresAreRetriedOnTheExponentialBackOffThenCompensate() {
+    SagaHarness<TripData> h = trip();
+    succeed(h, "book-flight");
+    h.expectCommand("hotel-service", "BookHotel").replyTechnicalFailure("db down");
+    h.advance(Duration.ofMillis(999)).expectNoCommand();
+    h.advance(Duration.ofMillis(1));
+    Instant second = h.now();
+    h.expectCommand("hotel-service", "BookHotel").withAttempt(2).replyTechnicalFailure("db down");
+    h.advance(Duration.ofMillis(1999)).expectNoCommand();
+    h.advance(Duration.ofMillis(1));
+    assertThat(Duration.between(second, h.now())).isEqualTo(Duration.ofSeconds(2));
+    h.expectCommand("hotel-service", "BookHotel")
+        .withAttempt(3)
+        .replyTechnicalFailure("db down")
+        // exhausted: a technical failure means the hotel rolled back, so only the flight is undone
+        .expectStepStatus("book-hotel", StepStatus.FAILED)
         .expectCompensation("flight-service", "CancelFlight")
-        .withPayload(CancelFlight.class, c -> assertThat(c.flightId()).isEqualTo("F1"))
         .replySuccess()
         .expectStatus(SagaStatus.COMPENSATED)
-        .expectData(d -> assertThat(d.failure()).isEqualTo("full"))
         .expectCompensationOrder("book-flight")
         .expectReplayReproducesState();
+  }
+
+  @Test
+  void afterThePivotAFailureIsRetriedForwardAndNeverCompensated() {
+    SagaHarness<TripData> h = trip();
+    FORWARD.forEach(s -> succeed(h, s));
+    h.expectCommand("itinerary-service", "IssueItinerary")
+        .replyBusinessFailure(new Rejection("printer jam"));
+    h.advance(Duration.ofSeconds(2));
+    h.expectCommand("itinerary-service", "IssueItinerary")
+        .withAttempt(2)
+        .replyTechnicalFailure("boom");
+    h.advance(Duration.ofSeconds(2));
+    h.expectCommand("itinerary-service", "IssueItinerary")
+        .withAttempt(3)
+        .replySuccess(new Booked("I1"))
+        .expectStatus(SagaStatus.COMPLETED)
+        .expectCompensationOrder()
+        .expectReplayReproducesState();
+  }
+
+  @Test
+  void aRetriableStepThatExhaustsItsRetriesFailsTheSagaWithoutCompensation() {
+    SagaHarness<TripData> h = trip();
+    FORWARD.forEach(s -> succeed(h, s));
+    for (int attempt = 1; attempt <= 4; attempt++) {
+      h.expectCommand("itinerary-service", "IssueItinerary")
+          .withAttempt(attempt)
+          .replyBusinessFailure(new Rejection("no"));
+      h.advance(Duration.ofSeconds(2));
+    }
+    h.expectStatus(SagaStatus.FAILED)
+        .expectStatusReasonContaining("step after pivot exhausted")
+        .expectNoCommand()
+        .expectCompensationOrder()
+        .expectReplayReproducesState();
+    // an operator fixed it by hand
+    h.operatorResolve()
+        .expectStatus(SagaStatus.COMPLETED)
+        .expectStatusReasonContaining("resolved by test-operator");
+    assertThat(h.log()).extracting(LogEntry::type).contains("OPERATOR_RESOLVED");
+  }
+
+  @Test
+  void theDeadlineCompensatesBeforeThePivotOnceInFlightStepsHaveAnswered() {
+    SagaHarness<TripData> h =
+        SagaHarness.given(TripSaga.sequentialWithDeadline(Duration.ofSeconds(15)), codec)
+            .start(TripData.of("T1", true));
+    SentCommand<TripData> flight = h.expectCommand("flight-service", "BookFlight");
+    assertThat(flight.command().deadline()).isEqualTo(SagaHarness.DEFAULT_START.plusSeconds(15));
+    h.advance(Duration.ofSeconds(2));
+    flight.replySuccess(new Booked("F1"));
+    h.expectCommand("hotel-service", "BookHotel").noReply();
+    h.advance(Duration.ofSeconds(13)); // hotel times out at 12 s, retried at 13 s, deadline 15 s
+    h.expectCommand("hotel-service", "BookHotel")
+        .withAttempt(2)
+        .noReply()
+        .expectStatus(SagaStatus.COMPENSATING)
+        .expectNoCommand() // the hotel's second attempt is still in flight
+        .advance(Duration.ofSeconds(8)) // it times out at 23 s: no retry while compensating
+        .expectCompensation("hotel-service", "CancelHotel")
+        .replySuccess()
+        .expectCompensation("flight-service", "CancelFlight")
+        .replySuccess()
+        .expectStatus(SagaStatus.COMPENSATED)
+        .expectStatusReasonContaining("deadline")
+        .expectReplayReproducesState();
+  }
+
+  @Test
+  void theDeadlineAfterThePivotIsIgnoredAndTheSagaCompletesForward() {
+    SagaHarness<TripData> h =
+        SagaHarness.given(TripSaga.sequentialWithDeadline(Duration.ofSeconds(15)), codec)
+            .start(TripData.of("T1", true));
+    FORWARD.forEach(s -> succeed(h, s));
+    SendCommand issue = h.expectCommand("itinerary-service", "IssueItinerary").command();
+    assertThat(issue.deadline()).as("after the pivot commands carry no deadline").isNull();
+    h.advance(Duration.ofSeconds(12)); // timeout at 10 s, retry at 12 s
+    h.advance(Duration.ofSeconds(4)); // deadline at 15 s
+    h.expectStatus(SagaStatus.RUNNING)
+        .expectCommand("itinerary-service", "IssueItinerary")
+        .withAttempt(2)
+        .replySuccess(new Booked("I1"))
+        .expectStatus(SagaStatus.COMPLETED)
+        .expectCompensationOrder()
+        .expectReplayReproducesState();
+  }
+
+  @Test
+  void aFailingMemberOfAParallelGroupWaitsForItsSiblingThenCompensatesIt() {
+    SagaHarness<TripData> h =
+        SagaHarness.given(TripSaga.withParallelStay(), codec).start(TripData.of("T1", true));
+    succeed(h, "book-flight");
+    SentCommand<TripData> hotel = h.expectCommand("hotel-service", "BookHotel");
+    h.expectCommand("car-service", "RentCar")
+        .replyBusinessFailure(new Rejection("no cars"))
+        .expectStatus(SagaStatus.COMPENSATING)
+        .expectNoCommand(); // the hotel has not answered yet
+    hotel
+        .replySuccess(new Booked("H1"))
+        .expectCompensation("hotel-service", "CancelHotel")
+        .replySuccess()
+        .expectCompensation("flight-service", "CancelFlight")
+        .replySuccess()
+        .expectStatus(SagaStatus.COMPENSATED)
+        .expectCompensationOrder("book-hotel", "book-flight")
+        .expectStepStatus("rent-car", StepStatus.FAILED)
+        .expectReplayReproducesState();
+  }
+
+  @Test
+  void aParallelSiblingThatTimesOutAfterAFailureIsCompensatedToo() {
+    SagaHarness<TripData> h =
+        SagaHarness.given(TripSaga.withParallelStay(), codec).start(TripData.of("T1", true));
+    succeed(h, "book-flight");
+    h.expectCommand("hotel-service", "BookHotel").noReply();
+    h.expectCommand("car-service", "RentCar").replyBusinessFailure(new Rejection("no cars"));
+    h.advance(Duration.ofSeconds(10))
+        .expectCompensation("hotel-service", "CancelHotel")
+        .replySuccess()
+        .expectCompensation("flight-service", "CancelFlight")
+        .replySuccess()
+        .expectStatus(SagaStatus.COMPENSATED)
+        .expectCompensationOrder("book-hotel", "book-flight");
+  }
+
+  @Test
+  void aStepSkippedByItsConditionIsNeverCompensated() {
+    SagaHarness<TripData> h =
+        SagaHarness.given(TripSaga.sequential(), codec).start(TripData.of("T1", false));
+    succeed(h, "book-flight");
+    succeed(h, "book-hotel");
+    h.expectStepStatus("rent-car", StepStatus.SKIPPED)
+        .expectCommand("payment-service", "Charge")
+        .replyBusinessFailure(new Rejection("card declined"))
+        .expectCompensation("hotel-service", "CancelHotel")
+        .replySuccess()
+        .expectCompensation("flight-service", "CancelFlight")
+        .replySuccess()
+        .expectStatus(SagaStatus.COMPENSATED)
+        .expectCompensationOrder("book-hotel", "book-flight");
+  }
+
+  @Test
+  void aRefusedForwardCommandIsNotCompensatedAndARefusedCompensationCountsAsDone() {
+    SagaHarness<TripData> h = trip();
+    succeed(h, "book-flight");
+    h.expectCommand("hotel-service", "BookHotel")
+        .replyRefused(RefusalCode.DEADLINE_PASSED)
+        .expectStepStatus("book-hotel", StepStatus.FAILED)
+        .expectCompensation("flight-service", "CancelFlight")
+        .replyRefused(RefusalCode.FENCED)
+        .expectStepStatus("book-flight", StepStatus.COMPENSATED)
+        .expectStatus(SagaStatus.COMPENSATED)
+        .expectCompensationOrder("book-flight");
+  }
+
+  @Test
+  void anExhaustedCompensationFailsTheSagaAndAnOperatorRetryFinishesIt() {
+    SagaHarness<TripData> h = trip();
+    succeed(h, "book-flight");
+    h.expectCommand("hotel-service", "BookHotel").replyBusinessFailure(new Rejection("full"));
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      h.expectCompensation("flight-service", "CancelFlight")
+          .withAttempt(attempt)
+          .replyTechnicalFailure("flight db down");
+      h.advance(Duration.ofSeconds(5));
+    }
+    h.expectStatus(SagaStatus.FAILED)
+        .expectStatusReasonContaining("compensation exhausted")
+        .expectStepStatus("book-flight", StepStatus.COMPENSATION_FAILED)
+        .operatorRetry("book-flight")
+        .expectStatus(SagaStatus.COMPENSATING)
+        .expectCompensation("flight-service", "CancelFlight")
+        .withAttempt(4)
+        .replySuccess()
+        .expectStatus(SagaStatus.COMPENSATED)
+        .expectReplayReproducesState();
+  }
+
+  @Test
+  void forcedCompensationIsRejectedAfterThePivotAndAppliedBeforeIt() {
+    SagaHarness<TripData> before = trip();
+    succeed(before, "book-flight");
+    SentCommand<TripData> hotel = before.expectCommand("hotel-service", "BookHotel");
+    before.operatorForceCompensation().expectStatus(SagaStatus.COMPENSATING).expectNoCommand();
+    hotel
+        .replySuccess(new Booked("H1"))
+        .expectCompensation("hotel-service", "CancelHotel")
+        .replySuccess()
+        .expectCompensation("flight-service", "CancelFlight")
+        .replySuccess()
+        .expectStatus(SagaStatus.COMPENSATED)
+        .expectStatusReasonContaining("forced by test-operator");
+
+    SagaHarness<TripData> after = trip();
+    FORWARD.forEach(s -> succeed(after, s));
+    after.operatorForceCompensation();
+    assertThat(after.lastTransition().disposition()).isEqualTo(Disposition.REJECTED);
+    after.expectStatus(SagaStatus.RUNNING).expectCompensationOrder();
+  }
+
+  @Test
+  void aPivotWhoseOutcomeStaysUnknownFailsTheSagaAndCanBeRetriedByAnOperator() {
+    SagaHarness<TripData> h = trip();
+    succeed(h, "book-flight");
+    succeed(h, "book-hotel");
+    succeed(h, "rent-car");
+    h.expectCommand("payment-service", "Charge").noReply();
+    h.advance(Duration.ofSeconds(11)).expectCommand("payment-service", "Charge").noReply();
+    h.advance(Duration.ofSeconds(12)).expectCommand("payment-service", "Charge").noReply();
+    h.advance(Duration.ofSeconds(10))
+        .expectStatus(SagaStatus.FAILED)
+        .expectStatusReasonContaining("pivot outcome unknown")
+        .expectCompensationOrder()
+        .operatorRetry(null)
+        .expectStatus(SagaStatus.RUNNING)
+        .expectCommand("payment-service", "Charge")
+        .withAttempt(4)
+        .replySuccess(new Booked("P1"))
+        .expectCommand("itinerary-service", "IssueItinerary")
+        .replySuccess(new Booked("I1"))
+        .expectStatus(SagaStatus.COMPLETED)
+        .expectReplayReproducesState();
+  }
+
+  @Test
+  void duplicateAndStaleRepliesAreIgnoredWithTheStateUnchanged() {
+    SagaHarness<TripData> h = trip();
+    SentCommand<TripData> flight = h.expectCommand("flight-service", "BookFlight");
+    flight.replySuccess(new Booked("F1"));
+    var before = h.state();
+    flight.replySuccess(new Booked("F1"));
+    assertThat(h.lastTransition().disposition()).isEqualTo(Disposition.IGNORED);
+    assertThat(h.state()).isEqualTo(before);
+    SentCommand<TripData> first = h.expectCommand("hotel-service", "BookHotel");
+    h.advance(Duration.ofSeconds(11));
+    h.expectCommand("hotel-service", "BookHotel").withAttempt(2);
+    before = h.state();
+    first.replySuccess(new Booked("late"));
+    assertThat(h.lastTransition().disposition()).isEqualTo(Disposition.IGNORED);
+    assertThat(h.state()).isEqualTo(before);
+    h.expectReplayReproducesState();
+  }
+
+  @Test
+  void anExceptionInDefinitionCodeFailsTheSagaWithTheStackTraceInTheLog() {
+    SagaDefinition<TripData> broken =
+        SagaDefinition.named("broken-trip", TripData.class)
+            .step("book-flight")
+            .invoke(TripSaga.FLIGHTS, "BookFlight", d -> new BookFlight(d.tripId()))
+            .onReply(
+                Booked.class,
+                (d, r) -> {
+                  throw new IllegalStateException("handler bug " + r.id());
+                })
+            .compensateWith("CancelFlight", d -> new CancelFlight(d.tripId(), d.flightId()))
+            .build();
+    SagaHarness<TripData> h =
+        SagaHarness.given(broken, codec)
+            .start(TripData.of("T1", true))
+            .expectCommand("flight-service", "BookFlight")
+            .replySuccess(new Booked("F1"))
+            .expectStatus(SagaStatus.FAILED)
+            .expectStatusReasonContaining("handler bug F1");
+    LogEntry entry =
+        h.log().stream()
+            .filter(l -> l.type().equals("DEFINITION_CODE_FAILED"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(entry.step()).isEqualTo("book-flight");
+    assertThat(entry.detailJson()).contains("stackTrace").contains("IllegalStateException");
+    assertThat(h.state().previousStatus()).isEqualTo(SagaStatus.RUNNING);
+  }
+
+  @Test
+  void retryDelaysWithJitterAreTheSameOnEveryRun() {
+    SagaDefinition<TripData> jittery =
+        SagaDefinition.named("jittery", TripData.class)
+            .step("book-flight")
+            .invoke(Participant.named("flight-service"), "BookFlight", d -> d.tripId())
+            .noCompensation()
+            .retry(
+                io.sagacoord.dsl.RetryPolicy.exponential(5, Duration.ofSeconds(10))
+                    .withJitter(io.sagacoord.dsl.Jitter.FULL))
+            .build();
+    Function<UUID, Instant> retryDue =
+        id -> {
+          SagaHarness<TripData> h =
+              SagaHarness.given(jittery, codec).withSagaId(id).start(TripData.of("T", false));
+          h.expectCommand("flight-service", "BookFlight").replyTechnicalFailure("x");
+          return h.pendingTimers().stream()
+              .filter(t -> t.kind() == TimerKind.RETRY)
+              .map(ScheduleTimer::dueAt)
+              .findFirst()
+              .orElseThrow();
+        };
+    UUID a = UUID.fromString("00000000-0000-0000-0000-00000000000a");
+    UUID b = UUID.fromString("00000000-0000-0000-0000-00000000000b");
+    assertThat(retryDue.apply(a)).isEqualTo(retryDue.apply(a));
+    assertThat(retryDue.apply(a)).isNotEqualTo(retryDue.apply(b));
+    assertThat(retryDue.apply(a))
+        .isBetween(SagaHarness.DEFAULT_START, SagaHarness.DEFAULT_START.plusSeconds(10));
   }
 }
