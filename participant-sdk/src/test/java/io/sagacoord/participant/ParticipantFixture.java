@@ -86,6 +86,19 @@ public final class ParticipantFixture implements AutoCloseable {
   }
 
   public void send(CommandSpec spec) {
+    try {
+      sendAsync(spec).get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public void flush() {
+    producer.flush();
+  }
+
+  /** Sends without waiting for the broker's acknowledgement. */
+  public java.util.concurrent.Future<?> sendAsync(CommandSpec spec) {
     List<Header> headers = new ArrayList<>();
     add(headers, SagaHeaders.SAGA_ID, spec.sagaId().toString());
     add(headers, SagaHeaders.SAGA_TYPE, "trip-booking");
@@ -99,7 +112,13 @@ public final class ParticipantFixture implements AutoCloseable {
     if (spec.deadline() != null) {
       add(headers, SagaHeaders.DEADLINE, Long.toString(spec.deadline().toEpochMilli()));
     }
-    sendRaw(spec.sagaId().toString(), headers, spec.body().getBytes(StandardCharsets.UTF_8));
+    return producer.send(
+        new ProducerRecord<>(
+            commandTopic,
+            null,
+            spec.sagaId().toString(),
+            spec.body().getBytes(StandardCharsets.UTF_8),
+            headers));
   }
 
   public void sendRaw(String key, List<Header> headers, byte[] body) {
