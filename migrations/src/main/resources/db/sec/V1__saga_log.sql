@@ -10,6 +10,8 @@ CREATE TABLE saga_instance (
     fingerprint        varchar(64)  NOT NULL,
     status             varchar(32)  NOT NULL,
     status_reason      text,
+    -- the status before PARKED, so a resumed saga goes back to it
+    previous_status    varchar(32),
     data               jsonb        NOT NULL,
     steps              jsonb        NOT NULL,
     deadline           timestamptz,

@@ -1,0 +1,243 @@
+package io.sagacoord.server.internal.engine;
+
+import io.sagacoord.dsl.SagaDefinition;
+import io.sagacoord.dsl.StepDefinition;
+import io.sagacoord.dsl.engine.SagaEngine;
+import io.sagacoord.dsl.engine.SagaEvent;
+import io.sagacoord.dsl.engine.SagaState;
+import io.sagacoord.dsl.engine.StepState;
+import io.sagacoord.dsl.engine.Transition;
+import io.sagacoord.protocol.ProtocolException;
+import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.kafka.ReplyProcessor;
+import io.sagacoord.server.internal.ops.SecMetrics;
+import io.sagacoord.server.internal.persistence.QuarantineDao;
+import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import io.sagacoord.server.internal.persistence.SagaRow;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionStatus;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Applies a batch of replies in one transaction: the sagas concerned are locked in id order, each
+ * reply is applied under its own savepoint, and whatever cannot be parsed or matched is quarantined
+ * with its reason. Duplicates and stale attempts (the engine says IGNORED) are counted and logged,
+ * not quarantined.
+ */
+@Component
+public class ReplyHandler implements ReplyProcessor {
+
+  private static final Log log = LogFactory.getLog(ReplyHandler.class);
+
+  private final SagaLoader loader;
+  private final SagaEngine engine;
+  private final TransitionWriter writer;
+  private final SagaInstanceDao instances;
+  private final QuarantineDao quarantine;
+  private final EventJson events;
+  private final SecMetrics metrics;
+  private final TransactionTemplate tx;
+  private final ObjectMapper json;
+  private final Clock clock;
+  private final int maxReplyBytes;
+
+  public ReplyHandler(
+      SagaLoader loader,
+      SagaEngine engine,
+      TransitionWriter writer,
+      SagaInstanceDao instances,
+      QuarantineDao quarantine,
+      EventJson events,
+      SecMetrics metrics,
+      TransactionTemplate tx,
+      ObjectMapper json,
+      Clock clock,
+      SecProperties properties) {
+    this.loader = loader;
+    this.engine = engine;
+    this.writer = writer;
+    this.instances = instances;
+    this.quarantine = quarantine;
+    this.events = events;
+    this.metrics = metrics;
+    this.tx = tx;
+    this.json = json;
+    this.clock = clock;
+    this.maxReplyBytes = properties.kafka().maxReplyBytes();
+  }
+
+  /** A reply that cannot be applied; quarantined with the reason. */
+  private static final class Unmatched extends RuntimeException {
+    Unmatched(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+
+  @Override
+  public Outcome process(List<ConsumerRecord<String, byte[]>> records) {
+    Outcome outcome = tx.execute(status -> processInTransaction(records, status));
+    return outcome;
+  }
+
+  private Outcome processInTransaction(
+      List<ConsumerRecord<String, byte[]>> records, TransactionStatus status) {
+    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+    List<ParsedReply> parsed = new ArrayList<>(records.size());
+    Set<UUID> ids = new HashSet<>();
+    for (ConsumerRecord<String, byte[]> record : records) {
+      try {
+        ParsedReply reply = ParsedReply.parse(record, maxReplyBytes, json);
+        parsed.add(reply);
+        ids.add(reply.sagaId());
+      } catch (ProtocolException | IllegalArgumentException e) {
+        parsed.add(null);
+        quarantine(record, null, e.getMessage(), now);
+      }
+    }
+    Map<UUID, SagaRow> rows = ids.isEmpty() ? Map.of() : instances.lock(ids);
+    Set<UUID> withCommands = new LinkedHashSet<>();
+    boolean compensating = false;
+    for (int i = 0; i < records.size(); i++) {
+      ParsedReply reply = parsed.get(i);
+      if (reply == null) {
+        continue;
+      }
+      ConsumerRecord<String, byte[]> record = records.get(i);
+      Object savepoint = status.createSavepoint();
+      try {
+        TransitionWriter.Written written = apply(record, reply, rows.get(reply.sagaId()), now);
+        status.releaseSavepoint(savepoint);
+        if (written != null) {
+          rows.put(reply.sagaId(), written.row());
+          if (written.sentCommands()) {
+            withCommands.add(reply.sagaId());
+          }
+          compensating |= written.sentCompensation();
+        }
+      } catch (Unmatched e) {
+        status.rollbackToSavepoint(savepoint);
+        quarantine(record, reply.sagaId(), e.getMessage(), now);
+      } catch (RuntimeException e) {
+        // a coordinator bug or a database error on this one reply: undo it alone, keep the reply
+        status.rollbackToSavepoint(savepoint);
+        log.error("Applying reply at " + position(record) + " failed; quarantined", e);
+        quarantine(record, reply.sagaId(), "processing failed: " + e, now);
+      }
+    }
+    return new Outcome(withCommands, compensating);
+  }
+
+  private TransitionWriter.Written apply(
+      ConsumerRecord<String, byte[]> record, ParsedReply reply, SagaRow row, Instant now) {
+    if (row == null) {
+      throw new Unmatched("unknown saga " + reply.sagaId());
+    }
+    if (!row.sagaType().equals(reply.sagaType())) {
+      throw new Unmatched(
+          "saga type " + reply.sagaType() + " does not match the saga's type " + row.sagaType());
+    }
+    SagaLoader.Loaded loaded = loader.load(row, now, origin(record));
+    if (loaded.state().status().isTerminal()) {
+      throw new Unmatched("saga already finished (" + loaded.state().status() + ")");
+    }
+    if (loaded.definition() == null) {
+      // kept in quarantine so the reply is not lost if the definition comes back
+      quarantine(record, reply.sagaId(), "saga is parked: " + loaded.state().statusReason(), now);
+      return loaded.written();
+    }
+    row = loaded.row();
+    SagaState state = loaded.state();
+    SagaDefinition<?> def = loaded.definition();
+    if (!state.steps().containsKey(reply.step())) {
+      throw new Unmatched("unknown step " + reply.step());
+    }
+    Optional<? extends StepDefinition<?>> stepDef = def.step(reply.step());
+    if (stepDef.isPresent() && !stepDef.get().participant().name().equals(reply.participant())) {
+      throw new Unmatched(
+          "reply from participant "
+              + reply.participant()
+              + " but step "
+              + reply.step()
+              + " belongs to "
+              + stepDef.get().participant().name());
+    }
+    SagaEvent event =
+        new SagaEvent.ReplyReceived(
+            reply.step(),
+            reply.phase(),
+            reply.attempt(),
+            reply.commandId(),
+            reply.outcome(),
+            reply.bodyJson());
+    StepState before = state.steps().get(reply.step());
+    Transition transition = engine.apply(def, state, event, now);
+    if (!transition.applied()) {
+      metrics.ignored();
+      log.info(
+          "Ignored reply "
+              + reply.outcome()
+              + " for saga "
+              + reply.sagaId()
+              + " step "
+              + reply.step()
+              + " "
+              + reply.phase().wireName()
+              + " attempt "
+              + reply.attempt()
+              + ": "
+              + transition.reason());
+      return loaded.written();
+    }
+    TransitionWriter.Written written =
+        TransitionWriter.Written.merge(
+            loaded.written(),
+            writer.write(row, transition, events.toJson(event), now, origin(record)));
+    if (before.startedAt() != null) {
+      metrics.stepLatency(
+          row.sagaType(),
+          reply.step(),
+          reply.phase().wireName(),
+          Duration.between(before.startedAt(), now));
+    }
+    return written;
+  }
+
+  private static TransitionWriter.KafkaOrigin origin(ConsumerRecord<String, byte[]> record) {
+    return new TransitionWriter.KafkaOrigin(record.topic(), record.partition(), record.offset());
+  }
+
+  private static String position(ConsumerRecord<String, byte[]> record) {
+    return record.topic() + "-" + record.partition() + "@" + record.offset();
+  }
+
+  private void quarantine(
+      ConsumerRecord<String, byte[]> record, UUID sagaId, String reason, Instant now) {
+    log.warn("Quarantined reply at " + position(record) + ": " + reason);
+    quarantine.insert(
+        reason,
+        sagaId,
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        ParsedReply.headers(record),
+        record.value(),
+        now);
+    metrics.quarantined();
+  }
+}

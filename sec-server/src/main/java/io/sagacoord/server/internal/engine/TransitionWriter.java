@@ -1,0 +1,181 @@
+package io.sagacoord.server.internal.engine;
+
+import io.sagacoord.dsl.engine.Effect;
+import io.sagacoord.dsl.engine.LogEntry;
+import io.sagacoord.dsl.engine.SagaState;
+import io.sagacoord.dsl.engine.SagaStatus;
+import io.sagacoord.dsl.engine.Transition;
+import io.sagacoord.protocol.MessageKind;
+import io.sagacoord.protocol.Phase;
+import io.sagacoord.protocol.SagaHeaders;
+import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.ops.SecMetrics;
+import io.sagacoord.server.internal.persistence.LogRow;
+import io.sagacoord.server.internal.persistence.OutboxDao;
+import io.sagacoord.server.internal.persistence.OutboxRow;
+import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import io.sagacoord.server.internal.persistence.SagaLogDao;
+import io.sagacoord.server.internal.persistence.SagaRow;
+import io.sagacoord.server.internal.persistence.TimerDao;
+import io.sagacoord.server.internal.persistence.TimerRow;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+
+/**
+ * Writes one applied engine transition in the current transaction: log rows (contiguous sequence,
+ * the causing event on the first), the instance, outbox rows for the commands, timers. The server
+ * decides nothing here; it only records what the engine returned.
+ */
+@Component
+public class TransitionWriter {
+
+  /** Where a reply came from, recorded on the log rows it caused. */
+  public record KafkaOrigin(String topic, int partition, long offset) {}
+
+  /** What the caller needs after a write. */
+  public record Written(SagaRow row, boolean sentCommands, boolean sentCompensation) {
+    /** Two writes in a row on one saga: the later row, and whether either sent commands. */
+    public static Written merge(Written first, Written second) {
+      if (first == null) {
+        return second;
+      }
+      return new Written(
+          second.row(),
+          first.sentCommands() || second.sentCommands(),
+          first.sentCompensation() || second.sentCompensation());
+    }
+  }
+
+  private final SagaInstanceDao instances;
+  private final SagaLogDao log;
+  private final OutboxDao outbox;
+  private final TimerDao timers;
+  private final StateMapper mapper;
+  private final SecMetrics metrics;
+  private final String replyTopic;
+
+  public TransitionWriter(
+      SagaInstanceDao instances,
+      SagaLogDao log,
+      OutboxDao outbox,
+      TimerDao timers,
+      StateMapper mapper,
+      SecMetrics metrics,
+      SecProperties properties) {
+    this.instances = instances;
+    this.log = log;
+    this.outbox = outbox;
+    this.timers = timers;
+    this.mapper = mapper;
+    this.metrics = metrics;
+    this.replyTopic = properties.kafka().replyTopic();
+  }
+
+  /**
+   * Records a transition. {@code before} is the locked row, or null for a new saga; {@code
+   * eventJson} is the event that caused it, stored on its first log row for replay.
+   */
+  public Written write(
+      SagaRow before, Transition transition, String eventJson, Instant now, KafkaOrigin origin) {
+    SagaState state = transition.state();
+    int seq = before == null ? 0 : before.lastSeq();
+    List<LogRow> rows = new ArrayList<>();
+    List<LogEntry> entries = transition.log();
+    if (entries.isEmpty()) {
+      // the event still changed the state; keep it so replay sees it
+      entries = List.of(new LogEntry("EVENT_APPLIED", null, null, 0, null, null));
+    }
+    boolean first = true;
+    for (LogEntry entry : entries) {
+      rows.add(
+          new LogRow(
+              state.sagaId(),
+              ++seq,
+              entry.type(),
+              entry.step(),
+              entry.phase() == null ? null : entry.phase().wireName(),
+              entry.attempt() == 0 ? null : entry.attempt(),
+              entry.commandId(),
+              entry.detailJson(),
+              first ? eventJson : null,
+              now,
+              origin == null ? null : origin.topic(),
+              origin == null ? null : origin.partition(),
+              origin == null ? null : origin.offset()));
+      first = false;
+    }
+
+    SagaRow after = mapper.toRow(state, before == null ? null : before.businessKey(), seq);
+    if (before == null) {
+      instances.insert(after);
+      metrics.sagaStatus("started", state.sagaType());
+    } else {
+      instances.update(after);
+    }
+    log.insert(rows);
+
+    List<OutboxRow> commands = new ArrayList<>();
+    List<TimerRow> scheduled = new ArrayList<>();
+    boolean compensation = false;
+    for (Effect effect : transition.effects()) {
+      if (effect instanceof Effect.SendCommand send) {
+        commands.add(command(state, send, now));
+        compensation |= send.phase() == Phase.COMPENSATE;
+      } else if (effect instanceof Effect.ScheduleTimer timer) {
+        scheduled.add(
+            new TimerRow(
+                null,
+                state.sagaId(),
+                timer.kind().name(),
+                timer.step(),
+                timer.phase() == null ? null : timer.phase().wireName(),
+                timer.attempt(),
+                timer.dueAt()));
+      } else if (effect instanceof Effect.CancelTimers cancel) {
+        // keep the engine's order: timers scheduled before this cancel are cancelled too
+        timers.insert(scheduled);
+        scheduled.clear();
+        timers.cancel(state.sagaId(), cancel.step());
+      } else if (effect instanceof Effect.SagaEnded ended) {
+        metrics.sagaStatus(ended.status().name().toLowerCase(Locale.ROOT), state.sagaType());
+      }
+    }
+    timers.insert(scheduled);
+    outbox.insert(commands);
+    if (state.status() == SagaStatus.PARKED
+        && (before == null || !SagaStatus.PARKED.name().equals(before.status()))) {
+      metrics.sagaStatus("parked", state.sagaType());
+    }
+    return new Written(after, !commands.isEmpty(), compensation);
+  }
+
+  private OutboxRow command(SagaState state, Effect.SendCommand send, Instant now) {
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put(SagaHeaders.SAGA_ID, state.sagaId().toString());
+    headers.put(SagaHeaders.SAGA_TYPE, state.sagaType());
+    headers.put(SagaHeaders.STEP, send.step());
+    headers.put(SagaHeaders.PHASE, send.phase().wireName());
+    headers.put(SagaHeaders.ATTEMPT, Integer.toString(send.attempt()));
+    headers.put(SagaHeaders.COMMAND_ID, send.commandId().toString());
+    headers.put(SagaHeaders.MESSAGE_KIND, MessageKind.COMMAND.wireName());
+    headers.put(SagaHeaders.COMMAND_TYPE, send.commandType());
+    headers.put(SagaHeaders.REPLY_TOPIC, replyTopic);
+    headers.put(SagaHeaders.PARTICIPANT, send.participant());
+    if (send.phase() == Phase.FORWARD && send.deadline() != null) {
+      headers.put(SagaHeaders.DEADLINE, Long.toString(send.deadline().toEpochMilli()));
+    }
+    return new OutboxRow(
+        null,
+        state.sagaId(),
+        send.topic(),
+        state.sagaId().toString(),
+        headers,
+        send.payloadJson(),
+        now);
+  }
+}

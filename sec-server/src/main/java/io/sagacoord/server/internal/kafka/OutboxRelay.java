@@ -1,0 +1,210 @@
+package io.sagacoord.server.internal.kafka;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.persistence.OutboxDao;
+import io.sagacoord.server.internal.persistence.OutboxRow;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Publishes {@code saga_outbox} rows and deletes each once the broker acknowledged it.
+ *
+ * <p>Two ways in: right after a commit, the committing code hands over the saga ids ({@link
+ * #submit} from a web request, {@link #publishNow} from the reply consumer, which must know the
+ * commands are out before it commits its offsets); and a poll every {@code
+ * sec.outbox.poll-interval} picks up rows that a crash or a failed send left. Rows are claimed with
+ * {@code FOR UPDATE SKIP LOCKED}, so two relays never send one row at the same time; a send
+ * repeated after a crash is harmless because participants deduplicate by (saga, step, phase).
+ */
+@Component
+public class OutboxRelay implements SmartLifecycle {
+
+  private static final Log log = LogFactory.getLog(OutboxRelay.class);
+
+  private final SecProperties properties;
+  private final OutboxDao outbox;
+  private final TransactionTemplate tx;
+  private final TopicAdmin topics;
+  private final LinkedBlockingQueue<UUID> submitted = new LinkedBlockingQueue<>();
+  private final Counter published;
+  private final Counter sendFailures;
+  private volatile Producer<String, byte[]> producer;
+  private volatile Thread thread;
+  private volatile boolean running;
+
+  public OutboxRelay(
+      SecProperties properties,
+      OutboxDao outbox,
+      TransactionTemplate tx,
+      TopicAdmin topics,
+      MeterRegistry meters) {
+    this.properties = properties;
+    this.outbox = outbox;
+    this.tx = tx;
+    this.topics = topics;
+    this.published = meters.counter("sec.outbox.published");
+    this.sendFailures = meters.counter("sec.outbox.send.failures");
+  }
+
+  /** Asks the relay thread to publish these sagas' rows soon. */
+  public void submit(Collection<UUID> sagaIds) {
+    submitted.addAll(sagaIds);
+  }
+
+  /**
+   * Publishes the pending rows of these sagas in the calling thread and returns once the broker
+   * acknowledged them (or the sends failed; failed rows stay for the poll).
+   */
+  public void publishNow(Collection<UUID> sagaIds) {
+    if (!sagaIds.isEmpty()) {
+      tx.executeWithoutResult(status -> send(outbox.claimForSagas(sagaIds)));
+    }
+  }
+
+  /** Publishes up to one batch of the oldest rows; returns how many rows it found. */
+  public int publishOldest() {
+    Integer found =
+        tx.execute(
+            status -> {
+              List<OutboxRow> rows = outbox.claimOldest(properties.outbox().batchSize());
+              send(rows);
+              return rows.size();
+            });
+    return found == null ? 0 : found;
+  }
+
+  private void send(List<OutboxRow> rows) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    List<Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
+    for (OutboxRow row : rows) {
+      ProducerRecord<String, byte[]> record =
+          new ProducerRecord<>(
+              row.topic(), null, row.messageKey(), row.payload().getBytes(StandardCharsets.UTF_8));
+      for (Map.Entry<String, String> header : row.headers().entrySet()) {
+        record.headers().add(header.getKey(), header.getValue().getBytes(StandardCharsets.UTF_8));
+      }
+      futures.add(producer.send(record));
+    }
+    producer.flush();
+    List<Long> done = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      try {
+        futures.get(i).get(30, TimeUnit.SECONDS);
+        done.add(rows.get(i).id());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      } catch (Exception e) {
+        sendFailures.increment();
+        log.warn(
+            "Send of outbox row "
+                + rows.get(i).id()
+                + " to "
+                + rows.get(i).topic()
+                + " failed; the poll retries it: "
+                + e);
+      }
+    }
+    outbox.delete(done);
+    published.increment(done.size());
+  }
+
+  private void loop() {
+    long nextPoll = 0;
+    long pollNanos = properties.outbox().pollInterval().toNanos();
+    while (running) {
+      try {
+        UUID first =
+            submitted.poll(properties.outbox().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        if (first != null) {
+          Set<UUID> ids = new HashSet<>();
+          ids.add(first);
+          submitted.drainTo(ids, 1000);
+          publishNow(ids);
+        }
+        if (System.nanoTime() - nextPoll >= 0) {
+          // drain leftovers completely (at start-up this publishes what a crash left behind)
+          while (running && publishOldest() >= properties.outbox().batchSize()) {
+            // keep going
+          }
+          nextPoll = System.nanoTime() + pollNanos;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        log.warn("Outbox relay pass failed; retrying", e);
+        sleepQuietly(properties.outbox().pollInterval().toMillis());
+      }
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void start() {
+    topics.ensureTopics();
+    producer = new KafkaProducer<>(KafkaClients.producer(properties));
+    running = true;
+    thread = new Thread(this::loop, "sec-outbox-relay");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    Producer<String, byte[]> p = producer;
+    if (p != null) {
+      p.close(java.time.Duration.ofSeconds(5));
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** Starts before the reply consumer and timers (which publish through it), stops after them. */
+  @Override
+  public int getPhase() {
+    return 100;
+  }
+}

@@ -1,0 +1,173 @@
+package io.sagacoord.server.internal.kafka;
+
+import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.ops.CrashPoints;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads the reply topic in batches. Per batch: the processor applies it in one database transaction
+ * and commits; then the new commands are published; only then are the offsets committed. A crash
+ * anywhere in between replays the batch, and the engine ignores what it has already seen (same
+ * attempt, command no longer outstanding).
+ */
+@Component
+public class ReplyConsumer implements SmartLifecycle {
+
+  private static final Log log = LogFactory.getLog(ReplyConsumer.class);
+
+  private final SecProperties properties;
+  private final ReplyProcessor processor;
+  private final OutboxRelay relay;
+  private final CrashPoints crashPoints;
+  private volatile KafkaConsumer<String, byte[]> consumer;
+  private volatile Thread thread;
+  private volatile boolean running;
+
+  public ReplyConsumer(
+      SecProperties properties,
+      ReplyProcessor processor,
+      OutboxRelay relay,
+      CrashPoints crashPoints) {
+    this.properties = properties;
+    this.processor = processor;
+    this.relay = relay;
+    this.crashPoints = crashPoints;
+  }
+
+  private void loop() {
+    KafkaConsumer<String, byte[]> c = consumer;
+    try {
+      c.subscribe(List.of(properties.kafka().replyTopic()));
+      while (running) {
+        ConsumerRecords<String, byte[]> records;
+        try {
+          records = c.poll(Duration.ofMillis(500));
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // never stop consuming: a poll error (for example a broker restart) is retried
+          log.warn("Polling the reply topic failed; retrying", e);
+          sleepQuietly(1000);
+          continue;
+        }
+        if (records.isEmpty()) {
+          continue;
+        }
+        List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
+        records.forEach(batch::add);
+        try {
+          ReplyProcessor.Outcome outcome = processor.process(batch);
+          crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
+          if (outcome.compensating()) {
+            crashPoints.pass(CrashPoints.MID_COMPENSATION);
+          }
+          relay.publishNow(outcome.sagasWithCommands());
+          crashPoints.pass(CrashPoints.AFTER_PUBLISH_BEFORE_OFFSET_COMMIT);
+          c.commitSync(nextOffsets(batch));
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          // the database transaction did not commit (or the commit of offsets failed): read the
+          // batch again after a pause; the engine ignores whatever was already applied
+          log.warn("Reply batch failed; consuming it again", e);
+          rewind(c, batch);
+          sleepQuietly(1000);
+        }
+      }
+    } catch (WakeupException e) {
+      // stopping
+    } catch (RuntimeException e) {
+      log.error("Reply consumer stopped unexpectedly", e);
+    } finally {
+      try {
+        c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+      } catch (RuntimeException e) {
+        log.debug("Closing the reply consumer failed", e);
+      }
+    }
+  }
+
+  static Map<TopicPartition, OffsetAndMetadata> nextOffsets(
+      List<ConsumerRecord<String, byte[]>> batch) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> r : batch) {
+      offsets.merge(
+          new TopicPartition(r.topic(), r.partition()),
+          new OffsetAndMetadata(r.offset() + 1),
+          (a, b) -> a.offset() >= b.offset() ? a : b);
+    }
+    return offsets;
+  }
+
+  private static void rewind(
+      KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
+    Map<TopicPartition, Long> first = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> r : batch) {
+      first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+    }
+    first.forEach(
+        (tp, offset) -> {
+          if (c.assignment().contains(tp)) {
+            c.seek(tp, offset);
+          }
+        });
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void start() {
+    consumer = new KafkaConsumer<>(KafkaClients.consumer(properties));
+    running = true;
+    thread = new Thread(this::loop, "sec-reply-consumer");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    KafkaConsumer<String, byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
+    Thread t = thread;
+    if (t != null) {
+      try {
+        t.join(15_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  @Override
+  public int getPhase() {
+    return 200;
+  }
+}

@@ -1,0 +1,94 @@
+package io.sagacoord.server.internal.ops;
+
+import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Deletes finished sagas (COMPLETED, COMPENSATED) whose last change is older than {@code
+ * sec.retention.finished-sagas} (default 30 days), with their log, in small batches. FAILED and
+ * PARKED sagas wait for an operator and are kept.
+ */
+@Component
+public class RetentionPurger implements SmartLifecycle {
+
+  private static final Log log = LogFactory.getLog(RetentionPurger.class);
+  private static final List<String> FINISHED = List.of("COMPLETED", "COMPENSATED");
+  private static final int BATCH = 500;
+
+  private final SecProperties properties;
+  private final SagaInstanceDao instances;
+  private final TransactionTemplate tx;
+  private final Clock clock;
+  private volatile ScheduledExecutorService executor;
+
+  public RetentionPurger(
+      SecProperties properties, SagaInstanceDao instances, TransactionTemplate tx, Clock clock) {
+    this.properties = properties;
+    this.instances = instances;
+    this.tx = tx;
+    this.clock = clock;
+  }
+
+  /** Purges everything past retention now; returns how many sagas went. */
+  public int purge() {
+    Instant before = clock.instant().minus(properties.retention().finishedSagas());
+    int total = 0;
+    int n;
+    do {
+      Integer purged = tx.execute(s -> instances.purgeFinished(FINISHED, before, BATCH));
+      n = purged == null ? 0 : purged;
+      total += n;
+    } while (n == BATCH);
+    if (total > 0) {
+      log.info("Purged " + total + " finished sagas older than " + before);
+    }
+    return total;
+  }
+
+  @Override
+  public void start() {
+    executor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sec-retention");
+              t.setDaemon(true);
+              return t;
+            });
+    long period = properties.retention().purgeInterval().toMillis();
+    executor.scheduleWithFixedDelay(
+        () -> {
+          try {
+            purge();
+          } catch (RuntimeException e) {
+            log.warn("Retention purge failed; tried again later", e);
+          }
+        },
+        period,
+        period,
+        TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void stop() {
+    ScheduledExecutorService e = executor;
+    if (e != null) {
+      e.shutdownNow();
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return executor != null && !executor.isShutdown();
+  }
+}

@@ -1,0 +1,65 @@
+package io.sagacoord.server.internal.ops;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.sagacoord.server.internal.persistence.OutboxDao;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.stereotype.Component;
+
+/**
+ * The coordinator's meters. Counters move only after the transaction that caused them committed.
+ */
+@Component
+public class SecMetrics {
+
+  private final MeterRegistry registry;
+  private final Counter quarantined;
+  private final Counter ignored;
+  private final AtomicLong outboxBacklog = new AtomicLong();
+  private final OutboxDao outbox;
+
+  public SecMetrics(MeterRegistry registry, OutboxDao outbox) {
+    this.registry = registry;
+    this.outbox = outbox;
+    this.quarantined = registry.counter("sec.replies.quarantined");
+    this.ignored = registry.counter("sec.replies.ignored");
+    Gauge.builder("sec.outbox.backlog", this, SecMetrics::refreshBacklog)
+        .description("rows waiting in saga_outbox")
+        .register(registry);
+  }
+
+  private double refreshBacklog() {
+    try {
+      outboxBacklog.set(outbox.count());
+    } catch (RuntimeException e) {
+      // keep the last known value when the database is unreachable
+    }
+    return outboxBacklog.get();
+  }
+
+  /** Counts a saga reaching a status: started, completed, compensated, failed or parked. */
+  public void sagaStatus(String what, String sagaType) {
+    AfterCommit.run(() -> registry.counter("sec.sagas." + what, "type", sagaType).increment());
+  }
+
+  public void quarantined() {
+    AfterCommit.run(quarantined::increment);
+  }
+
+  public void ignored() {
+    ignored.increment();
+  }
+
+  /** Time from sending a step's command to the reply that settled it. */
+  public void stepLatency(String sagaType, String step, String phase, Duration latency) {
+    AfterCommit.run(
+        () ->
+            Timer.builder("sec.step.latency")
+                .tags("type", sagaType, "step", step, "phase", phase)
+                .register(registry)
+                .record(latency));
+  }
+}

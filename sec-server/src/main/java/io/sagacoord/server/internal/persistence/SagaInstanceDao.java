@@ -1,0 +1,185 @@
+package io.sagacoord.server.internal.persistence;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** All SQL on {@code saga_instance}. */
+@Repository
+public class SagaInstanceDao {
+
+  private static final String COLUMNS =
+      "id, saga_type, definition_version, fingerprint, status, status_reason, previous_status,"
+          + " data::text AS data,"
+          + " steps::text AS steps, deadline, business_key, created_at, updated_at, last_seq";
+
+  private final JdbcClient jdbc;
+
+  public SagaInstanceDao(JdbcClient jdbc) {
+    this.jdbc = jdbc;
+  }
+
+  public void insert(SagaRow row) {
+    jdbc.sql(
+            """
+            INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,
+                status_reason, previous_status, data, steps, deadline, business_key, created_at, updated_at,
+                last_seq)
+            VALUES (:id, :sagaType, :definitionVersion, :fingerprint, :status, :statusReason,
+                :previousStatus,
+                CAST(:data AS jsonb), CAST(:steps AS jsonb), :deadline, :businessKey, :createdAt,
+                :updatedAt, :lastSeq)
+            """)
+        .param("id", row.id())
+        .param("sagaType", row.sagaType())
+        .param("definitionVersion", row.definitionVersion())
+        .param("fingerprint", row.fingerprint())
+        .param("status", row.status())
+        .param("statusReason", row.statusReason())
+        .param("previousStatus", row.previousStatus())
+        .param("data", row.dataJson())
+        .param("steps", row.stepsJson())
+        .param("deadline", Sql.ts(row.deadline()))
+        .param("businessKey", row.businessKey())
+        .param("createdAt", Sql.ts(row.createdAt()))
+        .param("updatedAt", Sql.ts(row.updatedAt()))
+        .param("lastSeq", row.lastSeq())
+        .update();
+  }
+
+  /** Writes the mutable columns of a saga whose row this transaction has locked. */
+  public void update(SagaRow row) {
+    jdbc.sql(
+            """
+            UPDATE saga_instance SET status = :status, status_reason = :statusReason,
+                previous_status = :previousStatus,
+                data = CAST(:data AS jsonb), steps = CAST(:steps AS jsonb), deadline = :deadline,
+                updated_at = :updatedAt, last_seq = :lastSeq, lock_version = lock_version + 1
+            WHERE id = :id
+            """)
+        .param("id", row.id())
+        .param("status", row.status())
+        .param("statusReason", row.statusReason())
+        .param("previousStatus", row.previousStatus())
+        .param("data", row.dataJson())
+        .param("steps", row.stepsJson())
+        .param("deadline", Sql.ts(row.deadline()))
+        .param("updatedAt", Sql.ts(row.updatedAt()))
+        .param("lastSeq", row.lastSeq())
+        .update();
+  }
+
+  public Optional<SagaRow> find(UUID id) {
+    return jdbc.sql("SELECT " + COLUMNS + " FROM saga_instance WHERE id = :id")
+        .param("id", id)
+        .query(SagaInstanceDao::map)
+        .optional();
+  }
+
+  /**
+   * Locks the given sagas for this transaction, in id order so that two transactions locking
+   * overlapping sets cannot deadlock. Missing ids are absent from the result.
+   */
+  public Map<UUID, SagaRow> lock(Collection<UUID> ids) {
+    return toMap(
+        jdbc.sql(
+                "SELECT "
+                    + COLUMNS
+                    + " FROM saga_instance WHERE id = ANY(:ids) ORDER BY id FOR UPDATE")
+            .param("ids", ids.toArray(new UUID[0]))
+            .query(SagaInstanceDao::map)
+            .list());
+  }
+
+  /** Like {@link #lock} but skips sagas another transaction holds (timers try again later). */
+  public Map<UUID, SagaRow> lockSkipLocked(Collection<UUID> ids) {
+    return toMap(
+        jdbc.sql(
+                "SELECT "
+                    + COLUMNS
+                    + " FROM saga_instance WHERE id = ANY(:ids) ORDER BY id FOR UPDATE SKIP LOCKED")
+            .param("ids", ids.toArray(new UUID[0]))
+            .query(SagaInstanceDao::map)
+            .list());
+  }
+
+  public List<SagaRow> findAll() {
+    return jdbc.sql("SELECT " + COLUMNS + " FROM saga_instance ORDER BY created_at, id")
+        .query(SagaInstanceDao::map)
+        .list();
+  }
+
+  public Map<String, Long> countByStatus() {
+    Map<String, Long> counts = new LinkedHashMap<>();
+    jdbc.sql("SELECT status, count(*) AS n FROM saga_instance GROUP BY status")
+        .query((ResultSet rs) -> counts.put(rs.getString("status"), rs.getLong("n")));
+    return counts;
+  }
+
+  /**
+   * Deletes up to {@code limit} sagas in one of the given (finished) statuses last updated before
+   * {@code before}, with their log, timers, outbox rows and start keys. Returns how many went.
+   */
+  public int purgeFinished(Collection<String> statuses, Instant before, int limit) {
+    List<UUID> ids =
+        jdbc.sql(
+                """
+                SELECT id FROM saga_instance
+                WHERE status = ANY(:statuses) AND updated_at < :before
+                ORDER BY updated_at LIMIT :limit FOR UPDATE SKIP LOCKED
+                """)
+            .param("statuses", statuses.toArray(new String[0]))
+            .param("before", Sql.ts(before))
+            .param("limit", limit)
+            .query(UUID.class)
+            .list();
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    UUID[] array = ids.toArray(new UUID[0]);
+    jdbc.sql("DELETE FROM saga_start_request WHERE saga_id = ANY(:ids)")
+        .param("ids", array)
+        .update();
+    // saga_log, saga_outbox and saga_timer go by ON DELETE CASCADE
+    return jdbc.sql("DELETE FROM saga_instance WHERE id = ANY(:ids)").param("ids", array).update();
+  }
+
+  private static Map<UUID, SagaRow> toMap(List<SagaRow> rows) {
+    Map<UUID, SagaRow> map = new LinkedHashMap<>();
+    rows.forEach(row -> map.put(row.id(), row));
+    return map;
+  }
+
+  static SagaRow map(ResultSet rs, int rowNum) throws SQLException {
+    return new SagaRow(
+        Sql.uuid(rs, "id"),
+        rs.getString("saga_type"),
+        rs.getInt("definition_version"),
+        rs.getString("fingerprint"),
+        rs.getString("status"),
+        rs.getString("status_reason"),
+        rs.getString("previous_status"),
+        rs.getString("data"),
+        rs.getString("steps"),
+        Sql.instant(rs, "deadline"),
+        rs.getString("business_key"),
+        Sql.instant(rs, "created_at"),
+        Sql.instant(rs, "updated_at"),
+        rs.getInt("last_seq"));
+  }
+
+  static List<UUID> ids(Collection<SagaRow> rows) {
+    List<UUID> ids = new ArrayList<>();
+    rows.forEach(r -> ids.add(r.id()));
+    return ids;
+  }
+}

@@ -1,0 +1,92 @@
+package io.sagacoord.server.internal.persistence;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * All SQL on {@code saga_log}. Rows are only ever inserted (in batches on the hot path); the
+ * retention purge deletes them with their saga.
+ */
+@Repository
+public class SagaLogDao {
+
+  private static final String INSERT =
+      """
+      INSERT INTO saga_log (saga_id, seq, type, step, phase, attempt, command_id, detail, event,
+          occurred_at, kafka_topic, kafka_partition, kafka_offset)
+      VALUES (:sagaId, :seq, :type, :step, :phase, :attempt, :commandId, CAST(:detail AS jsonb),
+          CAST(:event AS jsonb), :occurredAt, :kafkaTopic, :kafkaPartition, :kafkaOffset)
+      """;
+
+  private final JdbcClient jdbc;
+  private final NamedParameterJdbcTemplate named;
+
+  public SagaLogDao(JdbcClient jdbc, NamedParameterJdbcTemplate named) {
+    this.jdbc = jdbc;
+    this.named = named;
+  }
+
+  public void insert(List<LogRow> rows) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    SqlParameterSource[] batch = new SqlParameterSource[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      LogRow row = rows.get(i);
+      batch[i] =
+          new MapSqlParameterSource()
+              .addValue("sagaId", row.sagaId())
+              .addValue("seq", row.seq())
+              .addValue("type", row.type())
+              .addValue("step", row.step())
+              .addValue("phase", row.phase())
+              .addValue("attempt", row.attempt())
+              .addValue("commandId", row.commandId())
+              .addValue("detail", row.detailJson())
+              .addValue("event", row.eventJson())
+              .addValue("occurredAt", Sql.ts(row.occurredAt()))
+              .addValue("kafkaTopic", row.kafkaTopic())
+              .addValue("kafkaPartition", row.kafkaPartition())
+              .addValue("kafkaOffset", row.kafkaOffset());
+    }
+    named.batchUpdate(INSERT, batch);
+  }
+
+  public List<LogRow> findBySaga(UUID sagaId) {
+    return jdbc.sql(
+            """
+            SELECT saga_id, seq, type, step, phase, attempt, command_id, detail::text AS detail,
+                event::text AS event, occurred_at, kafka_topic, kafka_partition, kafka_offset
+            FROM saga_log WHERE saga_id = :sagaId ORDER BY seq
+            """)
+        .param("sagaId", sagaId)
+        .query(SagaLogDao::map)
+        .list();
+  }
+
+  static LogRow map(ResultSet rs, int rowNum) throws SQLException {
+    long offset = rs.getLong("kafka_offset");
+    Long kafkaOffset = rs.wasNull() ? null : offset;
+    return new LogRow(
+        Sql.uuid(rs, "saga_id"),
+        rs.getInt("seq"),
+        rs.getString("type"),
+        rs.getString("step"),
+        rs.getString("phase"),
+        Sql.integer(rs, "attempt"),
+        Sql.uuid(rs, "command_id"),
+        rs.getString("detail"),
+        rs.getString("event"),
+        Sql.instant(rs, "occurred_at"),
+        rs.getString("kafka_topic"),
+        Sql.integer(rs, "kafka_partition"),
+        kafkaOffset);
+  }
+}

@@ -1,0 +1,120 @@
+package io.sagacoord.server.internal.persistence;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** All SQL on {@code saga_timer}. */
+@Repository
+public class TimerDao {
+
+  private final JdbcClient jdbc;
+  private final NamedParameterJdbcTemplate named;
+
+  public TimerDao(JdbcClient jdbc, NamedParameterJdbcTemplate named) {
+    this.jdbc = jdbc;
+    this.named = named;
+  }
+
+  public void insert(List<TimerRow> rows) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    SqlParameterSource[] batch = new SqlParameterSource[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      TimerRow row = rows.get(i);
+      batch[i] =
+          new MapSqlParameterSource()
+              .addValue("sagaId", row.sagaId())
+              .addValue("kind", row.kind())
+              .addValue("step", row.step())
+              .addValue("phase", row.phase())
+              .addValue("attempt", row.attempt())
+              .addValue("dueAt", Sql.ts(row.dueAt()));
+    }
+    named.batchUpdate(
+        """
+        INSERT INTO saga_timer (saga_id, kind, step, phase, attempt, due_at)
+        VALUES (:sagaId, :kind, :step, :phase, :attempt, :dueAt)
+        """,
+        batch);
+  }
+
+  /** Cancels the timers of one step of a saga, or all of them when {@code step} is null. */
+  public void cancel(UUID sagaId, String step) {
+    if (step == null) {
+      jdbc.sql("DELETE FROM saga_timer WHERE saga_id = :sagaId").param("sagaId", sagaId).update();
+    } else {
+      jdbc.sql("DELETE FROM saga_timer WHERE saga_id = :sagaId AND step = :step")
+          .param("sagaId", sagaId)
+          .param("step", step)
+          .update();
+    }
+  }
+
+  /**
+   * Sagas with a due timer, oldest first, without locking: the caller locks the saga rows first and
+   * then the timers, the same order as reply intake, so the two never deadlock.
+   */
+  public List<UUID> sagasWithDueTimers(Instant now, int limit) {
+    return jdbc.sql(
+            """
+            SELECT saga_id FROM (
+                SELECT saga_id, min(due_at) AS first_due FROM saga_timer
+                WHERE due_at <= :now GROUP BY saga_id) due
+            ORDER BY first_due LIMIT :limit
+            """)
+        .param("now", Sql.ts(now))
+        .param("limit", limit)
+        .query(UUID.class)
+        .list();
+  }
+
+  /** Claims the due timers of one (already locked) saga, in due order. */
+  public List<TimerRow> claimDue(UUID sagaId, Instant now) {
+    return jdbc.sql(
+            """
+            SELECT id, saga_id, kind, step, phase, attempt, due_at FROM saga_timer
+            WHERE saga_id = :sagaId AND due_at <= :now
+            ORDER BY due_at, id FOR UPDATE SKIP LOCKED
+            """)
+        .param("sagaId", sagaId)
+        .param("now", Sql.ts(now))
+        .query(TimerDao::map)
+        .list();
+  }
+
+  /** Deletes a claimed timer; false if another transaction already removed it. */
+  public boolean delete(long id) {
+    return jdbc.sql("DELETE FROM saga_timer WHERE id = :id").param("id", id).update() == 1;
+  }
+
+  public List<TimerRow> findBySaga(UUID sagaId) {
+    return jdbc.sql(
+            """
+            SELECT id, saga_id, kind, step, phase, attempt, due_at FROM saga_timer
+            WHERE saga_id = :sagaId ORDER BY due_at, id
+            """)
+        .param("sagaId", sagaId)
+        .query(TimerDao::map)
+        .list();
+  }
+
+  static TimerRow map(ResultSet rs, int rowNum) throws SQLException {
+    return new TimerRow(
+        rs.getLong("id"),
+        Sql.uuid(rs, "saga_id"),
+        rs.getString("kind"),
+        rs.getString("step"),
+        rs.getString("phase"),
+        rs.getInt("attempt"),
+        Sql.instant(rs, "due_at"));
+  }
+}

@@ -1,0 +1,385 @@
+package io.sagacoord.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sagacoord.dsl.engine.SagaState;
+import io.sagacoord.protocol.MessageKind;
+import io.sagacoord.protocol.Phase;
+import io.sagacoord.protocol.ReplyOutcome;
+import io.sagacoord.protocol.SagaHeaders;
+import io.sagacoord.server.internal.engine.SagaReplayer;
+import io.sagacoord.server.internal.engine.StateMapper;
+import io.sagacoord.server.internal.persistence.LogRow;
+import io.sagacoord.server.internal.persistence.QuarantineDao;
+import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import io.sagacoord.server.internal.persistence.SagaLogDao;
+import io.sagacoord.server.internal.persistence.SagaRow;
+import io.sagacoord.server.support.RunningCoordinator;
+import io.sagacoord.server.support.ScriptedParticipants;
+import io.sagacoord.server.support.ScriptedParticipants.Received;
+import io.sagacoord.server.support.TestData;
+import io.sagacoord.server.support.TestSagas;
+import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.SagaInfra;
+import io.sagacoord.testkit.TestDatabase;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The coordinator end to end on a real Postgres and a real Kafka broker, with scripted participants
+ * on raw Kafka clients. One coordinator serves every test; each test uses its own sagas.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CoordinatorIntegrationTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(45);
+
+  private final JsonMapper json = JsonMapper.builder().build();
+  private KafkaInfra kafka;
+  private TestDatabase db;
+  private RunningCoordinator sec;
+  private ScriptedParticipants participants;
+  private String replyTopic;
+  private SagaCoordinator coordinator;
+
+  @BeforeAll
+  void start() {
+    kafka = SagaInfra.kafka();
+    db = SagaInfra.postgres().newDatabase("sec_it");
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    replyTopic = kafka.uniqueTopic("replies");
+    sec =
+        RunningCoordinator.start(
+            db,
+            kafka,
+            replyTopic,
+            Map.of("sec.kafka.max-reply-bytes", "10000"),
+            List.of(TestSagas.trip(suffix), TestSagas.deadline(suffix)));
+    List<String> topics = new ArrayList<>();
+    for (String step : TestSagas.TRIP_STEPS) {
+      topics.add(TestSagas.participant(step, suffix).commandTopic());
+    }
+    participants =
+        new ScriptedParticipants(
+            kafka.consumerConfig("participants-" + suffix), kafka.producerConfig(), topics);
+    coordinator = sec.bean(SagaCoordinator.class);
+  }
+
+  @AfterAll
+  void stop() {
+    try (TestDatabase d = db;
+        RunningCoordinator s = sec;
+        ScriptedParticipants p = participants) {
+      // closed in reverse order
+    }
+  }
+
+  @Test
+  void completesEveryStepInOrderOnTheHappyPath() {
+    UUID id = startTrip(TestData.ok());
+
+    SagaView saga = awaitStatus(id, "COMPLETED");
+
+    assertThat(forward(id)).extracting(Received::step).containsExactly("s1", "s2", "s3", "s4");
+    assertThat(compensations(id)).isEmpty();
+    assertThat(saga.data().get("note").asString()).isEqualTo("v-s1");
+    assertThat(
+            sec.bean(MeterRegistry.class)
+                .counter("sec.sagas.completed", "type", TestSagas.TRIP)
+                .count())
+        .isGreaterThanOrEqualTo(1);
+    assertReplayReproducesStoredState(id);
+  }
+
+  @Test
+  void compensatesCompletedStepsInReverseOrderExactlyOnceWhenStepKFails() {
+    Map<Integer, UUID> sagas = new HashMap<>();
+    for (int k = 1; k <= 4; k++) {
+      sagas.put(k, startTrip(TestData.of("fail", "s" + k)));
+    }
+    for (int k = 1; k <= 4; k++) {
+      UUID id = sagas.get(k);
+      awaitStatus(id, "COMPENSATED");
+      List<String> expected = new ArrayList<>(TestSagas.TRIP_STEPS.subList(0, k - 1));
+      Collections.reverse(expected);
+      assertThat(compensations(id)).extracting(Received::step).as("k=%d", k).isEqualTo(expected);
+      assertThat(forward(id)).extracting(Received::step).last().isEqualTo("s" + k);
+      assertReplayReproducesStoredState(id);
+    }
+  }
+
+  @Test
+  void retriesATechnicalFailureThenSucceeds() {
+    UUID id = startTrip(TestData.of("tech", "s2"));
+
+    awaitStatus(id, "COMPLETED");
+
+    assertThat(forward(id))
+        .filteredOn(r -> r.step().equals("s2"))
+        .extracting(Received::attempt)
+        .containsExactly(1, 2);
+    assertReplayReproducesStoredState(id);
+  }
+
+  @Test
+  void compensatesWhenAStepNeverAnswers() {
+    UUID id = startTrip(TestData.of("silent", "s2"));
+
+    awaitStatus(id, "COMPENSATED");
+
+    assertThat(forward(id)).filteredOn(r -> r.step().equals("s2")).hasSizeGreaterThan(1);
+    // a timed-out step may have taken effect, so it is compensated too
+    assertThat(compensations(id)).extracting(Received::step).containsExactly("s2", "s1");
+    assertReplayReproducesStoredState(id);
+  }
+
+  @Test
+  void compensatesWhenTheDeadlinePassesBeforeThePivot() {
+    UUID id =
+        coordinator
+            .start(TestSagas.DEADLINE, UUID.randomUUID().toString(), TestData.of("silent", "s1"))
+            .sagaId();
+
+    awaitStatus(id, "COMPENSATED");
+
+    assertThat(forward(id)).extracting(Received::step).containsOnly("s1");
+    assertThat(log(id))
+        .extracting(LogRow::eventJson)
+        .anyMatch(e -> e != null && e.contains("DEADLINE"));
+    assertReplayReproducesStoredState(id);
+  }
+
+  @Test
+  void ignoresADuplicateReply() {
+    UUID id = startTrip(TestData.of("dup", "s2"));
+
+    awaitStatus(id, "COMPLETED");
+
+    assertThat(log(id))
+        .filteredOn(r -> "STEP_SUCCEEDED".equals(r.type()) && "s2".equals(r.step()))
+        .hasSize(1);
+    assertThat(quarantinedFor(id)).isEmpty();
+    assertReplayReproducesStoredState(id);
+  }
+
+  @Test
+  void ignoresAStaleReply() {
+    UUID id = startTrip(TestData.of("stale", "s3"));
+
+    awaitStatus(id, "COMPLETED");
+
+    assertThat(forward(id))
+        .filteredOn(r -> r.step().equals("s3"))
+        .extracting(Received::attempt)
+        .containsExactly(1, 2);
+    assertThat(log(id))
+        .filteredOn(r -> "STEP_SUCCEEDED".equals(r.type()) && "s3".equals(r.step()))
+        .hasSize(1)
+        .allMatch(r -> r.attempt() == 2);
+    assertThat(quarantinedFor(id)).isEmpty();
+    assertReplayReproducesStoredState(id);
+  }
+
+  @Test
+  void quarantinesMalformedRepliesWhileOtherSagasContinue() {
+    UUID unknownSaga = UUID.randomUUID();
+    List<UUID> others = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      others.add(startTrip(TestData.ok()));
+    }
+    participants.send(replyTopic, "x", Map.of(), "garbage without headers");
+    participants.send(
+        replyTopic, unknownSaga.toString(), replyHeaders(unknownSaga, "s1"), "{\"a\":");
+    participants.send(replyTopic, unknownSaga.toString(), replyHeaders(unknownSaga, "s1"), "{}");
+    participants.send(
+        replyTopic,
+        unknownSaga.toString(),
+        replyHeaders(unknownSaga, "s1"),
+        "\"" + "x".repeat(20_000) + "\"");
+
+    others.forEach(id -> awaitStatus(id, "COMPLETED"));
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(sec.bean(QuarantineDao.class).findAll())
+                    .extracting(QuarantineDao.Quarantined::reason)
+                    .anyMatch(r -> r.contains("missing header"))
+                    .anyMatch(r -> r.contains("not valid JSON"))
+                    .anyMatch(r -> r.contains("unknown saga " + unknownSaga))
+                    .anyMatch(r -> r.contains("exceeds the limit")));
+    assertThat(sec.bean(MeterRegistry.class).counter("sec.replies.quarantined").count())
+        .isGreaterThanOrEqualTo(4);
+  }
+
+  @Test
+  void aThrowingReplyHandlerFailsOnlyItsSaga() {
+    UUID failing = startTrip(TestData.of("throw", "s1"));
+    UUID healthy = startTrip(TestData.ok());
+
+    SagaView failed = awaitStatus(failing, "FAILED");
+    awaitStatus(healthy, "COMPLETED");
+
+    assertThat(failed.statusReason()).isNotBlank();
+    assertThat(log(failing))
+        .anyMatch(r -> r.detailJson() != null && r.detailJson().contains("exploded on purpose"));
+    assertReplayReproducesStoredState(failing);
+  }
+
+  @Test
+  void startIsIdempotentPerKeyAndRejectsBadRequestsWithoutWritingAnything() throws Exception {
+    String key = UUID.randomUUID().toString();
+    String body = "{\"scenario\":\"ok\",\"failAt\":null,\"failTimes\":0,\"note\":null}";
+    String reordered = "{\"note\":null, \"failTimes\":0, \"failAt\":null, \"scenario\":\"ok\"}";
+
+    HttpResponse<String> first = post(TestSagas.TRIP, key, body);
+    HttpResponse<String> again = post(TestSagas.TRIP, key, reordered);
+    HttpResponse<String> other = post(TestSagas.TRIP, key, body.replace("ok", "fail"));
+
+    assertThat(first.statusCode()).isEqualTo(201);
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(sagaId(again)).isEqualTo(sagaId(first));
+    assertThat(other.statusCode()).isEqualTo(409);
+    assertThat(other.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).contains("problem+json"));
+    awaitStatus(sagaId(first), "COMPLETED");
+
+    long sagasBefore = count("saga_instance");
+    long keysBefore = count("saga_start_request");
+    HttpResponse<String> unknown = post("no-such-saga", UUID.randomUUID().toString(), body);
+    HttpResponse<String> notJson =
+        post(TestSagas.TRIP, UUID.randomUUID().toString(), "{\"scenario\":");
+    HttpResponse<String> wrongShape =
+        post(TestSagas.TRIP, UUID.randomUUID().toString(), "{\"failTimes\":\"many\"}");
+
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(json.readTree(unknown.body()).get("title").asString())
+        .isEqualTo("Unknown saga type");
+    assertThat(notJson.statusCode()).isEqualTo(400);
+    assertThat(wrongShape.statusCode()).isEqualTo(400);
+    assertThat(wrongShape.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).contains("problem+json"));
+    assertThat(count("saga_instance")).isEqualTo(sagasBefore);
+    assertThat(count("saga_start_request")).isEqualTo(keysBefore);
+
+    HttpResponse<String> read =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(uri("/api/sagas/" + sagaId(first))).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(read.statusCode()).isEqualTo(200);
+    assertThat(json.readTree(read.body()).get("status").asString()).isEqualTo("COMPLETED");
+  }
+
+  // --- helpers
+
+  private UUID startTrip(TestData data) {
+    return coordinator.start(TestSagas.TRIP, UUID.randomUUID().toString(), data).sagaId();
+  }
+
+  private SagaView awaitStatus(UUID id, String status) {
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(100))
+        .untilAsserted(
+            () ->
+                assertThat(coordinator.find(id))
+                    .get()
+                    .extracting(SagaView::status)
+                    .isEqualTo(status));
+    return coordinator.find(id).orElseThrow();
+  }
+
+  private List<Received> forward(UUID id) {
+    return participants.received(id).stream().filter(r -> r.phase() == Phase.FORWARD).toList();
+  }
+
+  private List<Received> compensations(UUID id) {
+    return participants.received(id).stream().filter(r -> r.phase() == Phase.COMPENSATE).toList();
+  }
+
+  private List<LogRow> log(UUID id) {
+    return sec.bean(SagaLogDao.class).findBySaga(id);
+  }
+
+  private List<QuarantineDao.Quarantined> quarantinedFor(UUID id) {
+    return sec.bean(QuarantineDao.class).findAll().stream()
+        .filter(q -> id.equals(q.sagaId()))
+        .toList();
+  }
+
+  private void assertReplayReproducesStoredState(UUID id) {
+    SagaRow row = sec.bean(SagaInstanceDao.class).find(id).orElseThrow();
+    SagaState replayed =
+        sec.bean(SagaReplayer.class).replay(id, row.sagaType(), row.definitionVersion());
+    StateMapper mapper = sec.bean(StateMapper.class);
+    assertThat(replayed.status().name()).isEqualTo(row.status());
+    assertThat(replayed.statusReason()).isEqualTo(row.statusReason());
+    assertThat(json.readTree(replayed.dataJson())).isEqualTo(json.readTree(row.dataJson()));
+    assertThat(json.readTree(mapper.stepsJson(replayed))).isEqualTo(json.readTree(row.stepsJson()));
+    assertThat(replayed.updatedAt()).isEqualTo(row.updatedAt());
+    List<LogRow> log = log(id);
+    for (int i = 0; i < log.size(); i++) {
+      assertThat(log.get(i).seq()).as("contiguous log sequence").isEqualTo(i + 1);
+    }
+  }
+
+  private Map<String, String> replyHeaders(UUID sagaId, String step) {
+    Map<String, String> h = new HashMap<>();
+    h.put(SagaHeaders.SAGA_ID, sagaId.toString());
+    h.put(SagaHeaders.SAGA_TYPE, TestSagas.TRIP);
+    h.put(SagaHeaders.STEP, step);
+    h.put(SagaHeaders.PHASE, Phase.FORWARD.wireName());
+    h.put(SagaHeaders.ATTEMPT, "1");
+    h.put(SagaHeaders.COMMAND_ID, UUID.randomUUID().toString());
+    h.put(SagaHeaders.MESSAGE_KIND, MessageKind.REPLY.wireName());
+    h.put(SagaHeaders.OUTCOME, ReplyOutcome.SUCCESS.name());
+    h.put(SagaHeaders.PARTICIPANT, "p-" + step);
+    return h;
+  }
+
+  private long count(String table) {
+    return sec.bean(JdbcClient.class)
+        .sql("SELECT count(*) FROM " + table)
+        .query(Long.class)
+        .single();
+  }
+
+  private URI uri(String path) {
+    return URI.create("http://localhost:" + sec.port() + path);
+  }
+
+  private HttpResponse<String> post(String type, String key, String body) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(uri("/api/sagas/" + type))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", key)
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
+  private UUID sagaId(HttpResponse<String> response) {
+    JsonNode node = json.readTree(response.body());
+    return UUID.fromString(node.get("sagaId").asString());
+  }
+}
