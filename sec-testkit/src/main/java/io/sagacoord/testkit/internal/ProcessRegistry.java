@@ -57,7 +57,11 @@ public final class ProcessRegistry {
       return;
     }
     leftoversEnded = true;
-    Path dir = pidsDir();
+    endLeftoversIn(pidsDir());
+  }
+
+  /** Ends leftovers recorded in {@code dir}; see the class comment for what counts as one. */
+  public static void endLeftoversIn(Path dir) {
     if (!Files.isDirectory(dir)) {
       return;
     }
@@ -105,14 +109,15 @@ public final class ProcessRegistry {
     if (marker.isEmpty()) {
       return false;
     }
-    Optional<String[]> args = handle.info().arguments();
-    if (args.isPresent()) {
-      for (String arg : args.get()) {
-        if (arg.contains(marker)) {
-          return true;
-        }
+    // /proc first: ProcessHandle.Info reads at most 4 KiB of the command line and then reports
+    // no arguments at all, which a long -cp easily exceeds
+    Path cmdline = Path.of("/proc", String.valueOf(handle.pid()), "cmdline");
+    try {
+      if (Files.isReadable(cmdline)) {
+        return new String(Files.readAllBytes(cmdline), StandardCharsets.UTF_8).contains(marker);
       }
-      return false;
+    } catch (IOException e) {
+      // gone meanwhile, or another OS: fall back to what the JDK offers
     }
     return handle.info().commandLine().map(c -> c.contains(marker)).orElse(false);
   }
