@@ -28,7 +28,13 @@ public final class TestSagas {
    * compensation attempts.
    */
   public static SagaDefinition<TestData> trip(String suffix) {
+    return trip(suffix, 1);
+  }
+
+  /** The trip saga under another version number (a different fingerprint). */
+  public static SagaDefinition<TestData> trip(String suffix, int version) {
     return SagaDefinition.named(TRIP, TestData.class)
+        .version(version)
         .defaultTimeout(Duration.ofSeconds(2))
         .defaultRetry(RetryPolicy.fixed(3, Duration.ofMillis(100)))
         .defaultCompensationRetry(RetryPolicy.fixed(5, Duration.ofMillis(100)))

@@ -112,6 +112,16 @@ public class SagaInstanceDao {
             .list());
   }
 
+  /** Ids of sagas in a status, oldest first. */
+  public List<UUID> idsWithStatus(String status, int limit) {
+    return jdbc.sql(
+            "SELECT id FROM saga_instance WHERE status = :status ORDER BY created_at LIMIT :limit")
+        .param("status", status)
+        .param("limit", limit)
+        .query(UUID.class)
+        .list();
+  }
+
   public List<SagaRow> findAll() {
     return jdbc.sql("SELECT " + COLUMNS + " FROM saga_instance ORDER BY created_at, id")
         .query(SagaInstanceDao::map)

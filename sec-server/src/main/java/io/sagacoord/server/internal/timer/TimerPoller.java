@@ -156,7 +156,50 @@ public class TimerPoller implements SmartLifecycle {
         loaded.written(), writer.write(loaded.row(), transition, events.toJson(event), now, null));
   }
 
+  /**
+   * Resumes parked sagas whose definition is loaded again (definitions change only with a restart,
+   * so once at start-up is enough). Returns how many were resumed.
+   */
+  public int resumeParked() {
+    int resumed = 0;
+    List<UUID> parked = instances.idsWithStatus("PARKED", 10_000);
+    for (UUID id : parked) {
+      Pass pass =
+          tx.execute(
+              status -> {
+                Map<UUID, SagaRow> rows = instances.lockSkipLocked(List.of(id));
+                SagaRow row = rows.get(id);
+                if (row == null) {
+                  return new Pass(0, Set.of(), false);
+                }
+                SagaLoader.Loaded loaded = loader.load(row, now(), null);
+                boolean done = loaded.definition() != null && loaded.written() != null;
+                return new Pass(
+                    done ? 1 : 0,
+                    done && loaded.written().sentCommands() ? Set.of(id) : Set.of(),
+                    false);
+              });
+      if (pass != null && pass.fired() > 0) {
+        resumed++;
+        relay.publishNow(pass.sagasWithCommands());
+      }
+    }
+    if (resumed > 0) {
+      log.info("Resumed " + resumed + " parked sagas whose definitions are loaded again");
+    }
+    return resumed;
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+
   private void loop() {
+    try {
+      resumeParked();
+    } catch (RuntimeException e) {
+      log.warn("Resuming parked sagas failed", e);
+    }
     while (running) {
       try {
         // keep firing while whole batches are due (after downtime many timers may be overdue)
