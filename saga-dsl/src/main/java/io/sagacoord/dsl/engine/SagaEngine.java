@@ -169,7 +169,11 @@ public final class SagaEngine {
     try {
       run.progress();
     } catch (DefinitionCodeFailure failure) {
-      return run.definitionFailure(initial, failure, null);
+      Transition failed = run.definitionFailure(initial, failure, null);
+      List<LogEntry> entries = new ArrayList<>(run.log.subList(0, 1)); // SAGA_STARTED
+      entries.addAll(failed.log());
+      return new Transition(
+          failed.state(), failed.effects(), entries, failed.disposition(), failed.reason());
     }
     return run.applied();
   }
