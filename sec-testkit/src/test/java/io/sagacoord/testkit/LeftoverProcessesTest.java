@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagacoord.testkit.internal.ProcessRegistry;
 import io.sagacoord.testkit.mains.SleepingMain;
+import io.sagacoord.testkit.mains.StartsSharedPostgresMain;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -52,6 +54,43 @@ class LeftoverProcessesTest {
       assertThat(child.isAlive()).isTrue();
     } finally {
       child.destroyForcibly();
+    }
+  }
+
+  @Test
+  void embeddedPostgresOfAKilledTestJvmIsEndedByTheNextRun() throws Exception {
+    Path pids = ProcessRegistry.pidsDir();
+    long postgresPid;
+    Path dataDir;
+    try (JavaProcess testJvm =
+        JavaProcess.builder(StartsSharedPostgresMain.class.getName())
+            .name("killed-test-jvm")
+            .systemProperty("SEC_TEST_INFRA", "embedded")
+            .start()) {
+      testJvm.awaitLogLine("postgres up: PostgreSQL", Duration.ofSeconds(90));
+      Path record;
+      try (var files = Files.list(pids)) {
+        record =
+            files
+                .filter(f -> f.getFileName().toString().startsWith(testJvm.pid() + "-"))
+                .findFirst()
+                .orElseThrow();
+      }
+      String name = record.getFileName().toString();
+      postgresPid = Long.parseLong(name.substring(name.indexOf('-') + 1, name.indexOf('.')));
+      dataDir = Path.of(Files.readString(record).trim());
+
+      testJvm.kill(); // like a CI timeout: no shutdown hook runs in that JVM
+    }
+    ProcessHandle postgres = ProcessHandle.of(postgresPid).orElseThrow();
+    assertThat(postgres.isAlive()).as("postgres outlives the killed JVM").isTrue();
+    try {
+      ProcessRegistry.endLeftoversIn(pids);
+
+      postgres.onExit().get(30, TimeUnit.SECONDS);
+      assertThat(Files.exists(dataDir)).as("leftover data dir " + dataDir).isFalse();
+    } finally {
+      postgres.destroyForcibly();
     }
   }
 

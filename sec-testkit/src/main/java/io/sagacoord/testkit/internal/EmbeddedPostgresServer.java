@@ -87,6 +87,16 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         null);
   }
 
+  /** The PID of the postmaster, read from {@code postmaster.pid} in the data directory. */
+  public java.util.OptionalLong postmasterPid() {
+    try {
+      String first = Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim();
+      return java.util.OptionalLong.of(Long.parseLong(first));
+    } catch (IOException | RuntimeException e) {
+      return java.util.OptionalLong.empty();
+    }
+  }
+
   public int port() {
     return postgres.getPort();
   }

@@ -5,6 +5,7 @@ import io.sagacoord.testkit.PostgresInfra;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.OptionalLong;
 import java.util.function.Function;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
@@ -83,7 +84,14 @@ public final class InfraFactory {
     }
     Path dataDir = Files2.createTempDirectory("sec-testkit-pg-");
     EmbeddedPostgresServer server = EmbeddedPostgresServer.start(dataDir, true, false);
-    ShutdownHooks.closeOnExit(server);
+    // the postgres server is a separate process that would outlive a SIGKILLed test JVM
+    OptionalLong pid = server.postmasterPid();
+    pid.ifPresent(p -> ProcessRegistry.recordPid(p, dataDir.toString()));
+    ShutdownHooks.closeOnExit(
+        () -> {
+          server.close();
+          pid.ifPresent(ProcessRegistry::forgetPid);
+        });
     return new DefaultPostgresInfra(
         server.adminJdbcUrl(), server.username(), server.password(), "embedded");
   }

@@ -101,8 +101,23 @@ public final class ProcessRegistry {
       } catch (Exception e) {
         System.err.println("[sec-testkit] leftover " + child + " did not end: " + e);
       }
+      deleteLeftoverTempDir(marker);
     }
     Files.deleteIfExists(file);
+  }
+
+  private static void deleteLeftoverTempDir(String marker) {
+    Path tmp = Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath();
+    try {
+      Path dir = Path.of(marker).toAbsolutePath().normalize();
+      if (dir.getParent() != null
+          && dir.getParent().equals(tmp)
+          && dir.getFileName().toString().startsWith("sec-testkit-")) {
+        Files2.deleteRecursively(dir);
+      }
+    } catch (RuntimeException e) {
+      // not a path: nothing to delete
+    }
   }
 
   private static boolean carriesMarker(ProcessHandle handle, String marker) {
@@ -120,6 +135,21 @@ public final class ProcessRegistry {
       // gone meanwhile, or another OS: fall back to what the JDK offers
     }
     return handle.info().commandLine().map(c -> c.contains(marker)).orElse(false);
+  }
+
+  /**
+   * Records the PID of a process the test kit did not start as a {@link Child} (the embedded
+   * PostgreSQL server), so the next run ends it if this JVM dies without cleanup. The marker must
+   * appear on that process's command line; if it names a folder under {@code java.io.tmpdir} whose
+   * name starts with {@code sec-testkit-}, the next run deletes that folder too.
+   */
+  public static synchronized void recordPid(long pid, String marker) {
+    try {
+      Files.createDirectories(pidsDir());
+      Files.writeString(pidFile(pid), marker, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      System.err.println("[sec-testkit] could not record PID " + pid + ": " + e);
+    }
   }
 
   /** Records a started child: PID file on disk, log for failure reports. */
