@@ -66,16 +66,18 @@ public final class SentCommand<D> {
         failure == null ? "{}" : harness.codec().encode(failure));
   }
 
-  /** Answers TECHNICAL_FAILURE with {@code {"message": ...}}. */
-  public SagaHarness<D> replyTechnicalFailure(String message) {
+  /** Answers TECHNICAL_FAILURE with {@code {"reason": ..., "code": null}} (protocol 4). */
+  public SagaHarness<D> replyTechnicalFailure(String reason) {
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("message", message);
+    body.put("reason", reason);
+    body.put("code", null);
     return harness.reply(command, ReplyOutcome.TECHNICAL_FAILURE, harness.codec().encode(body));
   }
 
-  /** Answers REFUSED with {@code {"code": ...}}. */
+  /** Answers REFUSED with {@code {"reason": ..., "code": ...}} (protocol 4). */
   public SagaHarness<D> replyRefused(RefusalCode code) {
     Map<String, Object> body = new LinkedHashMap<>();
+    body.put("reason", "refused by the test");
     body.put("code", code.name());
     return harness.reply(command, ReplyOutcome.REFUSED, harness.codec().encode(body));
   }
