@@ -23,7 +23,9 @@ public final class CrashableFlightParticipantMain {
     FlightService flights = new FlightService();
     Participant participant =
         Participant.builder("flight-service")
-            .kafka(Map.of("bootstrap.servers", args[3]))
+            // static membership: the restarted process takes the crashed one's partitions at
+            // once instead of after the group's session timeout
+            .kafka(Map.of("bootstrap.servers", args[3], "group.instance.id", "flight-1"))
             .dataSource(dataSource)
             .commandTopic(args[4])
             .deadLetterTopic(args[5])
