@@ -51,7 +51,7 @@ public record StepState(
     return compensationAttempt - compensationAttemptBase;
   }
 
-  public StepState withStatus(StepStatus newStatus) {
+  StepState withStatus(StepStatus newStatus) {
     return new StepState(
         step,
         newStatus,

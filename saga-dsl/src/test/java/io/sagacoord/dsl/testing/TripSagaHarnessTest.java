@@ -460,4 +460,50 @@ class TripSagaHarnessTest {
     assertThat(retryDue.apply(a))
         .isBetween(SagaHarness.DEFAULT_START, SagaHarness.DEFAULT_START.plusSeconds(10));
   }
+
+  @Test
+  void anOperatorRetrySendsAStepWaitingForItsBackOffAtOnce() {
+    SagaHarness<TripData> h = trip();
+    h.expectCommand("flight-service", "BookFlight").replyTechnicalFailure("db down");
+    h.operatorRetry("book-flight")
+        .expectCommand("flight-service", "BookFlight")
+        .withAttempt(2)
+        .replySuccess(new Booked("F1"))
+        .advance(Duration.ofSeconds(1)) // the old back-off timer is stale now
+        .expectCommand("hotel-service", "BookHotel")
+        .withAttempt(1)
+        .noReply()
+        .expectNoCommand()
+        .expectReplayReproducesState();
+  }
+
+  @Test
+  void aFailedSagaBeforeThePivotCanBeForcedToCompensateOrResolved() {
+    SagaHarness<TripData> h = trip();
+    succeed(h, "book-flight");
+    h.expectCommand("hotel-service", "BookHotel").replyBusinessFailure(new Rejection("full"));
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      h.expectCompensation("flight-service", "CancelFlight").replyTechnicalFailure("down");
+      h.advance(Duration.ofSeconds(5));
+    }
+    h.expectStatus(SagaStatus.FAILED)
+        .operatorForceCompensation()
+        .expectStatus(SagaStatus.COMPENSATING)
+        .expectCompensation("flight-service", "CancelFlight")
+        .withAttempt(4)
+        .replyTechnicalFailure("still down");
+    h.advance(Duration.ofSeconds(5));
+    h.expectCompensation("flight-service", "CancelFlight")
+        .withAttempt(5)
+        .replyTechnicalFailure("x");
+    h.advance(Duration.ofSeconds(5));
+    h.expectCompensation("flight-service", "CancelFlight")
+        .withAttempt(6)
+        .replyTechnicalFailure("x")
+        .expectStatus(SagaStatus.FAILED)
+        .operatorResolve()
+        .expectStatus(SagaStatus.COMPENSATED)
+        .expectStatusReasonContaining("resolved by test-operator")
+        .expectReplayReproducesState();
+  }
 }
