@@ -43,7 +43,7 @@ class FailureLogReportTest {
   @org.junit.jupiter.api.Disabled("run by FailureLogReportTest through EngineTestKit")
   static class FailsAfterStartingAChild {
     @Test
-    void fails() {
+    void deliberatelyFailsSoItsChildLogIsReported() {
       try (JavaProcess child =
           JavaProcess.builder(EchoMain.class.getName())
               .name("echoed-for-report")
