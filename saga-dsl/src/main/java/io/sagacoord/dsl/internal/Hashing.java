@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.SplittableRandom;
 import java.util.UUID;
 
 /** Deterministic hashes: fingerprints, command ids and jitter seeds. */
@@ -24,8 +23,10 @@ public final class Hashing {
 
   /** A number in [0, 1) drawn from a seed derived from the key, so a replay draws the same. */
   public static double unitRandom(String key) {
-    long seed = ByteBuffer.wrap(sha256(key)).getLong();
-    return new SplittableRandom(seed).nextDouble();
+    // the top 53 bits of the hash as a fraction: fixed by SHA-256 alone, so every JVM (and any
+    // other implementation of the coordinator) draws the same number
+    long bits = ByteBuffer.wrap(sha256(key)).getLong();
+    return (bits >>> 11) * 0x1.0p-53;
   }
 
   private static byte[] sha256(String text) {
