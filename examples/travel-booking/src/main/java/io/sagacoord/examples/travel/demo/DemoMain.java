@@ -1,0 +1,101 @@
+package io.sagacoord.examples.travel.demo;
+
+import io.sagacoord.testkit.EmbeddedInfra;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The one-command demo: embedded PostgreSQL and Kafka, the coordinator, the flight, hotel, car and
+ * trip services, a few trips booked, their outcomes printed. Keeps serving until stopped, unless
+ * {@code --exit} is given: then it exits after the scenario, with status 0 only if every saga ended
+ * as expected.
+ *
+ * <p>Ports: the coordinator's REST API on {@code SEC_PORT} (default 8080), the trip API on {@code
+ * TRIP_PORT} (default 8081).
+ */
+public final class DemoMain {
+
+  private DemoMain() {}
+
+  public static void main(String[] args) throws Exception {
+    boolean exitAfterScenario = List.of(args).contains("--exit");
+    int coordinatorPort = port("SEC_PORT", 8080);
+    int tripPort = port("TRIP_PORT", 8081);
+
+    System.out.println("Starting embedded PostgreSQL and Kafka ...");
+    EmbeddedInfra infra = EmbeddedInfra.start();
+    TravelSystem system;
+    try {
+      system =
+          TravelSystem.start(
+              new TravelSystem.Config(
+                  infra.bootstrapServers(),
+                  database(infra, "coordinator"),
+                  database(infra, "flight_service"),
+                  database(infra, "hotel_service"),
+                  database(infra, "car_service"),
+                  database(infra, "trip_service"),
+                  coordinatorPort,
+                  tripPort,
+                  System.getenv("SEC_API_KEY"),
+                  Map.of()));
+    } catch (RuntimeException e) {
+      infra.close();
+      throw e;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  system.close();
+                  infra.close();
+                  stopped.countDown();
+                },
+                "demo-stop"));
+
+    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    DemoScenario scenario = new DemoScenario();
+    scenario.prepare(system, today);
+    System.out.println("Booking the demo trips ...");
+    List<DemoScenario.Outcome> outcomes =
+        scenario.run(system.tripApiUri(), today, Duration.ofSeconds(90));
+    System.out.println();
+    System.out.print(DemoScenario.table(outcomes));
+    boolean allAsExpected = outcomes.stream().allMatch(DemoScenario.Outcome::asExpected);
+    System.out.println();
+    System.out.println(
+        allAsExpected
+            ? "Every saga ended as expected."
+            : "Some sagas did NOT end as expected (see the table).");
+    System.out.println("Trip API:          " + system.tripApiUri() + "/trips/{id}");
+    System.out.println("Coordinator API:   " + system.coordinatorUri() + "/api/sagas/{id}");
+    System.out.println("Coordinator health " + system.coordinatorUri() + "/actuator/health");
+
+    if (exitAfterScenario) {
+      System.exit(allAsExpected ? 0 : 1);
+    }
+    System.out.println("Serving until stopped (Ctrl-C).");
+    stopped.await();
+  }
+
+  private static TravelSystem.Database database(EmbeddedInfra infra, String name) {
+    return new TravelSystem.Database(infra.jdbcUrl(name), infra.username(), infra.password());
+  }
+
+  private static int port(String variable, int fallback) {
+    String value = System.getenv(variable);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(variable + " must be a port number, was '" + value + "'");
+    }
+  }
+}

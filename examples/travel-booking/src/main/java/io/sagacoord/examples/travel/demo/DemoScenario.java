@@ -1,0 +1,198 @@
+package io.sagacoord.examples.travel.demo;
+
+import io.sagacoord.examples.travel.common.Misbehaviour;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The demo's trips: some complete, some are compensated because a car is unavailable, the hotel
+ * does not answer in time, or the card is declined at the pivot. Books them through the trip API,
+ * as a customer would, and waits for each saga to end.
+ */
+public final class DemoScenario {
+
+  /** One booked trip and how it ended. */
+  public record Outcome(
+      String customer,
+      String story,
+      String expected,
+      String actual,
+      UUID tripId,
+      String failureReason) {
+    public boolean asExpected() {
+      return expected.equals(actual);
+    }
+  }
+
+  private record Trip(String customer, String story, String expected, Map<String, Object> body) {}
+
+  static final String SILENT_HOTEL = "silent-inn";
+
+  private final ObjectMapper json = JsonMapper.builder().build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  /** Seeds the inventory the trips need and makes the silent hotel silent. */
+  public void prepare(TravelSystem system, LocalDate today) throws SQLException {
+    LocalDate until = today.plusDays(60);
+    DemoInventory.flight(system.flightDb(), "SK4711", today.plusDays(14), 50);
+    DemoInventory.hotel(system.hotelDb(), "harbour-hotel", today, until, 20);
+    DemoInventory.hotel(system.hotelDb(), SILENT_HOTEL, today, until, 20);
+    DemoInventory.cars(system.carDb(), "LIS-airport", today, until, 10);
+    DemoInventory.cars(system.carDb(), "LIS-downtown", today, until, 0);
+    // the silent inn answers after 6 s, past the hotel step's 3 s timeout
+    system
+        .hotels()
+        .misbehave(Misbehaviour.NONE.withSilentKeys(Set.of(SILENT_HOTEL), Duration.ofSeconds(6)));
+  }
+
+  /** Books the demo trips and waits (at most {@code patience}) until every saga has ended. */
+  public List<Outcome> run(URI tripApi, LocalDate today, Duration patience)
+      throws IOException, InterruptedException {
+    LocalDate in = today.plusDays(14);
+    LocalDate out = today.plusDays(17);
+    List<Trip> trips =
+        List.of(
+            new Trip(
+                "Ada",
+                "flight, hotel and car",
+                "COMPLETED",
+                trip("Ada", "harbour-hotel", in, out, car("LIS-airport", in, out), 120_000)),
+            new Trip(
+                "Grace",
+                "flight and hotel, no car",
+                "COMPLETED",
+                trip("Grace", "harbour-hotel", in, out, null, 90_000)),
+            new Trip(
+                "Linus",
+                "no car left downtown",
+                "COMPENSATED",
+                trip("Linus", "harbour-hotel", in, out, car("LIS-downtown", in, out), 120_000)),
+            new Trip(
+                "Barbara",
+                "hotel does not answer in time",
+                "COMPENSATED",
+                trip("Barbara", SILENT_HOTEL, in, out, car("LIS-airport", in, out), 120_000)),
+            new Trip(
+                "Edsger",
+                "card declined at the pivot",
+                "COMPENSATED",
+                trip("Edsger", "harbour-hotel", in, out, null, 5_000_000)));
+    Map<UUID, Trip> booked = new LinkedHashMap<>();
+    for (Trip trip : trips) {
+      booked.put(book(tripApi, trip), trip);
+    }
+    Instant giveUp = Instant.now().plus(patience);
+    List<Outcome> outcomes = new ArrayList<>();
+    for (Map.Entry<UUID, Trip> entry : booked.entrySet()) {
+      JsonNode shown = awaitEnd(tripApi, entry.getKey(), giveUp);
+      Trip trip = entry.getValue();
+      JsonNode reason = shown.get("failureReason");
+      outcomes.add(
+          new Outcome(
+              trip.customer(),
+              trip.story(),
+              trip.expected(),
+              shown.path("status").asString(),
+              entry.getKey(),
+              reason == null || reason.isNull() ? "" : reason.asString()));
+    }
+    return outcomes;
+  }
+
+  /** The outcomes as a text table. */
+  public static String table(List<Outcome> outcomes) {
+    StringBuilder table = new StringBuilder();
+    String format = "%-8s %-32s %-12s %-12s %-3s %-36s %s%n";
+    table.append(
+        String.format(
+            format, "customer", "story", "expected", "actual", "ok", "saga id", "reason"));
+    for (Outcome o : outcomes) {
+      table.append(
+          String.format(
+              format,
+              o.customer(),
+              o.story(),
+              o.expected(),
+              o.actual(),
+              o.asExpected() ? "yes" : "NO",
+              o.tripId(),
+              o.failureReason()));
+    }
+    return table.toString();
+  }
+
+  private static Map<String, Object> car(String location, LocalDate from, LocalDate until) {
+    return Map.of("location", location, "pickUp", from.toString(), "dropOff", until.toString());
+  }
+
+  private static Map<String, Object> trip(
+      String customer,
+      String hotel,
+      LocalDate in,
+      LocalDate out,
+      Map<String, Object> car,
+      long priceCents) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("customer", customer);
+    body.put("flight", Map.of("flightId", "SK4711", "passenger", customer));
+    body.put(
+        "hotel", Map.of("hotelId", hotel, "checkIn", in.toString(), "checkOut", out.toString()));
+    body.put("car", car);
+    body.put("priceCents", priceCents);
+    return body;
+  }
+
+  private UUID book(URI tripApi, Trip trip) throws IOException, InterruptedException {
+    HttpRequest request =
+        HttpRequest.newBuilder(tripApi.resolve("/trips"))
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", "demo-" + trip.customer() + "-" + UUID.randomUUID())
+            .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(trip.body())))
+            .build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 201) {
+      throw new IllegalStateException(
+          "booking for "
+              + trip.customer()
+              + " answered "
+              + response.statusCode()
+              + ": "
+              + response.body());
+    }
+    return UUID.fromString(json.readTree(response.body()).path("tripId").asString());
+  }
+
+  private JsonNode awaitEnd(URI tripApi, UUID tripId, Instant giveUp)
+      throws IOException, InterruptedException {
+    while (true) {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(tripApi.resolve("/trips/" + tripId)).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+      JsonNode trip = json.readTree(response.body());
+      String status = trip.path("status").asString();
+      boolean ended = Set.of("COMPLETED", "COMPENSATED", "FAILED", "PARKED").contains(status);
+      if (ended || Instant.now().isAfter(giveUp)) {
+        return trip;
+      }
+      Thread.sleep(250);
+    }
+  }
+}

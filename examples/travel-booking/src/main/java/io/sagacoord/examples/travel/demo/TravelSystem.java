@@ -1,0 +1,193 @@
+package io.sagacoord.examples.travel.demo;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.sagacoord.examples.travel.car.CarService;
+import io.sagacoord.examples.travel.common.ReservationService;
+import io.sagacoord.examples.travel.flight.FlightService;
+import io.sagacoord.examples.travel.hotel.HotelService;
+import io.sagacoord.examples.travel.trip.BillingParticipant;
+import io.sagacoord.examples.travel.trip.CoordinatorClient;
+import io.sagacoord.examples.travel.trip.TripApi;
+import io.sagacoord.examples.travel.trip.TripMessages.ReserveCar;
+import io.sagacoord.examples.travel.trip.TripMessages.ReserveFlight;
+import io.sagacoord.examples.travel.trip.TripMessages.ReserveHotel;
+import io.sagacoord.server.SecApplication;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The whole travel-booking system in one JVM: the coordinator, the flight, hotel and car services,
+ * and the trip service (its billing participant and its HTTP API), each service with its own
+ * database. The demo runs it on embedded PostgreSQL and Kafka; the end-to-end tests run it on the
+ * test kit's. In production each part runs as its own process (see {@code docs/deploy.md}).
+ */
+public final class TravelSystem implements AutoCloseable {
+
+  /** Where one service's database is. */
+  public record Database(String jdbcUrl, String username, String password) {}
+
+  /**
+   * @param coordinatorPort the coordinator's HTTP port (0 for a free one)
+   * @param tripApiPort the trip API's port (0 for a free one)
+   * @param coordinatorApiKey the key the trip service starts sagas with, or null
+   * @param coordinatorProperties extra Spring properties for the coordinator
+   */
+  public record Config(
+      String kafkaBootstrapServers,
+      Database coordinatorDb,
+      Database flightDb,
+      Database hotelDb,
+      Database carDb,
+      Database tripDb,
+      int coordinatorPort,
+      int tripApiPort,
+      String coordinatorApiKey,
+      Map<String, Object> coordinatorProperties) {}
+
+  private final List<AutoCloseable> toClose = new ArrayList<>();
+  private ConfigurableApplicationContext coordinator;
+  private ReservationService<ReserveFlight> flights;
+  private ReservationService<ReserveHotel> hotels;
+  private ReservationService<ReserveCar> cars;
+  private BillingParticipant billing;
+  private TripApi tripApi;
+  private HikariDataSource flightDb;
+  private HikariDataSource hotelDb;
+  private HikariDataSource carDb;
+  private HikariDataSource tripDb;
+
+  private TravelSystem() {}
+
+  /** Starts every part; on failure stops what was started and rethrows. */
+  public static TravelSystem start(Config config) {
+    TravelSystem system = new TravelSystem();
+    try {
+      system.startAll(config);
+      return system;
+    } catch (RuntimeException | IOException e) {
+      system.close();
+      throw new IllegalStateException("the travel-booking system did not start: " + e, e);
+    }
+  }
+
+  private void startAll(Config config) throws IOException {
+    Clock clock = Clock.systemUTC();
+    ObjectMapper json = JsonMapper.builder().build();
+    Map<String, Object> kafka = Map.of("bootstrap.servers", config.kafkaBootstrapServers());
+
+    Map<String, Object> secProperties = new HashMap<>();
+    secProperties.put("sec.embedded", "false");
+    secProperties.put("spring.datasource.url", config.coordinatorDb().jdbcUrl());
+    secProperties.put("spring.datasource.username", config.coordinatorDb().username());
+    secProperties.put("spring.datasource.password", config.coordinatorDb().password());
+    secProperties.put("sec.kafka.bootstrap-servers", config.kafkaBootstrapServers());
+    secProperties.put("server.port", config.coordinatorPort());
+    secProperties.putAll(config.coordinatorProperties());
+    coordinator =
+        new SpringApplicationBuilder(SecApplication.class)
+            .properties(secProperties)
+            .registerShutdownHook(false)
+            .run();
+    toClose.add(coordinator);
+
+    flightDb = pool("flight-service", config.flightDb());
+    hotelDb = pool("hotel-service", config.hotelDb());
+    carDb = pool("car-service", config.carDb());
+    tripDb = pool("trip-service", config.tripDb());
+
+    flights = FlightService.start(kafka, flightDb, clock);
+    toClose.add(flights);
+    hotels = HotelService.start(kafka, hotelDb, clock);
+    toClose.add(hotels);
+    cars = CarService.start(kafka, carDb, clock);
+    toClose.add(cars);
+    billing = BillingParticipant.start(kafka, tripDb, clock);
+    toClose.add(billing);
+
+    CoordinatorClient client =
+        new CoordinatorClient(coordinatorUri(), config.coordinatorApiKey(), json);
+    tripApi = TripApi.start(config.tripApiPort(), tripDb, client, json, clock);
+    toClose.add(tripApi);
+  }
+
+  private HikariDataSource pool(String name, Database database) {
+    HikariConfig hikari = new HikariConfig();
+    hikari.setPoolName(name);
+    hikari.setJdbcUrl(database.jdbcUrl());
+    hikari.setUsername(database.username());
+    hikari.setPassword(database.password());
+    hikari.setMaximumPoolSize(8);
+    HikariDataSource dataSource = new HikariDataSource(hikari);
+    toClose.add(dataSource);
+    return dataSource;
+  }
+
+  public URI coordinatorUri() {
+    String port = coordinator.getEnvironment().getProperty("local.server.port");
+    return URI.create("http://localhost:" + port);
+  }
+
+  public URI tripApiUri() {
+    return URI.create("http://localhost:" + tripApi.port());
+  }
+
+  public ConfigurableApplicationContext coordinator() {
+    return coordinator;
+  }
+
+  public ReservationService<ReserveFlight> flights() {
+    return flights;
+  }
+
+  public ReservationService<ReserveHotel> hotels() {
+    return hotels;
+  }
+
+  public ReservationService<ReserveCar> cars() {
+    return cars;
+  }
+
+  public BillingParticipant billing() {
+    return billing;
+  }
+
+  public DataSource flightDb() {
+    return flightDb;
+  }
+
+  public DataSource hotelDb() {
+    return hotelDb;
+  }
+
+  public DataSource carDb() {
+    return carDb;
+  }
+
+  public DataSource tripDb() {
+    return tripDb;
+  }
+
+  /** Stops the API, the participants, the coordinator and the pools, in reverse start order. */
+  @Override
+  public void close() {
+    for (int i = toClose.size() - 1; i >= 0; i--) {
+      try {
+        toClose.get(i).close();
+      } catch (Exception e) {
+        System.err.println("stopping " + toClose.get(i) + " failed: " + e);
+      }
+    }
+    toClose.clear();
+  }
+}

@@ -1,0 +1,37 @@
+package io.sagacoord.examples.travel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sagacoord.examples.travel.demo.DemoMain;
+import io.sagacoord.testkit.JavaProcess;
+import java.nio.file.Files;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's demo, run as a user runs it (its own JVM, its own embedded PostgreSQL and Kafka)
+ * with the exit flag: it must print the outcome table and exit 0, which it does only when every
+ * saga ended as expected.
+ */
+class DemoCommandTest {
+
+  @Test
+  void demoWithExitFlagPrintsTheOutcomeTableAndExitsZero() throws Exception {
+    try (JavaProcess demo =
+        JavaProcess.builder(DemoMain.class.getName())
+            .name("demo")
+            .env("SEC_PORT", "0")
+            .env("TRIP_PORT", "0")
+            .jvmArg("-Xmx768m")
+            .args("--exit")
+            .start()) {
+      int exit = demo.waitForExit(Duration.ofMinutes(5));
+      String output = Files.readString(demo.logFile());
+
+      assertThat(output).contains("customer", "story", "expected", "actual");
+      assertThat(output).contains("Ada", "Linus", "Barbara", "Edsger");
+      assertThat(output).contains("Every saga ended as expected.");
+      assertThat(exit).as(output).isZero();
+    }
+  }
+}

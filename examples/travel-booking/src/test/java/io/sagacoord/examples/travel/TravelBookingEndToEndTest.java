@@ -1,0 +1,417 @@
+package io.sagacoord.examples.travel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sagacoord.examples.travel.common.Misbehaviour;
+import io.sagacoord.examples.travel.demo.DemoInventory;
+import io.sagacoord.examples.travel.demo.TravelSystem;
+import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.PostgresInfra;
+import io.sagacoord.testkit.SagaInfra;
+import io.sagacoord.testkit.TestDatabase;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The travel-booking system end to end on a real PostgreSQL and a real Kafka broker: the
+ * coordinator, the four services and the trip API in this JVM, trips booked over HTTP. Each test
+ * uses its own flights, hotels and car locations so that the tests do not see each other's
+ * inventory.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TravelBookingEndToEndTest {
+
+  private static final Set<String> TERMINAL =
+      Set.of("COMPLETED", "COMPENSATED", "FAILED", "PARKED");
+
+  private final ObjectMapper json = JsonMapper.builder().build();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final List<TestDatabase> databases = new ArrayList<>();
+  private final LocalDate in = LocalDate.now(ZoneOffset.UTC).plusDays(30);
+  private final LocalDate out = in.plusDays(3);
+  private TravelSystem system;
+  private TestDatabase coordinatorDb;
+
+  @BeforeAll
+  void startSystem() {
+    PostgresInfra postgres = SagaInfra.postgres();
+    KafkaInfra kafka = SagaInfra.kafka();
+    coordinatorDb = database(postgres, "coordinator");
+    system =
+        TravelSystem.start(
+            new TravelSystem.Config(
+                kafka.bootstrapServers(),
+                coordinates(coordinatorDb),
+                coordinates(database(postgres, "flights")),
+                coordinates(database(postgres, "hotels")),
+                coordinates(database(postgres, "cars")),
+                coordinates(database(postgres, "trips")),
+                0,
+                0,
+                null,
+                Map.of()));
+  }
+
+  @AfterAll
+  void stopSystem() {
+    if (system != null) {
+      system.close();
+    }
+    databases.forEach(TestDatabase::close);
+  }
+
+  @Test
+  void bookingWithFlightHotelAndCarCompletesAndItsLogShowsEveryStep() throws Exception {
+    DemoInventory.flight(system.flightDb(), "HAPPY1", in, 10);
+    DemoInventory.hotel(system.hotelDb(), "happy-hotel", in, out, 5);
+    DemoInventory.cars(system.carDb(), "happy-cars", in, out, 5);
+
+    UUID trip = book("happy-1", trip("Ada", "HAPPY1", "happy-hotel", "happy-cars", 1000));
+    JsonNode shown = awaitEnd(trip);
+
+    assertThat(shown.path("status").asString()).isEqualTo("COMPLETED");
+    assertThat(shown.path("reservations").path("flight").asString()).isNotBlank();
+    assertThat(shown.path("reservations").path("hotel").asString()).isNotBlank();
+    assertThat(shown.path("reservations").path("car").asString()).isNotBlank();
+    assertThat(shown.path("itineraryId").asString()).isNotBlank();
+    List<String> stepsLogged = loggedSteps(trip);
+    assertThat(stepsLogged)
+        .contains(
+            "reserve-flight", "reserve-hotel", "reserve-car", "charge-payment", "issue-itinerary");
+    assertThat(
+            available(
+                system.flightDb(), "SELECT seats_available FROM flight WHERE id = ?", "HAPPY1"))
+        .isEqualTo(9);
+  }
+
+  @Test
+  void carUnavailableCancelsHotelAndFlightAndRestoresInventory() throws Exception {
+    DemoInventory.flight(system.flightDb(), "NOCAR1", in, 10);
+    DemoInventory.hotel(system.hotelDb(), "nocar-hotel", in, out, 5);
+    DemoInventory.cars(system.carDb(), "nocar-cars", in, out, 0);
+
+    UUID trip = book("nocar-1", trip("Linus", "NOCAR1", "nocar-hotel", "nocar-cars", 1000));
+    JsonNode shown = awaitEnd(trip);
+
+    assertThat(shown.path("status").asString()).isEqualTo("COMPENSATED");
+    assertThat(shown.path("failureReason").asString()).contains("car");
+    assertThat(reservationStatus(system.flightDb(), "flight_reservation", trip))
+        .isEqualTo("CANCELLED");
+    // the hotel ran in parallel with the car: it was reserved and then cancelled, or never made
+    assertThat(reservationStatus(system.hotelDb(), "hotel_reservation", trip))
+        .isIn("CANCELLED", null);
+    assertThat(
+            available(
+                system.flightDb(), "SELECT seats_available FROM flight WHERE id = ?", "NOCAR1"))
+        .isEqualTo(10);
+    assertThat(
+            available(
+                system.hotelDb(),
+                "SELECT min(rooms_available) FROM hotel_night WHERE hotel_id = ?",
+                "nocar-hotel"))
+        .isEqualTo(5);
+  }
+
+  @Test
+  void hotelThatDoesNotAnswerTimesOutAndFlightAndHotelAreCancelled() throws Exception {
+    DemoInventory.flight(system.flightDb(), "SILENT1", in, 10);
+    DemoInventory.hotel(system.hotelDb(), "quiet-hotel", in, out, 5);
+    system
+        .hotels()
+        .misbehave(Misbehaviour.NONE.withSilentKeys(Set.of("quiet-hotel"), Duration.ofSeconds(5)));
+    try {
+      UUID trip = book("silent-1", trip("Barbara", "SILENT1", "quiet-hotel", null, 1000));
+      JsonNode shown = awaitEnd(trip);
+
+      assertThat(shown.path("status").asString()).isEqualTo("COMPENSATED");
+      assertThat(loggedTypes(trip)).anyMatch(type -> type.contains("TIMED_OUT"));
+      assertThat(reservationStatus(system.flightDb(), "flight_reservation", trip))
+          .isEqualTo("CANCELLED");
+      // the hotel answers late: its reservation must end cancelled once the late work is done
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          available(
+                              system.hotelDb(),
+                              "SELECT min(rooms_available) FROM hotel_night WHERE hotel_id = ?",
+                              "quiet-hotel"))
+                      .isEqualTo(5));
+      assertThat(reservationStatus(system.hotelDb(), "hotel_reservation", trip))
+          .isIn("CANCELLED", null);
+    } finally {
+      system.hotels().misbehave(Misbehaviour.NONE);
+    }
+  }
+
+  @Test
+  void twoHundredConcurrentBookingsNeverOversellAndTripsHoldWhatTheirSagaSays() throws Exception {
+    DemoInventory.flight(system.flightDb(), "RUSH1", in, 120);
+    DemoInventory.hotel(system.hotelDb(), "rush-hotel", in, out, 80);
+    DemoInventory.cars(system.carDb(), "rush-cars", in, out, 50);
+
+    ExecutorService pool = Executors.newFixedThreadPool(16);
+    List<Future<UUID>> futures = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      int n = i;
+      futures.add(
+          pool.submit(
+              () ->
+                  book(
+                      "rush-" + n,
+                      trip("c" + n, "RUSH1", "rush-hotel", n % 2 == 0 ? "rush-cars" : null, 100))));
+    }
+    List<UUID> trips = new ArrayList<>();
+    for (Future<UUID> future : futures) {
+      trips.add(future.get());
+    }
+    pool.shutdown();
+
+    Map<UUID, JsonNode> ended = new HashMap<>();
+    for (UUID trip : trips) {
+      ended.put(trip, awaitEnd(trip));
+    }
+
+    assertThat(
+            available(
+                system.flightDb(), "SELECT seats_available FROM flight WHERE id = ?", "RUSH1"))
+        .isGreaterThanOrEqualTo(0);
+    Map<UUID, String> flights = reservations(system.flightDb(), "flight_reservation");
+    Map<UUID, String> hotels = reservations(system.hotelDb(), "hotel_reservation");
+    Map<UUID, String> cars = reservations(system.carDb(), "car_reservation");
+    long completed = 0;
+    for (UUID trip : trips) {
+      JsonNode shown = ended.get(trip);
+      String status = shown.path("status").asString();
+      assertThat(status).as("trip %s", trip).isIn("COMPLETED", "COMPENSATED");
+      if (status.equals("COMPLETED")) {
+        completed++;
+        assertThat(flights.get(trip)).as("flight of %s", trip).isEqualTo("RESERVED");
+        assertThat(hotels.get(trip)).as("hotel of %s", trip).isEqualTo("RESERVED");
+        JsonNode car = shown.path("reservations").path("car");
+        assertThat(cars.get(trip))
+            .as("car of %s", trip)
+            .isEqualTo(car.isNull() || car.isMissingNode() ? null : "RESERVED");
+      } else {
+        assertThat(flights.get(trip)).as("flight of %s", trip).isIn("CANCELLED", null);
+        assertThat(hotels.get(trip)).as("hotel of %s", trip).isIn("CANCELLED", null);
+        assertThat(cars.get(trip)).as("car of %s", trip).isIn("CANCELLED", null);
+      }
+    }
+    // inventory counts match the reservations that hold it: nothing oversold, nothing leaked
+    long flightsHeld = flights.values().stream().filter("RESERVED"::equals).count();
+    long hotelsHeld = hotels.values().stream().filter("RESERVED"::equals).count();
+    long carsHeld = cars.values().stream().filter("RESERVED"::equals).count();
+    assertThat(flightsHeld).isEqualTo(completed).isLessThanOrEqualTo(120);
+    assertThat(hotelsHeld).isEqualTo(completed).isLessThanOrEqualTo(80);
+    assertThat(carsHeld).isLessThanOrEqualTo(50);
+    assertThat(
+            available(
+                system.flightDb(), "SELECT seats_available FROM flight WHERE id = ?", "RUSH1"))
+        .isEqualTo(120 - flightsHeld);
+    assertThat(
+            available(
+                system.hotelDb(),
+                "SELECT max(rooms_available) FROM hotel_night WHERE hotel_id = ?",
+                "rush-hotel"))
+        .isEqualTo(80 - hotelsHeld);
+    assertThat(
+            available(
+                system.carDb(),
+                "SELECT max(cars_available) FROM car_day WHERE location = ?",
+                "rush-cars"))
+        .isEqualTo(50 - carsHeld);
+    // the inventory is small enough that some bookings must have been refused
+    assertThat(completed).isLessThan(200).isGreaterThan(0);
+  }
+
+  @Test
+  void repeatedBookingWithTheSameKeyReturnsTheSameTrip() throws Exception {
+    DemoInventory.flight(system.flightDb(), "AGAIN1", in, 10);
+    DemoInventory.hotel(system.hotelDb(), "again-hotel", in, out, 5);
+    Map<String, Object> body = trip("Grace", "AGAIN1", "again-hotel", null, 1000);
+
+    HttpResponse<String> first = post("again-1", body);
+    HttpResponse<String> second = post("again-1", body);
+
+    assertThat(first.statusCode()).isEqualTo(201);
+    assertThat(second.statusCode()).isEqualTo(200);
+    assertThat(json.readTree(second.body()).path("tripId").asString())
+        .isEqualTo(json.readTree(first.body()).path("tripId").asString());
+    awaitEnd(UUID.fromString(json.readTree(first.body()).path("tripId").asString()));
+    assertThat(
+            available(
+                system.flightDb(), "SELECT seats_available FROM flight WHERE id = ?", "AGAIN1"))
+        .isEqualTo(9);
+  }
+
+  @Test
+  void malformedTripRequestIsAProblemDetailAndStartsNothing() throws Exception {
+    HttpResponse<String> noKey =
+        http.send(
+            HttpRequest.newBuilder(system.tripApiUri().resolve("/trips"))
+                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> badJson =
+        http.send(
+            HttpRequest.newBuilder(system.tripApiUri().resolve("/trips"))
+                .header("Idempotency-Key", "bad-1")
+                .POST(HttpRequest.BodyPublishers.ofString("{not json"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> badId =
+        http.send(
+            HttpRequest.newBuilder(system.tripApiUri().resolve("/trips/not-a-uuid")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(noKey.statusCode()).isEqualTo(400);
+    assertThat(badJson.statusCode()).isEqualTo(400);
+    assertThat(badId.statusCode()).isEqualTo(400);
+    assertThat(badJson.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(json.readTree(badJson.body()).path("status").asInt()).isEqualTo(400);
+  }
+
+  private Map<String, Object> trip(
+      String customer, String flight, String hotel, String carLocation, long priceCents) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("customer", customer);
+    body.put("flight", Map.of("flightId", flight, "passenger", customer));
+    body.put(
+        "hotel", Map.of("hotelId", hotel, "checkIn", in.toString(), "checkOut", out.toString()));
+    body.put(
+        "car",
+        carLocation == null
+            ? null
+            : Map.of("location", carLocation, "pickUp", in.toString(), "dropOff", out.toString()));
+    body.put("priceCents", priceCents);
+    return body;
+  }
+
+  private HttpResponse<String> post(String key, Map<String, Object> body) throws Exception {
+    return http.send(
+        HttpRequest.newBuilder(system.tripApiUri().resolve("/trips"))
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", key)
+            .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private UUID book(String key, Map<String, Object> body) throws Exception {
+    HttpResponse<String> response = post(key, body);
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return UUID.fromString(json.readTree(response.body()).path("tripId").asString());
+  }
+
+  private JsonNode awaitEnd(UUID trip) {
+    URI uri = system.tripApiUri().resolve("/trips/" + trip);
+    JsonNode[] last = new JsonNode[1];
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(200))
+        .until(
+            () -> {
+              HttpResponse<String> response =
+                  http.send(
+                      HttpRequest.newBuilder(uri).GET().build(),
+                      HttpResponse.BodyHandlers.ofString());
+              last[0] = json.readTree(response.body());
+              return TERMINAL.contains(last[0].path("status").asString());
+            });
+    return last[0];
+  }
+
+  private List<String> loggedSteps(UUID saga) throws SQLException {
+    return column(
+        saga, "SELECT DISTINCT step FROM saga_log WHERE saga_id = ? AND step IS NOT NULL");
+  }
+
+  private List<String> loggedTypes(UUID saga) throws SQLException {
+    return column(saga, "SELECT type FROM saga_log WHERE saga_id = ? ORDER BY seq");
+  }
+
+  private List<String> column(UUID saga, String sql) throws SQLException {
+    List<String> values = new ArrayList<>();
+    try (Connection connection = coordinatorDb.dataSource().getConnection();
+        PreparedStatement statement = connection.prepareStatement(sql)) {
+      statement.setObject(1, saga);
+      try (ResultSet rows = statement.executeQuery()) {
+        while (rows.next()) {
+          values.add(rows.getString(1));
+        }
+      }
+    }
+    return values;
+  }
+
+  private static int available(DataSource dataSource, String sql, String key) throws SQLException {
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement = connection.prepareStatement(sql)) {
+      statement.setString(1, key);
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getInt(1);
+      }
+    }
+  }
+
+  private static String reservationStatus(DataSource dataSource, String table, UUID saga)
+      throws SQLException {
+    return reservations(dataSource, table).get(saga);
+  }
+
+  private static Map<UUID, String> reservations(DataSource dataSource, String table)
+      throws SQLException {
+    Map<UUID, String> statuses = new HashMap<>();
+    // table is one of three constants of this test
+    try (Connection connection = dataSource.getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement("SELECT saga_id, status FROM " + table);
+        ResultSet rows = statement.executeQuery()) {
+      while (rows.next()) {
+        statuses.put((UUID) rows.getObject(1), rows.getString(2));
+      }
+    }
+    return statuses;
+  }
+
+  private TestDatabase database(PostgresInfra postgres, String prefix) {
+    TestDatabase database = postgres.newDatabase(prefix);
+    databases.add(database);
+    return database;
+  }
+
+  private static TravelSystem.Database coordinates(TestDatabase database) {
+    return new TravelSystem.Database(database.jdbcUrl(), database.username(), database.password());
+  }
+}
