@@ -179,7 +179,7 @@ public final class CommandProcessor {
             cmd.commandType(),
             Optional.ofNullable(cmd.deadline()),
             tx.connection());
-    Exception last = null;
+    Throwable last = null;
     for (int run = 1; run <= retry.maxRuns(); run++) {
       try {
         String body =
@@ -205,7 +205,12 @@ public final class CommandProcessor {
             failureBody(signal.failure.reason(), signal.failure.code()));
       } catch (InterruptedException e) {
         throw e;
-      } catch (Exception e) {
+      } catch (Exception | Error e) {
+        // a handler bug (StackOverflowError, AssertionError, a missing class) is this command's
+        // technical failure; a JVM in trouble (OutOfMemoryError) stops the batch instead
+        if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+          throw e;
+        }
         last = e;
         LOG.log(
             System.Logger.Level.WARNING,
