@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The one-command demo: builds what it needs, then starts embedded PostgreSQL and Kafka, the
+# coordinator and the travel-booking services, books a few trips and prints their outcomes.
+#   ./run-demo.sh          keep serving until Ctrl-C
+#   ./run-demo.sh --exit   exit after the scenario: 0 only if every saga ended as expected
+# Ports: SEC_PORT (coordinator REST API, default 8080), TRIP_PORT (trip API, default 8081).
+set -euo pipefail
+cd "$(dirname "$0")"
+if ! command -v java >/dev/null 2>&1 && [ -z "${JAVA_HOME:-}" ]; then
+  echo "run-demo: no JDK found: install a JDK 17 or newer (or set JAVA_HOME)" >&2
+  exit 1
+fi
+echo "Building the demo (the first build downloads dependencies from Maven Central) ..."
+./mvnw -B -q -ntp package -DskipTests -Dspotless.check.skip=true -pl examples/travel-booking -am
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+exec "$JAVA" -jar examples/travel-booking/target/travel-booking-0.1.0-SNAPSHOT-demo.jar "$@"
