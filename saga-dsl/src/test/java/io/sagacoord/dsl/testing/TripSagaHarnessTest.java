@@ -506,4 +506,42 @@ class TripSagaHarnessTest {
         .expectStatusReasonContaining("resolved by test-operator")
         .expectReplayReproducesState();
   }
+
+  /** Jackson cannot write an object that refers to itself. */
+  public static final class Opaque {
+    public Opaque getSelf() {
+      return this;
+    }
+  }
+
+  /** Jackson cannot read an interface-typed field back. */
+  record OpaqueData(String id, Runnable callback) {}
+
+  @Test
+  void dataThatCannotBeSerialisedFailsInTheHarnessNotFirstInTheServer() {
+    SagaDefinition<OpaqueData> def =
+        SagaDefinition.named("opaque", OpaqueData.class)
+            .step("a")
+            .invoke(Participant.named("svc"), "A", d -> d.id())
+            .noCompensation()
+            .build();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> SagaHarness.given(def, codec).start(new OpaqueData("x", () -> {})))
+        .isInstanceOf(RuntimeException.class);
+  }
+
+  @Test
+  void aCommandThatCannotBeSerialisedFailsTheSagaNamingTheStep() {
+    SagaDefinition<TripData> def =
+        SagaDefinition.named("opaque-command", TripData.class)
+            .step("a")
+            .invoke(Participant.named("svc"), "A", d -> new Opaque())
+            .noCompensation()
+            .build();
+    SagaHarness.given(def, codec)
+        .start(TripData.of("T", false))
+        .expectStatus(SagaStatus.FAILED)
+        .expectStatusReasonContaining("step 'a' (encoding the forward command)")
+        .expectNoCommand();
+  }
 }
