@@ -69,7 +69,10 @@ public final class TripApi implements AutoCloseable {
     this.clock = clock;
   }
 
-  /** Starts the API on {@code port} (0 picks a free one). The trip schema must be migrated. */
+  /**
+   * Starts the API on 127.0.0.1:{@code port} (0 picks a free one). The trip schema must be
+   * migrated.
+   */
   public static TripApi start(
       int port,
       DataSource dataSource,
@@ -77,7 +80,18 @@ public final class TripApi implements AutoCloseable {
       ObjectMapper json,
       Clock clock)
       throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 0);
+    return start(new InetSocketAddress("127.0.0.1", port), dataSource, coordinator, json, clock);
+  }
+
+  /** Starts the API on the given address. The trip schema must be migrated. */
+  public static TripApi start(
+      InetSocketAddress address,
+      DataSource dataSource,
+      CoordinatorClient coordinator,
+      ObjectMapper json,
+      Clock clock)
+      throws IOException {
+    HttpServer server = HttpServer.create(address, 0);
     TripApi api = new TripApi(server, dataSource, coordinator, json, clock);
     server.createContext("/trips", api::handle);
     server.setExecutor(Executors.newFixedThreadPool(8));
