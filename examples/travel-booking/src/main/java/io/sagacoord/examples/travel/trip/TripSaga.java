@@ -120,7 +120,8 @@ public final class TripSaga implements SagaDefinitionProvider {
                     d.customer(), d.flightReservation(), d.hotelReservation(), d.carReservation()))
         .onReply(ItineraryIssued.class, (d, r) -> d.withItinerary(r.itineraryId()))
         .retriable()
-        // the trip is paid for: keep trying for as long as the deadline allows
+        // the trip is paid for: keep trying (retriable steps are bounded by this policy, not by
+        // the saga deadline); if all 20 attempts fail the saga is FAILED for an operator
         .retry(
             RetryPolicy.exponential(20, Duration.ofMillis(500)).withMaxDelay(Duration.ofSeconds(5)))
         .build();
