@@ -26,22 +26,47 @@ import io.sagacoord.testkit.internal.ProcessRegistry;
 public final class SagaInfra {
   private static PostgresInfra postgres;
   private static KafkaInfra kafka;
+  // a failed start is remembered: every later test fails at once instead of waiting again
+  private static RuntimeException postgresFailure;
+  private static RuntimeException kafkaFailure;
   private static InfraFactory factory;
 
   private SagaInfra() {}
 
   /** The shared PostgreSQL; the first call starts it (embedded: a few seconds). */
   public static synchronized PostgresInfra postgres() {
+    if (postgresFailure != null) {
+      throw new InfraUnavailableException(
+          "PostgreSQL",
+          "an earlier start failed in this JVM: " + postgresFailure.getMessage(),
+          postgresFailure);
+    }
     if (postgres == null) {
-      postgres = factory().startPostgres();
+      try {
+        postgres = factory().startPostgres();
+      } catch (RuntimeException e) {
+        postgresFailure = e;
+        throw e;
+      }
     }
     return postgres;
   }
 
   /** The shared Kafka broker; the first call starts it (embedded: about 5 to 15 seconds). */
   public static synchronized KafkaInfra kafka() {
+    if (kafkaFailure != null) {
+      throw new InfraUnavailableException(
+          "Kafka",
+          "an earlier start failed in this JVM: " + kafkaFailure.getMessage(),
+          kafkaFailure);
+    }
     if (kafka == null) {
-      kafka = factory().startKafka();
+      try {
+        kafka = factory().startKafka();
+      } catch (RuntimeException e) {
+        kafkaFailure = e;
+        throw e;
+      }
     }
     return kafka;
   }

@@ -56,6 +56,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
       EmbeddedPostgres pg = builder.start();
       return new EmbeddedPostgresServer(pg, dataDir, deleteOnClose);
     } catch (IOException | RuntimeException e) {
+      if (deleteOnClose) {
+        Files2.deleteRecursively(dataDir);
+      }
       throw new InfraUnavailableException(
           "embedded PostgreSQL on 127.0.0.1:" + port + ", data in " + dataDir,
           "embedded PostgreSQL did not start: " + e.getMessage(),

@@ -32,12 +32,22 @@ public final class InProcessKafkaBroker implements AutoCloseable {
     Logging.quietKafkaLoggers();
     KafkaNodeConfig config = KafkaNodeConfig.forWorkDir(workDir);
     config.writeAndFormat();
-    KafkaRaftServer server;
+    KafkaRaftServer server = null;
     try {
       server =
           new KafkaRaftServer(KafkaConfig.fromProps(config.toProperties(), false), Time.SYSTEM);
       server.startup();
     } catch (RuntimeException e) {
+      if (server != null) {
+        try {
+          server.shutdown();
+        } catch (RuntimeException ignored) {
+          // half-started; what matters is the original failure
+        }
+      }
+      if (deleteOnClose) {
+        Files2.deleteRecursively(workDir);
+      }
       throw new InfraUnavailableException(
           config.bootstrapServers(), "in-process Kafka broker did not start", e);
     }

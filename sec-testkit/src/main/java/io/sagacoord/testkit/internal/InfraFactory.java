@@ -82,6 +82,28 @@ public final class InfraFactory {
           container.getPassword(),
           "Testcontainers " + ContainerInfra.POSTGRES_IMAGE);
     }
+    return retryOnce(this::startEmbeddedPostgres);
+  }
+
+  /**
+   * Another program may grab a free port between our pick and the server's bind; one more try with
+   * fresh ports makes that race practically irrelevant.
+   */
+  private static <T> T retryOnce(java.util.function.Supplier<T> start) {
+    try {
+      return start.get();
+    } catch (RuntimeException first) {
+      System.err.println("[sec-testkit] start failed, trying once more: " + first.getMessage());
+      try {
+        return start.get();
+      } catch (RuntimeException second) {
+        second.addSuppressed(first);
+        throw second;
+      }
+    }
+  }
+
+  private PostgresInfra startEmbeddedPostgres() {
     Path dataDir = Files2.createTempDirectory("sec-testkit-pg-");
     EmbeddedPostgresServer server = EmbeddedPostgresServer.start(dataDir, true, false);
     // the postgres server is a separate process that would outlive a SIGKILLed test JVM
@@ -114,6 +136,10 @@ public final class InfraFactory {
       ShutdownHooks.closeOnExit(infra);
       return infra;
     }
+    return retryOnce(this::startInProcessKafka);
+  }
+
+  private KafkaInfra startInProcessKafka() {
     Path workDir = Files2.createTempDirectory("sec-testkit-kafka-");
     InProcessKafkaBroker broker = InProcessKafkaBroker.start(workDir, true);
     ShutdownHooks.closeOnExit(broker);
