@@ -1,5 +1,6 @@
 package io.sagacoord.testkit;
 
+import io.sagacoord.testkit.internal.LogScanner;
 import io.sagacoord.testkit.internal.LogTail;
 import io.sagacoord.testkit.internal.ParentWatchdogMain;
 import io.sagacoord.testkit.internal.ProcessRegistry;
@@ -97,23 +98,24 @@ public final class JavaProcess implements AutoCloseable {
   public void awaitLogLine(String substring, Duration timeout) {
     Objects.requireNonNull(substring, "substring");
     Instant deadline = Instant.now().plus(timeout);
+    LogScanner scanner;
+    Process current;
+    synchronized (this) {
+      scanner = new LogScanner(logFile, substring);
+      current = process;
+    }
     while (true) {
-      Path file;
-      boolean alive;
-      synchronized (this) {
-        file = logFile;
-        alive = process.isAlive();
-      }
-      if (logContains(file, substring)) {
+      boolean alive = current.isAlive();
+      if (scanner.found()) {
         return;
       }
       if (!alive) {
         // the process may have printed the line just before exiting
-        if (logContains(file, substring)) {
+        if (scanner.found()) {
           return;
         }
         throw failure(
-            "ended (exit code " + process.exitValue() + ") without printing \"" + substring + "\"");
+            "ended (exit code " + current.exitValue() + ") without printing \"" + substring + "\"");
       }
       if (Instant.now().isAfter(deadline)) {
         throw failure("did not print \"" + substring + "\" within " + timeout);
@@ -262,18 +264,6 @@ public final class JavaProcess implements AutoCloseable {
 
   private static String quote(String value) {
     return "\"" + value.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-  }
-
-  private static boolean logContains(Path file, String substring) {
-    try {
-      return file != null
-          && Files.exists(file)
-          && Files.readString(file, StandardCharsets.UTF_8).contains(substring);
-    } catch (IOException e) {
-      return false;
-    } catch (java.io.UncheckedIOException e) {
-      return false;
-    }
   }
 
   private static void sleep(long millis) {
