@@ -1,0 +1,230 @@
+package io.sagacoord.bench.internal;
+
+import io.sagacoord.bench.BenchParticipantsMain;
+import io.sagacoord.testkit.EmbeddedInfra;
+import io.sagacoord.testkit.JavaProcess;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Postgres and Kafka (embedded, in this JVM's reach), the coordinator in a child JVM and the three
+ * participants in another child JVM. Everything on this machine.
+ */
+public final class BenchCluster implements AutoCloseable {
+
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+  static final String COORDINATOR_READY = "Started SecApplication";
+
+  private final EmbeddedInfra infra;
+  private final boolean durable;
+  private final String secJdbc;
+  private final String flightJdbc;
+  private final String hotelJdbc;
+  private final String carJdbc;
+  private final int port;
+  private JavaProcess coordinator;
+  private JavaProcess participants;
+
+  private BenchCluster(EmbeddedInfra infra, boolean durable) {
+    this.infra = infra;
+    this.durable = durable;
+    this.secJdbc = infra.jdbcUrl("bench_sec");
+    this.flightJdbc = infra.jdbcUrl("bench_flight");
+    this.hotelJdbc = infra.jdbcUrl("bench_hotel");
+    this.carJdbc = infra.jdbcUrl("bench_car");
+    this.port = freePort();
+  }
+
+  /**
+   * Starts the infrastructure and both child processes.
+   *
+   * @param durable true: Postgres with its durable defaults (fsync and synchronous_commit on) in
+   *     {@code dataDir}; false: the test kit's fast settings in a temporary directory
+   */
+  public static BenchCluster start(boolean durable, Path dataDir) {
+    EmbeddedInfra infra;
+    if (durable) {
+      Files2.deleteRecursively(dataDir);
+      infra = EmbeddedInfra.start(dataDir);
+    } else {
+      infra = EmbeddedInfra.start();
+    }
+    BenchCluster cluster = new BenchCluster(infra, durable);
+    try {
+      cluster.startParticipants();
+      cluster.startCoordinator();
+      return cluster;
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  private void startCoordinator() {
+    coordinator =
+        JavaProcess.builder("io.sagacoord.server.SecApplication")
+            .name("bench-coordinator")
+            .jvmArg("-Xmx512m")
+            .jvmArg("-XX:+UseG1GC")
+            .systemProperty("sec.embedded", "false")
+            .systemProperty("spring.datasource.url", secJdbc)
+            .systemProperty("spring.datasource.username", infra.username())
+            .systemProperty("spring.datasource.password", infra.password())
+            .systemProperty("sec.kafka.bootstrap-servers", infra.bootstrapServers())
+            .systemProperty("sec.instance-id", "bench-sec-1")
+            .systemProperty("server.port", String.valueOf(port))
+            .systemProperty("logging.level.root", "WARN")
+            .systemProperty("logging.level.io.sagacoord.server.SecApplication", "INFO")
+            .start();
+    coordinator.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
+  }
+
+  private void startParticipants() {
+    participants =
+        JavaProcess.builder(BenchParticipantsMain.class.getName())
+            .name("bench-participants")
+            .jvmArg("-Xmx384m")
+            .systemProperty("bench.kafka", infra.bootstrapServers())
+            .systemProperty("bench.jdbc.flight", flightJdbc)
+            .systemProperty("bench.jdbc.hotel", hotelJdbc)
+            .systemProperty("bench.jdbc.car", carJdbc)
+            .systemProperty("bench.jdbc.user", infra.username())
+            .systemProperty("bench.jdbc.password", infra.password())
+            .systemProperty(
+                "bench.participant.threads", System.getProperty("bench.participant.threads", "1"))
+            .start();
+    participants.awaitLogLine(BenchParticipantsMain.READY, START_TIMEOUT);
+  }
+
+  /** SIGKILL of the coordinator; returns when it is gone. */
+  public Instant killCoordinator() {
+    coordinator.kill();
+    return Instant.now();
+  }
+
+  /** Starts the coordinator again with the same command line; returns at once. */
+  public void restartCoordinatorNoWait() {
+    coordinator = coordinator.restart();
+  }
+
+  /** Waits until the restarted coordinator logged that it started. */
+  public void awaitCoordinatorStarted() {
+    coordinator.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
+  }
+
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the participants process. */
+  public void freezeParticipants(boolean frozen) {
+    signal(participants.pid(), frozen ? "-STOP" : "-CONT");
+  }
+
+  private static void signal(long pid, String signal) {
+    try {
+      Process p = new ProcessBuilder("kill", signal, String.valueOf(pid)).inheritIO().start();
+      if (p.waitFor() != 0) {
+        throw new BenchException("kill " + signal + " " + pid + " failed");
+      }
+    } catch (IOException e) {
+      throw new BenchException("kill " + signal + " " + pid + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BenchException("interrupted", e);
+    }
+  }
+
+  public URI coordinatorUri() {
+    return URI.create("http://127.0.0.1:" + port);
+  }
+
+  public Connection secConnection() throws SQLException {
+    return connect(secJdbc);
+  }
+
+  public Connection connect(String jdbcUrl) throws SQLException {
+    return DriverManager.getConnection(jdbcUrl, infra.username(), infra.password());
+  }
+
+  public String secJdbc() {
+    return secJdbc;
+  }
+
+  public String[] participantJdbc() {
+    return new String[] {flightJdbc, hotelJdbc, carJdbc};
+  }
+
+  public String ceilingJdbc() {
+    return infra.jdbcUrl("bench_ceiling");
+  }
+
+  public String bootstrapServers() {
+    return infra.bootstrapServers();
+  }
+
+  public boolean durable() {
+    return durable;
+  }
+
+  public long coordinatorPid() {
+    return coordinator.pid();
+  }
+
+  public long participantsPid() {
+    return participants.pid();
+  }
+
+  @Override
+  public void close() {
+    if (participants != null) {
+      try {
+        freezeParticipants(false);
+      } catch (RuntimeException ignored) {
+        // it may be gone already
+      }
+      participants.close();
+    }
+    if (coordinator != null) {
+      coordinator.close();
+    }
+    infra.close();
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new BenchException("no free port: " + e, e);
+    }
+  }
+
+  /** Small file helper (the test kit's is internal). */
+  static final class Files2 {
+    private Files2() {}
+
+    static void deleteRecursively(Path dir) {
+      if (!Files.exists(dir)) {
+        return;
+      }
+      try (var paths = Files.walk(dir)) {
+        paths
+            .sorted(java.util.Comparator.reverseOrder())
+            .forEach(
+                p -> {
+                  try {
+                    Files.delete(p);
+                  } catch (IOException e) {
+                    throw new BenchException("could not delete " + p + ": " + e, e);
+                  }
+                });
+      } catch (IOException e) {
+        throw new BenchException("could not delete " + dir + ": " + e, e);
+      }
+    }
+  }
+}

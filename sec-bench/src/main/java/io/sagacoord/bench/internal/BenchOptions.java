@@ -1,0 +1,50 @@
+package io.sagacoord.bench.internal;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Settings from system properties ({@code -Dbench.xxx=...}); each has a default, listed in {@code
+ * docs/performance.md}.
+ */
+public record BenchOptions(Path outDir) {
+
+  public static BenchOptions fromSystemProperties() {
+    return new BenchOptions(Path.of(System.getProperty("bench.out", "target/bench")));
+  }
+
+  boolean durable(boolean fallback) {
+    String v = System.getProperty("bench.durable");
+    return v == null ? fallback : Boolean.parseBoolean(v);
+  }
+
+  int integer(String name, int fallback) {
+    return Integer.getInteger(name, fallback);
+  }
+
+  double dbl(String name, double fallback) {
+    String v = System.getProperty(name);
+    return v == null ? fallback : Double.parseDouble(v);
+  }
+
+  List<Double> rates() {
+    return Arrays.stream(System.getProperty("bench.rates", "100,250,500,1000,2000,4000").split(","))
+        .map(String::trim)
+        .map(Double::parseDouble)
+        .toList();
+  }
+
+  List<Integer> recoverySizes() {
+    return Arrays.stream(System.getProperty("bench.recovery.sizes", "1000,10000").split(","))
+        .map(String::trim)
+        .map(Integer::parseInt)
+        .toList();
+  }
+
+  /** For the latency mode run alone: the saturation rate measured earlier, if given. */
+  Double saturationHint() {
+    String v = System.getProperty("bench.saturation");
+    return v == null ? null : Double.parseDouble(v);
+  }
+}

@@ -1,0 +1,363 @@
+package io.sagacoord.bench.internal;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Runs one benchmark mode (or all) and writes the result. */
+public final class BenchRunner {
+
+  /** The keys the issue asks for, always present in the JSON (null when not measured). */
+  public static final List<String> KEYS =
+      List.of(
+          "saturation_sagas_per_s",
+          "p50_ms_at_500",
+          "p99_ms_at_500",
+          "recovery_10k_all_terminal_s",
+          "log_rows_per_saga",
+          "bytes_per_saga",
+          "pg_commits_per_s_ceiling",
+          "kafka_roundtrips_per_s_ceiling");
+
+  public static final List<String> MODES =
+      List.of("smoke", "saturation", "latency", "recovery", "footprint", "ceiling", "all");
+
+  private final String mode;
+  private final BenchOptions options;
+  private final Map<String, Object> result = new LinkedHashMap<>();
+  private BenchCluster cluster;
+  private CompletionTracker tracker;
+  private LoadGenerator generator;
+
+  public BenchRunner(String mode, BenchOptions options) {
+    if (!MODES.contains(mode)) {
+      throw new IllegalArgumentException("mode must be one of " + MODES + ", was " + mode);
+    }
+    this.mode = mode;
+    this.options = options;
+  }
+
+  /** Runs the mode; returns the path of the JSON written. */
+  public Path run() throws Exception {
+    result.put("mode", mode);
+    for (String key : KEYS) {
+      result.put(key, null);
+    }
+    result.put("started_at", Instant.now().toString());
+    result.put("hardware", Environment.hardware());
+    boolean durable = options.durable(!mode.equals("smoke"));
+    log("mode " + mode + ", durable Postgres " + durable + ", starting infrastructure");
+    Files.createDirectories(options.outDir());
+    try {
+      cluster = BenchCluster.start(durable, options.outDir().resolve("data"));
+      result.put("settings", Environment.settings(cluster));
+      tracker = new CompletionTracker(cluster.secConnection(), Duration.ofMillis(200));
+      generator = new LoadGenerator(cluster.coordinatorUri(), tracker);
+      log(
+          "coordinator pid "
+              + cluster.coordinatorPid()
+              + ", participants pid "
+              + cluster.participantsPid());
+      switch (mode) {
+        case "smoke" -> smoke();
+        case "ceiling" -> ceiling();
+        case "footprint" -> footprint();
+        case "saturation" -> saturation();
+        case "latency" -> latency(options.saturationHint());
+        case "recovery" -> recovery();
+        case "all" -> {
+          ceiling();
+          footprint();
+          Double sat = saturation();
+          latency(sat);
+          recovery();
+        }
+        default -> throw new IllegalStateException(mode);
+      }
+    } finally {
+      result.put("finished_at", Instant.now().toString());
+      result.put("load_average_at_end", Environment.loadAverage());
+      if (generator != null) {
+        generator.close();
+      }
+      if (tracker != null) {
+        tracker.close();
+      }
+      if (cluster != null) {
+        cluster.close();
+      }
+      ResultWriter.write(options.outDir(), result);
+    }
+    return options.outDir().resolve("result.json");
+  }
+
+  private void smoke() throws Exception {
+    double rate = options.dbl("bench.smoke.rate", 20);
+    Duration seconds = Duration.ofSeconds(options.integer("bench.smoke.seconds", 15));
+    List<SagaRecord> records = generator.run(rate, seconds, 0.1);
+    tracker.awaitAll(records, Duration.ofSeconds(options.integer("bench.smoke.drain", 90)));
+    long start = records.get(0).intendedMicros;
+    PhaseStats stats = PhaseStats.of(rate, records, start, start + seconds.toNanos() / 1000 + 1);
+    Map<String, Object> smoke = new LinkedHashMap<>();
+    smoke.put("started", records.size() - stats.startErrors());
+    smoke.put("completed", stats.completed());
+    smoke.put("compensated", stats.compensated());
+    smoke.put("failed", stats.failed());
+    smoke.put("not_terminal", stats.notTerminal());
+    smoke.put("start_errors", stats.startErrors());
+    smoke.put("last_start_error", generator.lastError());
+    result.put("smoke", smoke);
+    log("smoke: " + smoke);
+  }
+
+  private void ceiling() throws Exception {
+    Duration warmup = Duration.ofSeconds(options.integer("bench.ceiling.warmup", 3));
+    Duration measure = Duration.ofSeconds(options.integer("bench.ceiling.seconds", 15));
+    double pg = Ceiling.postgresCommitsPerSecond(cluster, 8, warmup, measure);
+    result.put("pg_commits_per_s_ceiling", Math.round(pg));
+    log("postgres single-row commits/s with 8 clients: " + Math.round(pg));
+    double kafka =
+        Ceiling.kafkaRoundTripsPerSecond(cluster.bootstrapServers(), 128, warmup, measure);
+    result.put("kafka_roundtrips_per_s_ceiling", Math.round(kafka));
+    log("kafka command/reply round trips/s with 128 in flight: " + Math.round(kafka));
+  }
+
+  private void footprint() throws Exception {
+    double rate = options.dbl("bench.footprint.rate", 100);
+    Duration seconds = Duration.ofSeconds(options.integer("bench.footprint.seconds", 20));
+    // warm the path (topics, connections, JIT) so the snapshot window holds sagas only
+    tracker.awaitAll(
+        generator.run(Math.min(rate, 50), Duration.ofSeconds(4), 0), Duration.ofMinutes(2));
+    awaitQuiet(Duration.ofMinutes(5));
+    settleStatistics();
+    Footprint before = Footprint.take(cluster);
+    List<SagaRecord> records = generator.run(rate, seconds, 0);
+    tracker.awaitAll(records, Duration.ofMinutes(3));
+    awaitQuiet(Duration.ofMinutes(5));
+    settleStatistics();
+    Footprint after = Footprint.take(cluster);
+    long sagas = records.stream().filter(r -> r.terminal()).count();
+    Map<String, Object> fp = after.perSagaSince(before, sagas);
+    fp.put("failing_share", 0.0);
+    fp.put("rate_per_s", rate);
+    result.put("footprint", fp);
+    result.put("log_rows_per_saga", fp.get("log_rows_per_saga"));
+    result.put("bytes_per_saga", fp.get("table_and_index_bytes_per_saga"));
+    log("footprint: " + fp);
+  }
+
+  /** Postgres publishes a backend's commit counters within about 10 s of it going idle. */
+  private static void settleStatistics() throws InterruptedException {
+    Thread.sleep(11_000);
+  }
+
+  private Double saturation() throws Exception {
+    Duration warmup = Duration.ofSeconds(options.integer("bench.saturation.warmup", 10));
+    Duration measure = Duration.ofSeconds(options.integer("bench.saturation.seconds", 20));
+    double fail = options.dbl("bench.saturation.fail", 0.0);
+    List<Map<String, Object>> steps = new ArrayList<>();
+    Double best = null;
+    for (double rate : options.rates()) {
+      awaitQuiet(Duration.ofMinutes(5));
+      PhaseStats stats = phase(rate, warmup, measure, fail, Duration.ofSeconds(90));
+      steps.add(stats.toMap());
+      log("saturation step " + rate + "/s: " + stats.toMap());
+      if (!stats.keptUp()) {
+        break;
+      }
+      best = rate;
+    }
+    Map<String, Object> sat = new LinkedHashMap<>();
+    sat.put("warmup_s", warmup.toSeconds());
+    sat.put("measure_s", measure.toSeconds());
+    sat.put("failing_share", fail);
+    sat.put(
+        "rule",
+        "completions >= 99% of offered in the window, backlog growth <= 0.5 s of arrivals, no start error, all terminal within 90 s");
+    sat.put("steps", steps);
+    result.put("saturation", sat);
+    result.put("saturation_sagas_per_s", best);
+    return best;
+  }
+
+  private void latency(Double saturation) throws Exception {
+    Duration warmup = Duration.ofSeconds(options.integer("bench.latency.warmup", 10));
+    Duration measure = Duration.ofSeconds(options.integer("bench.latency.seconds", 30));
+    double fail = options.dbl("bench.latency.fail", 0.1);
+    Map<String, Object> lat = new LinkedHashMap<>();
+    lat.put("warmup_s", warmup.toSeconds());
+    lat.put("measure_s", measure.toSeconds());
+    lat.put("failing_share", fail);
+    lat.put(
+        "e2e_ms",
+        "due time of the start request (open-loop schedule) to the terminal commit (saga_instance.updated_at)");
+    lat.put(
+        "from_start_logged_ms", "saga_instance.created_at (start logged) to the terminal commit");
+    awaitQuiet(Duration.ofMinutes(5));
+    double rate = options.dbl("bench.latency.rate", 500);
+    PhaseStats at500 = phase(rate, warmup, measure, fail, Duration.ofMinutes(3));
+    lat.put("at_" + (long) rate, at500.toMap());
+    log("latency at " + rate + "/s: " + at500.toMap());
+    if (rate == 500) {
+      result.put("p50_ms_at_500", PhaseStats.ms(at500.endToEnd(), 50));
+      result.put("p99_ms_at_500", PhaseStats.ms(at500.endToEnd(), 99));
+    }
+    if (saturation != null) {
+      awaitQuiet(Duration.ofMinutes(5));
+      double half = saturation / 2;
+      PhaseStats atHalf = phase(half, warmup, measure, fail, Duration.ofMinutes(3));
+      lat.put("at_half_saturation", atHalf.toMap());
+      log("latency at " + half + "/s: " + atHalf.toMap());
+    }
+    result.put("latency", lat);
+  }
+
+  private void recovery() throws Exception {
+    Map<String, Object> rec = new LinkedHashMap<>();
+    for (int n : options.recoverySizes()) {
+      awaitQuiet(Duration.ofMinutes(5));
+      Map<String, Object> one = recoveryOf(n);
+      rec.put(String.valueOf(n), one);
+      log("recovery with " + n + " in flight: " + one);
+      if (n == 10_000) {
+        result.put("recovery_10k_all_terminal_s", one.get("restart_to_all_terminal_s"));
+      }
+    }
+    result.put("recovery", rec);
+  }
+
+  private Map<String, Object> recoveryOf(int n) throws Exception {
+    Map<String, Object> m = new LinkedHashMap<>();
+    cluster.freezeParticipants(true);
+    List<SagaRecord> records;
+    try (LoadGenerator burst = new LoadGenerator(cluster.coordinatorUri(), tracker)) {
+      records = burst.burst(n, 64);
+      m.put("start_errors", burst.errors());
+    } catch (RuntimeException e) {
+      cluster.freezeParticipants(false);
+      throw e;
+    }
+    long inFlight = records.stream().filter(r -> !r.startError && !r.terminal()).count();
+    m.put("in_flight_at_kill", inFlight);
+    awaitOutboxEmpty(Duration.ofSeconds(60));
+    Instant killed = cluster.killCoordinator();
+    cluster.freezeParticipants(false);
+    long restart = Micros.now();
+    cluster.restartCoordinatorNoWait();
+    AtomicLong ready = new AtomicLong();
+    Thread readyWatch =
+        new Thread(
+            () -> {
+              try {
+                cluster.awaitCoordinatorStarted();
+                ready.set(Micros.now());
+              } catch (RuntimeException e) {
+                System.err.println("coordinator did not restart: " + e);
+              }
+            });
+    readyWatch.setDaemon(true);
+    readyWatch.start();
+    Long first = null;
+    long giveUp = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+    try (Connection c = cluster.secConnection();
+        PreparedStatement ps =
+            c.prepareStatement("SELECT min(occurred_at) FROM saga_log WHERE occurred_at > ?")) {
+      ps.setTimestamp(1, Timestamp.from(killed));
+      while (first == null && System.nanoTime() < giveUp) {
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          OffsetDateTime t = rs.getObject(1, OffsetDateTime.class);
+          if (t != null) {
+            first = Micros.of(t);
+          }
+        }
+        if (first == null) {
+          Thread.sleep(50);
+        }
+      }
+    }
+    boolean all = tracker.awaitAll(records, Duration.ofMinutes(5));
+    readyWatch.join(1000);
+    long lastEnd =
+        records.stream().filter(SagaRecord::terminal).mapToLong(r -> r.endMicros).max().orElse(0);
+    long lost = records.stream().filter(r -> !r.startError && !r.terminal()).count();
+    m.put(
+        "coordinator_ready_after_restart_s",
+        ready.get() == 0 ? null : seconds(ready.get() - restart));
+    m.put("restart_to_first_transition_s", first == null ? null : seconds(first - restart));
+    m.put("restart_to_all_terminal_s", all ? seconds(lastEnd - restart) : null);
+    m.put(
+        "ready_to_all_terminal_s", all && ready.get() != 0 ? seconds(lastEnd - ready.get()) : null);
+    m.put("not_terminal_after_5_min", lost);
+    m.put("completed", records.stream().filter(r -> "COMPLETED".equals(r.status)).count());
+    return m;
+  }
+
+  private static double seconds(long micros) {
+    return PhaseStats.round(micros / 1e6);
+  }
+
+  private PhaseStats phase(
+      double rate, Duration warmup, Duration measure, double fail, Duration drain)
+      throws Exception {
+    List<SagaRecord> records = generator.run(rate, warmup.plus(measure), fail);
+    long windowStart = records.get(0).intendedMicros + warmup.toNanos() / 1000;
+    long windowEnd = windowStart + measure.toNanos() / 1000;
+    tracker.awaitAll(records, drain);
+    return PhaseStats.of(rate, records, windowStart, windowEnd);
+  }
+
+  /** Waits until no saga is running and no outbox row is left (earlier phases' backlog). */
+  private void awaitQuiet(Duration timeout) throws Exception {
+    long giveUp = System.nanoTime() + timeout.toNanos();
+    try (Connection c = cluster.secConnection();
+        Statement s = c.createStatement()) {
+      while (System.nanoTime() < giveUp) {
+        try (ResultSet rs =
+            s.executeQuery(
+                "SELECT (SELECT count(*) FROM saga_instance WHERE status NOT IN "
+                    + CompletionTracker.TERMINAL
+                    + ") + (SELECT count(*) FROM saga_outbox)")) {
+          rs.next();
+          if (rs.getLong(1) == 0) {
+            return;
+          }
+        }
+        Thread.sleep(500);
+      }
+    }
+    log("warning: the system did not become quiet within " + timeout);
+  }
+
+  private void awaitOutboxEmpty(Duration timeout) throws Exception {
+    long giveUp = System.nanoTime() + timeout.toNanos();
+    try (Connection c = cluster.secConnection();
+        Statement s = c.createStatement()) {
+      while (System.nanoTime() < giveUp) {
+        try (ResultSet rs = s.executeQuery("SELECT count(*) FROM saga_outbox")) {
+          rs.next();
+          if (rs.getLong(1) == 0) {
+            return;
+          }
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
+  static void log(String message) {
+    System.out.println("[bench " + Instant.now() + "] " + message);
+  }
+}

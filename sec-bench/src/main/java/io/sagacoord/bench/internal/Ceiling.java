@@ -1,0 +1,239 @@
+package io.sagacoord.bench.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** The machine's own capacity, measured with the same Postgres and Kafka the sagas use. */
+final class Ceiling {
+  private Ceiling() {}
+
+  /** Single-row autocommit inserts per second with {@code clients} connections. */
+  static double postgresCommitsPerSecond(
+      BenchCluster cluster, int clients, Duration warmup, Duration measure) throws Exception {
+    String url = cluster.ceilingJdbc();
+    try (Connection c = cluster.connect(url);
+        Statement s = c.createStatement()) {
+      s.execute("DROP TABLE IF EXISTS ceiling");
+      s.execute("CREATE TABLE ceiling (id bigserial PRIMARY KEY, v varchar(64) NOT NULL)");
+    }
+    AtomicBoolean counting = new AtomicBoolean();
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong commits = new AtomicLong();
+    List<Thread> threads = new ArrayList<>();
+    List<Exception> failures = new ArrayList<>();
+    for (int i = 0; i < clients; i++) {
+      Thread t =
+          new Thread(
+              () -> {
+                try (Connection c = cluster.connect(url);
+                    PreparedStatement insert =
+                        c.prepareStatement("INSERT INTO ceiling (v) VALUES (?)")) {
+                  c.setAutoCommit(true);
+                  long n = 0;
+                  while (!stop.get()) {
+                    insert.setString(1, "row-" + n++);
+                    insert.executeUpdate();
+                    if (counting.get()) {
+                      commits.incrementAndGet();
+                    }
+                  }
+                } catch (SQLException e) {
+                  synchronized (failures) {
+                    failures.add(e);
+                  }
+                }
+              },
+              "pg-ceiling-" + i);
+      threads.add(t);
+      t.start();
+    }
+    Thread.sleep(warmup.toMillis());
+    counting.set(true);
+    long t0 = System.nanoTime();
+    Thread.sleep(measure.toMillis());
+    counting.set(false);
+    long n = commits.get();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (!failures.isEmpty()) {
+      throw new BenchException("postgres ceiling failed: " + failures.get(0), failures.get(0));
+    }
+    return n / seconds;
+  }
+
+  /**
+   * Command/reply round trips per second with {@code inFlight} outstanding: a requester produces
+   * commands (acks=all, idempotent, like the coordinator), an echo consumes them and produces a
+   * reply each (like a participant), the requester consumes the replies.
+   */
+  static double kafkaRoundTripsPerSecond(
+      String bootstrap, int inFlight, Duration warmup, Duration measure) throws Exception {
+    String suffix = Long.toString(System.nanoTime(), 36);
+    String commands = "bench.ceiling.commands." + suffix;
+    String replies = "bench.ceiling.replies." + suffix;
+    int partitions = 3;
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      admin
+          .createTopics(
+              List.of(
+                  new NewTopic(commands, partitions, (short) 1),
+                  new NewTopic(replies, partitions, (short) 1)))
+          .all()
+          .get();
+    }
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicBoolean counting = new AtomicBoolean();
+    AtomicLong roundTrips = new AtomicLong();
+    Semaphore window = new Semaphore(inFlight);
+    byte[] payload = new byte[200];
+
+    Thread echo =
+        new Thread(
+            () -> {
+              try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap, "echo-" + suffix);
+                  KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+                List<TopicPartition> tps = partitions(commands, partitions);
+                consumer.assign(tps);
+                consumer.seekToBeginning(tps);
+                while (!stop.get()) {
+                  var records = consumer.poll(Duration.ofMillis(50));
+                  for (ConsumerRecord<String, byte[]> r : records) {
+                    producer.send(new ProducerRecord<>(replies, r.key(), r.value()));
+                  }
+                  if (!records.isEmpty()) {
+                    producer.flush();
+                    consumer.commitAsync();
+                  }
+                }
+              }
+            },
+            "kafka-ceiling-echo");
+    Thread intake =
+        new Thread(
+            () -> {
+              try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap, "req-" + suffix)) {
+                List<TopicPartition> tps = partitions(replies, partitions);
+                consumer.assign(tps);
+                consumer.seekToBeginning(tps);
+                while (!stop.get()) {
+                  var records = consumer.poll(Duration.ofMillis(50));
+                  int n = records.count();
+                  if (n > 0) {
+                    if (counting.get()) {
+                      roundTrips.addAndGet(n);
+                    }
+                    window.release(n);
+                  }
+                }
+              }
+            },
+            "kafka-ceiling-intake");
+    echo.start();
+    intake.start();
+    Thread.sleep(2000); // both consumers assigned
+    Thread sender =
+        new Thread(
+            () -> {
+              try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+                long n = 0;
+                while (!stop.get()) {
+                  if (window.tryAcquire(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    producer.send(new ProducerRecord<>(commands, "k" + (n++ % 1024), payload));
+                  }
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "kafka-ceiling-sender");
+    sender.start();
+    Thread.sleep(warmup.toMillis());
+    counting.set(true);
+    long t0 = System.nanoTime();
+    Thread.sleep(measure.toMillis());
+    counting.set(false);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    long n = roundTrips.get();
+    stop.set(true);
+    sender.join();
+    echo.join();
+    intake.join();
+    return n / seconds;
+  }
+
+  private static List<TopicPartition> partitions(String topic, int n) {
+    List<TopicPartition> tps = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      tps.add(new TopicPartition(topic, i));
+    }
+    return tps;
+  }
+
+  private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    Map<String, Object> p = new HashMap<>();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+    p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+    return new KafkaProducer<>(p);
+  }
+
+  private static KafkaConsumer<String, byte[]> consumer(String bootstrap, String group) {
+    Map<String, Object> c = new HashMap<>();
+    c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
+    c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+    return new KafkaConsumer<>(c);
+  }
+
+  static long kafkaLogBytes(String bootstrap, Collection<String> ignoredPrefixes) throws Exception {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      var nodes = admin.describeCluster().nodes().get();
+      List<Integer> ids = nodes.stream().map(n -> n.id()).toList();
+      long total = 0;
+      for (var byBroker : admin.describeLogDirs(ids).allDescriptions().get().values()) {
+        for (var dir : byBroker.values()) {
+          for (var e : dir.replicaInfos().entrySet()) {
+            String topic = e.getKey().topic();
+            if (ignoredPrefixes.stream().noneMatch(topic::startsWith)) {
+              total += e.getValue().size();
+            }
+          }
+        }
+      }
+      return total;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package io.sagacoord.bench.internal;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A snapshot of what the sagas leave behind; the difference of two, divided by the sagas. */
+record Footprint(
+    long logRows,
+    long sagaRows,
+    long sagaTableBytes,
+    long walLsn,
+    long secCommits,
+    long participantCommits,
+    long kafkaBytes) {
+
+  static Footprint take(BenchCluster cluster) throws Exception {
+    long logRows;
+    long sagaRows;
+    long bytes;
+    long lsn;
+    long secCommits;
+    try (Connection c = cluster.secConnection();
+        Statement s = c.createStatement()) {
+      logRows = single(s, "SELECT count(*) FROM saga_log");
+      sagaRows = single(s, "SELECT count(*) FROM saga_instance");
+      bytes =
+          single(
+              s,
+              "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+                  + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                  + " WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.relname LIKE 'saga\\_%'");
+      lsn = single(s, "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn");
+      secCommits = commits(s, "bench_sec");
+    }
+    long participantCommits = 0;
+    try (Connection c = cluster.secConnection();
+        Statement s = c.createStatement()) {
+      for (String db : List.of("bench_flight", "bench_hotel", "bench_car")) {
+        participantCommits += commits(s, db);
+      }
+    }
+    long kafka = Ceiling.kafkaLogBytes(cluster.bootstrapServers(), List.of("bench.ceiling."));
+    return new Footprint(logRows, sagaRows, bytes, lsn, secCommits, participantCommits, kafka);
+  }
+
+  private static long commits(Statement s, String db) throws SQLException {
+    return single(s, "SELECT xact_commit FROM pg_stat_database WHERE datname = '" + db + "'");
+  }
+
+  private static long single(Statement s, String sql) throws SQLException {
+    try (ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** Per saga, from {@code before} to this snapshot. */
+  Map<String, Object> perSagaSince(Footprint before, long sagas) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("sagas", sagas);
+    m.put("saga_rows_added", sagaRows - before.sagaRows);
+    m.put("log_rows_per_saga", per(logRows - before.logRows, sagas));
+    m.put("table_and_index_bytes_per_saga", per(sagaTableBytes - before.sagaTableBytes, sagas));
+    m.put("wal_bytes_per_saga_whole_cluster", per(walLsn - before.walLsn, sagas));
+    m.put("coordinator_commits_per_saga", per(secCommits - before.secCommits, sagas));
+    m.put(
+        "participant_commits_per_saga", per(participantCommits - before.participantCommits, sagas));
+    m.put("kafka_bytes_per_saga", per(kafkaBytes - before.kafkaBytes, sagas));
+    return m;
+  }
+
+  private static double per(long value, long sagas) {
+    return sagas == 0 ? 0 : PhaseStats.round((double) value / sagas);
+  }
+}
