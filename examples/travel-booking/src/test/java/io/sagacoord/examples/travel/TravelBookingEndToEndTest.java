@@ -255,6 +255,23 @@ class TravelBookingEndToEndTest {
   }
 
   @Test
+  void declinedCardAtThePivotCompensatesWithThePaymentReason() throws Exception {
+    DemoInventory.flight(system.flightDb(), "DECLINE1", in, 10);
+    DemoInventory.hotel(system.hotelDb(), "decline-hotel", in, out, 5);
+
+    UUID trip = book("decline-1", trip("Edsger", "DECLINE1", "decline-hotel", null, 5_000_000));
+    JsonNode shown = awaitEnd(trip);
+
+    assertThat(shown.path("status").asString()).isEqualTo("COMPENSATED");
+    assertThat(shown.path("failureReason").asString()).startsWith("payment: card");
+    assertThat(shown.path("paymentId").isNull()).isTrue();
+    assertThat(reservationStatus(system.flightDb(), "flight_reservation", trip))
+        .isEqualTo("CANCELLED");
+    assertThat(reservationStatus(system.hotelDb(), "hotel_reservation", trip))
+        .isEqualTo("CANCELLED");
+  }
+
+  @Test
   void repeatedBookingWithTheSameKeyReturnsTheSameTrip() throws Exception {
     DemoInventory.flight(system.flightDb(), "AGAIN1", in, 10);
     DemoInventory.hotel(system.hotelDb(), "again-hotel", in, out, 5);

@@ -213,6 +213,7 @@ public final class TripApi implements AutoCloseable {
     trip.put("tripId", tripId.toString());
     trip.put("customer", customer.get());
     trip.put("status", saga.path("status").asString());
+    trip.put("statusReason", text(saga, "statusReason"));
     Map<String, Object> reservations = new LinkedHashMap<>();
     reservations.put("flight", text(data, "flightReservation"));
     reservations.put("hotel", text(data, "hotelReservation"));
