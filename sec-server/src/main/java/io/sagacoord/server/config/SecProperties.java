@@ -72,12 +72,17 @@ public record SecProperties(
   /**
    * @param pollInterval how often due timers are looked for; default 200ms
    * @param batchSize timers claimed per poll; default 200
+   * @param startupWait at start-up, timers wait until the replies already in Kafka are read, at
+   *     most this long; default 30s
    */
   public record Timers(
-      @DefaultValue("200ms") Duration pollInterval, @DefaultValue("200") int batchSize) {
+      @DefaultValue("200ms") Duration pollInterval,
+      @DefaultValue("200") int batchSize,
+      @DefaultValue("30s") Duration startupWait) {
     public Timers {
       requirePositive("sec.timers.poll-interval", pollInterval);
       requirePositive("sec.timers.batch-size", batchSize);
+      requirePositive("sec.timers.startup-wait", startupWait);
     }
   }
 

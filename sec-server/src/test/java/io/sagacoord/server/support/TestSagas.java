@@ -33,9 +33,14 @@ public final class TestSagas {
 
   /** The trip saga under another version number (a different fingerprint). */
   public static SagaDefinition<TestData> trip(String suffix, int version) {
+    return trip(suffix, version, Duration.ofSeconds(2));
+  }
+
+  /** The trip saga with another step timeout. */
+  public static SagaDefinition<TestData> trip(String suffix, int version, Duration timeout) {
     return SagaDefinition.named(TRIP, TestData.class)
         .version(version)
-        .defaultTimeout(Duration.ofSeconds(2))
+        .defaultTimeout(timeout)
         .defaultRetry(RetryPolicy.fixed(3, Duration.ofMillis(100)))
         .defaultCompensationRetry(RetryPolicy.fixed(5, Duration.ofMillis(100)))
         .step("s1")

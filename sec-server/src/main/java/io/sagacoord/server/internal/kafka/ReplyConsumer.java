@@ -4,11 +4,15 @@ import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,6 +40,10 @@ public class ReplyConsumer implements SmartLifecycle {
   private volatile KafkaConsumer<String, byte[]> consumer;
   private volatile Thread thread;
   private volatile boolean running;
+  private volatile boolean assigned;
+  // end offsets of the first assignment: what was waiting when this coordinator started
+  private volatile Map<TopicPartition, Long> startupEnds = Map.of();
+  private final CountDownLatch caughtUp = new CountDownLatch(1);
 
   public ReplyConsumer(
       SecProperties properties,
@@ -51,7 +59,20 @@ public class ReplyConsumer implements SmartLifecycle {
   private void loop() {
     KafkaConsumer<String, byte[]> c = consumer;
     try {
-      c.subscribe(List.of(properties.kafka().replyTopic()));
+      c.subscribe(
+          List.of(properties.kafka().replyTopic()),
+          new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+              if (caughtUp.getCount() > 0) {
+                startupEnds = partitions.isEmpty() ? Map.of() : c.endOffsets(partitions);
+              }
+              assigned = true;
+            }
+          });
       while (running) {
         ConsumerRecords<String, byte[]> records;
         try {
@@ -63,6 +84,10 @@ public class ReplyConsumer implements SmartLifecycle {
           log.warn("Polling the reply topic failed; retrying", e);
           sleepQuietly(1000);
           continue;
+        }
+        if (assigned && caughtUp.getCount() > 0 && readUpTo(c, startupEnds)) {
+          // the replies from before the start are applied: timers may fire now
+          caughtUp.countDown();
         }
         if (records.isEmpty()) {
           continue;
@@ -99,6 +124,27 @@ public class ReplyConsumer implements SmartLifecycle {
         log.debug("Closing the reply consumer failed", e);
       }
     }
+  }
+
+  private static boolean readUpTo(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> ends) {
+    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+      if (end.getValue() > 0 && c.assignment().contains(end.getKey())) {
+        OffsetAndMetadata committed = c.committed(java.util.Set.of(end.getKey())).get(end.getKey());
+        if (committed == null || committed.offset() < end.getValue()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Waits until the replies that were waiting in Kafka when this coordinator started have been
+   * applied (or the timeout passed), so that a timer that fell due during downtime does not retry a
+   * step whose reply is already there. Returns whether it caught up in time.
+   */
+  public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+    return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   static Map<TopicPartition, OffsetAndMetadata> nextOffsets(

@@ -10,12 +10,14 @@ import io.sagacoord.server.internal.engine.EventJson;
 import io.sagacoord.server.internal.engine.SagaLoader;
 import io.sagacoord.server.internal.engine.TransitionWriter;
 import io.sagacoord.server.internal.kafka.OutboxRelay;
+import io.sagacoord.server.internal.kafka.ReplyConsumer;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.internal.persistence.TimerDao;
 import io.sagacoord.server.internal.persistence.TimerRow;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashSet;
@@ -49,6 +51,7 @@ public class TimerPoller implements SmartLifecycle {
   private final TransitionWriter writer;
   private final EventJson events;
   private final OutboxRelay relay;
+  private final ReplyConsumer replies;
   private final CrashPoints crashPoints;
   private final TransactionTemplate tx;
   private final Clock clock;
@@ -64,6 +67,7 @@ public class TimerPoller implements SmartLifecycle {
       TransitionWriter writer,
       EventJson events,
       OutboxRelay relay,
+      ReplyConsumer replies,
       CrashPoints crashPoints,
       TransactionTemplate tx,
       Clock clock) {
@@ -75,6 +79,7 @@ public class TimerPoller implements SmartLifecycle {
     this.writer = writer;
     this.events = events;
     this.relay = relay;
+    this.replies = replies;
     this.crashPoints = crashPoints;
     this.tx = tx;
     this.clock = clock;
@@ -195,6 +200,15 @@ public class TimerPoller implements SmartLifecycle {
   }
 
   private void loop() {
+    try {
+      Duration wait = properties.timers().startupWait();
+      if (!replies.awaitCaughtUp(wait)) {
+        log.warn("Reply backlog not read within " + wait + "; firing timers anyway");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
     try {
       resumeParked();
     } catch (RuntimeException e) {

@@ -1,0 +1,394 @@
+package io.sagacoord.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sagacoord.dsl.engine.SagaEngine;
+import io.sagacoord.dsl.engine.SagaState;
+import io.sagacoord.protocol.Phase;
+import io.sagacoord.server.internal.engine.DefinitionRegistry;
+import io.sagacoord.server.internal.engine.EventJson;
+import io.sagacoord.server.internal.engine.JacksonJsonCodec;
+import io.sagacoord.server.internal.engine.SagaReplayer;
+import io.sagacoord.server.internal.engine.StateMapper;
+import io.sagacoord.server.internal.ops.CrashPoints;
+import io.sagacoord.server.internal.persistence.LogRow;
+import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import io.sagacoord.server.internal.persistence.SagaLogDao;
+import io.sagacoord.server.internal.persistence.SagaRow;
+import io.sagacoord.server.support.ChildCoordinatorMain;
+import io.sagacoord.server.support.ScriptedParticipants;
+import io.sagacoord.server.support.ScriptedParticipants.Received;
+import io.sagacoord.server.support.TestSagas;
+import io.sagacoord.testkit.JavaProcess;
+import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.SagaInfra;
+import io.sagacoord.testkit.TestDatabase;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The coordinator as a child process, halted at each named crash point and SIGKILLed at random
+ * while sagas are in flight. Afterwards every saga is COMPLETED or COMPENSATED, replaying each
+ * saga's log reproduces its stored state, every success a participant gave is accepted exactly
+ * once, and no compensation reached a participant before its forward command.
+ *
+ * <p>Sizes: {@code -Dsec.crash.sagas} (default 200) and {@code -Dsec.crash.rounds} (default 5); the
+ * seed is printed and can be fixed with {@code -Dsec.crash.seed}.
+ */
+class CrashRecoveryIntegrationTest {
+
+  private static final int IN_FLIGHT_BEFORE_KILL = 20;
+  private final JsonMapper json = JsonMapper.builder().build();
+  private final HttpClient http = HttpClient.newHttpClient();
+  private KafkaInfra kafka;
+  private TestDatabase db;
+  private ScriptedParticipants participants;
+  private String suffix;
+  private String replyTopic;
+  private int port;
+  private JavaProcess child;
+  private int starts;
+
+  @BeforeEach
+  void setUp() {
+    kafka = SagaInfra.kafka();
+    db = SagaInfra.postgres().newDatabase("sec_crash");
+    suffix = UUID.randomUUID().toString().substring(0, 8);
+    replyTopic = kafka.uniqueTopic("replies");
+    List<String> topics = new ArrayList<>();
+    for (String step : TestSagas.TRIP_STEPS) {
+      String topic = TestSagas.participant(step, suffix).commandTopic();
+      kafka.createTopic(topic, 3);
+      topics.add(topic);
+    }
+    kafka.createTopic(replyTopic, 3);
+    participants =
+        new ScriptedParticipants(
+            kafka.consumerConfig("participants-" + suffix), kafka.producerConfig(), topics);
+  }
+
+  @AfterEach
+  void tearDown() {
+    try (TestDatabase d = db;
+        ScriptedParticipants p = participants) {
+      if (child != null) {
+        child.close();
+      }
+    }
+  }
+
+  @Test
+  void everySagaFinishesAndTheLogExplainsItsStateAfterCrashesAtEveryPointAndRandomKills()
+      throws Exception {
+    long seed = Long.getLong("sec.crash.seed", System.nanoTime());
+    int totalSagas = Integer.getInteger("sec.crash.sagas", 200);
+    int rounds = Integer.getInteger("sec.crash.rounds", 5);
+    System.out.println("CrashRecoveryIntegrationTest seed=" + seed);
+    Random random = new Random(seed);
+    port = freePort();
+    int crashes = 0;
+
+    // named crash points: each halts the coordinator on its 3rd pass
+    for (String point :
+        List.of(
+            CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH,
+            CrashPoints.AFTER_PUBLISH_BEFORE_OFFSET_COMMIT,
+            CrashPoints.MID_COMPENSATION)) {
+      startChild(point, 3);
+      startSagas(10, point.equals(CrashPoints.MID_COMPENSATION) ? 1.0 : 0.1, random);
+      assertThat(child.waitForExit(Duration.ofSeconds(60)))
+          .as("exit code at " + point)
+          .isEqualTo(137);
+      crashes++;
+    }
+
+    // random SIGKILLs while at least 20 sagas are in flight
+    int perRound = Math.max(IN_FLIGHT_BEFORE_KILL, totalSagas / rounds);
+    AtomicInteger accepted = new AtomicInteger();
+    List<Duration> restartToFirstTransition = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      Instant restartedAt = Instant.now();
+      startChild(null, 1);
+      restartToFirstTransition.add(
+          Duration.between(restartedAt, firstTransitionAfter(restartedAt)));
+      int quota = Math.min(totalSagas, (round + 1) * perRound);
+      ExecutorService posting = Executors.newFixedThreadPool(4);
+      List<Future<?>> futures = new ArrayList<>();
+      JavaProcess current = child;
+      for (int t = 0; t < 4; t++) {
+        long threadSeed = random.nextLong();
+        futures.add(
+            posting.submit(
+                () -> {
+                  Random r = new Random(threadSeed);
+                  while (current.isAlive() && accepted.get() < quota) {
+                    if (postQuietly(r.nextDouble() < 0.1 ? "fail" : "ok", r)) {
+                      accepted.incrementAndGet();
+                    }
+                  }
+                }));
+      }
+      boolean killed = false;
+      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (System.nanoTime() < until) {
+        // kill only once half of this round's sagas are in, so that the rounds start them all
+        if (inFlight() >= IN_FLIGHT_BEFORE_KILL && accepted.get() >= quota - perRound / 2) {
+          Thread.sleep(random.nextInt(200));
+          child.kill();
+          killed = true;
+          crashes++;
+          break;
+        }
+        Thread.sleep(5);
+      }
+      posting.shutdown();
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      if (!killed) {
+        System.out.println("round " + round + ": never 20 sagas in flight, no kill");
+        child.kill();
+      }
+    }
+
+    // a clean coordinator starts what the rounds left out and finishes everything
+    startChild(null, 1);
+    while (accepted.get() < totalSagas) {
+      if (postQuietly(random.nextDouble() < 0.1 ? "fail" : "ok", random)) {
+        accepted.incrementAndGet();
+      }
+    }
+    try {
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(250))
+          .untilAsserted(() -> assertThat(unfinished()).isZero());
+    } catch (AssertionError | RuntimeException e) {
+      for (SagaRow row : instances().findAll()) {
+        if (!row.status().equals("COMPLETED") && !row.status().equals("COMPENSATED")) {
+          System.out.println(
+              "UNFINISHED "
+                  + row.id()
+                  + " "
+                  + row.status()
+                  + " "
+                  + row.statusReason()
+                  + " "
+                  + row.dataJson()
+                  + " "
+                  + row.stepsJson());
+          new SagaLogDao(
+                  JdbcClient.create(db.dataSource()),
+                  new NamedParameterJdbcTemplate(db.dataSource()))
+              .findBySaga(row.id())
+              .forEach(l -> System.out.println("   " + l));
+          participants.received(row.id()).forEach(r -> System.out.println("   got " + r));
+        }
+      }
+      throw e;
+    }
+    child.close();
+
+    List<SagaRow> sagas = instances().findAll();
+    System.out.println(
+        "CrashRecoveryIntegrationTest: "
+            + sagas.size()
+            + " sagas, "
+            + crashes
+            + " crashes, coordinator starts "
+            + starts
+            + ", restart to first transition "
+            + restartToFirstTransition
+            + ", seed "
+            + seed);
+    assertThat(sagas).extracting(SagaRow::status).containsOnly("COMPLETED", "COMPENSATED");
+    assertThat(crashes).isGreaterThanOrEqualTo(3);
+    verifyLogsAndEffects(sagas);
+  }
+
+  private void verifyLogsAndEffects(List<SagaRow> sagas) {
+    DataSource ds = db.dataSource();
+    JdbcClient jdbc = JdbcClient.create(ds);
+    SagaLogDao logDao = new SagaLogDao(jdbc, new NamedParameterJdbcTemplate(ds));
+    SagaReplayer replayer =
+        new SagaReplayer(
+            logDao,
+            new DefinitionRegistry(List.of(TestSagas.trip(suffix, 1, Duration.ofSeconds(10)))),
+            new SagaEngine(new JacksonJsonCodec(json)),
+            new EventJson(json));
+    StateMapper mapper = new StateMapper(json);
+    for (SagaRow row : sagas) {
+      SagaState replayed = replayer.replay(row.id(), row.sagaType(), row.definitionVersion());
+      assertThat(replayed.status().name()).as("status of %s", row.id()).isEqualTo(row.status());
+      assertThat(json.readTree(mapper.stepsJson(replayed)))
+          .as("steps of %s", row.id())
+          .isEqualTo(json.readTree(row.stepsJson()));
+      assertThat(json.readTree(replayed.dataJson())).isEqualTo(json.readTree(row.dataJson()));
+
+      List<LogRow> log = logDao.findBySaga(row.id());
+      for (int i = 0; i < log.size(); i++) {
+        assertThat(log.get(i).seq()).isEqualTo(i + 1);
+      }
+      List<Received> received = participants.received(row.id());
+      Set<String> forwardSeen = new HashSet<>();
+      for (Received r : received) {
+        if (r.phase() == Phase.FORWARD) {
+          forwardSeen.add(r.step());
+        } else {
+          assertThat(forwardSeen)
+              .as("compensation of %s in saga %s without its forward command", r.step(), row.id())
+              .contains(r.step());
+        }
+      }
+      for (String step : forwardSeen) {
+        long accepted =
+            log.stream()
+                .filter(l -> "STEP_SUCCEEDED".equals(l.type()) && step.equals(l.step()))
+                .count();
+        assertThat(accepted)
+            .as("accepted successes of %s in %s", step, row.id())
+            .isLessThanOrEqualTo(1);
+      }
+      if ("COMPLETED".equals(row.status())) {
+        for (String step : TestSagas.TRIP_STEPS) {
+          assertThat(
+                  log.stream()
+                      .filter(l -> "STEP_SUCCEEDED".equals(l.type()) && step.equals(l.step()))
+                      .count())
+              .as("%s of completed saga %s", step, row.id())
+              .isEqualTo(1);
+        }
+      }
+    }
+  }
+
+  private void startChild(String crashPoint, int crashAfter) {
+    JavaProcess.Builder builder =
+        JavaProcess.builder(ChildCoordinatorMain.class.getName())
+            .name("sec-crash-" + (++starts))
+            .systemProperty("test.suffix", suffix)
+            .systemProperty("spring.datasource.url", db.jdbcUrl())
+            .systemProperty("spring.datasource.username", db.username())
+            .systemProperty("spring.datasource.password", db.password())
+            .systemProperty("sec.embedded", "false")
+            .systemProperty("sec.kafka.bootstrap-servers", kafka.bootstrapServers())
+            .systemProperty("sec.kafka.reply-topic", replyTopic)
+            .systemProperty("sec.kafka.consumer-group", "sec-" + replyTopic)
+            .systemProperty("sec.instance-id", "sec-crash-child")
+            .systemProperty("sec.timers.poll-interval", "100ms")
+            .systemProperty("sec.outbox.poll-interval", "300ms")
+            .systemProperty("server.port", Integer.toString(port))
+            .jvmArg("-Xmx384m")
+            .jvmArg("-XX:TieredStopAtLevel=1");
+    if (crashPoint != null) {
+      builder
+          .systemProperty("sec.test.crash-point", crashPoint)
+          .systemProperty("sec.test.crash-after", Integer.toString(crashAfter));
+    }
+    child = builder.start();
+    child.awaitLogLine("Started ChildCoordinatorMain", Duration.ofSeconds(90));
+  }
+
+  private void startSagas(int n, double failShare, Random random) {
+    for (int i = 0; i < n; i++) {
+      postQuietly(random.nextDouble() < failShare ? "fail" : "ok", random);
+    }
+  }
+
+  /**
+   * Starts a saga; a refused connection (the coordinator just died) is fine. Returns whether the
+   * coordinator accepted it.
+   */
+  private boolean postQuietly(String scenario, Random random) {
+    String failAt = "fail".equals(scenario) ? "s" + (2 + random.nextInt(3)) : null;
+    String body =
+        "{\"scenario\":\""
+            + scenario
+            + "\",\"failAt\":"
+            + (failAt == null ? "null" : "\"" + failAt + "\"")
+            + ",\"failTimes\":1,\"note\":null}";
+    try {
+      return http.send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://localhost:" + port + "/api/sagas/" + TestSagas.TRIP))
+                      .header("Content-Type", "application/json")
+                      .header("Idempotency-Key", UUID.randomUUID().toString())
+                      .timeout(Duration.ofSeconds(10))
+                      .POST(HttpRequest.BodyPublishers.ofString(body))
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding())
+              .statusCode()
+          == 201;
+    } catch (IOException e) {
+      return false; // the coordinator is down
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private Instant firstTransitionAfter(Instant since) {
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> unfinished() == 0 || latestLogTime().isAfter(since));
+    Instant latest = latestLogTime();
+    return latest.isAfter(since) ? latest : since;
+  }
+
+  private Instant latestLogTime() {
+    return JdbcClient.create(db.dataSource())
+        .sql("SELECT coalesce(max(occurred_at), '-infinity') FROM saga_log")
+        .query(
+            (rs, n) -> {
+              java.time.OffsetDateTime t = rs.getObject(1, java.time.OffsetDateTime.class);
+              return t == null ? Instant.EPOCH : t.toInstant();
+            })
+        .single();
+  }
+
+  private long inFlight() {
+    return unfinished();
+  }
+
+  private long unfinished() {
+    return JdbcClient.create(db.dataSource())
+        .sql("SELECT count(*) FROM saga_instance WHERE status NOT IN ('COMPLETED', 'COMPENSATED')")
+        .query(Long.class)
+        .single();
+  }
+
+  private SagaInstanceDao instances() {
+    return new SagaInstanceDao(JdbcClient.create(db.dataSource()));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
