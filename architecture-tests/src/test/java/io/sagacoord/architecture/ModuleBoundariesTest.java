@@ -12,7 +12,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ModuleBoundariesTest {
 
   @ParameterizedTest(name = "{0} does not depend on Spring")
-  @CsvSource({"saga-dsl, saga-dsl", "saga-protocol, saga-protocol", "participant-sdk, participant-sdk"})
+  @CsvSource({
+    "saga-dsl, saga-dsl",
+    "saga-protocol, saga-protocol",
+    "participant-sdk, participant-sdk"
+  })
   void coreLibrariesStayFreeOfSpring(String artifactId, String directory) {
     JavaClasses classes = ModuleClasses.of(artifactId, directory);
     assertThat(classes).as("classes of %s", artifactId).isNotEmpty();
@@ -68,7 +72,8 @@ class ModuleBoundariesTest {
             .should()
             .dependOnClassesThat()
             .resideInAPackage("com.fasterxml.jackson.databind..")
-            .because("we use Jackson 3 (tools.jackson); Jackson 2 is only on the class path for Flyway")
+            .because(
+                "we use Jackson 3 (tools.jackson); Jackson 2 is only on the class path for Flyway")
             .allowEmptyShould(true);
     rule.check(ModuleClasses.of(artifactId, directory));
   }

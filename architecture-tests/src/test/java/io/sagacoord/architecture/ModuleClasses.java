@@ -13,9 +13,9 @@ import java.util.List;
 
 /**
  * Imports the main classes of one module, found by its location on the test class path: the
- * module's {@code target/classes} folder inside the reactor, or its jar from a repository.
- * Modules are told apart by location rather than by package so that a rule cannot be dodged by
- * choosing another package name.
+ * module's {@code target/classes} folder inside the reactor, or its jar from a repository. Modules
+ * are told apart by location rather than by package so that a rule cannot be dodged by choosing
+ * another package name.
  */
 final class ModuleClasses {
 
@@ -29,8 +29,10 @@ final class ModuleClasses {
       Path path = Path.of(entry).toAbsolutePath().normalize();
       boolean reactorClasses =
           path.endsWith(Path.of(moduleDirectory, "target", "classes"))
-              || path.endsWith(Path.of(moduleDirectory, "target", artifactId + "-" + VERSION + ".jar"));
-      boolean repositoryJar = path.getFileName().toString().equals(artifactId + "-" + VERSION + ".jar");
+              || path.endsWith(
+                  Path.of(moduleDirectory, "target", artifactId + "-" + VERSION + ".jar"));
+      boolean repositoryJar =
+          path.getFileName().toString().equals(artifactId + "-" + VERSION + ".jar");
       if (reactorClasses || repositoryJar) {
         URI uri = path.toUri();
         locations.add(Location.of(uri));
