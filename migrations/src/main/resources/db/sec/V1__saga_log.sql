@@ -42,6 +42,8 @@ CREATE TABLE saga_log (
     -- event as an earlier row); replaying these events reproduces the saga's state
     event           jsonb,
     occurred_at     timestamptz  NOT NULL,
+    -- sec.instance-id of the coordinator that wrote the row
+    handled_by      varchar(100),
     kafka_topic     varchar(249),
     kafka_partition integer,
     kafka_offset    bigint,

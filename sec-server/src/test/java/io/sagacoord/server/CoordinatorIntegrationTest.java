@@ -289,7 +289,39 @@ class CoordinatorIntegrationTest {
     assertThat(json.readTree(read.body()).get("status").asString()).isEqualTo("COMPLETED");
   }
 
+  @Test
+  void exposesSagaMetricsOnPrometheusAndKafkaAndDatabaseHealth() throws Exception {
+    awaitStatus(startTrip(TestData.ok()), "COMPLETED");
+
+    HttpResponse<String> prometheus = get("/actuator/prometheus");
+    HttpResponse<String> health = get("/actuator/health");
+    HttpResponse<String> noKey =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(uri("/api/sagas/" + TestSagas.TRIP))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+    assertThat(prometheus.body())
+        .contains("sec_sagas_started_total")
+        .contains("sec_sagas_completed_total")
+        .contains("sec_step_latency_seconds")
+        .contains("sec_outbox_backlog");
+    JsonNode components = json.readTree(health.body()).get("components");
+    assertThat(components.get("kafka").get("status").asString()).isEqualTo("UP");
+    assertThat(components.get("db").get("status").asString()).isEqualTo("UP");
+    assertThat(noKey.statusCode()).isEqualTo(400);
+  }
+
   // --- helpers
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
 
   private UUID startTrip(TestData data) {
     return coordinator.start(TestSagas.TRIP, UUID.randomUUID().toString(), data).sagaId();

@@ -16,7 +16,7 @@ import io.sagacoord.server.internal.persistence.LogRow;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
-import io.sagacoord.server.support.ChildCoordinatorMain;
+import io.sagacoord.server.support.ChildCoordinators;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.ScriptedParticipants.Received;
 import io.sagacoord.server.support.TestSagas;
@@ -25,7 +25,6 @@ import io.sagacoord.testkit.KafkaInfra;
 import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,8 +34,10 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -112,7 +113,7 @@ class CrashRecoveryIntegrationTest {
     int rounds = Integer.getInteger("sec.crash.rounds", 5);
     System.out.println("CrashRecoveryIntegrationTest seed=" + seed);
     Random random = new Random(seed);
-    port = freePort();
+    port = ChildCoordinators.freePort();
     int crashes = 0;
 
     // named crash points: each halts the coordinator on its 3rd pass
@@ -290,30 +291,21 @@ class CrashRecoveryIntegrationTest {
   }
 
   private void startChild(String crashPoint, int crashAfter) {
-    JavaProcess.Builder builder =
-        JavaProcess.builder(ChildCoordinatorMain.class.getName())
-            .name("sec-crash-" + (++starts))
-            .systemProperty("test.suffix", suffix)
-            .systemProperty("spring.datasource.url", db.jdbcUrl())
-            .systemProperty("spring.datasource.username", db.username())
-            .systemProperty("spring.datasource.password", db.password())
-            .systemProperty("sec.embedded", "false")
-            .systemProperty("sec.kafka.bootstrap-servers", kafka.bootstrapServers())
-            .systemProperty("sec.kafka.reply-topic", replyTopic)
-            .systemProperty("sec.kafka.consumer-group", "sec-" + replyTopic)
-            .systemProperty("sec.instance-id", "sec-crash-child")
-            .systemProperty("sec.timers.poll-interval", "100ms")
-            .systemProperty("sec.outbox.poll-interval", "300ms")
-            .systemProperty("server.port", Integer.toString(port))
-            .jvmArg("-Xmx384m")
-            .jvmArg("-XX:TieredStopAtLevel=1");
+    Map<String, String> extra = new HashMap<>();
     if (crashPoint != null) {
-      builder
-          .systemProperty("sec.test.crash-point", crashPoint)
-          .systemProperty("sec.test.crash-after", Integer.toString(crashAfter));
+      extra.put("sec.test.crash-point", crashPoint);
+      extra.put("sec.test.crash-after", Integer.toString(crashAfter));
     }
-    child = builder.start();
-    child.awaitLogLine("Started ChildCoordinatorMain", Duration.ofSeconds(90));
+    child =
+        ChildCoordinators.start(
+            "sec-crash-" + (++starts),
+            "sec-crash-child",
+            port,
+            db,
+            kafka,
+            suffix,
+            replyTopic,
+            extra);
   }
 
   private void startSagas(int n, double failShare, Random random) {
@@ -382,11 +374,5 @@ class CrashRecoveryIntegrationTest {
 
   private SagaInstanceDao instances() {
     return new SagaInstanceDao(JdbcClient.create(db.dataSource()));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }

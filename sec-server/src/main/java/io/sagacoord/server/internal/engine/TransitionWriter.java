@@ -58,6 +58,7 @@ public class TransitionWriter {
   private final StateMapper mapper;
   private final SecMetrics metrics;
   private final String replyTopic;
+  private final String instanceId;
 
   public TransitionWriter(
       SagaInstanceDao instances,
@@ -74,6 +75,7 @@ public class TransitionWriter {
     this.mapper = mapper;
     this.metrics = metrics;
     this.replyTopic = properties.kafka().replyTopic();
+    this.instanceId = properties.instanceId();
   }
 
   /**
@@ -104,6 +106,7 @@ public class TransitionWriter {
               entry.detailJson(),
               first ? eventJson : null,
               now,
+              instanceId,
               origin == null ? null : origin.topic(),
               origin == null ? null : origin.partition(),
               origin == null ? null : origin.offset()));

@@ -132,7 +132,7 @@ public class OutboxRelay implements SmartLifecycle {
   }
 
   private void loop() {
-    long nextPoll = 0;
+    long nextPoll = System.nanoTime();
     long pollNanos = properties.outbox().pollInterval().toNanos();
     while (running) {
       try {

@@ -19,6 +19,7 @@ public record LogRow(
     String detailJson,
     String eventJson,
     Instant occurredAt,
+    String handledBy,
     String kafkaTopic,
     Integer kafkaPartition,
     Long kafkaOffset) {}

@@ -20,9 +20,10 @@ public class SagaLogDao {
   private static final String INSERT =
       """
       INSERT INTO saga_log (saga_id, seq, type, step, phase, attempt, command_id, detail, event,
-          occurred_at, kafka_topic, kafka_partition, kafka_offset)
+          occurred_at, handled_by, kafka_topic, kafka_partition, kafka_offset)
       VALUES (:sagaId, :seq, :type, :step, :phase, :attempt, :commandId, CAST(:detail AS jsonb),
-          CAST(:event AS jsonb), :occurredAt, :kafkaTopic, :kafkaPartition, :kafkaOffset)
+          CAST(:event AS jsonb), :occurredAt, :handledBy, :kafkaTopic, :kafkaPartition,
+          :kafkaOffset)
       """;
 
   private final JdbcClient jdbc;
@@ -52,6 +53,7 @@ public class SagaLogDao {
               .addValue("detail", row.detailJson())
               .addValue("event", row.eventJson())
               .addValue("occurredAt", Sql.ts(row.occurredAt()))
+              .addValue("handledBy", row.handledBy())
               .addValue("kafkaTopic", row.kafkaTopic())
               .addValue("kafkaPartition", row.kafkaPartition())
               .addValue("kafkaOffset", row.kafkaOffset());
@@ -63,7 +65,8 @@ public class SagaLogDao {
     return jdbc.sql(
             """
             SELECT saga_id, seq, type, step, phase, attempt, command_id, detail::text AS detail,
-                event::text AS event, occurred_at, kafka_topic, kafka_partition, kafka_offset
+                event::text AS event, occurred_at, handled_by, kafka_topic, kafka_partition,
+                kafka_offset
             FROM saga_log WHERE saga_id = :sagaId ORDER BY seq
             """)
         .param("sagaId", sagaId)
@@ -85,6 +88,7 @@ public class SagaLogDao {
         rs.getString("detail"),
         rs.getString("event"),
         Sql.instant(rs, "occurred_at"),
+        rs.getString("handled_by"),
         rs.getString("kafka_topic"),
         Sql.integer(rs, "kafka_partition"),
         kafkaOffset);

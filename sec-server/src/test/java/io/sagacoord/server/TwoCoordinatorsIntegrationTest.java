@@ -1,0 +1,121 @@
+package io.sagacoord.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sagacoord.server.support.ChildCoordinators;
+import io.sagacoord.server.support.ScriptedParticipants;
+import io.sagacoord.server.support.TestSagas;
+import io.sagacoord.testkit.JavaProcess;
+import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.SagaInfra;
+import io.sagacoord.testkit.TestDatabase;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Two coordinator processes share one database and a reply topic of several partitions: both handle
+ * transitions; after one is SIGKILLed the other finishes every saga (it gets the dead one's
+ * partitions once the session timeout expires, and its timers at once).
+ */
+class TwoCoordinatorsIntegrationTest {
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @Test
+  void bothInstancesHandleSagasAndTheSurvivorFinishesThemAllAfterTheOtherIsKilled()
+      throws Exception {
+    KafkaInfra kafka = SagaInfra.kafka();
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    String replyTopic = kafka.uniqueTopic("replies");
+    kafka.createTopic(replyTopic, 4);
+    List<String> topics = new ArrayList<>();
+    for (String step : TestSagas.TRIP_STEPS) {
+      String topic = TestSagas.participant(step, suffix).commandTopic();
+      kafka.createTopic(topic, 4);
+      topics.add(topic);
+    }
+    int portA = ChildCoordinators.freePort();
+    int portB = ChildCoordinators.freePort();
+    try (TestDatabase db = SagaInfra.postgres().newDatabase("sec_two");
+        ScriptedParticipants participants =
+            new ScriptedParticipants(
+                kafka.consumerConfig("participants-" + suffix), kafka.producerConfig(), topics);
+        JavaProcess a =
+            ChildCoordinators.start(
+                "sec-two-a", "sec-a", portA, db, kafka, suffix, replyTopic, Map.of());
+        JavaProcess b =
+            ChildCoordinators.start(
+                "sec-two-b", "sec-b", portB, db, kafka, suffix, replyTopic, Map.of())) {
+      JdbcClient jdbc = JdbcClient.create(db.dataSource());
+
+      for (int i = 0; i < 40; i++) {
+        post(i % 2 == 0 ? portA : portB, i % 10 == 0 ? "fail" : "ok");
+      }
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          jdbc.sql(
+                                  "SELECT DISTINCT handled_by FROM saga_log WHERE kafka_topic IS"
+                                      + " NOT NULL")
+                              .query(String.class)
+                              .list())
+                      .containsExactlyInAnyOrder("sec-a", "sec-b"));
+
+      for (int i = 0; i < 40; i++) {
+        post(portA, "ok");
+      }
+      a.kill();
+      for (int i = 0; i < 20; i++) {
+        post(portB, "ok");
+      }
+
+      await()
+          .atMost(Duration.ofSeconds(90))
+          .pollInterval(Duration.ofMillis(250))
+          .untilAsserted(
+              () ->
+                  assertThat(
+                          jdbc.sql(
+                                  "SELECT count(*) FROM saga_instance"
+                                      + " WHERE status NOT IN ('COMPLETED', 'COMPENSATED')")
+                              .query(Long.class)
+                              .single())
+                      .isZero());
+      assertThat(jdbc.sql("SELECT count(*) FROM saga_instance").query(Long.class).single())
+          .isGreaterThanOrEqualTo(60);
+    }
+  }
+
+  private void post(int port, String scenario) {
+    String body =
+        "{\"scenario\":\""
+            + scenario
+            + "\",\"failAt\":"
+            + ("fail".equals(scenario) ? "\"s3\"" : "null")
+            + ",\"failTimes\":1,\"note\":null}";
+    try {
+      http.send(
+          HttpRequest.newBuilder(
+                  URI.create("http://localhost:" + port + "/api/sagas/" + TestSagas.TRIP))
+              .header("Content-Type", "application/json")
+              .header("Idempotency-Key", UUID.randomUUID().toString())
+              .POST(HttpRequest.BodyPublishers.ofString(body))
+              .build(),
+          HttpResponse.BodyHandlers.discarding());
+    } catch (Exception e) {
+      throw new IllegalStateException("start failed", e);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package io.sagacoord.server.support;
+
+import io.sagacoord.testkit.JavaProcess;
+import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.TestDatabase;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.Map;
+
+/** Starts {@link ChildCoordinatorMain} as a separate JVM and waits until it is up. */
+public final class ChildCoordinators {
+  private ChildCoordinators() {}
+
+  public static JavaProcess start(
+      String name,
+      String instanceId,
+      int port,
+      TestDatabase db,
+      KafkaInfra kafka,
+      String suffix,
+      String replyTopic,
+      Map<String, String> extra) {
+    JavaProcess.Builder builder =
+        JavaProcess.builder(ChildCoordinatorMain.class.getName())
+            .name(name)
+            .systemProperty("test.suffix", suffix)
+            .systemProperty("spring.datasource.url", db.jdbcUrl())
+            .systemProperty("spring.datasource.username", db.username())
+            .systemProperty("spring.datasource.password", db.password())
+            .systemProperty("sec.embedded", "false")
+            .systemProperty("sec.kafka.bootstrap-servers", kafka.bootstrapServers())
+            .systemProperty("sec.kafka.reply-topic", replyTopic)
+            .systemProperty("sec.kafka.consumer-group", "sec-" + replyTopic)
+            .systemProperty("sec.instance-id", instanceId)
+            .systemProperty("sec.timers.poll-interval", "100ms")
+            .systemProperty("sec.outbox.poll-interval", "300ms")
+            .systemProperty("server.port", Integer.toString(port))
+            .jvmArg("-Xmx384m")
+            .jvmArg("-XX:TieredStopAtLevel=1");
+    extra.forEach(builder::systemProperty);
+    JavaProcess child = builder.start();
+    try {
+      child.awaitLogLine("Started ChildCoordinatorMain", Duration.ofSeconds(90));
+    } catch (RuntimeException e) {
+      child.close();
+      throw e;
+    }
+    return child;
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port", e);
+    }
+  }
+}
