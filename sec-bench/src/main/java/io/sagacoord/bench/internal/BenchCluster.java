@@ -3,6 +3,7 @@ package io.sagacoord.bench.internal;
 import io.sagacoord.bench.BenchParticipantsMain;
 import io.sagacoord.testkit.EmbeddedInfra;
 import io.sagacoord.testkit.JavaProcess;
+import io.sagacoord.testkit.SagaInfra;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -23,7 +24,7 @@ public final class BenchCluster implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
   static final String COORDINATOR_READY = "Started SecApplication";
 
-  private final EmbeddedInfra infra;
+  private final Infra infra;
   private final boolean durable;
   private final String secJdbc;
   private final String flightJdbc;
@@ -33,7 +34,23 @@ public final class BenchCluster implements AutoCloseable {
   private JavaProcess coordinator;
   private JavaProcess participants;
 
-  private BenchCluster(EmbeddedInfra infra, boolean durable) {
+  /** Where Postgres and Kafka are: the test kit's embedded ones, or an external Postgres. */
+  interface Infra extends AutoCloseable {
+    String jdbcUrl(String database);
+
+    String username();
+
+    String password();
+
+    String bootstrapServers();
+
+    String description();
+
+    @Override
+    void close();
+  }
+
+  private BenchCluster(Infra infra, boolean durable) {
     this.infra = infra;
     this.durable = durable;
     this.secJdbc = infra.jdbcUrl("bench_sec");
@@ -46,18 +63,27 @@ public final class BenchCluster implements AutoCloseable {
   /**
    * Starts the infrastructure and both child processes.
    *
-   * @param durable true: Postgres with its durable defaults (fsync and synchronous_commit on) in
-   *     {@code dataDir}; false: the test kit's fast settings in a temporary directory
+   * @param durable for embedded Postgres: true keeps the data in {@code dataDir} with the test
+   *     kit's persistent settings (full_page_writes on, but zonky's fsync and synchronous_commit
+   *     off: see the settings recorded in the result); false: the fast settings in a temporary
+   *     directory. For durable numbers use {@code external}.
+   * @param external a Postgres server of one's own, or null for the embedded one
    */
-  public static BenchCluster start(boolean durable, Path dataDir) {
-    EmbeddedInfra infra;
-    if (durable) {
-      Files2.deleteRecursively(dataDir);
-      infra = EmbeddedInfra.start(dataDir);
+  public static BenchCluster start(boolean durable, Path dataDir, ExternalPostgres external) {
+    Infra infra;
+    if (external != null) {
+      infra = external.withKafka(SagaInfra.kafka().bootstrapServers());
     } else {
-      infra = EmbeddedInfra.start();
+      EmbeddedInfra embedded;
+      if (durable) {
+        Files2.deleteRecursively(dataDir);
+        embedded = EmbeddedInfra.start(dataDir);
+      } else {
+        embedded = EmbeddedInfra.start();
+      }
+      infra = embedded(embedded);
     }
-    BenchCluster cluster = new BenchCluster(infra, durable);
+    BenchCluster cluster = new BenchCluster(infra, durable || external != null);
     try {
       cluster.startParticipants();
       cluster.startCoordinator();
@@ -66,6 +92,40 @@ public final class BenchCluster implements AutoCloseable {
       cluster.close();
       throw e;
     }
+  }
+
+  private static Infra embedded(EmbeddedInfra e) {
+    return new Infra() {
+      @Override
+      public String jdbcUrl(String database) {
+        return e.jdbcUrl(database);
+      }
+
+      @Override
+      public String username() {
+        return e.username();
+      }
+
+      @Override
+      public String password() {
+        return e.password();
+      }
+
+      @Override
+      public String bootstrapServers() {
+        return e.bootstrapServers();
+      }
+
+      @Override
+      public String description() {
+        return "sec-testkit EmbeddedInfra: zonky embedded PostgreSQL 17 and an in-process KRaft broker";
+      }
+
+      @Override
+      public void close() {
+        e.close();
+      }
+    };
   }
 
   private void startCoordinator() {
@@ -165,6 +225,10 @@ public final class BenchCluster implements AutoCloseable {
 
   public String bootstrapServers() {
     return infra.bootstrapServers();
+  }
+
+  public String infraDescription() {
+    return infra.description();
   }
 
   public boolean durable() {

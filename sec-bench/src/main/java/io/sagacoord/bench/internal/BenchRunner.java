@@ -57,11 +57,18 @@ public final class BenchRunner {
     }
     result.put("started_at", Instant.now().toString());
     result.put("hardware", Environment.hardware());
+    ExternalPostgres external = ExternalPostgres.fromEnvironment();
     boolean durable = options.durable(!mode.equals("smoke"));
-    log("mode " + mode + ", durable Postgres " + durable + ", starting infrastructure");
+    log(
+        "mode "
+            + mode
+            + (external != null
+                ? ", external Postgres " + external.adminUrl()
+                : ", embedded Postgres")
+            + ", starting infrastructure");
     Files.createDirectories(options.outDir());
     try {
-      cluster = BenchCluster.start(durable, options.outDir().resolve("data"));
+      cluster = BenchCluster.start(durable, options.outDir().resolve("data"), external);
       result.put("settings", Environment.settings(cluster));
       tracker = new CompletionTracker(cluster.secConnection(), Duration.ofMillis(200));
       generator = new LoadGenerator(cluster.coordinatorUri(), tracker);
@@ -86,6 +93,7 @@ public final class BenchRunner {
         }
         default -> throw new IllegalStateException(mode);
       }
+      ratios();
     } finally {
       result.put("finished_at", Instant.now().toString());
       result.put("load_average_at_end", Environment.loadAverage());
@@ -156,6 +164,39 @@ public final class BenchRunner {
     result.put("log_rows_per_saga", fp.get("log_rows_per_saga"));
     result.put("bytes_per_saga", fp.get("table_and_index_bytes_per_saga"));
     log("footprint: " + fp);
+  }
+
+  /**
+   * What the machine could do for this saga if only Postgres or only Kafka limited it: the commit
+   * ceiling divided by the commits one saga needs (coordinator and participants, as measured by the
+   * footprint), and the round-trip ceiling divided by the three command/reply round trips of a
+   * saga; and the measured saturation as a share of the lower one. Only when all were measured.
+   */
+  @SuppressWarnings("unchecked")
+  private void ratios() {
+    Object pg = result.get("pg_commits_per_s_ceiling");
+    Object kafka = result.get("kafka_roundtrips_per_s_ceiling");
+    Object fp = result.get("footprint");
+    if (pg == null || kafka == null || !(fp instanceof Map<?, ?>)) {
+      return;
+    }
+    Map<String, Object> footprint = (Map<String, Object>) fp;
+    double commits =
+        ((Number) footprint.get("coordinator_commits_per_saga")).doubleValue()
+            + ((Number) footprint.get("participant_commits_per_saga")).doubleValue();
+    Map<String, Object> r = new LinkedHashMap<>();
+    double fromPg = ((Number) pg).doubleValue() / commits;
+    double fromKafka = ((Number) kafka).doubleValue() / 3;
+    r.put("commits_per_saga_measured", PhaseStats.round(commits));
+    r.put("saga_ceiling_from_pg_per_s", Math.round(fromPg));
+    r.put("saga_ceiling_from_kafka_per_s", Math.round(fromKafka));
+    Object sat = result.get("saturation_sagas_per_s");
+    if (sat != null) {
+      r.put(
+          "saturation_share_of_ceiling",
+          PhaseStats.round(((Number) sat).doubleValue() / Math.min(fromPg, fromKafka)));
+    }
+    result.put("ratios", r);
   }
 
   /** Postgres publishes a backend's commit counters within about 10 s of it going idle. */

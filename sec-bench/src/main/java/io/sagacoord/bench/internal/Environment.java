@@ -66,12 +66,14 @@ final class Environment {
       }
     }
     pg.put(
-        "embedded",
-        "zonky embedded PostgreSQL, one server for the coordinator and the three participant databases");
+        "server",
+        cluster.infraDescription()
+            + "; one server for the coordinator's and the three participants' databases");
     m.put("postgres", pg);
     Map<String, Object> kafka = new LinkedHashMap<>();
     kafka.put(
-        "broker", "sec-testkit in-process KRaft broker (one node) inside the benchmark driver JVM");
+        "broker",
+        "one KRaft node, in-process in the benchmark driver JVM (unless SEC_TEST_KAFKA_BOOTSTRAP is set)");
     kafka.put(
         "producer_acks", "all (coordinator, participant SDK and ceiling producers; idempotent)");
     kafka.put(
@@ -87,7 +89,6 @@ final class Environment {
         "bench-flight, bench-hotel, bench-car in one other JVM, -Xmx384m, one consumer thread each (bench.participant.threads)");
     processes.put("driver", "load generator, completion poller, ceiling clients, Kafka broker");
     m.put("processes", processes);
-    m.put("durable_postgres", cluster.durable());
     return m;
   }
 }

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds sec-bench and its upstream modules, then runs one benchmark mode.
+# Usage: sec-bench/run-bench.sh [smoke|saturation|latency|recovery|footprint|ceiling|all] [-Dbench.x=y ...]
+# The result goes to sec-bench/target/bench/result.json and result.md. See docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-all}"
+shift || true
+./mvnw -B -ntp -q -pl sec-bench -am install -DskipTests -Dspotless.check.skip=true
+./mvnw -B -ntp -q -pl sec-bench dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+cd sec-bench
+exec java -Xmx1g "$@" -cp "target/classes:$(cat target/bench.classpath)" io.sagacoord.bench.BenchMain "$mode"
