@@ -290,6 +290,48 @@ class CoordinatorIntegrationTest {
   }
 
   @Test
+  void aCompensationThatExhaustsItsRetriesLeavesTheSagaFailedAndCounted() {
+    double failedBefore = failedCount();
+    UUID id = startTrip(TestData.of("badundo", "s2"));
+
+    SagaView saga = awaitStatus(id, "FAILED");
+
+    assertThat(saga.statusReason()).isNotBlank();
+    assertThat(compensations(id))
+        .extracting(Received::step)
+        .containsOnly("s1")
+        .hasSizeGreaterThan(1);
+    await().atMost(WAIT).until(() -> failedCount() > failedBefore);
+    assertReplayReproducesStoredState(id);
+  }
+
+  @Test
+  void purgeDeletesFinishedSagasWithTheirLogButKeepsFailedOnes() {
+    UUID done = startTrip(TestData.ok());
+    UUID failed = startTrip(TestData.of("throw", "s1"));
+    awaitStatus(done, "COMPLETED");
+    awaitStatus(failed, "FAILED");
+
+    int purged =
+        sec.bean(SagaInstanceDao.class)
+            .purgeFinished(
+                List.of("COMPLETED", "COMPENSATED"),
+                java.time.Instant.now().plusSeconds(60),
+                10_000);
+
+    assertThat(purged).isGreaterThanOrEqualTo(1);
+    assertThat(coordinator.find(done)).isEmpty();
+    assertThat(log(done)).isEmpty();
+    assertThat(coordinator.find(failed)).isPresent();
+  }
+
+  private double failedCount() {
+    return sec.bean(MeterRegistry.class)
+        .counter("sec.sagas.failed", "type", TestSagas.TRIP)
+        .count();
+  }
+
+  @Test
   void exposesSagaMetricsOnPrometheusAndKafkaAndDatabaseHealth() throws Exception {
     awaitStatus(startTrip(TestData.ok()), "COMPLETED");
 

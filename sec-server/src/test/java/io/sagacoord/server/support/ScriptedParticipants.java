@@ -101,6 +101,11 @@ public final class ScriptedParticipants implements AutoCloseable {
     firstCommandIds.putIfAbsent(key, commandId);
 
     if (phase == Phase.COMPENSATE) {
+      if ("badundo".equals(data.scenario())) {
+        reply(
+            h, attempt, commandId, ReplyOutcome.TECHNICAL_FAILURE, "{\"reason\":\"undo broken\"}");
+        return;
+      }
       reply(h, attempt, commandId, ReplyOutcome.SUCCESS, "{}");
       return;
     }
@@ -110,7 +115,7 @@ public final class ScriptedParticipants implements AutoCloseable {
       return;
     }
     switch (data.scenario()) {
-      case "fail" ->
+      case "fail", "badundo" ->
           reply(h, attempt, commandId, ReplyOutcome.BUSINESS_FAILURE, "{\"reason\":\"no\"}");
       case "tech" ->
           reply(

@@ -3,7 +3,8 @@ package io.sagacoord.server.support;
 /**
  * Saga data of the test sagas. It tells the scripted participants what to do.
  *
- * @param scenario ok, fail, tech, silent, dup, stale, throw
+ * @param scenario ok, fail, tech, silent, dup, stale, throw, badundo (fails at failAt, every
+ *     compensation fails technically)
  * @param failAt the step the scenario concerns
  * @param failTimes for "tech": how many attempts fail technically before one succeeds
  * @param note filled by reply handlers
