@@ -1,6 +1,7 @@
 package io.sagacoord.bench.internal;
 
 import io.sagacoord.bench.BenchParticipantsMain;
+import io.sagacoord.bench.BenchSaga;
 import io.sagacoord.testkit.EmbeddedInfra;
 import io.sagacoord.testkit.JavaProcess;
 import io.sagacoord.testkit.SagaInfra;
@@ -128,6 +129,29 @@ public final class BenchCluster implements AutoCloseable {
     };
   }
 
+  /**
+   * The starter key the load generator sends (header {@code X-API-Key}); the coordinator is
+   * configured with its SHA-256 only, as a STARTER limited to the benchmark saga type.
+   */
+  static final String API_KEY = randomKey();
+
+  private static String randomKey() {
+    byte[] bytes = new byte[32];
+    new java.security.SecureRandom().nextBytes(bytes);
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static String sha256Hex(String key) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
   private void startCoordinator() {
     coordinator =
         JavaProcess.builder("io.sagacoord.server.SecApplication")
@@ -141,6 +165,10 @@ public final class BenchCluster implements AutoCloseable {
             .systemProperty("sec.kafka.bootstrap-servers", infra.bootstrapServers())
             .systemProperty("sec.instance-id", "bench-sec-1")
             .systemProperty("server.port", String.valueOf(port))
+            .systemProperty("sec.security.api-keys[0].name", "bench")
+            .systemProperty("sec.security.api-keys[0].sha256", sha256Hex(API_KEY))
+            .systemProperty("sec.security.api-keys[0].roles", "STARTER")
+            .systemProperty("sec.security.api-keys[0].saga-types", BenchSaga.TYPE)
             .systemProperty("logging.level.root", "WARN")
             .systemProperty("logging.level.io.sagacoord.server.SecApplication", "INFO")
             .start();

@@ -262,6 +262,8 @@ public final class BenchRunner {
       lat.put("at_half_saturation", atHalf.toMap());
       log("latency at " + half + "/s: " + atHalf.toMap());
     }
+    lat.put("start_errors_total", generator.errors());
+    lat.put("last_start_error", generator.lastError());
     result.put("latency", lat);
   }
 
@@ -338,6 +340,16 @@ public final class BenchRunner {
         "coordinator_ready_after_restart_s",
         ready.get() == 0 ? null : seconds(ready.get() - restart));
     m.put("restart_to_first_transition_s", first == null ? null : seconds(first - restart));
+    long[] ends =
+        records.stream()
+            .filter(SagaRecord::terminal)
+            .mapToLong(r -> r.endMicros)
+            .sorted()
+            .toArray();
+    if (ends.length > 0) {
+      m.put("restart_to_half_terminal_s", seconds(ends[ends.length / 2] - restart));
+      m.put("restart_to_99pct_terminal_s", seconds(ends[(int) (ends.length * 0.99)] - restart));
+    }
     m.put("restart_to_all_terminal_s", all ? seconds(lastEnd - restart) : null);
     m.put(
         "ready_to_all_terminal_s", all && ready.get() != 0 ? seconds(lastEnd - ready.get()) : null);

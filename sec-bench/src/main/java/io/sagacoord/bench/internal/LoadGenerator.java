@@ -99,6 +99,7 @@ public final class LoadGenerator implements AutoCloseable {
             .timeout(Duration.ofSeconds(60))
             .header("Content-Type", "application/json")
             .header("Idempotency-Key", ref)
+            .header("X-API-Key", BenchCluster.API_KEY)
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build();
     http.sendAsync(request, HttpResponse.BodyHandlers.ofString())

@@ -15,6 +15,9 @@ import org.HdrHistogram.Histogram;
  * @param backlogAtWindowStart started but not terminal at the window's start
  * @param backlogAtWindowEnd the same at its end
  * @param notTerminal sagas of the whole phase still not terminal when the phase gave up waiting
+ * @param completedPerSecondAfterArrivalsStopped the rate at which the backlog left at the last
+ *     arrival was worked off (sagas ending after the last due start, divided by the time from then
+ *     to the last end); 0 when there was no backlog
  * @param endToEnd due time of the start to terminal commit, microseconds (corrected for coordinated
  *     omission: counted from the schedule)
  * @param fromStartLogged the saga row's {@code created_at} (start durably logged) to terminal
@@ -31,6 +34,7 @@ public record PhaseStats(
     long backlogAtWindowStart,
     long backlogAtWindowEnd,
     long notTerminal,
+    double completedPerSecondAfterArrivalsStopped,
     Histogram endToEnd,
     Histogram fromStartLogged) {
 
@@ -51,6 +55,22 @@ public record PhaseStats(
     long backlogStart = 0;
     long backlogEnd = 0;
     long notTerminal = 0;
+    long lastDue = 0;
+    long lastEnd = 0;
+    for (SagaRecord r : records) {
+      lastDue = Math.max(lastDue, r.intendedMicros);
+      if (r.terminal()) {
+        lastEnd = Math.max(lastEnd, r.endMicros);
+      }
+    }
+    long afterLastDue = 0;
+    for (SagaRecord r : records) {
+      if (r.terminal() && r.endMicros > lastDue) {
+        afterLastDue++;
+      }
+    }
+    double drainRate =
+        afterLastDue < 100 || lastEnd <= lastDue ? 0 : afterLastDue / ((lastEnd - lastDue) / 1e6);
     for (SagaRecord r : records) {
       boolean terminal = r.terminal();
       if (!terminal && !r.startError) {
@@ -100,6 +120,7 @@ public record PhaseStats(
         backlogStart,
         backlogEnd,
         notTerminal,
+        drainRate,
         e2e,
         logged);
   }
@@ -137,6 +158,7 @@ public record PhaseStats(
     m.put("backlog_at_window_start", backlogAtWindowStart);
     m.put("backlog_at_window_end", backlogAtWindowEnd);
     m.put("not_terminal_after_drain", notTerminal);
+    m.put("completed_per_s_after_arrivals_stopped", round(completedPerSecondAfterArrivalsStopped));
     m.put("kept_up", keptUp());
     m.put("e2e_ms", percentiles(endToEnd));
     m.put("from_start_logged_ms", percentiles(fromStartLogged));
