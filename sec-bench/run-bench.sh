@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-all}"
 shift || true
-./mvnw -B -ntp -q -pl sec-bench -am install -DskipTests -Dspotless.check.skip=true
+# BENCH_SKIP_BUILD=1 reuses what is built and installed already
+if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+  ./mvnw -B -ntp -q -pl sec-bench -am install -DskipTests -Dspotless.check.skip=true
+fi
 ./mvnw -B -ntp -q -pl sec-bench dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
 cd sec-bench
 exec java -Xmx1g "$@" -cp "target/classes:$(cat target/bench.classpath)" io.sagacoord.bench.BenchMain "$mode"
