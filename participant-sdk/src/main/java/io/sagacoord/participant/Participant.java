@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -71,6 +72,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class Participant implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Participant.class.getName());
+  // Kafka's default for max.poll.interval.ms
+  private static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
 
   private final Settings settings;
   private final Counters counters = new Counters();
@@ -142,10 +145,11 @@ public final class Participant implements AutoCloseable {
         new CommandProcessor(
             settings.name, inbox, settings.json, settings.clock, settings.retry, counters);
     for (int i = 0; i < settings.consumerThreads; i++) {
+      Map<String, Object> config = consumerConfig(i);
       ConsumerWorker worker =
           new ConsumerWorker(
               settings.name,
-              new KafkaConsumer<>(consumerConfig(i)),
+              () -> new KafkaConsumer<>(config),
               producer,
               settings.transactions,
               parser,
@@ -154,6 +158,7 @@ public final class Participant implements AutoCloseable {
               settings.deadLetterTopic,
               settings.pollTimeout,
               settings.failureBackoff,
+              batchBudget(config),
               counters);
       Thread thread = new Thread(worker, "saga-" + settings.name + "-consumer-" + i);
       workers.add(worker);
@@ -244,13 +249,17 @@ public final class Participant implements AutoCloseable {
   }
 
   /**
-   * Deletes inbox rows not touched for longer than the retention; returns how many. Also done every
-   * purge interval.
+   * Deletes inbox rows not touched for longer than the retention (fence rows: the fence retention);
+   * returns how many. Also done every purge interval.
    */
   public long purgeInbox() {
     try {
+      Instant now = settings.clock.instant();
       return inbox.purgeOlderThan(
-          settings.dataSource, settings.clock.instant().minus(settings.inboxRetention), 1000);
+          settings.dataSource,
+          now.minus(settings.inboxRetention),
+          now.minus(settings.fenceRetention),
+          1000);
     } catch (SQLException e) {
       throw new ParticipantException("purging the inbox of " + settings.name + " failed", e);
     }
@@ -327,6 +336,17 @@ public final class Participant implements AutoCloseable {
     return config;
   }
 
+  /**
+   * Half of {@code max.poll.interval.ms}: a batch stops taking records after that, so it commits
+   * and polls again long before the group gives its partitions to another consumer.
+   */
+  private static Duration batchBudget(Map<String, Object> consumerConfig) {
+    Object configured = consumerConfig.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+    long maxPollInterval =
+        configured == null ? DEFAULT_MAX_POLL_INTERVAL_MS : Long.parseLong(configured.toString());
+    return Duration.ofMillis(Math.max(1, maxPollInterval / 2));
+  }
+
   private Map<String, Object> consumerConfig(int index) {
     Map<String, Object> config = new HashMap<>(settings.kafka);
     config.putAll(settings.consumerOverrides);
@@ -369,6 +389,7 @@ public final class Participant implements AutoCloseable {
       LocalRetryPolicy retry,
       Duration announceInterval,
       Duration inboxRetention,
+      Duration fenceRetention,
       Duration purgeInterval,
       String instanceId,
       String version,
@@ -380,6 +401,7 @@ public final class Participant implements AutoCloseable {
 
   /** Builds a {@link Participant}; every setter checks its input at once. */
   public static final class Builder {
+    private static final Duration DEFAULT_FENCE_RETENTION = Duration.ofDays(30);
     private final String name;
     private final Map<String, Object> kafka = new HashMap<>();
     private final Map<String, Object> consumerOverrides = new HashMap<>();
@@ -398,6 +420,7 @@ public final class Participant implements AutoCloseable {
     private LocalRetryPolicy retry = LocalRetryPolicy.DEFAULT;
     private Duration announceInterval = Duration.ofSeconds(30);
     private Duration inboxRetention = Duration.ofDays(7);
+    private Duration fenceRetention;
     private Duration purgeInterval = Duration.ofHours(1);
     private String instanceId;
     private String version = "unspecified";
@@ -548,6 +571,17 @@ public final class Participant implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long fence rows (left by a compensation of a step never seen) are kept. A forward command
+     * stuck in a coordinator's outbox may arrive long after the saga's deadline, and without its
+     * fence it would run. Must be at least {@link #inboxRetention(Duration)}. Default 30 days, or
+     * the inbox retention if that is longer.
+     */
+    public Builder fenceRetention(Duration retention) {
+      this.fenceRetention = requirePositive(retention, "fenceRetention");
+      return this;
+    }
+
     /** How often old inbox rows are purged. Default 1 hour. */
     public Builder purgeInterval(Duration interval) {
       this.purgeInterval = requirePositive(interval, "purgeInterval");
@@ -612,6 +646,22 @@ public final class Participant implements AutoCloseable {
       if (dataSource == null) {
         throw new IllegalStateException("dataSource is required (participant " + name + ")");
       }
+      Duration fences =
+          fenceRetention != null
+              ? fenceRetention
+              : (inboxRetention.compareTo(DEFAULT_FENCE_RETENTION) > 0
+                  ? inboxRetention
+                  : DEFAULT_FENCE_RETENTION);
+      if (fences.compareTo(inboxRetention) < 0) {
+        throw new IllegalStateException(
+            "fenceRetention ("
+                + fenceRetention
+                + ") must be at least inboxRetention ("
+                + inboxRetention
+                + ") (participant "
+                + name
+                + ")");
+      }
       if (registrations.isEmpty()) {
         throw new IllegalStateException(
             "at least one handler is required (participant " + name + ")");
@@ -636,6 +686,7 @@ public final class Participant implements AutoCloseable {
               retry,
               announceInterval,
               inboxRetention,
+              fences,
               purgeInterval,
               instanceId != null ? instanceId : defaultInstanceId(),
               version,

@@ -12,6 +12,10 @@ package io.sagacoord.participant;
  * @param repliesSent replies acknowledged by Kafka
  * @param poisonRecords records quarantined to the dead-letter topic
  * @param failedBatches batches rolled back and read again (database or Kafka trouble)
+ * @param batchesCutShort batches that stopped taking records at the batch budget (half of {@code
+ *     max.poll.interval.ms}), leaving the rest for the next poll
+ * @param pollFailures polls that failed and were retried after the failure back-off
+ * @param consumerRestarts consumers closed and made anew (fenced static member and the like)
  */
 public record ParticipantMetrics(
     long handlerRuns,
@@ -21,4 +25,7 @@ public record ParticipantMetrics(
     long fencedCompensations,
     long repliesSent,
     long poisonRecords,
-    long failedBatches) {}
+    long failedBatches,
+    long batchesCutShort,
+    long pollFailures,
+    long consumerRestarts) {}

@@ -59,6 +59,26 @@ class ParticipantBuilderTests {
   }
 
   @Test
+  void
+      fenceRetentionShorterThanTheInboxRetentionIsRejectedAndALongInboxRetentionRaisesTheDefault() {
+    Participant.Builder builder =
+        Participant.builder("flight-service")
+            .kafka(Map.of("bootstrap.servers", "localhost:1"))
+            .dataSource(new org.postgresql.ds.PGSimpleDataSource())
+            .onCommand("flight.reserve", ReserveFlight.class, (c, x) -> Outcome.done());
+    assertThatThrownBy(() -> builder.fenceRetention(Duration.ZERO))
+        .hasMessageContaining("fenceRetention");
+    builder.inboxRetention(Duration.ofDays(60));
+    // no fence retention given: the default 30 days is raised to the inbox retention
+    assertThat(builder.build()).isNotNull();
+    builder.fenceRetention(Duration.ofDays(59));
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("fenceRetention")
+        .hasMessageContaining("inboxRetention");
+  }
+
+  @Test
   void defaultsTheTopicsFromTheParticipantName() {
     Participant participant =
         Participant.builder("flight-service")

@@ -59,15 +59,7 @@ public final class ParticipantFixture implements AutoCloseable {
 
   /** A flight participant on this fixture's topics, with the flight handlers registered. */
   public Participant.Builder flightParticipant() {
-    return Participant.builder("flight-service")
-        .kafka(Map.of("bootstrap.servers", kafka.bootstrapServers()))
-        .dataSource(db.dataSource())
-        .commandTopic(commandTopic)
-        .deadLetterTopic(deadLetterTopic)
-        .registryTopic(registryTopic)
-        .groupId(groupId)
-        .pollTimeout(Duration.ofMillis(100))
-        .failureBackoff(Duration.ofMillis(200))
+    return participantWithoutHandlers()
         .onCommand(
             FlightService.RESERVE,
             io.sagacoord.participant.flight.ReserveFlight.class,
@@ -76,6 +68,19 @@ public final class ParticipantFixture implements AutoCloseable {
             FlightService.CANCEL,
             io.sagacoord.participant.flight.CancelFlight.class,
             flights::cancel);
+  }
+
+  /** A flight participant on this fixture's topics; the test registers its own handlers. */
+  public Participant.Builder participantWithoutHandlers() {
+    return Participant.builder("flight-service")
+        .kafka(Map.of("bootstrap.servers", kafka.bootstrapServers()))
+        .dataSource(db.dataSource())
+        .commandTopic(commandTopic)
+        .deadLetterTopic(deadLetterTopic)
+        .registryTopic(registryTopic)
+        .groupId(groupId)
+        .pollTimeout(Duration.ofMillis(100))
+        .failureBackoff(Duration.ofMillis(200));
   }
 
   public Participant start(Participant.Builder builder) {

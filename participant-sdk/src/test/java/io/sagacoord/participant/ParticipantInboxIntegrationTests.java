@@ -220,6 +220,61 @@ class ParticipantInboxIntegrationTests {
   }
 
   @Test
+  void newerAttemptAfterABusinessFailureRunsTheHandlerAgainAndADuplicateGetsTheStoredFailure()
+      throws Exception {
+    AtomicInteger runs = new AtomicInteger();
+    AtomicBoolean full = new AtomicBoolean(true);
+    // a handler that fails for business reasons until seats free up
+    fx.start(
+        Participant.builder("flight-service")
+            .kafka(java.util.Map.of("bootstrap.servers", fx.kafka.bootstrapServers()))
+            .dataSource(fx.db.dataSource())
+            .commandTopic(fx.commandTopic)
+            .deadLetterTopic(fx.deadLetterTopic)
+            .registryTopic(fx.registryTopic)
+            .groupId(fx.groupId)
+            .pollTimeout(Duration.ofMillis(100))
+            .onCommand(
+                FlightService.RESERVE,
+                io.sagacoord.participant.flight.ReserveFlight.class,
+                (ctx, cmd) -> {
+                  runs.incrementAndGet();
+                  // written before the failure: must be rolled back with it
+                  Outcome<?> booked = fx.flights.reserve(ctx, cmd);
+                  return full.get()
+                      ? Outcome.businessFailure("no seat left yet", "NO_SEAT")
+                      : booked;
+                }));
+    UUID saga = UUID.randomUUID();
+    CommandSpec first = CommandSpec.forward(saga, FlightService.RESERVE, RESERVE_BODY);
+
+    fx.send(first);
+    assertThat(header(fx.awaitReplies(1).get(0), SagaHeaders.OUTCOME))
+        .isEqualTo("BUSINESS_FAILURE");
+    fx.send(first);
+    ConsumerRecord<String, byte[]> duplicate = fx.awaitReplies(2).get(1);
+    assertThat(header(duplicate, SagaHeaders.OUTCOME)).isEqualTo("BUSINESS_FAILURE");
+    assertThat(runs).hasValue(1);
+    assertThat(fx.count("SELECT count(*) FROM flight_booking")).isZero();
+
+    full.set(false);
+    CommandSpec second = first.attempt(2);
+    fx.send(second);
+    ConsumerRecord<String, byte[]> retried = fx.awaitReplies(3).get(2);
+    assertThat(header(retried, SagaHeaders.OUTCOME)).isEqualTo("SUCCESS");
+    assertThat(header(retried, SagaHeaders.ATTEMPT)).isEqualTo("2");
+    assertThat(runs).hasValue(2);
+    assertThat(fx.count("SELECT count(*) FROM flight_booking")).isEqualTo(1);
+
+    // once it succeeded, a newer attempt gets the stored success and never runs again
+    fx.send(second.attempt(3));
+    ConsumerRecord<String, byte[]> third = fx.awaitReplies(4).get(3);
+    assertThat(header(third, SagaHeaders.OUTCOME)).isEqualTo("SUCCESS");
+    assertThat(body(third)).isEqualTo(body(retried));
+    assertThat(runs).hasValue(2);
+  }
+
+  @Test
   void repliesRepeatTheCommandsIdentityAndNameTheParticipant() throws Exception {
     fx.start(fx.flightParticipant());
     UUID saga = UUID.randomUUID();
@@ -270,5 +325,34 @@ class ParticipantInboxIntegrationTests {
     clock.advance(Duration.ofDays(1).plusMinutes(1));
     assertThat(participant.purgeInbox()).isEqualTo(1);
     assertThat(fx.count("SELECT count(*) FROM saga_participant_inbox")).isEqualTo(1);
+  }
+
+  @Test
+  void purgeKeepsAFenceOlderThanTheRetentionUntilTheFenceRetentionHasPassed() throws Exception {
+    MutableClock clock = new MutableClock(Instant.parse("2030-01-01T10:00:00Z"));
+    Participant participant =
+        fx.start(
+            fx.flightParticipant()
+                .clock(clock)
+                .inboxRetention(Duration.ofDays(2))
+                .fenceRetention(Duration.ofDays(10)));
+    UUID saga = UUID.randomUUID();
+    fx.send(CommandSpec.compensation(saga, FlightService.CANCEL, CANCEL_BODY));
+    fx.awaitReplies(1);
+    assertThat(fx.count("SELECT count(*) FROM saga_participant_inbox WHERE fence")).isEqualTo(1);
+
+    clock.advance(Duration.ofDays(3));
+    // the compensation's own no-op row goes with the retention, the fence stays
+    assertThat(participant.purgeInbox()).isEqualTo(1);
+    assertThat(fx.count("SELECT count(*) FROM saga_participant_inbox WHERE fence")).isEqualTo(1);
+    fx.send(CommandSpec.forward(saga, FlightService.RESERVE, RESERVE_BODY));
+    ConsumerRecord<String, byte[]> late = fx.awaitReplies(2).get(1);
+    assertThat(header(late, SagaHeaders.OUTCOME)).isEqualTo("REFUSED");
+    assertThat(body(late)).contains("\"code\":\"FENCED\"");
+    assertThat(fx.flights.reserveRuns).hasValue(0);
+
+    clock.advance(Duration.ofDays(10));
+    assertThat(participant.purgeInbox()).isEqualTo(1);
+    assertThat(fx.count("SELECT count(*) FROM saga_participant_inbox")).isZero();
   }
 }

@@ -100,6 +100,9 @@ public class SagaParticipantAutoConfiguration {
           if (properties.getGroupId() != null) {
             builder.groupId(properties.getGroupId());
           }
+          if (properties.getFenceRetention() != null) {
+            builder.fenceRetention(properties.getFenceRetention());
+          }
           if (properties.getInstanceId() != null) {
             builder.instanceId(properties.getInstanceId());
           }

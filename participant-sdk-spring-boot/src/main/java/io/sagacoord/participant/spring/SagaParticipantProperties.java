@@ -50,6 +50,12 @@ public class SagaParticipantProperties {
   /** How long inbox rows are kept: at least the longest saga deadline. */
   private Duration inboxRetention = Duration.ofDays(7);
 
+  /**
+   * How long fence rows (a compensation's mark for a step never seen) are kept: at least the inbox
+   * retention; default 30 days, or the inbox retention if longer.
+   */
+  private Duration fenceRetention;
+
   /** How often old inbox rows are purged. */
   private Duration purgeInterval = Duration.ofHours(1);
 
@@ -211,6 +217,14 @@ public class SagaParticipantProperties {
 
   public void setInboxRetention(Duration inboxRetention) {
     this.inboxRetention = inboxRetention;
+  }
+
+  public Duration getFenceRetention() {
+    return fenceRetention;
+  }
+
+  public void setFenceRetention(Duration fenceRetention) {
+    this.fenceRetention = fenceRetention;
   }
 
   public Duration getPurgeInterval() {

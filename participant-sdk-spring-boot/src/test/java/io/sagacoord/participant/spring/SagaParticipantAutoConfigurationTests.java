@@ -135,6 +135,8 @@ class SagaParticipantAutoConfigurationTests {
     registry.add("saga.participant.poll-timeout", () -> "100ms");
     registry.add("saga.participant.local-retries.initial-backoff", () -> "10ms");
     registry.add("saga.participant.version", () -> "9.9.9");
+    registry.add("saga.participant.inbox-retention", () -> "10d");
+    registry.add("saga.participant.fence-retention", () -> "40d");
   }
 
   @AfterAll

@@ -59,6 +59,7 @@ public final class CommandProcessor {
   public ProducerRecord<String, byte[]> process(Transaction tx, InboundCommand cmd)
       throws Exception {
     Connection c = tx.connection();
+    lockStep(c, cmd);
     Optional<InboxRow> existing = find(c, cmd, cmd.phase());
     if (existing.isPresent()) {
       InboxRow row = existing.get();
@@ -77,9 +78,12 @@ public final class CommandProcessor {
                 + row.attempt()
                 + " already seen");
       }
-      // a technical failure left no effect behind, so a newer attempt may run it again
+      // a technical or business failure left no effect behind (its work was rolled back to the
+      // savepoint), and the coordinator sends a newer attempt only to have it run again
       boolean runAgain =
-          row.outcome() == ReplyOutcome.TECHNICAL_FAILURE && cmd.attempt() > row.attempt();
+          cmd.attempt() > row.attempt()
+              && (row.outcome() == ReplyOutcome.TECHNICAL_FAILURE
+                  || row.outcome() == ReplyOutcome.BUSINESS_FAILURE);
       if (!runAgain) {
         if (cmd.attempt() > row.attempt()) {
           inbox.raiseAttempt(c, row, cmd.attempt(), clock.instant());
@@ -241,6 +245,18 @@ public final class CommandProcessor {
   private static String describe(Throwable e) {
     String text = e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     return text.length() > MAX_REASON ? text.substring(0, MAX_REASON) : text;
+  }
+
+  /**
+   * Another consumer may hold the same (saga, step) in an open transaction (a slow batch whose
+   * partition moved on): wait for it to commit, so the inbox row read next is its outcome.
+   */
+  private void lockStep(Connection c, InboundCommand cmd) {
+    try {
+      inbox.lockStep(c, cmd.sagaId(), cmd.step());
+    } catch (SQLException e) {
+      throw new InboxAccessException(cmd.sagaId(), cmd.step(), cmd.phase().wireName(), e);
+    }
   }
 
   private Optional<InboxRow> find(Connection c, InboundCommand cmd, Phase phase) {

@@ -9,14 +9,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.GroupMaxSizeReachedException;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -25,12 +30,16 @@ import org.apache.kafka.common.header.internals.RecordHeader;
  * One consumer thread: poll a batch, handle it in one transaction, commit, publish the replies,
  * then commit the offsets. Anything that goes wrong before the offsets are committed makes the
  * batch be read again; the inbox turns the second reading into stored outcomes.
+ *
+ * <p>The loop ends only when {@link #stop()} is called: a failing poll is logged and retried after
+ * the failure back-off, and a consumer that Kafka will not take back (a fenced static member) is
+ * closed and replaced by a new one from the factory.
  */
 public final class ConsumerWorker implements Runnable {
   private static final System.Logger LOG = System.getLogger(ConsumerWorker.class.getName());
 
   private final String participant;
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final Supplier<Consumer<String, byte[]>> consumers;
   private final Producer<String, byte[]> producer;
   private final TransactionRunner transactions;
   private final CommandRecordParser parser;
@@ -39,12 +48,19 @@ public final class ConsumerWorker implements Runnable {
   private final String deadLetterTopic;
   private final Duration pollTimeout;
   private final Duration failureBackoff;
+  private final long batchBudgetNanos;
   private final Counters counters;
+  private volatile Consumer<String, byte[]> consumer;
   private volatile boolean running = true;
 
+  /**
+   * @param consumers makes a new consumer, at start and after one was fenced
+   * @param batchBudget how long a batch may take new records before the rest is left for the next
+   *     poll; below {@code max.poll.interval.ms}, so a slow batch never loses its partitions
+   */
   public ConsumerWorker(
       String participant,
-      KafkaConsumer<String, byte[]> consumer,
+      Supplier<Consumer<String, byte[]>> consumers,
       Producer<String, byte[]> producer,
       TransactionRunner transactions,
       CommandRecordParser parser,
@@ -53,9 +69,10 @@ public final class ConsumerWorker implements Runnable {
       String deadLetterTopic,
       Duration pollTimeout,
       Duration failureBackoff,
+      Duration batchBudget,
       Counters counters) {
     this.participant = participant;
-    this.consumer = consumer;
+    this.consumers = consumers;
     this.producer = producer;
     this.transactions = transactions;
     this.parser = parser;
@@ -64,68 +81,178 @@ public final class ConsumerWorker implements Runnable {
     this.deadLetterTopic = deadLetterTopic;
     this.pollTimeout = pollTimeout;
     this.failureBackoff = failureBackoff;
+    this.batchBudgetNanos = batchBudget.toNanos();
     this.counters = counters;
   }
 
   @Override
   public void run() {
     try {
-      consumer.subscribe(List.of(commandTopic));
       while (running) {
-        ConsumerRecords<String, byte[]> records = consumer.poll(pollTimeout);
-        if (!records.isEmpty()) {
-          handleBatch(records);
+        boolean backOff = false;
+        try {
+          Consumer<String, byte[]> current = currentConsumer();
+          ConsumerRecords<String, byte[]> records = current.poll(pollTimeout);
+          if (!records.isEmpty()) {
+            handleBatch(current, records);
+          }
+        } catch (WakeupException e) {
+          if (running) {
+            LOG.log(
+                System.Logger.Level.WARNING, "participant " + participant + ": unexpected wakeup");
+          }
+        } catch (InterruptedException | InterruptException e) {
+          Thread.currentThread().interrupt();
+          return;
+        } catch (FencedInstanceIdException
+            | UnreleasedInstanceIdException
+            | GroupMaxSizeReachedException
+            | IllegalStateException e) {
+          // fatal for this consumer instance only: a new one may join again
+          counters.consumerRestarts.incrementAndGet();
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "participant " + participant + ": consumer unusable, closing it and starting anew",
+              e);
+          closeConsumer();
+          backOff = true;
+        } catch (RuntimeException e) {
+          // a broker hiccup, a missing authorisation, a deleted topic: try again later
+          counters.pollFailures.incrementAndGet();
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "participant " + participant + ": poll failed, trying again after " + failureBackoff,
+              e);
+          backOff = true;
+        }
+        if (backOff && running && !pause()) {
+          return;
         }
       }
-    } catch (WakeupException e) {
-      if (running) {
-        LOG.log(System.Logger.Level.ERROR, "participant " + participant + ": unexpected wakeup", e);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException | Error e) {
+    } catch (Error e) {
       LOG.log(
           System.Logger.Level.ERROR,
           "participant " + participant + ": consumer thread stopped by an unexpected error",
           e);
       throw e;
     } finally {
-      consumer.close(Duration.ofSeconds(5));
+      closeConsumer();
     }
   }
 
   /** Asks the loop to end; the consumer is woken so a blocked poll returns at once. */
   public void stop() {
     running = false;
-    consumer.wakeup();
+    Consumer<String, byte[]> current = consumer;
+    if (current != null) {
+      current.wakeup();
+    }
   }
 
-  private void handleBatch(ConsumerRecords<String, byte[]> records) throws InterruptedException {
-    List<ProducerRecord<String, byte[]>> outgoing = new ArrayList<>(records.count());
-    List<InboundCommand> commands = new ArrayList<>(records.count());
-    for (ConsumerRecord<String, byte[]> record : records) {
+  private Consumer<String, byte[]> currentConsumer() {
+    Consumer<String, byte[]> current = consumer;
+    if (current == null) {
+      current = consumers.get();
+      consumer = current;
+      current.subscribe(List.of(commandTopic));
+    }
+    return current;
+  }
+
+  private void closeConsumer() {
+    Consumer<String, byte[]> current = consumer;
+    consumer = null;
+    if (current != null) {
       try {
-        commands.add(parser.parse(record.key(), record.headers(), record.value()));
-      } catch (PoisonRecordException e) {
-        outgoing.add(deadLetter(record, e.getMessage()));
+        current.close(Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING, "participant " + participant + ": closing consumer", e);
       }
     }
+  }
+
+  /** Sleeps the failure back-off; false when interrupted (the thread then ends). */
+  private boolean pause() {
     try {
-      if (!commands.isEmpty()) {
-        List<ProducerRecord<String, byte[]>> replies =
+      Thread.sleep(failureBackoff.toMillis());
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** A record of the batch, read: either a command or the reason it is poison. */
+  private record Entry(
+      ConsumerRecord<String, byte[]> record, InboundCommand command, String poison) {}
+
+  private void handleBatch(
+      Consumer<String, byte[]> current, ConsumerRecords<String, byte[]> records)
+      throws InterruptedException {
+    long started = System.nanoTime();
+    List<Entry> entries = new ArrayList<>(records.count());
+    boolean anyCommand = false;
+    for (ConsumerRecord<String, byte[]> record : records) {
+      try {
+        entries.add(
+            new Entry(record, parser.parse(record.key(), record.headers(), record.value()), null));
+        anyCommand = true;
+      } catch (PoisonRecordException e) {
+        entries.add(new Entry(record, null, e.getMessage()));
+      }
+    }
+    int[] taken = {entries.size()};
+    try {
+      List<ProducerRecord<String, byte[]>> outgoing;
+      if (anyCommand) {
+        outgoing =
             transactions.inTransaction(
                 tx -> {
-                  List<ProducerRecord<String, byte[]>> out = new ArrayList<>(commands.size());
-                  for (InboundCommand command : commands) {
-                    out.add(processor.process(tx, command));
+                  List<ProducerRecord<String, byte[]>> out = new ArrayList<>(entries.size());
+                  int n = 0;
+                  for (Entry entry : entries) {
+                    // past the budget the rest waits for the next poll: a batch that outlives
+                    // max.poll.interval.ms loses its partitions to another consumer
+                    if (n > 0 && System.nanoTime() - started > batchBudgetNanos) {
+                      break;
+                    }
+                    out.add(
+                        entry.command() == null
+                            ? deadLetter(entry.record(), entry.poison())
+                            : processor.process(tx, entry.command()));
+                    n++;
                   }
+                  taken[0] = n;
                   return out;
                 });
         CrashPoints.reached(CrashPoints.AFTER_COMMIT_BEFORE_PUBLISH);
-        outgoing.addAll(replies);
+      } else {
+        outgoing = new ArrayList<>(entries.size());
+        for (Entry entry : entries) {
+          outgoing.add(deadLetter(entry.record(), entry.poison()));
+        }
+      }
+      List<ConsumerRecord<String, byte[]>> done = new ArrayList<>(taken[0]);
+      for (int i = 0; i < taken[0]; i++) {
+        done.add(entries.get(i).record());
       }
       publish(outgoing);
-      consumer.commitSync(nextOffsets(records));
+      current.commitSync(nextOffsets(done));
+      if (taken[0] < entries.size()) {
+        counters.batchesCutShort.incrementAndGet();
+        LOG.log(
+            System.Logger.Level.INFO,
+            "participant {0}: batch cut short after {1} of {2} records, the rest on the next poll",
+            participant,
+            taken[0],
+            entries.size());
+        List<ConsumerRecord<String, byte[]>> rest = new ArrayList<>(entries.size() - taken[0]);
+        for (int i = taken[0]; i < entries.size(); i++) {
+          rest.add(entries.get(i).record());
+        }
+        rewind(current, rest);
+      }
     } catch (InterruptedException e) {
       throw e;
     } catch (WakeupException e) {
@@ -140,7 +267,9 @@ public final class ConsumerWorker implements Runnable {
               + records.count()
               + " records failed, reading it again",
           e);
-      rewind(records);
+      List<ConsumerRecord<String, byte[]>> all = new ArrayList<>(entries.size());
+      entries.forEach(entry -> all.add(entry.record()));
+      rewind(current, all);
       Thread.sleep(failureBackoff.toMillis());
     }
   }
@@ -188,19 +317,27 @@ public final class ConsumerWorker implements Runnable {
   }
 
   private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(
-      ConsumerRecords<String, byte[]> records) {
+      List<ConsumerRecord<String, byte[]>> records) {
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (TopicPartition partition : records.partitions()) {
-      List<ConsumerRecord<String, byte[]>> list = records.records(partition);
-      offsets.put(partition, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1));
+    for (ConsumerRecord<String, byte[]> record : records) {
+      // records of one partition come in offset order: the last one wins
+      offsets.put(
+          new TopicPartition(record.topic(), record.partition()),
+          new OffsetAndMetadata(record.offset() + 1));
     }
     return offsets;
   }
 
-  private void rewind(ConsumerRecords<String, byte[]> records) {
-    for (TopicPartition partition : records.partitions()) {
+  /** Seeks each partition back to the first of {@code records} it holds. */
+  private static void rewind(
+      Consumer<String, byte[]> current, List<ConsumerRecord<String, byte[]>> records) {
+    Map<TopicPartition, Long> first = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> record : records) {
+      first.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
+    }
+    for (Map.Entry<TopicPartition, Long> partition : first.entrySet()) {
       try {
-        consumer.seek(partition, records.records(partition).get(0).offset());
+        current.seek(partition.getKey(), partition.getValue());
       } catch (IllegalStateException notAssignedAnyMore) {
         // revoked meanwhile: its new owner reads from the last committed offset anyway
       }

@@ -13,6 +13,9 @@ public final class Counters {
   final AtomicLong repliesSent = new AtomicLong();
   final AtomicLong poisonRecords = new AtomicLong();
   final AtomicLong failedBatches = new AtomicLong();
+  final AtomicLong batchesCutShort = new AtomicLong();
+  final AtomicLong pollFailures = new AtomicLong();
+  final AtomicLong consumerRestarts = new AtomicLong();
 
   public ParticipantMetrics snapshot() {
     return new ParticipantMetrics(
@@ -23,6 +26,9 @@ public final class Counters {
         fencedCompensations.get(),
         repliesSent.get(),
         poisonRecords.get(),
-        failedBatches.get());
+        failedBatches.get(),
+        batchesCutShort.get(),
+        pollFailures.get(),
+        consumerRestarts.get());
   }
 }

@@ -41,13 +41,25 @@ public final class InboxRepository {
           + TABLE
           + " SET attempt = ?, updated_at = ? WHERE saga_id = ? AND step = ? AND phase = ?";
 
-  /** Deletes in slices so a big purge never holds many locks or a long transaction. */
+  /**
+   * Deletes in slices so a big purge never holds many locks or a long transaction. Fence rows have
+   * their own, longer cut-off: a forward command stuck in a coordinator's outbox may still come.
+   */
   private static final String PURGE_SLICE =
       "DELETE FROM "
           + TABLE
           + " WHERE ctid IN (SELECT ctid FROM "
           + TABLE
-          + " WHERE updated_at < ? LIMIT ?)";
+          + " WHERE updated_at < ? AND (NOT fence OR updated_at < ?) LIMIT ?)";
+
+  /**
+   * Serialises all work on one (saga, step), forward and compensation alike, for the rest of the
+   * transaction. A row lock cannot do it: before the first command of a step commits there is no
+   * row to lock, and two consumers (one of them a batch that lost its partition) could both run the
+   * handler.
+   */
+  private static final String LOCK_STEP =
+      "SELECT pg_advisory_xact_lock(hashtextextended(?::text || '|' || ?, 0))";
 
   public Optional<InboxRow> findForUpdate(Connection c, UUID sagaId, String step, Phase phase)
       throws SQLException {
@@ -108,15 +120,34 @@ public final class InboxRepository {
     }
   }
 
-  /** Deletes rows last touched before {@code cutoff}; returns how many. Auto-commits slices. */
-  public long purgeOlderThan(DataSource dataSource, Instant cutoff, int sliceSize)
+  /**
+   * Waits for and takes the transaction-scoped lock of (saga, step); released at commit or
+   * rollback.
+   */
+  public void lockStep(Connection c, UUID sagaId, String step) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(LOCK_STEP)) {
+      ps.setString(1, sagaId.toString());
+      ps.setString(2, step);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+      }
+    }
+  }
+
+  /**
+   * Deletes rows last touched before {@code cutoff}, and fence rows last touched before {@code
+   * fenceCutoff} (not later than {@code cutoff}); returns how many. Auto-commits slices.
+   */
+  public long purgeOlderThan(
+      DataSource dataSource, Instant cutoff, Instant fenceCutoff, int sliceSize)
       throws SQLException {
     long total = 0;
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(true);
       try (PreparedStatement ps = c.prepareStatement(PURGE_SLICE)) {
         ps.setObject(1, cutoff.atOffset(ZoneOffset.UTC));
-        ps.setInt(2, sliceSize);
+        ps.setObject(2, fenceCutoff.atOffset(ZoneOffset.UTC));
+        ps.setInt(3, sliceSize);
         int deleted;
         do {
           deleted = ps.executeUpdate();
