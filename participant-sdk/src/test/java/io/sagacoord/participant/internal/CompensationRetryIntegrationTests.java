@@ -1,0 +1,118 @@
+package io.sagacoord.participant.internal;
+
+import static io.sagacoord.participant.ParticipantFixture.header;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sagacoord.participant.HandlerRegistration;
+import io.sagacoord.participant.LocalRetryPolicy;
+import io.sagacoord.participant.Outcome;
+import io.sagacoord.participant.TransactionRunner;
+import io.sagacoord.participant.flight.CancelFlight;
+import io.sagacoord.participant.flight.FlightService;
+import io.sagacoord.participant.flight.ReserveFlight;
+import io.sagacoord.protocol.Phase;
+import io.sagacoord.protocol.SagaHeaders;
+import io.sagacoord.testkit.SagaInfraTest;
+import io.sagacoord.testkit.TestDatabase;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.json.JsonMapper;
+
+/** The engine retries a compensation's business failure with a new attempt: it must run again. */
+@SagaInfraTest
+class CompensationRetryIntegrationTests {
+
+  @Test
+  void compensationThatFailedForBusinessReasonsRunsAgainOnANewerAttemptButNotOnADuplicate(
+      TestDatabase db) throws Exception {
+    InboxMigrator.migrate("flight-service", db.dataSource());
+    FlightService.createSchema(db.dataSource());
+    FlightService flights = new FlightService();
+    AtomicBoolean refundDesk = new AtomicBoolean(false);
+    AtomicInteger cancelRuns = new AtomicInteger();
+    HandlerRegistration<ReserveFlight> reserve =
+        HandlerRegistration.forward(FlightService.RESERVE, ReserveFlight.class, flights::reserve);
+    HandlerRegistration<CancelFlight> cancel =
+        HandlerRegistration.compensation(
+            FlightService.CANCEL,
+            CancelFlight.class,
+            (ctx, cmd) -> {
+              cancelRuns.incrementAndGet();
+              flights.cancel(ctx, cmd);
+              return refundDesk.get()
+                  ? Outcome.done()
+                  : Outcome.businessFailure("refund desk closed", "CLOSED");
+            });
+    TransactionRunner transactions = TransactionRunner.jdbc(db.dataSource());
+    CommandProcessor processor =
+        new CommandProcessor(
+            "flight-service",
+            new InboxRepository(),
+            JsonMapper.builder().build(),
+            Clock.systemUTC(),
+            new LocalRetryPolicy(1, Duration.ofMillis(1), Duration.ofMillis(1)),
+            new Counters());
+    UUID saga = UUID.randomUUID();
+    InboundCommand forward =
+        command(saga, Phase.FORWARD, reserve, new ReserveFlight("LX318", "Ada"), 1);
+    InboundCommand compensation =
+        command(saga, Phase.COMPENSATE, cancel, new CancelFlight("LX318", "Ada"), 1);
+
+    assertThat(outcome(transactions, processor, forward)).isEqualTo("SUCCESS");
+    assertThat(outcome(transactions, processor, compensation)).isEqualTo("BUSINESS_FAILURE");
+    assertThat(outcome(transactions, processor, compensation)).isEqualTo("BUSINESS_FAILURE");
+    assertThat(cancelRuns).hasValue(1);
+
+    refundDesk.set(true);
+    assertThat(outcome(transactions, processor, attempt(compensation, 2))).isEqualTo("SUCCESS");
+    assertThat(cancelRuns).hasValue(2);
+    assertThat(outcome(transactions, processor, attempt(compensation, 3))).isEqualTo("SUCCESS");
+    assertThat(cancelRuns).hasValue(2);
+  }
+
+  private static String outcome(
+      TransactionRunner transactions, CommandProcessor processor, InboundCommand command)
+      throws Exception {
+    ProducerRecord<String, byte[]> reply =
+        transactions.inTransaction(tx -> processor.process(tx, command));
+    return header(reply.headers(), SagaHeaders.OUTCOME);
+  }
+
+  private static InboundCommand attempt(InboundCommand c, int attempt) {
+    return new InboundCommand(
+        c.sagaId(),
+        c.sagaType(),
+        c.step(),
+        c.phase(),
+        attempt,
+        "c-" + attempt,
+        c.commandType(),
+        c.replyTopic(),
+        c.deadline(),
+        c.traceparent(),
+        c.command(),
+        c.registration());
+  }
+
+  private static InboundCommand command(
+      UUID saga, Phase phase, HandlerRegistration<?> registration, Object body, int attempt) {
+    return new InboundCommand(
+        saga,
+        "trip-booking",
+        "reserve-flight",
+        phase,
+        attempt,
+        "c-" + phase.wireName() + "-" + attempt,
+        registration.commandType(),
+        "replies",
+        null,
+        null,
+        body,
+        registration);
+  }
+}
