@@ -249,7 +249,7 @@ public final class SagaEngine {
     final String step;
     final String what;
 
-    DefinitionCodeFailure(String step, String what, RuntimeException cause) {
+    DefinitionCodeFailure(String step, String what, Throwable cause) {
       super(cause);
       this.step = step;
       this.what = what;
@@ -351,7 +351,15 @@ public final class SagaEngine {
     <T> T user(String step, String what, Supplier<T> code) {
       try {
         return code.get();
-      } catch (RuntimeException e) {
+      } catch (VirtualMachineError e) {
+        // a stack overflow is the definition's own recursion; other VM errors (out of memory,
+        // internal errors) leave the JVM in doubt and must not be recorded as a saga failure
+        if (e instanceof StackOverflowError) {
+          throw new DefinitionCodeFailure(step, what, e);
+        }
+        throw e;
+      } catch (RuntimeException | Error e) {
+        // Errors too (AssertionError, NoClassDefFoundError, ...): they are bugs of the definition
         throw new DefinitionCodeFailure(step, what, e);
       }
     }

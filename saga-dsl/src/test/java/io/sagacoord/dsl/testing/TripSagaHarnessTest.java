@@ -2,6 +2,7 @@ package io.sagacoord.dsl.testing;
 
 import static io.sagacoord.dsl.TripSaga.TripData;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagacoord.dsl.JacksonJsonCodec;
 import io.sagacoord.dsl.Participant;
@@ -429,6 +430,58 @@ class TripSagaHarnessTest {
     assertThat(entry.step()).isEqualTo("book-flight");
     assertThat(entry.detailJson()).contains("stackTrace").contains("IllegalStateException");
     assertThat(h.state().previousStatus()).isEqualTo(SagaStatus.RUNNING);
+  }
+
+  @Test
+  void anErrorInDefinitionCodeFailsTheSagaLikeAnException() {
+    for (Error error :
+        List.<Error>of(
+            new AssertionError("assertion in handler"),
+            new StackOverflowError("recursion in handler"),
+            new NoClassDefFoundError("com/example/Missing"))) {
+      SagaDefinition<TripData> broken =
+          SagaDefinition.named("erroring-trip", TripData.class)
+              .step("book-flight")
+              .invoke(TripSaga.FLIGHTS, "BookFlight", d -> new BookFlight(d.tripId()))
+              .onReply(
+                  Booked.class,
+                  (d, r) -> {
+                    throw error;
+                  })
+              .compensateWith("CancelFlight", d -> new CancelFlight(d.tripId(), d.flightId()))
+              .build();
+      SagaHarness<TripData> h =
+          SagaHarness.given(broken, codec)
+              .start(TripData.of("T1", true))
+              .expectCommand("flight-service", "BookFlight")
+              .replySuccess(new Booked("F1"))
+              .expectStatus(SagaStatus.FAILED)
+              .expectStatusReasonContaining(error.getClass().getName());
+      assertThat(h.log())
+          .anyMatch(
+              l ->
+                  l.type().equals("DEFINITION_CODE_FAILED")
+                      && l.detailJson().contains(error.getClass().getName()));
+      h.expectReplayReproducesState();
+    }
+  }
+
+  @Test
+  void anOutOfMemoryErrorInDefinitionCodeIsNotTurnedIntoASagaFailure() {
+    SagaDefinition<TripData> broken =
+        SagaDefinition.named("oom-trip", TripData.class)
+            .step("book-flight")
+            .invoke(
+                TripSaga.FLIGHTS,
+                "BookFlight",
+                d -> {
+                  throw new OutOfMemoryError("simulated");
+                })
+            .compensateWith("CancelFlight", d -> new CancelFlight(d.tripId(), d.flightId()))
+            .build();
+
+    assertThatThrownBy(() -> SagaHarness.given(broken, codec).start(TripData.of("T1", true)))
+        .isInstanceOf(OutOfMemoryError.class);
   }
 
   @Test

@@ -11,7 +11,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param embedded start embedded Postgres and Kafka (from sec-testkit) when true; default: only
  *     when no {@code spring.datasource.url} is set
  * @param instanceId this coordinator's id, used as the Kafka {@code group.instance.id} (static
- *     membership); default {@code sec-1}
+ *     membership) and recorded on the log rows it writes; must differ per running instance; default
+ *     the host name plus a random suffix (unique, but new on every start: a stable id per replica,
+ *     such as a StatefulSet pod name, lets a restarted replica take its partitions back at once)
  * @param kafka Kafka settings
  * @param outbox outbox relay settings
  * @param timers timer poller settings
@@ -21,12 +23,37 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties("sec")
 public record SecProperties(
     @DefaultValue("false") boolean embedded,
-    @DefaultValue("sec-1") String instanceId,
+    String instanceId,
     @DefaultValue Kafka kafka,
     @DefaultValue Outbox outbox,
     @DefaultValue Timers timers,
     @DefaultValue Retention retention,
     @DefaultValue Test test) {
+
+  public SecProperties {
+    if (instanceId == null || instanceId.isBlank()) {
+      instanceId = generatedInstanceId();
+    }
+  }
+
+  /** Host name plus a random suffix: two replicas on the default never fence each other. */
+  static String generatedInstanceId() {
+    String host = System.getenv("HOSTNAME");
+    if (host == null || host.isBlank()) {
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException | RuntimeException e) {
+        host = "sec";
+      }
+    }
+    String suffix = java.util.UUID.randomUUID().toString().substring(0, 8);
+    // group.instance.id allows letters, digits, '.', '_' and '-' (at most 249 characters)
+    String clean = host.replaceAll("[^A-Za-z0-9._-]", "-");
+    if (clean.length() > 200) {
+      clean = clean.substring(0, 200);
+    }
+    return clean + "-" + suffix;
+  }
 
   /**
    * @param bootstrapServers Kafka bootstrap servers; default {@code localhost:9092}

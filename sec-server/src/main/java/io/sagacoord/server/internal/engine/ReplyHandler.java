@@ -10,6 +10,7 @@ import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.protocol.ProtocolException;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.kafka.ReplyProcessor;
+import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.ops.SecMetrics;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
@@ -107,7 +108,7 @@ public class ReplyHandler implements ReplyProcessor {
         ids.add(reply.sagaId());
       } catch (ProtocolException | IllegalArgumentException e) {
         parsed.add(null);
-        quarantine(record, null, e.getMessage(), now);
+        quarantine(status, record, null, e.getMessage(), now);
       }
     }
     Map<UUID, SagaRow> rows = ids.isEmpty() ? Map.of() : instances.lock(ids);
@@ -121,7 +122,8 @@ public class ReplyHandler implements ReplyProcessor {
       ConsumerRecord<String, byte[]> record = records.get(i);
       Object savepoint = status.createSavepoint();
       try {
-        TransitionWriter.Written written = apply(record, reply, rows.get(reply.sagaId()), now);
+        TransitionWriter.Written written =
+            apply(status, record, reply, rows.get(reply.sagaId()), now);
         status.releaseSavepoint(savepoint);
         if (written != null) {
           rows.put(reply.sagaId(), written.row());
@@ -132,19 +134,26 @@ public class ReplyHandler implements ReplyProcessor {
         }
       } catch (Unmatched e) {
         status.rollbackToSavepoint(savepoint);
-        quarantine(record, reply.sagaId(), e.getMessage(), now);
-      } catch (RuntimeException e) {
-        // a coordinator bug or a database error on this one reply: undo it alone, keep the reply
+        quarantine(status, record, reply.sagaId(), e.getMessage(), now);
+      } catch (Throwable e) {
+        // out of memory and the like roll back the whole batch (it is read again)
+        Failures.rethrowIfFatal(e);
+        // a coordinator bug, a database error or an Error from definition code on this one
+        // reply: undo it alone, keep the reply
         status.rollbackToSavepoint(savepoint);
         log.error("Applying reply at " + position(record) + " failed; quarantined", e);
-        quarantine(record, reply.sagaId(), "processing failed: " + e, now);
+        quarantine(status, record, reply.sagaId(), "processing failed: " + e, now);
       }
     }
     return new Outcome(withCommands, compensating);
   }
 
   private TransitionWriter.Written apply(
-      ConsumerRecord<String, byte[]> record, ParsedReply reply, SagaRow row, Instant now) {
+      TransactionStatus status,
+      ConsumerRecord<String, byte[]> record,
+      ParsedReply reply,
+      SagaRow row,
+      Instant now) {
     if (row == null) {
       throw new Unmatched("unknown saga " + reply.sagaId());
     }
@@ -154,11 +163,26 @@ public class ReplyHandler implements ReplyProcessor {
     }
     SagaLoader.Loaded loaded = loader.load(row, now, origin(record));
     if (loaded.state().status().isTerminal()) {
-      throw new Unmatched("saga already finished (" + loaded.state().status() + ")");
+      // late or duplicate: normal after a timeout or a resend; nothing to keep it for
+      metrics.lateReply();
+      log.info(
+          "Ignored reply "
+              + reply.outcome()
+              + " at "
+              + position(record)
+              + " for saga "
+              + reply.sagaId()
+              + " step "
+              + reply.step()
+              + ": saga already finished ("
+              + loaded.state().status()
+              + ")");
+      return loaded.written();
     }
     if (loaded.definition() == null) {
       // kept in quarantine so the reply is not lost if the definition comes back
-      quarantine(record, reply.sagaId(), "saga is parked: " + loaded.state().statusReason(), now);
+      quarantine(
+          status, record, reply.sagaId(), "saga is parked: " + loaded.state().statusReason(), now);
       return loaded.written();
     }
     row = loaded.row();
@@ -226,18 +250,52 @@ public class ReplyHandler implements ReplyProcessor {
     return record.topic() + "-" + record.partition() + "@" + record.offset();
   }
 
+  /**
+   * Quarantines under its own savepoint: a failing insert must not abort the batch transaction
+   * (that would block the partition for ever). If the full row cannot be stored, a minimal one is
+   * (position and reason only); if even that fails, the reply is logged and skipped.
+   */
   private void quarantine(
-      ConsumerRecord<String, byte[]> record, UUID sagaId, String reason, Instant now) {
+      TransactionStatus status,
+      ConsumerRecord<String, byte[]> record,
+      UUID sagaId,
+      String reason,
+      Instant now) {
     log.warn("Quarantined reply at " + position(record) + ": " + reason);
-    quarantine.insert(
-        reason,
-        sagaId,
-        record.topic(),
-        record.partition(),
-        record.offset(),
-        ParsedReply.headers(record),
-        record.value(),
-        now);
-    metrics.quarantined();
+    Object savepoint = status.createSavepoint();
+    try {
+      quarantine.insert(
+          reason,
+          sagaId,
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          ParsedReply.headers(record),
+          record.value(),
+          now);
+      status.releaseSavepoint(savepoint);
+      metrics.quarantined();
+      return;
+    } catch (RuntimeException e) {
+      status.rollbackToSavepoint(savepoint);
+      log.error("Quarantining the reply at " + position(record) + " failed; storing less", e);
+    }
+    savepoint = status.createSavepoint();
+    try {
+      quarantine.insert(
+          "stored without headers and body (" + reason + ")",
+          sagaId,
+          record.topic(),
+          record.partition(),
+          record.offset(),
+          Map.of(),
+          null,
+          now);
+      status.releaseSavepoint(savepoint);
+      metrics.quarantined();
+    } catch (RuntimeException e) {
+      status.rollbackToSavepoint(savepoint);
+      log.error("Skipped the reply at " + position(record) + ": it cannot be quarantined", e);
+    }
   }
 }

@@ -6,6 +6,7 @@ import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.persistence.OutboxDao;
 import io.sagacoord.server.internal.persistence.OutboxRow;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -40,6 +41,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class OutboxRelay implements SmartLifecycle {
 
   private static final Log log = LogFactory.getLog(OutboxRelay.class);
+  // a row that keeps failing (topic deleted, message too large) is retried at least this often
+  static final java.time.Duration MAX_BACK_OFF = java.time.Duration.ofMinutes(1);
 
   private final SecProperties properties;
   private final OutboxDao outbox;
@@ -48,6 +51,7 @@ public class OutboxRelay implements SmartLifecycle {
   private final LinkedBlockingQueue<UUID> submitted = new LinkedBlockingQueue<>();
   private final Counter published;
   private final Counter sendFailures;
+  private final Clock clock;
   private volatile Producer<String, byte[]> producer;
   private volatile Thread thread;
   private volatile boolean running;
@@ -57,7 +61,9 @@ public class OutboxRelay implements SmartLifecycle {
       OutboxDao outbox,
       TransactionTemplate tx,
       TopicAdmin topics,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      Clock clock) {
+    this.clock = clock;
     this.properties = properties;
     this.outbox = outbox;
     this.tx = tx;
@@ -77,25 +83,32 @@ public class OutboxRelay implements SmartLifecycle {
    */
   public void publishNow(Collection<UUID> sagaIds) {
     if (!sagaIds.isEmpty()) {
-      tx.executeWithoutResult(status -> send(outbox.claimForSagas(sagaIds)));
+      tx.executeWithoutResult(status -> send(outbox.claimForSagas(sagaIds, clock.instant())));
     }
   }
 
-  /** Publishes up to one batch of the oldest rows; returns how many rows it found. */
-  public int publishOldest() {
-    Integer found =
+  /** What one pass over the oldest rows did. */
+  public record Pass(int found, int sent) {}
+
+  /**
+   * Publishes up to one batch of the oldest rows that are not backing off; returns how many it
+   * found and how many the broker acknowledged.
+   */
+  public Pass publishOldest() {
+    Pass pass =
         tx.execute(
             status -> {
-              List<OutboxRow> rows = outbox.claimOldest(properties.outbox().batchSize());
-              send(rows);
-              return rows.size();
+              List<OutboxRow> rows =
+                  outbox.claimOldest(properties.outbox().batchSize(), clock.instant());
+              return new Pass(rows.size(), send(rows));
             });
-    return found == null ? 0 : found;
+    return pass == null ? new Pass(0, 0) : pass;
   }
 
-  private void send(List<OutboxRow> rows) {
+  /** Sends the rows; deletes the acknowledged ones, backs the failed ones off; returns sent. */
+  private int send(List<OutboxRow> rows) {
     if (rows.isEmpty()) {
-      return;
+      return 0;
     }
     List<Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
     for (OutboxRow row : rows) {
@@ -105,10 +118,16 @@ public class OutboxRelay implements SmartLifecycle {
       for (Map.Entry<String, String> header : row.headers().entrySet()) {
         record.headers().add(header.getKey(), header.getValue().getBytes(StandardCharsets.UTF_8));
       }
-      futures.add(producer.send(record));
+      try {
+        futures.add(producer.send(record));
+      } catch (RuntimeException e) {
+        // a send refused at once (e.g. a record too large) fails this row only
+        futures.add(java.util.concurrent.CompletableFuture.failedFuture(e));
+      }
     }
     producer.flush();
     List<Long> done = new ArrayList<>(rows.size());
+    List<Long> failed = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
       try {
         futures.get(i).get(30, TimeUnit.SECONDS);
@@ -118,17 +137,20 @@ public class OutboxRelay implements SmartLifecycle {
         break;
       } catch (Exception e) {
         sendFailures.increment();
+        failed.add(rows.get(i).id());
         log.warn(
             "Send of outbox row "
                 + rows.get(i).id()
                 + " to "
                 + rows.get(i).topic()
-                + " failed; the poll retries it: "
+                + " failed; the poll retries it after a back-off: "
                 + e);
       }
     }
     outbox.delete(done);
+    outbox.backOff(failed, clock.instant(), properties.outbox().pollInterval(), MAX_BACK_OFF);
     published.increment(done.size());
+    return done.size();
   }
 
   private void loop() {
@@ -145,16 +167,19 @@ public class OutboxRelay implements SmartLifecycle {
           publishNow(ids);
         }
         if (System.nanoTime() - nextPoll >= 0) {
-          // drain leftovers completely (at start-up this publishes what a crash left behind)
-          while (running && publishOldest() >= properties.outbox().batchSize()) {
-            // keep going
-          }
+          // drain leftovers (at start-up this publishes what a crash left behind); only while
+          // rows go out: failing rows back off and must not keep this loop spinning
+          Pass pass;
+          do {
+            pass = publishOldest();
+          } while (running && pass.found() >= properties.outbox().batchSize() && pass.sent() > 0);
           nextPoll = System.nanoTime() + pollNanos;
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
+        // the relay never stops except on shutdown
         log.warn("Outbox relay pass failed; retrying", e);
         sleepQuietly(properties.outbox().pollInterval().toMillis());
       }

@@ -42,7 +42,8 @@ public class ReplyConsumer implements SmartLifecycle {
   private volatile boolean running;
   private volatile boolean assigned;
   // end offsets of the first assignment: what was waiting when this coordinator started
-  private volatile Map<TopicPartition, Long> startupEnds = Map.of();
+  // (null until read)
+  private volatile Map<TopicPartition, Long> startupEnds;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
 
   public ReplyConsumer(
@@ -67,62 +68,99 @@ public class ReplyConsumer implements SmartLifecycle {
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-              if (caughtUp.getCount() > 0) {
-                startupEnds = partitions.isEmpty() ? Map.of() : c.endOffsets(partitions);
-              }
+              // the end offsets are read in the loop, where a broker error is retried
               assigned = true;
             }
           });
       while (running) {
-        ConsumerRecords<String, byte[]> records;
         try {
-          records = c.poll(Duration.ofMillis(500));
+          pollOnce(c);
         } catch (WakeupException e) {
-          throw e;
-        } catch (RuntimeException e) {
-          // never stop consuming: a poll error (for example a broker restart) is retried
-          log.warn("Polling the reply topic failed; retrying", e);
-          sleepQuietly(1000);
-          continue;
-        }
-        if (assigned && caughtUp.getCount() > 0 && readUpTo(c, startupEnds)) {
-          // the replies from before the start are applied: timers may fire now
-          caughtUp.countDown();
-        }
-        if (records.isEmpty()) {
-          continue;
-        }
-        List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
-        records.forEach(batch::add);
-        try {
-          ReplyProcessor.Outcome outcome = processor.process(batch);
-          crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
-          if (outcome.compensating()) {
-            crashPoints.pass(CrashPoints.MID_COMPENSATION);
+          // stop() wakes the consumer after clearing running; anything else is retried
+          if (running) {
+            log.warn("Reply consumer woken up while running; continuing");
           }
-          relay.publishNow(outcome.sagasWithCommands());
-          crashPoints.pass(CrashPoints.AFTER_PUBLISH_BEFORE_OFFSET_COMMIT);
-          c.commitSync(nextOffsets(batch));
-        } catch (WakeupException e) {
-          throw e;
-        } catch (RuntimeException e) {
-          // the database transaction did not commit (or the commit of offsets failed): read the
-          // batch again after a pause; the engine ignores whatever was already applied
-          log.warn("Reply batch failed; consuming it again", e);
-          rewind(c, batch);
+        } catch (Throwable e) {
+          // the loop never ends except on shutdown: an Error from definition code that escaped,
+          // a broker or database outage, a bug; all are retried after a pause
+          log.error("Reply consumer pass failed; retrying", e);
           sleepQuietly(1000);
         }
       }
-    } catch (WakeupException e) {
-      // stopping
     } catch (RuntimeException e) {
-      log.error("Reply consumer stopped unexpectedly", e);
+      log.error("Reply consumer could not subscribe", e);
     } finally {
       try {
         c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
       } catch (RuntimeException e) {
         log.debug("Closing the reply consumer failed", e);
       }
+    }
+  }
+
+  private void pollOnce(KafkaConsumer<String, byte[]> c) {
+    ConsumerRecords<String, byte[]> records;
+    try {
+      records = c.poll(Duration.ofMillis(500));
+    } catch (WakeupException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // a poll error (for example a broker restart) is retried
+      log.warn("Polling the reply topic failed; retrying", e);
+      sleepQuietly(1000);
+      return;
+    }
+    checkCaughtUp(c);
+    if (records.isEmpty()) {
+      return;
+    }
+    List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
+    records.forEach(batch::add);
+    try {
+      ReplyProcessor.Outcome outcome = processor.process(batch);
+      crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
+      if (outcome.compensating()) {
+        crashPoints.pass(CrashPoints.MID_COMPENSATION);
+      }
+      relay.publishNow(outcome.sagasWithCommands());
+      crashPoints.pass(CrashPoints.AFTER_PUBLISH_BEFORE_OFFSET_COMMIT);
+      c.commitSync(nextOffsets(batch));
+    } catch (WakeupException e) {
+      throw e;
+    } catch (Throwable e) {
+      // the database transaction did not commit (or the commit of offsets failed): read the
+      // batch again after a pause; the engine ignores whatever was already applied
+      log.warn("Reply batch failed; consuming it again", e);
+      try {
+        rewind(c, batch);
+      } catch (RuntimeException re) {
+        log.warn("Rewinding the reply consumer failed", re);
+      }
+      sleepQuietly(1000);
+    }
+  }
+
+  /**
+   * Counts the caught-up latch down once the replies that were waiting at start-up are applied.
+   * Broker errors here (end or committed offsets unavailable) are retried on the next poll.
+   */
+  private void checkCaughtUp(KafkaConsumer<String, byte[]> c) {
+    if (!assigned || caughtUp.getCount() == 0) {
+      return;
+    }
+    try {
+      if (startupEnds == null) {
+        var partitions = c.assignment();
+        startupEnds = partitions.isEmpty() ? Map.of() : c.endOffsets(partitions);
+      }
+      if (readUpTo(c, startupEnds)) {
+        // the replies from before the start are applied: timers may fire now
+        caughtUp.countDown();
+      }
+    } catch (WakeupException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      log.warn("Checking whether the reply backlog is read failed; checking again", e);
     }
   }
 

@@ -18,6 +18,7 @@ public class SecMetrics {
   private final MeterRegistry registry;
   private final Counter quarantined;
   private final Counter ignored;
+  private final Counter late;
   private final AtomicLong outboxBacklog = new AtomicLong();
   private final OutboxDao outbox;
 
@@ -26,6 +27,7 @@ public class SecMetrics {
     this.outbox = outbox;
     this.quarantined = registry.counter("sec.replies.quarantined");
     this.ignored = registry.counter("sec.replies.ignored");
+    this.late = registry.counter("sec.replies.late");
     Gauge.builder("sec.outbox.backlog", this, SecMetrics::refreshBacklog)
         .description("rows waiting in saga_outbox")
         .register(registry);
@@ -51,6 +53,15 @@ public class SecMetrics {
 
   public void ignored() {
     ignored.increment();
+  }
+
+  /**
+   * A reply for a saga that already finished (normal after a timeout or a resend): counted as
+   * ignored and, separately, as late.
+   */
+  public void lateReply() {
+    ignored.increment();
+    late.increment();
   }
 
   /** Time from sending a step's command to the reply that settled it. */

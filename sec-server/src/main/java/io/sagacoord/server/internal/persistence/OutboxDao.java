@@ -2,6 +2,8 @@ package io.sagacoord.server.internal.persistence;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -55,26 +57,64 @@ public class OutboxDao {
         batch);
   }
 
-  /** Claims the pending rows of the given sagas; rows another relay holds are skipped. */
-  public List<OutboxRow> claimForSagas(Collection<java.util.UUID> sagaIds) {
+  /**
+   * Claims the pending rows of the given sagas that are not backing off; rows another relay holds
+   * are skipped.
+   */
+  public List<OutboxRow> claimForSagas(Collection<java.util.UUID> sagaIds, Instant now) {
     return jdbc.sql(
             "SELECT "
                 + COLUMNS
-                + " FROM saga_outbox WHERE saga_id = ANY(:ids) ORDER BY id FOR UPDATE SKIP LOCKED")
+                + " FROM saga_outbox WHERE saga_id = ANY(:ids)"
+                + " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
+                + " ORDER BY id FOR UPDATE SKIP LOCKED")
         .param("ids", sagaIds.toArray(new java.util.UUID[0]))
+        .param("now", Sql.ts(now))
         .query(this::map)
         .list();
   }
 
-  /** Claims the oldest pending rows, whatever their saga. */
-  public List<OutboxRow> claimOldest(int limit) {
+  /** Claims the oldest pending rows that are not backing off, whatever their saga. */
+  public List<OutboxRow> claimOldest(int limit, Instant now) {
     return jdbc.sql(
             "SELECT "
                 + COLUMNS
-                + " FROM saga_outbox ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
+                + " FROM saga_outbox WHERE next_attempt_at IS NULL OR next_attempt_at <= :now"
+                + " ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
         .param("limit", limit)
+        .param("now", Sql.ts(now))
         .query(this::map)
         .list();
+  }
+
+  /**
+   * Records a failed send of these rows: one more attempt, and no new claim before {@code base *
+   * 2^(attempts-1)} (at most {@code max}) has passed.
+   */
+  public void backOff(Collection<Long> ids, Instant now, Duration base, Duration max) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    jdbc.sql(
+            """
+            UPDATE saga_outbox SET attempts = attempts + 1,
+                next_attempt_at = CAST(:now AS timestamptz) + LEAST(:maxMs,
+                    :baseMs * power(2, LEAST(attempts, 30))) * interval '1 millisecond'
+            WHERE id = ANY(:ids)
+            """)
+        .param("ids", ids.toArray(new Long[0]))
+        .param("now", Sql.ts(now))
+        .param("baseMs", (double) base.toMillis())
+        .param("maxMs", (double) max.toMillis())
+        .update();
+  }
+
+  /** Attempts recorded for a row (test and diagnostics); empty if the row is gone. */
+  public java.util.Optional<Integer> attempts(long id) {
+    return jdbc.sql("SELECT attempts FROM saga_outbox WHERE id = :id")
+        .param("id", id)
+        .query(Integer.class)
+        .optional();
   }
 
   public void delete(Collection<Long> ids) {

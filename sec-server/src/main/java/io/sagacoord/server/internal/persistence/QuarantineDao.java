@@ -32,6 +32,10 @@ public class QuarantineDao {
     this.json = json;
   }
 
+  /**
+   * Stores a message. Postgres rejects the NUL character in text and jsonb, so NULs in the reason
+   * and the headers are replaced by U+FFFD; the raw body is stored as bytes, unchanged.
+   */
   public void insert(
       String reason,
       UUID sagaId,
@@ -48,15 +52,25 @@ public class QuarantineDao {
             VALUES (:reason, :sagaId, :topic, :partition, :offset, CAST(:headers AS jsonb),
                 :rawBody, :receivedAt)
             """)
-        .param("reason", reason)
+        .param("reason", withoutNul(reason))
         .param("sagaId", sagaId)
         .param("topic", topic)
         .param("partition", partition)
         .param("offset", offset)
-        .param("headers", json.writeValueAsString(headers))
+        .param("headers", json.writeValueAsString(withoutNul(headers)))
         .param("rawBody", rawBody)
         .param("receivedAt", Sql.ts(receivedAt))
         .update();
+  }
+
+  static String withoutNul(String text) {
+    return text == null || text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
+  }
+
+  private static Map<String, String> withoutNul(Map<String, String> headers) {
+    Map<String, String> clean = new java.util.LinkedHashMap<>();
+    headers.forEach((k, v) -> clean.put(withoutNul(k), withoutNul(v)));
+    return clean;
   }
 
   public List<Quarantined> findAll() {

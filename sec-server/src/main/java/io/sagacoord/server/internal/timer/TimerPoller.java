@@ -12,6 +12,7 @@ import io.sagacoord.server.internal.engine.TransitionWriter;
 import io.sagacoord.server.internal.kafka.OutboxRelay;
 import io.sagacoord.server.internal.kafka.ReplyConsumer;
 import io.sagacoord.server.internal.ops.CrashPoints;
+import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.internal.persistence.TimerDao;
@@ -132,7 +133,10 @@ public class TimerPoller implements SmartLifecycle {
           }
         }
         status.releaseSavepoint(savepoint);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
+        // out of memory and the like roll back the pass; anything else (also an Error from
+        // definition code the engine did not turn into a failure) concerns this saga alone
+        Failures.rethrowIfFatal(e);
         status.rollbackToSavepoint(savepoint);
         log.error("Firing the timers of saga " + locked.id() + " failed; retried next pass", e);
       }
@@ -211,7 +215,7 @@ public class TimerPoller implements SmartLifecycle {
     }
     try {
       resumeParked();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       log.warn("Resuming parked sagas failed", e);
     }
     while (running) {
@@ -225,7 +229,8 @@ public class TimerPoller implements SmartLifecycle {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;
-      } catch (RuntimeException e) {
+      } catch (Throwable e) {
+        // the loop never ends except on shutdown
         log.warn("Timer pass failed; retrying", e);
         try {
           Thread.sleep(1000);

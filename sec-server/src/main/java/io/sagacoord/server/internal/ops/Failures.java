@@ -1,0 +1,23 @@
+package io.sagacoord.server.internal.ops;
+
+/** How the coordinator's loops classify what definition code or a dependency threw. */
+public final class Failures {
+
+  private Failures() {}
+
+  /**
+   * Whether {@code t} leaves the JVM in doubt (out of memory, internal error): such errors are not
+   * blamed on one saga. A {@link StackOverflowError} is not fatal: it comes from the code that
+   * overflowed, and the stack is unwound by the time it is caught.
+   */
+  public static boolean isFatal(Throwable t) {
+    return t instanceof VirtualMachineError && !(t instanceof StackOverflowError);
+  }
+
+  /** Rethrows {@code t} if it is {@linkplain #isFatal fatal}; otherwise does nothing. */
+  public static void rethrowIfFatal(Throwable t) {
+    if (isFatal(t)) {
+      throw (VirtualMachineError) t;
+    }
+  }
+}
