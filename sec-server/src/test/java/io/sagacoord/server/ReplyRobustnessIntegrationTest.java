@@ -135,6 +135,37 @@ class ReplyRobustnessIntegrationTest {
   }
 
   @Test
+  void aReplyThatTheDatabaseRefusesIsQuarantinedAloneAndItsSagaGoesOn() {
+    UUID refused = start(TestSagas.TRIP, TestData.of("silent", "s1"));
+    await()
+        .atMost(WAIT)
+        .until(() -> participants.received(refused).stream().anyMatch(r -> r.step().equals("s1")));
+    Received s1 = participants.received(refused).get(0);
+    Map<String, String> headers = replyHeaders(refused, "s1");
+    headers.put(SagaHeaders.COMMAND_ID, s1.commandId().toString());
+    headers.put(SagaHeaders.ATTEMPT, Integer.toString(s1.attempt()));
+
+    double fallbacksBefore = counter("sec.replies.batch.fallbacks");
+    // valid JSON, but Postgres refuses the NUL in jsonb: the batched write fails, the replies are
+    // then applied one by one and only this one is quarantined (sent at once: the step's attempt
+    // times out after 2 s, and a reply to an old attempt would only be ignored)
+    participants.send(
+        replyTopic, refused.toString(), headers, "{\"boom\":false,\"value\":\"a\\u0000b\"}");
+    List<UUID> others = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      others.add(start(TestSagas.TRIP, TestData.ok()));
+    }
+
+    others.forEach(id -> awaitStatus(id, "COMPLETED"));
+    awaitStatus(refused, "COMPENSATED");
+    assertThat(sec.bean(QuarantineDao.class).findAll())
+        .filteredOn(q -> refused.equals(q.sagaId()))
+        .singleElement()
+        .satisfies(q -> assertThat(q.reason()).startsWith("processing failed"));
+    assertThat(counter("sec.replies.batch.fallbacks")).isGreaterThan(fallbacksBefore);
+  }
+
+  @Test
   void aLateReplyToAFinishedSagaIsCountedAsIgnoredNotQuarantined() {
     UUID id = start(TestSagas.TRIP, TestData.ok());
     awaitStatus(id, "COMPLETED");
@@ -144,6 +175,7 @@ class ReplyRobustnessIntegrationTest {
             .findFirst()
             .orElseThrow();
     double lateBefore = counter("sec.replies.late");
+    double fallbacksBefore = counter("sec.replies.batch.fallbacks");
     Map<String, String> headers = replyHeaders(id, "s2");
     headers.put(SagaHeaders.COMMAND_ID, s2.commandId().toString());
 
@@ -155,6 +187,9 @@ class ReplyRobustnessIntegrationTest {
     assertThat(sec.bean(QuarantineDao.class).findAll())
         .noneMatch(q -> id.equals(q.sagaId()))
         .noneMatch(q -> q.reason().contains("already finished"));
+    assertThat(counter("sec.replies.batch.fallbacks"))
+        .as("healthy replies are written in one batch")
+        .isEqualTo(fallbacksBefore);
   }
 
   @Test

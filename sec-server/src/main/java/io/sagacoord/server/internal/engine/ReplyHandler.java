@@ -12,15 +12,20 @@ import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.kafka.ReplyProcessor;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.ops.SecMetrics;
+import io.sagacoord.server.internal.persistence.OutboxDao;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
+import io.sagacoord.server.internal.persistence.TimerDao;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +56,9 @@ public class ReplyHandler implements ReplyProcessor {
   private final TransitionWriter writer;
   private final SagaInstanceDao instances;
   private final QuarantineDao quarantine;
+  private final SagaLogDao sagaLog;
+  private final TimerDao timers;
+  private final OutboxDao outbox;
   private final EventJson events;
   private final SecMetrics metrics;
   private final TransactionTemplate tx;
@@ -64,6 +72,9 @@ public class ReplyHandler implements ReplyProcessor {
       TransitionWriter writer,
       SagaInstanceDao instances,
       QuarantineDao quarantine,
+      SagaLogDao sagaLog,
+      TimerDao timers,
+      OutboxDao outbox,
       EventJson events,
       SecMetrics metrics,
       TransactionTemplate tx,
@@ -75,6 +86,9 @@ public class ReplyHandler implements ReplyProcessor {
     this.writer = writer;
     this.instances = instances;
     this.quarantine = quarantine;
+    this.sagaLog = sagaLog;
+    this.timers = timers;
+    this.outbox = outbox;
     this.events = events;
     this.metrics = metrics;
     this.tx = tx;
@@ -111,7 +125,132 @@ public class ReplyHandler implements ReplyProcessor {
         quarantine(status, record, null, e.getMessage(), now);
       }
     }
-    Map<UUID, SagaRow> rows = ids.isEmpty() ? Map.of() : instances.lock(ids);
+    Map<UUID, SagaRow> locked = ids.isEmpty() ? Map.of() : instances.lock(ids);
+    Outcome batched = processBatched(records, parsed, locked, status, now);
+    if (batched != null) {
+      return batched;
+    }
+    metrics.batchFallback();
+    return processOneByOne(records, parsed, new LinkedHashMap<>(locked), status, now);
+  }
+
+  /** What {@link #apply} does besides writing: quarantines and meters, now or deferred. */
+  private interface Effects {
+    TransitionWriter.Sink sink();
+
+    void quarantine(ConsumerRecord<String, byte[]> record, UUID sagaId, String reason);
+
+    void metric(Runnable action);
+  }
+
+  private record Pending(ConsumerRecord<String, byte[]> record, UUID sagaId, String reason) {}
+
+  /**
+   * The fast path: every reply is applied in memory, then all writes go out with one JDBC batch per
+   * statement kind under one savepoint. Returns null (nothing written) when a reply failed in an
+   * unexpected way or the batch write failed; the caller then applies the replies one by one, each
+   * under its own savepoint, which keeps such a failure to its own saga.
+   */
+  private Outcome processBatched(
+      List<ConsumerRecord<String, byte[]>> records,
+      List<ParsedReply> parsed,
+      Map<UUID, SagaRow> locked,
+      TransactionStatus status,
+      Instant now) {
+    Map<UUID, SagaRow> rows = new HashMap<>(locked);
+    WriteBatch batch = new WriteBatch();
+    List<Pending> quarantines = new ArrayList<>();
+    Set<UUID> withCommands = new LinkedHashSet<>();
+    boolean compensating = false;
+    for (int i = 0; i < records.size(); i++) {
+      ParsedReply reply = parsed.get(i);
+      if (reply == null) {
+        continue;
+      }
+      ConsumerRecord<String, byte[]> record = records.get(i);
+      // this reply's writes join the batch only if it applies without an exception
+      WriteBatch one = new WriteBatch();
+      List<Pending> itsQuarantines = new ArrayList<>();
+      Effects deferred =
+          new Effects() {
+            @Override
+            public TransitionWriter.Sink sink() {
+              return one;
+            }
+
+            @Override
+            public void quarantine(ConsumerRecord<String, byte[]> r, UUID sagaId, String reason) {
+              itsQuarantines.add(new Pending(r, sagaId, reason));
+            }
+
+            @Override
+            public void metric(Runnable action) {
+              one.metric(action);
+            }
+          };
+      try {
+        TransitionWriter.Written written =
+            apply(deferred, record, reply, rows.get(reply.sagaId()), now);
+        batch.append(one);
+        quarantines.addAll(itsQuarantines);
+        if (written != null) {
+          rows.put(reply.sagaId(), written.row());
+          if (written.sentCommands()) {
+            withCommands.add(reply.sagaId());
+          }
+          compensating |= written.sentCompensation();
+        }
+      } catch (Unmatched e) {
+        quarantines.add(new Pending(record, reply.sagaId(), e.getMessage()));
+      } catch (Throwable e) {
+        Failures.rethrowIfFatal(e);
+        log.warn(
+            "Applying reply at " + position(record) + " failed; applying the batch reply by reply",
+            e);
+        return null;
+      }
+    }
+    if (!batch.isEmpty()) {
+      Object savepoint = status.createSavepoint();
+      try {
+        batch.flush(instances, sagaLog, timers, outbox);
+        status.releaseSavepoint(savepoint);
+      } catch (RuntimeException e) {
+        status.rollbackToSavepoint(savepoint);
+        log.warn("Writing " + records.size() + " replies at once failed; applying one by one", e);
+        return null;
+      }
+    }
+    for (Pending q : quarantines) {
+      quarantine(status, q.record(), q.sagaId(), q.reason(), now);
+    }
+    return new Outcome(withCommands, compensating);
+  }
+
+  /** The fallback: each reply under its own savepoint, written at once. */
+  private Outcome processOneByOne(
+      List<ConsumerRecord<String, byte[]>> records,
+      List<ParsedReply> parsed,
+      Map<UUID, SagaRow> rows,
+      TransactionStatus status,
+      Instant now) {
+    Effects immediate =
+        new Effects() {
+          @Override
+          public TransitionWriter.Sink sink() {
+            return writer.direct();
+          }
+
+          @Override
+          public void quarantine(ConsumerRecord<String, byte[]> r, UUID sagaId, String reason) {
+            ReplyHandler.this.quarantine(status, r, sagaId, reason, now);
+          }
+
+          @Override
+          public void metric(Runnable action) {
+            action.run();
+          }
+        };
     Set<UUID> withCommands = new LinkedHashSet<>();
     boolean compensating = false;
     for (int i = 0; i < records.size(); i++) {
@@ -123,7 +262,7 @@ public class ReplyHandler implements ReplyProcessor {
       Object savepoint = status.createSavepoint();
       try {
         TransitionWriter.Written written =
-            apply(status, record, reply, rows.get(reply.sagaId()), now);
+            apply(immediate, record, reply, rows.get(reply.sagaId()), now);
         status.releaseSavepoint(savepoint);
         if (written != null) {
           rows.put(reply.sagaId(), written.row());
@@ -149,7 +288,7 @@ public class ReplyHandler implements ReplyProcessor {
   }
 
   private TransitionWriter.Written apply(
-      TransactionStatus status,
+      Effects effects,
       ConsumerRecord<String, byte[]> record,
       ParsedReply reply,
       SagaRow row,
@@ -161,10 +300,10 @@ public class ReplyHandler implements ReplyProcessor {
       throw new Unmatched(
           "saga type " + reply.sagaType() + " does not match the saga's type " + row.sagaType());
     }
-    SagaLoader.Loaded loaded = loader.load(row, now, origin(record));
+    SagaLoader.Loaded loaded = loader.load(row, now, origin(record), effects.sink());
     if (loaded.state().status().isTerminal()) {
       // late or duplicate: normal after a timeout or a resend; nothing to keep it for
-      metrics.lateReply();
+      effects.metric(metrics::lateReply);
       log.info(
           "Ignored reply "
               + reply.outcome()
@@ -181,8 +320,8 @@ public class ReplyHandler implements ReplyProcessor {
     }
     if (loaded.definition() == null) {
       // kept in quarantine so the reply is not lost if the definition comes back
-      quarantine(
-          status, record, reply.sagaId(), "saga is parked: " + loaded.state().statusReason(), now);
+      effects.quarantine(
+          record, reply.sagaId(), "saga is parked: " + loaded.state().statusReason());
       return loaded.written();
     }
     row = loaded.row();
@@ -212,7 +351,7 @@ public class ReplyHandler implements ReplyProcessor {
     StepState before = state.steps().get(reply.step());
     Transition transition = engine.apply(def, state, event, now);
     if (!transition.applied()) {
-      metrics.ignored();
+      effects.metric(metrics::ignored);
       log.info(
           "Ignored reply "
               + reply.outcome()
@@ -231,13 +370,13 @@ public class ReplyHandler implements ReplyProcessor {
     TransitionWriter.Written written =
         TransitionWriter.Written.merge(
             loaded.written(),
-            writer.write(row, transition, events.toJson(event), now, origin(record)));
+            writer.write(
+                row, transition, events.toJson(event), now, origin(record), effects.sink()));
     if (before.startedAt() != null) {
-      metrics.stepLatency(
-          row.sagaType(),
-          reply.step(),
-          reply.phase().wireName(),
-          Duration.between(before.startedAt(), now));
+      String sagaType = row.sagaType();
+      Duration latency = Duration.between(before.startedAt(), now);
+      effects.metric(
+          () -> metrics.stepLatency(sagaType, reply.step(), reply.phase().wireName(), latency));
     }
     return written;
   }

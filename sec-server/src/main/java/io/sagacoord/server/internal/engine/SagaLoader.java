@@ -51,6 +51,12 @@ public class SagaLoader {
   }
 
   public Loaded load(SagaRow row, Instant now, TransitionWriter.KafkaOrigin origin) {
+    return load(row, now, origin, writer.direct());
+  }
+
+  /** Like {@link #load(SagaRow, Instant, TransitionWriter.KafkaOrigin)}, writing into a sink. */
+  public Loaded load(
+      SagaRow row, Instant now, TransitionWriter.KafkaOrigin origin, TransitionWriter.Sink sink) {
     SagaState state = mapper.toState(row);
     if (state.status().isTerminal()) {
       return new Loaded(row, state, null, null);
@@ -66,14 +72,15 @@ public class SagaLoader {
         return new Loaded(row, state, null, null);
       }
       TransitionWriter.Written written =
-          writer.write(row, parked, events.park(parkReason.get()), now, origin);
+          writer.write(row, parked, events.park(parkReason.get()), now, origin, sink);
       return new Loaded(written.row(), parked.state(), null, written);
     }
     SagaDefinition<?> def = registry.find(row.sagaType(), row.definitionVersion()).orElseThrow();
     if (state.status() == SagaStatus.PARKED) {
       Transition resumed = engine.resume(def, state, now);
       if (resumed.applied()) {
-        TransitionWriter.Written written = writer.write(row, resumed, events.resume(), now, origin);
+        TransitionWriter.Written written =
+            writer.write(row, resumed, events.resume(), now, origin, sink);
         return new Loaded(written.row(), resumed.state(), def, written);
       }
     }

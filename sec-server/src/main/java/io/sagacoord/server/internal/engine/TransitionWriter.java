@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 import org.springframework.stereotype.Component;
 
 /**
@@ -50,6 +51,66 @@ public class TransitionWriter {
           first.sentCompensation() || second.sentCompensation());
     }
   }
+
+  /**
+   * Where a transition's rows go: straight to the database ({@link #direct()}), or into a {@link
+   * WriteBatch} that the reply path writes with one batch per statement kind.
+   */
+  public interface Sink {
+    void insertInstance(SagaRow row);
+
+    void updateInstance(SagaRow row);
+
+    void insertLog(List<LogRow> rows);
+
+    void insertTimers(List<TimerRow> rows);
+
+    /** Cancels the timers of a step (all when null), including those inserted before. */
+    void cancelTimers(UUID sagaId, String step);
+
+    void insertOutbox(List<OutboxRow> rows);
+
+    /** A meter update that belongs to these writes (it must not count if they are dropped). */
+    void metric(Runnable action);
+  }
+
+  private final Sink direct =
+      new Sink() {
+        @Override
+        public void insertInstance(SagaRow row) {
+          instances.insert(row);
+        }
+
+        @Override
+        public void updateInstance(SagaRow row) {
+          instances.update(row);
+        }
+
+        @Override
+        public void insertLog(List<LogRow> rows) {
+          log.insert(rows);
+        }
+
+        @Override
+        public void insertTimers(List<TimerRow> rows) {
+          timers.insert(rows);
+        }
+
+        @Override
+        public void cancelTimers(UUID sagaId, String step) {
+          timers.cancel(sagaId, step);
+        }
+
+        @Override
+        public void insertOutbox(List<OutboxRow> rows) {
+          outbox.insert(rows);
+        }
+
+        @Override
+        public void metric(Runnable action) {
+          action.run();
+        }
+      };
 
   private final SagaInstanceDao instances;
   private final SagaLogDao log;
@@ -84,6 +145,22 @@ public class TransitionWriter {
    */
   public Written write(
       SagaRow before, Transition transition, String eventJson, Instant now, KafkaOrigin origin) {
+    return write(before, transition, eventJson, now, origin, direct);
+  }
+
+  /** The sink that writes at once in the current transaction. */
+  public Sink direct() {
+    return direct;
+  }
+
+  /** Like {@link #write(SagaRow, Transition, String, Instant, KafkaOrigin)}, into {@code sink}. */
+  public Written write(
+      SagaRow before,
+      Transition transition,
+      String eventJson,
+      Instant now,
+      KafkaOrigin origin,
+      Sink sink) {
     SagaState state = transition.state();
     int seq = before == null ? 0 : before.lastSeq();
     List<LogRow> rows = new ArrayList<>();
@@ -115,12 +192,12 @@ public class TransitionWriter {
 
     SagaRow after = mapper.toRow(state, before == null ? null : before.businessKey(), seq);
     if (before == null) {
-      instances.insert(after);
-      metrics.sagaStatus("started", state.sagaType());
+      sink.insertInstance(after);
+      sink.metric(() -> metrics.sagaStatus("started", state.sagaType()));
     } else {
-      instances.update(after);
+      sink.updateInstance(after);
     }
-    log.insert(rows);
+    sink.insertLog(rows);
 
     List<OutboxRow> commands = new ArrayList<>();
     List<TimerRow> scheduled = new ArrayList<>();
@@ -141,18 +218,19 @@ public class TransitionWriter {
                 timer.dueAt()));
       } else if (effect instanceof Effect.CancelTimers cancel) {
         // keep the engine's order: timers scheduled before this cancel are cancelled too
-        timers.insert(scheduled);
+        sink.insertTimers(new ArrayList<>(scheduled));
         scheduled.clear();
-        timers.cancel(state.sagaId(), cancel.step());
+        sink.cancelTimers(state.sagaId(), cancel.step());
       } else if (effect instanceof Effect.SagaEnded ended) {
-        metrics.sagaStatus(ended.status().name().toLowerCase(Locale.ROOT), state.sagaType());
+        String status = ended.status().name().toLowerCase(Locale.ROOT);
+        sink.metric(() -> metrics.sagaStatus(status, state.sagaType()));
       }
     }
-    timers.insert(scheduled);
-    outbox.insert(commands);
+    sink.insertTimers(scheduled);
+    sink.insertOutbox(commands);
     if (state.status() == SagaStatus.PARKED
         && (before == null || !SagaStatus.PARKED.name().equals(before.status()))) {
-      metrics.sagaStatus("parked", state.sagaType());
+      sink.metric(() -> metrics.sagaStatus("parked", state.sagaType()));
     }
     return new Written(after, !commands.isEmpty(), compensation);
   }

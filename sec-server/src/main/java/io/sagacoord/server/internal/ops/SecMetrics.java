@@ -19,6 +19,7 @@ public class SecMetrics {
   private final Counter quarantined;
   private final Counter ignored;
   private final Counter late;
+  private final Counter batchFallbacks;
   private final AtomicLong outboxBacklog = new AtomicLong();
   private final OutboxDao outbox;
 
@@ -28,6 +29,7 @@ public class SecMetrics {
     this.quarantined = registry.counter("sec.replies.quarantined");
     this.ignored = registry.counter("sec.replies.ignored");
     this.late = registry.counter("sec.replies.late");
+    this.batchFallbacks = registry.counter("sec.replies.batch.fallbacks");
     Gauge.builder("sec.outbox.backlog", this, SecMetrics::refreshBacklog)
         .description("rows waiting in saga_outbox")
         .register(registry);
@@ -62,6 +64,11 @@ public class SecMetrics {
   public void lateReply() {
     ignored.increment();
     late.increment();
+  }
+
+  /** A reply batch that could not be written at once and was applied reply by reply. */
+  public void batchFallback() {
+    batchFallbacks.increment();
   }
 
   /** Time from sending a step's command to the reply that settled it. */

@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -22,10 +26,28 @@ public class SagaInstanceDao {
           + " data::text AS data,"
           + " steps::text AS steps, deadline, business_key, created_at, updated_at, last_seq";
 
-  private final JdbcClient jdbc;
+  private static final String UPDATE =
+      """
+      UPDATE saga_instance SET status = :status, status_reason = :statusReason,
+          previous_status = :previousStatus,
+          data = CAST(:data AS jsonb), steps = CAST(:steps AS jsonb), deadline = :deadline,
+          updated_at = :updatedAt, last_seq = :lastSeq, lock_version = lock_version + 1
+      WHERE id = :id
+      """;
 
+  private final JdbcClient jdbc;
+  // null when built by hand for reads (tests): updateAll then writes row by row
+  private final NamedParameterJdbcTemplate named;
+
+  /** For reads and single writes (tests). */
   public SagaInstanceDao(JdbcClient jdbc) {
+    this(jdbc, null);
+  }
+
+  @Autowired
+  public SagaInstanceDao(JdbcClient jdbc, NamedParameterJdbcTemplate named) {
     this.jdbc = jdbc;
+    this.named = named;
   }
 
   public void insert(SagaRow row) {
@@ -58,24 +80,37 @@ public class SagaInstanceDao {
 
   /** Writes the mutable columns of a saga whose row this transaction has locked. */
   public void update(SagaRow row) {
-    jdbc.sql(
-            """
-            UPDATE saga_instance SET status = :status, status_reason = :statusReason,
-                previous_status = :previousStatus,
-                data = CAST(:data AS jsonb), steps = CAST(:steps AS jsonb), deadline = :deadline,
-                updated_at = :updatedAt, last_seq = :lastSeq, lock_version = lock_version + 1
-            WHERE id = :id
-            """)
-        .param("id", row.id())
-        .param("status", row.status())
-        .param("statusReason", row.statusReason())
-        .param("previousStatus", row.previousStatus())
-        .param("data", row.dataJson())
-        .param("steps", row.stepsJson())
-        .param("deadline", Sql.ts(row.deadline()))
-        .param("updatedAt", Sql.ts(row.updatedAt()))
-        .param("lastSeq", row.lastSeq())
-        .update();
+    jdbc.sql(UPDATE).paramSource(updateParams(row)).update();
+  }
+
+  /** Like {@link #update} for many rows, in one JDBC batch. */
+  public void updateAll(Collection<SagaRow> rows) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    if (named == null) {
+      rows.forEach(this::update);
+      return;
+    }
+    SqlParameterSource[] batch = new SqlParameterSource[rows.size()];
+    int i = 0;
+    for (SagaRow row : rows) {
+      batch[i++] = updateParams(row);
+    }
+    named.batchUpdate(UPDATE, batch);
+  }
+
+  private static MapSqlParameterSource updateParams(SagaRow row) {
+    return new MapSqlParameterSource()
+        .addValue("id", row.id())
+        .addValue("status", row.status())
+        .addValue("statusReason", row.statusReason())
+        .addValue("previousStatus", row.previousStatus())
+        .addValue("data", row.dataJson())
+        .addValue("steps", row.stepsJson())
+        .addValue("deadline", Sql.ts(row.deadline()))
+        .addValue("updatedAt", Sql.ts(row.updatedAt()))
+        .addValue("lastSeq", row.lastSeq());
   }
 
   public Optional<SagaRow> find(UUID id) {

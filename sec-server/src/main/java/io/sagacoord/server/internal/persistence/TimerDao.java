@@ -47,6 +47,29 @@ public class TimerDao {
         batch);
   }
 
+  /** A cancel of the timers of one step of a saga, or of all of them when {@code step} is null. */
+  public record Cancel(UUID sagaId, String step) {}
+
+  /** Runs many cancels in one JDBC batch. */
+  public void cancelAll(List<Cancel> cancels) {
+    if (cancels.isEmpty()) {
+      return;
+    }
+    SqlParameterSource[] batch = new SqlParameterSource[cancels.size()];
+    for (int i = 0; i < cancels.size(); i++) {
+      batch[i] =
+          new MapSqlParameterSource()
+              .addValue("sagaId", cancels.get(i).sagaId())
+              .addValue("step", cancels.get(i).step(), java.sql.Types.VARCHAR);
+    }
+    named.batchUpdate(
+        """
+        DELETE FROM saga_timer
+        WHERE saga_id = :sagaId AND (CAST(:step AS text) IS NULL OR step = CAST(:step AS text))
+        """,
+        batch);
+  }
+
   /** Cancels the timers of one step of a saga, or all of them when {@code step} is null. */
   public void cancel(UUID sagaId, String step) {
     if (step == null) {
