@@ -65,6 +65,9 @@ public record SecProperties(
    * @param batchSize max records per poll of the reply consumer; default 200
    * @param maxReplyBytes larger replies are quarantined; default 1 MiB
    * @param createTopics create missing topics at start-up; default true
+   * @param batchWrites write the transitions of a reply batch with one JDBC batch per statement
+   *     kind; false applies each reply under its own savepoint with its own statements (slower; an
+   *     escape hatch and a baseline for measurements); default true
    */
   public record Kafka(
       @DefaultValue("localhost:9092") String bootstrapServers,
@@ -74,7 +77,8 @@ public record SecProperties(
       @DefaultValue("saga-coordinator") String consumerGroup,
       @DefaultValue("200") int batchSize,
       @DefaultValue("1048576") int maxReplyBytes,
-      @DefaultValue("true") boolean createTopics) {
+      @DefaultValue("true") boolean createTopics,
+      @DefaultValue("true") boolean batchWrites) {
     public Kafka {
       requirePositive("sec.kafka.partitions", partitions);
       requirePositive("sec.kafka.batch-size", batchSize);

@@ -11,7 +11,8 @@ class SecPropertiesTest {
     return new SecProperties(
         false,
         instanceId,
-        new SecProperties.Kafka("localhost:9092", "replies", 6, (short) 1, "g", 200, 1024, true),
+        new SecProperties.Kafka(
+            "localhost:9092", "replies", 6, (short) 1, "g", 200, 1024, true, true),
         new SecProperties.Outbox(Duration.ofSeconds(1), 500),
         new SecProperties.Timers(Duration.ofMillis(200), 200, Duration.ofSeconds(30)),
         new SecProperties.Retention(Duration.ofDays(30), Duration.ofHours(1)),

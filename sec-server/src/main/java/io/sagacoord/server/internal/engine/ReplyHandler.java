@@ -65,6 +65,7 @@ public class ReplyHandler implements ReplyProcessor {
   private final ObjectMapper json;
   private final Clock clock;
   private final int maxReplyBytes;
+  private final boolean batchWrites;
 
   public ReplyHandler(
       SagaLoader loader,
@@ -95,6 +96,7 @@ public class ReplyHandler implements ReplyProcessor {
     this.json = json;
     this.clock = clock;
     this.maxReplyBytes = properties.kafka().maxReplyBytes();
+    this.batchWrites = properties.kafka().batchWrites();
   }
 
   /** A reply that cannot be applied; quarantined with the reason. */
@@ -126,11 +128,13 @@ public class ReplyHandler implements ReplyProcessor {
       }
     }
     Map<UUID, SagaRow> locked = ids.isEmpty() ? Map.of() : instances.lock(ids);
-    Outcome batched = processBatched(records, parsed, locked, status, now);
-    if (batched != null) {
-      return batched;
+    if (batchWrites) {
+      Outcome batched = processBatched(records, parsed, locked, status, now);
+      if (batched != null) {
+        return batched;
+      }
+      metrics.batchFallback();
     }
-    metrics.batchFallback();
     return processOneByOne(records, parsed, new LinkedHashMap<>(locked), status, now);
   }
 
