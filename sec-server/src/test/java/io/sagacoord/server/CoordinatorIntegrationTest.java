@@ -283,7 +283,10 @@ class CoordinatorIntegrationTest {
     HttpResponse<String> read =
         HttpClient.newHttpClient()
             .send(
-                HttpRequest.newBuilder(uri("/api/sagas/" + sagaId(first))).GET().build(),
+                HttpRequest.newBuilder(uri("/api/sagas/" + sagaId(first)))
+                    .header("X-API-Key", RunningCoordinator.ADMIN_KEY)
+                    .GET()
+                    .build(),
                 HttpResponse.BodyHandlers.ofString());
     assertThat(read.statusCode()).isEqualTo(200);
     assertThat(json.readTree(read.body()).get("status").asString()).isEqualTo("COMPLETED");
@@ -342,6 +345,7 @@ class CoordinatorIntegrationTest {
             .send(
                 HttpRequest.newBuilder(uri("/api/sagas/" + TestSagas.TRIP))
                     .header("Content-Type", "application/json")
+                    .header("X-API-Key", RunningCoordinator.ADMIN_KEY)
                     .POST(HttpRequest.BodyPublishers.ofString("{}"))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -362,7 +366,11 @@ class CoordinatorIntegrationTest {
   private HttpResponse<String> get(String path) throws Exception {
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest.newBuilder(uri(path))
+                .header("X-API-Key", RunningCoordinator.ADMIN_KEY)
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
   }
 
   private UUID startTrip(TestData data) {
@@ -446,6 +454,7 @@ class CoordinatorIntegrationTest {
         .send(
             HttpRequest.newBuilder(uri("/api/sagas/" + type))
                 .header("Content-Type", "application/json")
+                .header("X-API-Key", RunningCoordinator.ADMIN_KEY)
                 .header("Idempotency-Key", key)
                 .POST(HttpRequest.BodyPublishers.ofString(body))
                 .build(),

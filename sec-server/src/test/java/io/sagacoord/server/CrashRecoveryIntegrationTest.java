@@ -17,6 +17,7 @@ import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.support.ChildCoordinators;
+import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.ScriptedParticipants.Received;
 import io.sagacoord.server.support.TestSagas;
@@ -331,6 +332,7 @@ class CrashRecoveryIntegrationTest {
                   HttpRequest.newBuilder(
                           URI.create("http://localhost:" + port + "/api/sagas/" + TestSagas.TRIP))
                       .header("Content-Type", "application/json")
+                      .header("X-API-Key", RunningCoordinator.ADMIN_KEY)
                       .header("Idempotency-Key", UUID.randomUUID().toString())
                       .timeout(Duration.ofSeconds(10))
                       .POST(HttpRequest.BodyPublishers.ofString(body))

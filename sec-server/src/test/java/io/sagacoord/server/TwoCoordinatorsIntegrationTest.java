@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.sagacoord.server.support.ChildCoordinators;
+import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.TestSagas;
 import io.sagacoord.testkit.JavaProcess;
@@ -110,6 +111,7 @@ class TwoCoordinatorsIntegrationTest {
           HttpRequest.newBuilder(
                   URI.create("http://localhost:" + port + "/api/sagas/" + TestSagas.TRIP))
               .header("Content-Type", "application/json")
+              .header("X-API-Key", RunningCoordinator.ADMIN_KEY)
               .header("Idempotency-Key", UUID.randomUUID().toString())
               .POST(HttpRequest.BodyPublishers.ofString(body))
               .build(),

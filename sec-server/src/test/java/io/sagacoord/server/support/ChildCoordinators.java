@@ -36,6 +36,9 @@ public final class ChildCoordinators {
             .systemProperty("sec.timers.poll-interval", "100ms")
             .systemProperty("sec.outbox.poll-interval", "300ms")
             .systemProperty("server.port", Integer.toString(port))
+            .systemProperty("sec.security.api-keys[0].name", "test-admin")
+            .systemProperty("sec.security.api-keys[0].sha256", RunningCoordinator.adminKeySha256())
+            .systemProperty("sec.security.api-keys[0].roles", "ADMIN")
             .jvmArg("-Xmx384m")
             .jvmArg("-XX:TieredStopAtLevel=1");
     extra.forEach(builder::systemProperty);

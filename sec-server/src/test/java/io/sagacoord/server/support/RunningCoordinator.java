@@ -19,12 +19,29 @@ public final class RunningCoordinator implements AutoCloseable {
     this.context = context;
   }
 
+  /**
+   * The API key of the ADMIN every test coordinator accepts unless the test configures its own keys
+   * (send it as header {@code X-API-Key}).
+   */
+  public static final String ADMIN_KEY = "test-admin-key";
+
   public static RunningCoordinator start(
       TestDatabase db,
       KafkaInfra kafka,
       String replyTopic,
       Map<String, Object> extra,
       List<SagaDefinition<?>> definitions) {
+    return start(db, kafka, replyTopic, extra, definitions, Map.of());
+  }
+
+  /** Like the other start, with extra singleton beans (e.g. a counting interceptor). */
+  public static RunningCoordinator start(
+      TestDatabase db,
+      KafkaInfra kafka,
+      String replyTopic,
+      Map<String, Object> extra,
+      List<SagaDefinition<?>> definitions,
+      Map<String, Object> beans) {
     Map<String, Object> props = new HashMap<>();
     props.put("spring.datasource.url", db.jdbcUrl());
     props.put("spring.datasource.username", db.username());
@@ -38,6 +55,12 @@ public final class RunningCoordinator implements AutoCloseable {
     props.put("sec.outbox.poll-interval", "300ms");
     props.put("sec.timers.poll-interval", "100ms");
     props.put("server.port", "0");
+    props.put("sec.api.registry-topic", replyTopic + "-registry");
+    if (extra.keySet().stream().noneMatch(k -> k.startsWith("sec.security."))) {
+      props.put("sec.security.api-keys[0].name", "test-admin");
+      props.put("sec.security.api-keys[0].sha256", adminKeySha256());
+      props.put("sec.security.api-keys[0].roles", "ADMIN");
+    }
     props.putAll(extra);
     ConfigurableApplicationContext context =
         new SpringApplicationBuilder(SecApplication.class)
@@ -48,9 +71,15 @@ public final class RunningCoordinator implements AutoCloseable {
                   for (SagaDefinition<?> def : definitions) {
                     ctx.getBeanFactory().registerSingleton("testDefinition" + i++, def);
                   }
+                  beans.forEach((name, bean) -> ctx.getBeanFactory().registerSingleton(name, bean));
                 })
             .run();
     return new RunningCoordinator(context);
+  }
+
+  /** The hex SHA-256 of {@link #ADMIN_KEY}. */
+  public static String adminKeySha256() {
+    return io.sagacoord.server.internal.security.ApiKeys.sha256Hex(ADMIN_KEY);
   }
 
   public <T> T bean(Class<T> type) {

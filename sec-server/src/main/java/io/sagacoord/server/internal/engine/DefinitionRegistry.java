@@ -119,6 +119,13 @@ public class DefinitionRegistry implements CommandTopics {
     return byName.keySet();
   }
 
+  /** Every loaded definition, by name, then version. */
+  public List<SagaDefinition<?>> all() {
+    List<SagaDefinition<?>> all = new ArrayList<>();
+    byName.values().forEach(versions -> all.addAll(versions.values()));
+    return all;
+  }
+
   @Override
   public Set<String> commandTopics() {
     Set<String> topics = new LinkedHashSet<>();

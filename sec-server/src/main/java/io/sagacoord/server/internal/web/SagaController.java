@@ -1,13 +1,46 @@
 package io.sagacoord.server.internal.web;
 
+import io.sagacoord.dsl.SagaDefinition;
+import io.sagacoord.dsl.StepDefinition;
+import io.sagacoord.dsl.engine.SagaEvent;
+import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.server.SagaCoordinator;
 import io.sagacoord.server.StartResult;
+import io.sagacoord.server.config.SecApiProperties;
+import io.sagacoord.server.internal.api.ApiException;
+import io.sagacoord.server.internal.api.Cursor;
+import io.sagacoord.server.internal.api.OperatorActions;
+import io.sagacoord.server.internal.api.QueryParams;
+import io.sagacoord.server.internal.engine.DefinitionRegistry;
+import io.sagacoord.server.internal.persistence.AuditDao;
+import io.sagacoord.server.internal.persistence.LogRow;
+import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import io.sagacoord.server.internal.persistence.SagaLogDao;
+import io.sagacoord.server.internal.persistence.SagaQueryDao;
+import io.sagacoord.server.internal.persistence.SagaRow;
+import io.sagacoord.server.internal.persistence.TimerDao;
+import io.sagacoord.server.internal.security.Callers;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.Schema;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -15,12 +48,13 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
- * Start a saga and read one. {@code POST /api/sagas/{type}} with an {@code Idempotency-Key} header
- * and the saga data as the JSON body: 201 with the new saga id, 200 with the same id when the key
- * and body were seen before, 409 when the key came with another body, 404 for an unknown type, 400
- * for invalid data (RFC 9457 problem details; nothing is written).
+ * Sagas: start ({@code POST /api/sagas/{type}}, STARTER), list, read one, read its timeline
+ * (VIEWER), and operator actions (OPERATOR). Errors are RFC 9457 problem details.
  */
 @RestController
 @RequestMapping("/api/sagas")
@@ -29,17 +63,163 @@ public class SagaController {
   /** The response body of a start. */
   public record StartResponse(UUID sagaId, boolean created) {}
 
-  private final SagaCoordinator coordinator;
+  /** A saga in a list. */
+  public record SagaSummary(
+      UUID id,
+      String sagaType,
+      int definitionVersion,
+      String status,
+      String statusReason,
+      String businessKey,
+      @Schema(description = "steps in flight, waiting to retry or stuck") List<String> currentSteps,
+      Instant createdAt,
+      Instant updatedAt) {}
 
-  public SagaController(SagaCoordinator coordinator) {
+  /** One page of the saga list; {@code nextCursor} is null on the last page. */
+  public record SagaPage(List<SagaSummary> items, String nextCursor, int limit) {}
+
+  /** The definition a saga runs on. */
+  public record DefinitionRef(String name, int version, String fingerprint, boolean loaded) {}
+
+  /** One step of a saga. */
+  public record StepView(
+      String step,
+      String status,
+      String participant,
+      String kind,
+      int forwardAttempt,
+      int compensationAttempt,
+      UUID commandId,
+      Instant startedAt,
+      Instant finishedAt,
+      String lastError) {}
+
+  /** A pending durable timer. */
+  public record TimerView(String kind, String step, String phase, int attempt, Instant dueAt) {}
+
+  /** One saga in full. */
+  public record SagaDetail(
+      UUID id,
+      DefinitionRef definition,
+      String status,
+      String statusReason,
+      String previousStatus,
+      String businessKey,
+      @Schema(description = "the saga data as JSON") JsonNode data,
+      List<StepView> steps,
+      List<TimerView> timers,
+      Instant deadline,
+      Instant createdAt,
+      Instant updatedAt) {}
+
+  /** Where a consumed reply came from. */
+  public record KafkaPosition(String topic, int partition, long offset) {}
+
+  /**
+   * One entry of a saga's timeline: a log row of the engine ({@code source = log}) or an operator
+   * audit row ({@code source = audit}).
+   */
+  public record TimelineEntry(
+      String source,
+      Instant occurredAt,
+      Integer seq,
+      String type,
+      String step,
+      String phase,
+      Integer attempt,
+      UUID commandId,
+      JsonNode detail,
+      JsonNode event,
+      String handledBy,
+      KafkaPosition kafka,
+      String actor,
+      String reason,
+      String outcome) {}
+
+  /** A saga's timeline, oldest first. */
+  public record Timeline(UUID sagaId, List<TimelineEntry> entries) {}
+
+  /** The body of an operator action. */
+  public record ActionRequest(
+      @Schema(
+              description = "why; required, recorded in the audit",
+              requiredMode = Schema.RequiredMode.REQUIRED)
+          String reason,
+      @Schema(description = "retry-step only: the step to retry; default every stuck step")
+          String step) {}
+
+  /** The result of an applied operator action. */
+  public record ActionResponse(UUID sagaId, String action, String status, String statusReason) {}
+
+  private static final Set<String> LIST_PARAMS =
+      Set.of(
+          "status",
+          "type",
+          "step",
+          "participant",
+          "createdFrom",
+          "createdTo",
+          "updatedFrom",
+          "updatedTo",
+          "q",
+          "cursor",
+          "limit",
+          "sort");
+  private static final int MAX_REASON = 2000;
+
+  private final SagaCoordinator coordinator;
+  private final SagaInstanceDao instances;
+  private final SagaQueryDao queries;
+  private final SagaLogDao log;
+  private final TimerDao timers;
+  private final AuditDao audit;
+  private final DefinitionRegistry registry;
+  private final OperatorActions actions;
+  private final SecApiProperties api;
+  private final ObjectMapper json;
+
+  public SagaController(
+      SagaCoordinator coordinator,
+      SagaInstanceDao instances,
+      SagaQueryDao queries,
+      SagaLogDao log,
+      TimerDao timers,
+      AuditDao audit,
+      DefinitionRegistry registry,
+      OperatorActions actions,
+      SecApiProperties api,
+      ObjectMapper json) {
     this.coordinator = coordinator;
+    this.instances = instances;
+    this.queries = queries;
+    this.log = log;
+    this.timers = timers;
+    this.audit = audit;
+    this.registry = registry;
+    this.actions = actions;
+    this.api = api;
+    this.json = json;
   }
 
+  @Operation(
+      summary = "Start a saga",
+      description =
+          "Idempotent per (type, Idempotency-Key): 201 with the new saga id, 200 with the same id"
+              + " when key and body were seen before, 409 when the key came with another body."
+              + " Role STARTER (limited to its saga types) or ADMIN.")
   @PostMapping(path = "/{type}", consumes = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<StartResponse> start(
       @PathVariable String type,
       @RequestHeader("Idempotency-Key") String idempotencyKey,
-      @RequestBody String body) {
+      @RequestBody String body,
+      Authentication auth) {
+    if (!Callers.mayStart(auth, type)) {
+      throw new ApiException(
+          HttpStatus.FORBIDDEN,
+          "Saga type not allowed",
+          Callers.actor(auth) + " may not start sagas of type " + QueryParams.abbreviate(type),
+          Map.of("sagaType", type));
+    }
     StartResult result = coordinator.start(type, idempotencyKey, body);
     StartResponse response = new StartResponse(result.sagaId(), result.created());
     if (result.created()) {
@@ -48,17 +228,375 @@ public class SagaController {
     return ResponseEntity.ok(response);
   }
 
+  @Operation(
+      summary = "List sagas",
+      description =
+          "Filters combine with AND. Keyset pagination: pass nextCursor as cursor for the next"
+              + " page; a walk returns every saga that existed when it began exactly once, also"
+              + " while new sagas arrive. Unknown parameters are a 400.")
+  @Parameter(
+      in = ParameterIn.QUERY,
+      name = "status",
+      description =
+          "one or more statuses, comma-separated (RUNNING, COMPENSATING, COMPLETED,"
+              + " COMPENSATED, FAILED, PARKED)")
+  @Parameter(in = ParameterIn.QUERY, name = "type", description = "saga type")
+  @Parameter(
+      in = ParameterIn.QUERY,
+      name = "step",
+      description = "a current step: in flight, waiting to retry, or stuck")
+  @Parameter(
+      in = ParameterIn.QUERY,
+      name = "participant",
+      description = "sagas with a current step handled by this participant")
+  @Parameter(in = ParameterIn.QUERY, name = "createdFrom", description = "ISO-8601, inclusive")
+  @Parameter(in = ParameterIn.QUERY, name = "createdTo", description = "ISO-8601, exclusive")
+  @Parameter(in = ParameterIn.QUERY, name = "updatedFrom", description = "ISO-8601, inclusive")
+  @Parameter(in = ParameterIn.QUERY, name = "updatedTo", description = "ISO-8601, exclusive")
+  @Parameter(
+      in = ParameterIn.QUERY,
+      name = "q",
+      description = "free text: a prefix of the saga id or a part of the business key")
+  @Parameter(
+      in = ParameterIn.QUERY,
+      name = "cursor",
+      description = "nextCursor of the previous page")
+  @Parameter(in = ParameterIn.QUERY, name = "limit", description = "page size, 1-500, default 50")
+  @Parameter(
+      in = ParameterIn.QUERY,
+      name = "sort",
+      description = "-createdAt (newest first, default) or createdAt")
+  @GetMapping
+  public SagaPage list(@Parameter(hidden = true) HttpServletRequest request) {
+    QueryParams p = new QueryParams(request, LIST_PARAMS);
+    String sort = Optional.ofNullable(p.text("sort")).orElse("-createdAt");
+    boolean descending;
+    if (sort.equals("-createdAt")) {
+      descending = true;
+    } else if (sort.equals("createdAt")) {
+      descending = false;
+    } else {
+      throw ApiException.badRequest(
+          "unknown sort '" + QueryParams.abbreviate(sort) + "'; use createdAt or -createdAt");
+    }
+    Set<String> statuses = null;
+    String statusText = p.text("status");
+    if (statusText != null) {
+      statuses = new LinkedHashSet<>();
+      for (String s : statusText.split(",")) {
+        String name = s.trim().toUpperCase(Locale.ROOT);
+        try {
+          statuses.add(SagaStatus.valueOf(name).name());
+        } catch (IllegalArgumentException e) {
+          throw ApiException.badRequest(
+              "unknown status '"
+                  + QueryParams.abbreviate(s)
+                  + "'; one of "
+                  + EnumSet.allOf(SagaStatus.class));
+        }
+      }
+    }
+    List<String> participantSteps = null;
+    String participant = p.text("participant");
+    if (participant != null) {
+      participantSteps = new ArrayList<>();
+      for (SagaDefinition<?> def : registry.all()) {
+        for (StepDefinition<?> step : def.steps()) {
+          if (step.participant().name().equals(participant)) {
+            participantSteps.add(def.name() + "/" + step.name());
+          }
+        }
+      }
+    }
+    int limit = p.limit(api.defaultPageSize(), api.maxPageSize());
+    String cursorText = p.text("cursor");
+    Cursor cursor = cursorText == null ? null : Cursor.decode(cursorText, descending);
+    Instant createdFrom = p.instant("createdFrom");
+    Instant createdTo = p.instant("createdTo");
+    Instant updatedFrom = p.instant("updatedFrom");
+    Instant updatedTo = p.instant("updatedTo");
+    List<SagaQueryDao.Summary> rows =
+        queries.list(
+            new SagaQueryDao.Filter(
+                statuses,
+                p.text("type"),
+                p.text("step"),
+                participantSteps,
+                createdFrom,
+                createdTo,
+                updatedFrom,
+                updatedTo,
+                p.text("q"),
+                cursor == null ? null : cursor.createdAt(),
+                cursor == null ? null : cursor.id(),
+                descending,
+                limit + 1));
+    boolean more = rows.size() > limit;
+    List<SagaSummary> items = new ArrayList<>();
+    for (SagaQueryDao.Summary row : rows.subList(0, Math.min(limit, rows.size()))) {
+      items.add(
+          new SagaSummary(
+              row.id(),
+              row.sagaType(),
+              row.definitionVersion(),
+              row.status(),
+              row.statusReason(),
+              row.businessKey(),
+              currentSteps(row.stepsJson()),
+              row.createdAt(),
+              row.updatedAt()));
+    }
+    String next = null;
+    if (more) {
+      SagaSummary last = items.get(items.size() - 1);
+      next = new Cursor(descending, last.createdAt(), last.id()).encode();
+    }
+    return new SagaPage(items, next, limit);
+  }
+
+  private List<String> currentSteps(String stepsJson) {
+    List<String> current = new ArrayList<>();
+    for (JsonNode step : json.readTree(stepsJson)) {
+      if (SagaQueryDao.CURRENT_STEP_STATUSES.contains(step.path("status").asString(""))) {
+        current.add(step.path("step").asString(""));
+      }
+    }
+    return current;
+  }
+
+  @Operation(summary = "Read one saga", description = "Definition, status, data, steps, timers.")
   @GetMapping(path = "/{id}")
-  public ResponseEntity<?> get(@PathVariable UUID id) {
-    return coordinator
-        .find(id)
-        .<ResponseEntity<?>>map(ResponseEntity::ok)
-        .orElseGet(
-            () -> {
-              ProblemDetail problem =
-                  ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "no saga " + id);
-              problem.setTitle("Saga not found");
-              return ResponseEntity.status(HttpStatus.NOT_FOUND).body(problem);
-            });
+  public SagaDetail get(@PathVariable String id) {
+    UUID sagaId = QueryParams.uuid("saga id", id);
+    SagaRow row =
+        instances
+            .find(sagaId)
+            .orElseThrow(() -> ApiException.notFound("Saga not found", "no saga " + sagaId));
+    Optional<SagaDefinition<?>> def = registry.find(row.sagaType(), row.definitionVersion());
+    boolean loaded = def.isPresent() && def.get().fingerprint().equals(row.fingerprint());
+    List<StepView> steps = new ArrayList<>();
+    for (JsonNode s : json.readTree(row.stepsJson())) {
+      String name = s.path("step").asString("");
+      Optional<? extends StepDefinition<?>> stepDef = def.flatMap(d -> d.step(name));
+      steps.add(
+          new StepView(
+              name,
+              s.path("status").asString(null),
+              stepDef.map(d -> d.participant().name()).orElse(null),
+              stepDef.map(d -> d.kind().name()).orElse(null),
+              s.path("forwardAttempt").asInt(0),
+              s.path("compensationAttempt").asInt(0),
+              uuidOrNull(s.get("commandId")),
+              instantOrNull(s.get("startedAt")),
+              instantOrNull(s.get("finishedAt")),
+              s.path("lastError").asString(null)));
+    }
+    List<TimerView> timerViews =
+        timers.findBySaga(sagaId).stream()
+            .map(t -> new TimerView(t.kind(), t.step(), t.phase(), t.attempt(), t.dueAt()))
+            .toList();
+    return new SagaDetail(
+        row.id(),
+        new DefinitionRef(row.sagaType(), row.definitionVersion(), row.fingerprint(), loaded),
+        row.status(),
+        row.statusReason(),
+        row.previousStatus(),
+        row.businessKey(),
+        json.readTree(row.dataJson()),
+        steps,
+        timerViews,
+        row.deadline(),
+        row.createdAt(),
+        row.updatedAt());
+  }
+
+  private static UUID uuidOrNull(JsonNode node) {
+    return node == null || node.isNull() ? null : UUID.fromString(node.asString());
+  }
+
+  private static Instant instantOrNull(JsonNode node) {
+    if (node == null || node.isNull()) {
+      return null;
+    }
+    if (node.isNumber()) {
+      double seconds = node.asDouble();
+      long whole = (long) Math.floor(seconds);
+      return Instant.ofEpochSecond(whole, Math.round((seconds - whole) * 1e9));
+    }
+    return Instant.parse(node.asString());
+  }
+
+  @Operation(
+      summary = "A saga's timeline",
+      description =
+          "Every log row of the engine (with command ids and, for consumed replies, the Kafka"
+              + " topic, partition and offset) and every operator action on it, oldest first.")
+  @GetMapping(path = "/{id}/log")
+  public Timeline timeline(@PathVariable String id) {
+    UUID sagaId = QueryParams.uuid("saga id", id);
+    if (instances.find(sagaId).isEmpty()) {
+      throw ApiException.notFound("Saga not found", "no saga " + sagaId);
+    }
+    List<TimelineEntry> entries = new ArrayList<>();
+    for (LogRow r : log.findBySaga(sagaId)) {
+      entries.add(
+          new TimelineEntry(
+              "log",
+              r.occurredAt(),
+              r.seq(),
+              r.type(),
+              r.step(),
+              r.phase(),
+              r.attempt(),
+              r.commandId(),
+              r.detailJson() == null ? null : json.readTree(r.detailJson()),
+              r.eventJson() == null ? null : json.readTree(r.eventJson()),
+              r.handledBy(),
+              r.kafkaTopic() == null
+                  ? null
+                  : new KafkaPosition(r.kafkaTopic(), r.kafkaPartition(), r.kafkaOffset()),
+              null,
+              null,
+              null));
+    }
+    for (AuditDao.AuditRow a : audit.findBySaga(sagaId)) {
+      entries.add(
+          new TimelineEntry(
+              "audit",
+              a.occurredAt(),
+              null,
+              a.action(),
+              null,
+              null,
+              null,
+              null,
+              a.detail() == null ? null : json.getNodeFactory().stringNode(a.detail()),
+              null,
+              null,
+              null,
+              a.actor(),
+              a.reason(),
+              a.outcome()));
+    }
+    // stable sort: log rows keep their sequence, an audit row follows the rows of its instant
+    entries.sort(
+        Comparator.comparing(TimelineEntry::occurredAt)
+            .thenComparing(e -> e.source().equals("audit")));
+    return new Timeline(sagaId, entries);
+  }
+
+  @Operation(
+      summary = "Retry a step",
+      description =
+          "FAILED saga: each stuck step (or the named one) gets a fresh retry budget and is sent"
+              + " again; RUNNING/COMPENSATING: a step waiting for a retry is sent now. 409 in other"
+              + " states. Role OPERATOR.")
+  @PostMapping(path = "/{id}/actions/retry-step")
+  public ActionResponse retryStep(
+      @PathVariable String id,
+      @RequestBody(required = false) String body,
+      @Parameter(hidden = true) Authentication auth) {
+    UUID sagaId = QueryParams.uuid("saga id", id);
+    ActionRequest request = actionRequest(body);
+    if (request.step() != null && (request.step().isBlank() || request.step().length() > 200)) {
+      throw ApiException.badRequest("step must be 1-200 characters when given");
+    }
+    String actor = Callers.actor(auth);
+    return respond(
+        actions.apply(
+            sagaId,
+            "retry-step",
+            new SagaEvent.OperatorRetryStep(request.step(), actor, request.reason()),
+            actor,
+            request.reason()));
+  }
+
+  @Operation(
+      summary = "Force compensation",
+      description =
+          "RUNNING or FAILED saga whose pivot has not succeeded: compensates the steps done. 409"
+              + " after the pivot or when finished. Role OPERATOR.")
+  @PostMapping(path = "/{id}/actions/force-compensation")
+  public ActionResponse forceCompensation(
+      @PathVariable String id,
+      @RequestBody(required = false) String body,
+      @Parameter(hidden = true) Authentication auth) {
+    UUID sagaId = QueryParams.uuid("saga id", id);
+    ActionRequest request = actionRequest(body);
+    String actor = Callers.actor(auth);
+    return respond(
+        actions.apply(
+            sagaId,
+            "force-compensation",
+            new SagaEvent.OperatorForceCompensation(actor, request.reason()),
+            actor,
+            request.reason()));
+  }
+
+  @Operation(
+      summary = "Resolve a FAILED saga",
+      description =
+          "After a manual fix: COMPENSATED if it was compensating, else COMPLETED. 409 unless"
+              + " FAILED. Role OPERATOR.")
+  @PostMapping(path = "/{id}/actions/resolve")
+  public ActionResponse resolve(
+      @PathVariable String id,
+      @RequestBody(required = false) String body,
+      @Parameter(hidden = true) Authentication auth) {
+    UUID sagaId = QueryParams.uuid("saga id", id);
+    ActionRequest request = actionRequest(body);
+    String actor = Callers.actor(auth);
+    return respond(
+        actions.apply(
+            sagaId,
+            "resolve",
+            new SagaEvent.OperatorResolve(actor, request.reason()),
+            actor,
+            request.reason()));
+  }
+
+  private static ActionResponse respond(OperatorActions.Applied applied) {
+    return new ActionResponse(
+        applied.sagaId(), applied.action(), applied.status(), applied.statusReason());
+  }
+
+  /** Parses {@code {"reason": "...", "step": "..."}}; a missing or blank reason is a 400. */
+  ActionRequest actionRequest(String body) {
+    return parseReasonBody(json, body, true);
+  }
+
+  static ActionRequest parseReasonBody(ObjectMapper json, String body, boolean stepAllowed) {
+    if (body == null || body.isBlank()) {
+      throw ApiException.badRequest("a JSON body {\"reason\": \"...\"} is required");
+    }
+    JsonNode node;
+    try {
+      node = json.readTree(body);
+    } catch (JacksonException e) {
+      throw ApiException.badRequest("the body is not valid JSON");
+    }
+    if (node == null || !node.isObject()) {
+      throw ApiException.badRequest("the body must be a JSON object {\"reason\": \"...\"}");
+    }
+    JsonNode reason = node.get("reason");
+    if (reason == null || !reason.isString() || reason.asString().isBlank()) {
+      throw ApiException.badRequest("\"reason\" is required (a non-empty string)");
+    }
+    if (reason.asString().length() > MAX_REASON) {
+      throw ApiException.badRequest("\"reason\" is longer than " + MAX_REASON + " characters");
+    }
+    JsonNode step = node.get("step");
+    if (step != null && !step.isNull()) {
+      if (!stepAllowed || !step.isString()) {
+        throw ApiException.badRequest("\"step\" must be a string (retry-step only)");
+      }
+    }
+    for (String field : node.propertyNames()) {
+      if (!field.equals("reason") && !(stepAllowed && field.equals("step"))) {
+        throw ApiException.badRequest("unknown field \"" + QueryParams.abbreviate(field) + "\"");
+      }
+    }
+    return new ActionRequest(
+        reason.asString(), step == null || step.isNull() ? null : step.asString());
   }
 }

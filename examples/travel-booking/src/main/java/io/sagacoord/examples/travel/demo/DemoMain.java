@@ -26,6 +26,12 @@ public final class DemoMain {
     int coordinatorPort = port("SEC_PORT", 8080);
     int tripPort = port("TRIP_PORT", 8081);
 
+    // the operator's key: from the environment, or a fresh one printed below
+    String adminKey = System.getenv("SEC_API_KEY");
+    boolean generatedKey = adminKey == null || adminKey.isBlank();
+    if (generatedKey) {
+      adminKey = TravelSystem.randomKey();
+    }
     System.out.println("Starting embedded PostgreSQL and Kafka ...");
     EmbeddedInfra infra = EmbeddedInfra.start();
     TravelSystem system;
@@ -41,7 +47,7 @@ public final class DemoMain {
                   database(infra, "trip_service"),
                   coordinatorPort,
                   tripPort,
-                  System.getenv("SEC_API_KEY"),
+                  adminKey,
                   Map.of()));
     } catch (RuntimeException e) {
       infra.close();
@@ -75,6 +81,19 @@ public final class DemoMain {
     System.out.println("Trip API:          " + system.tripApiUri() + "/trips/{id}");
     System.out.println("Coordinator API:   " + system.coordinatorUri() + "/api/sagas/{id}");
     System.out.println("Coordinator health " + system.coordinatorUri() + "/actuator/health");
+    System.out.println("Swagger UI:        " + system.coordinatorUri() + "/swagger-ui/index.html");
+    System.out.println(
+        "Admin API key:     "
+            + adminKey
+            + (generatedKey
+                ? " (generated; set SEC_API_KEY to choose one)"
+                : " (from SEC_API_KEY)"));
+    System.out.println(
+        "  e.g. curl -H 'X-API-Key: "
+            + adminKey
+            + "' "
+            + system.coordinatorUri()
+            + "/api/sagas?status=FAILED");
 
     if (exitAfterScenario) {
       System.exit(allAsExpected ? 0 : 1);

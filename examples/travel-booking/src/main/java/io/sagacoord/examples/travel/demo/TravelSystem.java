@@ -12,6 +12,7 @@ import io.sagacoord.examples.travel.trip.TripApi;
 import io.sagacoord.examples.travel.trip.TripMessages.ReserveCar;
 import io.sagacoord.examples.travel.trip.TripMessages.ReserveFlight;
 import io.sagacoord.examples.travel.trip.TripMessages.ReserveHotel;
+import io.sagacoord.examples.travel.trip.TripSaga;
 import io.sagacoord.server.SecApplication;
 import java.io.IOException;
 import java.net.URI;
@@ -40,7 +41,8 @@ public final class TravelSystem implements AutoCloseable {
   /**
    * @param coordinatorPort the coordinator's HTTP port (0 for a free one)
    * @param tripApiPort the trip API's port (0 for a free one)
-   * @param coordinatorApiKey the key the trip service starts sagas with, or null
+   * @param coordinatorApiKey an ADMIN API key for the coordinator (for people and tools), or null
+   *     for none; the trip service gets its own starter key, generated at each start
    * @param coordinatorProperties extra Spring properties for the coordinator
    */
   public record Config(
@@ -93,6 +95,17 @@ public final class TravelSystem implements AutoCloseable {
     secProperties.put("spring.datasource.password", config.coordinatorDb().password());
     secProperties.put("sec.kafka.bootstrap-servers", config.kafkaBootstrapServers());
     secProperties.put("server.port", config.coordinatorPort());
+    // the trip service may start trip-booking sagas and read them, nothing else
+    String tripKey = randomKey();
+    secProperties.put("sec.security.api-keys[0].name", "trip-service");
+    secProperties.put("sec.security.api-keys[0].sha256", sha256Hex(tripKey));
+    secProperties.put("sec.security.api-keys[0].roles", "STARTER,VIEWER");
+    secProperties.put("sec.security.api-keys[0].saga-types", TripSaga.TYPE);
+    if (config.coordinatorApiKey() != null) {
+      secProperties.put("sec.security.api-keys[1].name", "admin");
+      secProperties.put("sec.security.api-keys[1].sha256", sha256Hex(config.coordinatorApiKey()));
+      secProperties.put("sec.security.api-keys[1].roles", "ADMIN");
+    }
     secProperties.putAll(config.coordinatorProperties());
     coordinator =
         new SpringApplicationBuilder(SecApplication.class)
@@ -115,8 +128,7 @@ public final class TravelSystem implements AutoCloseable {
     billing = BillingParticipant.start(kafka, tripDb, clock);
     toClose.add(billing);
 
-    CoordinatorClient client =
-        new CoordinatorClient(coordinatorUri(), config.coordinatorApiKey(), json);
+    CoordinatorClient client = new CoordinatorClient(coordinatorUri(), tripKey, json);
     tripApi = TripApi.start(config.tripApiPort(), tripDb, client, json, clock);
     toClose.add(tripApi);
   }
@@ -131,6 +143,25 @@ public final class TravelSystem implements AutoCloseable {
     HikariDataSource dataSource = new HikariDataSource(hikari);
     toClose.add(dataSource);
     return dataSource;
+  }
+
+  /** The hex SHA-256 of a key: what the coordinator is configured with (never the key). */
+  static String sha256Hex(String key) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** A random API key (256 bits, base64url). */
+  public static String randomKey() {
+    byte[] bytes = new byte[32];
+    new java.security.SecureRandom().nextBytes(bytes);
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
   public URI coordinatorUri() {

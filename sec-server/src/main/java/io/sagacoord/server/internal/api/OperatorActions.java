@@ -1,0 +1,277 @@
+package io.sagacoord.server.internal.api;
+
+import io.sagacoord.dsl.SagaDefinition;
+import io.sagacoord.dsl.engine.SagaEngine;
+import io.sagacoord.dsl.engine.SagaEvent;
+import io.sagacoord.dsl.engine.SagaState;
+import io.sagacoord.dsl.engine.Transition;
+import io.sagacoord.server.internal.engine.DefinitionRegistry;
+import io.sagacoord.server.internal.engine.EventJson;
+import io.sagacoord.server.internal.engine.SagaLoader;
+import io.sagacoord.server.internal.engine.StateMapper;
+import io.sagacoord.server.internal.engine.TransitionWriter;
+import io.sagacoord.server.internal.kafka.OutboxRelay;
+import io.sagacoord.server.internal.kafka.ReplyProcessor;
+import io.sagacoord.server.internal.ops.AfterCommit;
+import io.sagacoord.server.internal.persistence.AuditDao;
+import io.sagacoord.server.internal.persistence.QuarantineAdminDao;
+import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import io.sagacoord.server.internal.persistence.SagaRow;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Operator actions. Each is an engine event applied to the locked saga in one transaction with its
+ * audit row; a refused action is audited too (REJECTED) and answered with 409. The server decides
+ * nothing: the engine says whether the action is allowed.
+ */
+@Service
+public class OperatorActions {
+
+  /** What an applied action did. */
+  public record Applied(UUID sagaId, String action, String status, String statusReason) {}
+
+  /** What a redelivery did. */
+  public record Redelivered(
+      long quarantineId, UUID sagaId, String outcome, Long requarantinedAs, String reason) {}
+
+  private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {};
+
+  private final SagaInstanceDao instances;
+  private final SagaLoader loader;
+  private final StateMapper mapper;
+  private final DefinitionRegistry registry;
+  private final SagaEngine engine;
+  private final TransitionWriter writer;
+  private final EventJson events;
+  private final AuditDao audit;
+  private final QuarantineAdminDao quarantine;
+  private final ReplyProcessor replies;
+  private final OutboxRelay relay;
+  private final TransactionTemplate tx;
+  private final ObjectMapper json;
+  private final Clock clock;
+
+  public OperatorActions(
+      SagaInstanceDao instances,
+      SagaLoader loader,
+      StateMapper mapper,
+      DefinitionRegistry registry,
+      SagaEngine engine,
+      TransitionWriter writer,
+      EventJson events,
+      AuditDao audit,
+      QuarantineAdminDao quarantine,
+      ReplyProcessor replies,
+      OutboxRelay relay,
+      TransactionTemplate tx,
+      ObjectMapper json,
+      Clock clock) {
+    this.instances = instances;
+    this.loader = loader;
+    this.mapper = mapper;
+    this.registry = registry;
+    this.engine = engine;
+    this.writer = writer;
+    this.events = events;
+    this.audit = audit;
+    this.quarantine = quarantine;
+    this.replies = replies;
+    this.relay = relay;
+    this.tx = tx;
+    this.json = json;
+    this.clock = clock;
+  }
+
+  private sealed interface Result {}
+
+  private record Done(Applied applied) implements Result {}
+
+  private record Refused(String disposition, String reason, String status) implements Result {}
+
+  /**
+   * Applies an operator event to a saga.
+   *
+   * @throws ApiException 404 for an unknown saga, 409 when the engine refuses the action
+   */
+  public Applied apply(UUID sagaId, String action, SagaEvent event, String actor, String reason) {
+    Result result =
+        tx.execute(
+            status -> {
+              Instant now = now();
+              SagaRow row = instances.lock(List.of(sagaId)).get(sagaId);
+              if (row == null) {
+                return null;
+              }
+              SagaState state = mapper.toState(row);
+              SagaDefinition<?> def;
+              TransitionWriter.Written loadedWrite = null;
+              if (state.status().isTerminal()) {
+                // the loader leaves finished sagas alone; a FAILED one may still be acted on
+                def =
+                    registry
+                            .parkReason(row.sagaType(), row.definitionVersion(), row.fingerprint())
+                            .isPresent()
+                        ? null
+                        : registry.find(row.sagaType(), row.definitionVersion()).orElse(null);
+              } else {
+                SagaLoader.Loaded loaded = loader.load(row, now, null);
+                def = loaded.definition();
+                row = loaded.row();
+                state = loaded.state();
+                loadedWrite = loaded.written();
+              }
+              if (def == null) {
+                String why =
+                    "the saga's definition "
+                        + row.sagaType()
+                        + " v"
+                        + row.definitionVersion()
+                        + " is not loaded (status "
+                        + state.status()
+                        + ")";
+                audit.insert(sagaId, null, action, actor, reason, "REJECTED", why, now);
+                return new Refused("REJECTED", why, state.status().name());
+              }
+              Transition transition = engine.apply(def, state, event, now);
+              if (!transition.applied()) {
+                audit.insert(
+                    sagaId,
+                    null,
+                    action,
+                    actor,
+                    reason,
+                    transition.disposition().name(),
+                    transition.reason(),
+                    now);
+                return new Refused(
+                    transition.disposition().name(), transition.reason(), state.status().name());
+              }
+              TransitionWriter.Written written =
+                  TransitionWriter.Written.merge(
+                      loadedWrite, writer.write(row, transition, events.toJson(event), now, null));
+              audit.insert(
+                  sagaId,
+                  null,
+                  action,
+                  actor,
+                  reason,
+                  "APPLIED",
+                  "status " + state.status() + " -> " + transition.state().status(),
+                  now);
+              if (written.sentCommands()) {
+                AfterCommit.run(() -> relay.submit(List.of(sagaId)));
+              }
+              return new Done(
+                  new Applied(
+                      sagaId,
+                      action,
+                      transition.state().status().name(),
+                      transition.state().statusReason()));
+            });
+    if (result == null) {
+      throw ApiException.notFound("Saga not found", "no saga " + sagaId);
+    }
+    if (result instanceof Refused refused) {
+      throw new ApiException(
+          HttpStatus.CONFLICT,
+          "Action not allowed in this state",
+          action + " refused: " + refused.reason(),
+          Map.of(
+              "sagaId", sagaId.toString(),
+              "action", action,
+              "sagaStatus", refused.status(),
+              "disposition", refused.disposition()));
+    }
+    return ((Done) result).applied();
+  }
+
+  /**
+   * Feeds a quarantined message through the reply intake again, in one transaction with its
+   * redelivery mark. If it still cannot be applied it is quarantined again under a new id.
+   *
+   * @throws ApiException 404 for an unknown entry, 409 when it was already redelivered
+   */
+  public Redelivered redeliver(long id, String actor, String reason) {
+    QuarantineAdminDao.Entry entry =
+        quarantine
+            .find(id)
+            .orElseThrow(() -> ApiException.notFound("Message not found", "no quarantined " + id));
+    Object[] holder = new Object[1];
+    Redelivered result =
+        tx.execute(
+            status -> {
+              Instant now = now();
+              if (!quarantine.markRedelivered(id, actor, now)) {
+                return null;
+              }
+              ReplyProcessor.Outcome outcome = replies.process(List.of(record(entry)));
+              holder[0] = outcome;
+              Optional<QuarantineAdminDao.Entry> again =
+                  quarantine.requarantined(id, entry.topic(), entry.partition(), entry.offset());
+              String verdict = again.isPresent() ? "QUARANTINED_AGAIN" : "APPLIED";
+              audit.insert(
+                  entry.sagaId(),
+                  id,
+                  "redeliver",
+                  actor,
+                  reason,
+                  verdict,
+                  again.map(QuarantineAdminDao.Entry::reason).orElse(null),
+                  now);
+              return new Redelivered(
+                  id,
+                  entry.sagaId(),
+                  verdict,
+                  again.map(QuarantineAdminDao.Entry::id).orElse(null),
+                  again.map(QuarantineAdminDao.Entry::reason).orElse(null));
+            });
+    if (result == null) {
+      throw new ApiException(
+          HttpStatus.CONFLICT,
+          "Already redelivered",
+          "quarantined message " + id + " was already redelivered",
+          Map.of("quarantineId", id));
+    }
+    if (holder[0] instanceof ReplyProcessor.Outcome outcome) {
+      relay.publishNow(outcome.sagasWithCommands());
+    }
+    return result;
+  }
+
+  private ConsumerRecord<String, byte[]> record(QuarantineAdminDao.Entry entry) {
+    RecordHeaders headers = new RecordHeaders();
+    Map<String, String> stored = json.readValue(entry.headersJson(), HEADERS);
+    stored.forEach((k, v) -> headers.add(k, v == null ? null : v.getBytes(StandardCharsets.UTF_8)));
+    return new ConsumerRecord<>(
+        entry.topic(),
+        entry.partition(),
+        entry.offset(),
+        ConsumerRecord.NO_TIMESTAMP,
+        TimestampType.NO_TIMESTAMP_TYPE,
+        -1,
+        entry.rawBody() == null ? -1 : entry.rawBody().length,
+        entry.sagaId() == null ? null : entry.sagaId().toString(),
+        entry.rawBody(),
+        headers,
+        Optional.empty());
+  }
+
+  private Instant now() {
+    return clock.instant().truncatedTo(ChronoUnit.MICROS);
+  }
+}

@@ -1,0 +1,183 @@
+package io.sagacoord.server.internal.kafka;
+
+import io.sagacoord.server.config.SecApiProperties;
+import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.persistence.ParticipantDao;
+import io.sagacoord.server.internal.persistence.ParticipantDao.ParticipantRow;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Reads participant announcements from the registry topic into {@code saga_participant} (the newest
+ * per participant instance), so every coordinator instance answers {@code GET /api/participants}
+ * alike. Each coordinator reads the whole topic in its own group (an upsert is idempotent); an
+ * announcement that cannot be read is logged and skipped, it never stops the consumer.
+ */
+@Component
+public class RegistryConsumer implements SmartLifecycle {
+
+  private static final Log log = LogFactory.getLog(RegistryConsumer.class);
+
+  private final SecProperties properties;
+  private final SecApiProperties api;
+  private final ParticipantDao participants;
+  private final ObjectMapper json;
+  private final Clock clock;
+  private volatile KafkaConsumer<String, byte[]> consumer;
+  private volatile Thread thread;
+  private volatile boolean running;
+
+  public RegistryConsumer(
+      SecProperties properties,
+      SecApiProperties api,
+      ParticipantDao participants,
+      ObjectMapper json,
+      Clock clock) {
+    this.properties = properties;
+    this.api = api;
+    this.participants = participants;
+    this.json = json;
+    this.clock = clock;
+  }
+
+  private Map<String, Object> config() {
+    return Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+        properties.kafka().bootstrapServers(),
+        ConsumerConfig.GROUP_ID_CONFIG,
+        properties.kafka().consumerGroup() + "-registry-" + properties.instanceId(),
+        ConsumerConfig.CLIENT_ID_CONFIG,
+        properties.instanceId() + "-registry",
+        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+        StringDeserializer.class.getName(),
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+        ByteArrayDeserializer.class.getName(),
+        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+        "earliest",
+        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+        true);
+  }
+
+  private void loop() {
+    KafkaConsumer<String, byte[]> c = consumer;
+    try {
+      c.subscribe(List.of(api.registryTopic()));
+      while (running) {
+        try {
+          for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(500))) {
+            handle(record);
+          }
+        } catch (WakeupException e) {
+          return;
+        } catch (RuntimeException e) {
+          log.warn("Reading the registry topic failed; retrying", e);
+          Thread.sleep(1000);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      c.close(Duration.ofSeconds(5));
+    }
+  }
+
+  void handle(ConsumerRecord<String, byte[]> record) {
+    try {
+      JsonNode node = json.readTree(record.value());
+      String participant = node.path("participant").asString(null);
+      String instance = node.path("instance").asString(null);
+      if (participant == null || participant.isBlank() || instance == null || instance.isBlank()) {
+        log.warn("Skipped a registry announcement without participant or instance");
+        return;
+      }
+      Instant now = clock.instant();
+      JsonNode at = node.get("announcedAt");
+      Instant announcedAt = at == null || at.isNull() ? now : parseInstant(at);
+      participants.upsert(
+          new ParticipantRow(
+              participant,
+              instance,
+              node.path("version").asString(null),
+              arrayJson(node.get("commandTypes")),
+              arrayJson(node.get("compensationTypes")),
+              announcedAt,
+              now));
+    } catch (RuntimeException e) {
+      log.warn(
+          "Skipped an unreadable registry announcement at "
+              + record.topic()
+              + "-"
+              + record.partition()
+              + "@"
+              + record.offset()
+              + ": "
+              + e.getMessage());
+    }
+  }
+
+  private static Instant parseInstant(JsonNode at) {
+    if (at.isNumber()) {
+      // Jackson may write instants as epoch seconds with a fraction
+      double seconds = at.asDouble();
+      long whole = (long) Math.floor(seconds);
+      return Instant.ofEpochSecond(whole, Math.round((seconds - whole) * 1e9));
+    }
+    return Instant.parse(at.asString());
+  }
+
+  private String arrayJson(JsonNode node) {
+    if (node == null || !node.isArray()) {
+      return "[]";
+    }
+    return json.writeValueAsString(node);
+  }
+
+  @Override
+  public void start() {
+    if (!api.registryEnabled()) {
+      return;
+    }
+    running = true;
+    consumer = new KafkaConsumer<>(config());
+    thread = new Thread(this::loop, "sec-registry");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    KafkaConsumer<String, byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
+    Thread t = thread;
+    if (t != null) {
+      try {
+        t.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+}

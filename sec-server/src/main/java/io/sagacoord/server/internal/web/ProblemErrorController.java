@@ -1,0 +1,41 @@
+package io.sagacoord.server.internal.web;
+
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Errors that never reached a controller (rejected by the servlet container, e.g. a malformed path)
+ * are problem details too, instead of Boot's default error JSON.
+ */
+@io.swagger.v3.oas.annotations.Hidden
+@RestController
+public class ProblemErrorController implements ErrorController {
+
+  @RequestMapping("${server.error.path:${error.path:/error}}")
+  public ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+    Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+    HttpStatus status =
+        code instanceof Integer i && HttpStatus.resolve(i) != null
+            ? HttpStatus.valueOf(i)
+            : HttpStatus.INTERNAL_SERVER_ERROR;
+    ProblemDetail problem = ProblemDetail.forStatus(status);
+    Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
+    if (uri != null) {
+      try {
+        problem.setInstance(java.net.URI.create(String.valueOf(uri)));
+      } catch (IllegalArgumentException e) {
+        // a path the container rejected may not be a valid URI; leave instance out
+      }
+    }
+    return ResponseEntity.status(status)
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+        .body(problem);
+  }
+}
