@@ -306,20 +306,13 @@ public class ReplyHandler implements ReplyProcessor {
     }
     SagaLoader.Loaded loaded = loader.load(row, now, origin(record), effects.sink());
     if (loaded.state().status().isTerminal()) {
-      // late or duplicate: normal after a timeout or a resend; nothing to keep it for
+      // Kept, not dropped: a reply after the end is usually a late duplicate, but it can also
+      // be the only sign that a participant did work the saga no longer expects (a forward step
+      // that ran after its saga was compensated). The rule: replies for unknown or
+      // finished sagas are quarantined with a reason and counted.
+      effects.quarantine(
+          record, reply.sagaId(), "saga already finished (" + loaded.state().status() + ")");
       effects.metric(metrics::lateReply);
-      log.info(
-          "Ignored reply "
-              + reply.outcome()
-              + " at "
-              + position(record)
-              + " for saga "
-              + reply.sagaId()
-              + " step "
-              + reply.step()
-              + ": saga already finished ("
-              + loaded.state().status()
-              + ")");
       return loaded.written();
     }
     if (loaded.definition() == null) {

@@ -58,11 +58,10 @@ public class SecMetrics {
   }
 
   /**
-   * A reply for a saga that already finished (normal after a timeout or a resend): counted as
-   * ignored and, separately, as late.
+   * A reply for a saga that already finished (usually a late duplicate after a timeout or a
+   * resend): quarantined, and counted here as late.
    */
   public void lateReply() {
-    ignored.increment();
     late.increment();
   }
 
