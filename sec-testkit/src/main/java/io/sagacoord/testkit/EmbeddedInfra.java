@@ -131,6 +131,16 @@ public final class EmbeddedInfra implements AutoCloseable {
     return root;
   }
 
+  /**
+   * Has {@code user} (something that talks to this PostgreSQL or Kafka, such as the services of the
+   * demo) closed when the JVM exits, before this infrastructure is. JVM shutdown hooks run
+   * concurrently, so a separate hook of the caller's could otherwise still be using the database
+   * while it stops.
+   */
+  public void closeBeforeOnExit(AutoCloseable user) {
+    ShutdownHooks.closeOnExit(java.util.Objects.requireNonNull(user, "user"));
+  }
+
   /** Stops Kafka, then PostgreSQL; deletes the data if it was temporary. Idempotent. */
   @Override
   public synchronized void close() {

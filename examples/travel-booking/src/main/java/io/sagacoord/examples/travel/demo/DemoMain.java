@@ -53,16 +53,8 @@ public final class DemoMain {
       infra.close();
       throw e;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  system.close();
-                  infra.close();
-                  stopped.countDown();
-                },
-                "demo-stop"));
+    // on Ctrl-C the services stop first, then PostgreSQL and Kafka (one ordered exit hook)
+    infra.closeBeforeOnExit(system);
 
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     DemoScenario scenario = new DemoScenario();
@@ -96,10 +88,12 @@ public final class DemoMain {
             + "/api/sagas?status=FAILED");
 
     if (exitAfterScenario) {
+      system.close();
+      infra.close();
       System.exit(allAsExpected ? 0 : 1);
     }
     System.out.println("Serving until stopped (Ctrl-C).");
-    stopped.await();
+    new CountDownLatch(1).await();
   }
 
   private static TravelSystem.Database database(EmbeddedInfra infra, String name) {
