@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -59,20 +60,26 @@ class TwoCoordinatorsIntegrationTest {
                 "sec-two-b", "sec-b", portB, db, kafka, suffix, replyTopic, Map.of())) {
       JdbcClient jdbc = JdbcClient.create(db.dataSource());
 
-      for (int i = 0; i < 40; i++) {
-        post(i % 2 == 0 ? portA : portB, i % 10 == 0 ? "fail" : "ok");
-      }
+      // keep starting sagas until replies have been applied by both instances: the second
+      // instance's consumer may join the group only after a first batch of sagas has finished
+      AtomicInteger started = new AtomicInteger();
       await()
-          .atMost(Duration.ofSeconds(60))
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(500))
           .untilAsserted(
-              () ->
-                  assertThat(
-                          jdbc.sql(
-                                  "SELECT DISTINCT handled_by FROM saga_log WHERE kafka_topic IS"
-                                      + " NOT NULL")
-                              .query(String.class)
-                              .list())
-                      .containsExactlyInAnyOrder("sec-a", "sec-b"));
+              () -> {
+                for (int i = 0; i < 4; i++) {
+                  int n = started.getAndIncrement();
+                  post(n % 2 == 0 ? portA : portB, n % 10 == 0 ? "fail" : "ok");
+                }
+                assertThat(
+                        jdbc.sql(
+                                "SELECT DISTINCT handled_by FROM saga_log WHERE kafka_topic IS"
+                                    + " NOT NULL")
+                            .query(String.class)
+                            .list())
+                    .containsExactlyInAnyOrder("sec-a", "sec-b");
+              });
 
       for (int i = 0; i < 40; i++) {
         post(portA, "ok");
