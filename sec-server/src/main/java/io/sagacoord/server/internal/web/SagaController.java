@@ -496,19 +496,18 @@ public class SagaController {
       @PathVariable String id,
       @RequestBody(required = false) String body,
       @Parameter(hidden = true) Authentication auth) {
-    UUID sagaId = QueryParams.uuid("saga id", id);
-    ActionRequest request = actionRequest(body);
-    if (request.step() != null && (request.step().isBlank() || request.step().length() > 200)) {
-      throw ApiException.badRequest("step must be 1-200 characters when given");
-    }
-    String actor = Callers.actor(auth);
-    return respond(
-        actions.apply(
-            sagaId,
-            "retry-step",
-            new SagaEvent.OperatorRetryStep(request.step(), actor, request.reason()),
-            actor,
-            request.reason()));
+    return act(
+        id,
+        body,
+        auth,
+        "retry-step",
+        (request, actor) -> {
+          if (request.step() != null
+              && (request.step().isBlank() || request.step().length() > 200)) {
+            throw ApiException.badRequest("step must be 1-200 characters when given");
+          }
+          return new SagaEvent.OperatorRetryStep(request.step(), actor, request.reason());
+        });
   }
 
   @Operation(
@@ -521,16 +520,12 @@ public class SagaController {
       @PathVariable String id,
       @RequestBody(required = false) String body,
       @Parameter(hidden = true) Authentication auth) {
-    UUID sagaId = QueryParams.uuid("saga id", id);
-    ActionRequest request = actionRequest(body);
-    String actor = Callers.actor(auth);
-    return respond(
-        actions.apply(
-            sagaId,
-            "force-compensation",
-            new SagaEvent.OperatorForceCompensation(actor, request.reason()),
-            actor,
-            request.reason()));
+    return act(
+        id,
+        body,
+        auth,
+        "force-compensation",
+        (request, actor) -> new SagaEvent.OperatorForceCompensation(actor, request.reason()));
   }
 
   @Operation(
@@ -543,16 +538,26 @@ public class SagaController {
       @PathVariable String id,
       @RequestBody(required = false) String body,
       @Parameter(hidden = true) Authentication auth) {
+    return act(
+        id,
+        body,
+        auth,
+        "resolve",
+        (request, actor) -> new SagaEvent.OperatorResolve(actor, request.reason()));
+  }
+
+  /** The common path of every operator action: parse, build the engine event, apply, answer. */
+  private ActionResponse act(
+      String id,
+      String body,
+      Authentication auth,
+      String action,
+      java.util.function.BiFunction<ActionRequest, String, SagaEvent> event) {
     UUID sagaId = QueryParams.uuid("saga id", id);
     ActionRequest request = actionRequest(body);
     String actor = Callers.actor(auth);
     return respond(
-        actions.apply(
-            sagaId,
-            "resolve",
-            new SagaEvent.OperatorResolve(actor, request.reason()),
-            actor,
-            request.reason()));
+        actions.apply(sagaId, action, event.apply(request, actor), actor, request.reason()));
   }
 
   private static ActionResponse respond(OperatorActions.Applied applied) {
