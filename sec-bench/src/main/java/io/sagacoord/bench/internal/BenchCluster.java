@@ -15,6 +15,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Postgres and Kafka (embedded, in this JVM's reach), the coordinator in a child JVM and the three
@@ -153,11 +154,19 @@ public final class BenchCluster implements AutoCloseable {
   }
 
   private void startCoordinator() {
-    coordinator =
+    JavaProcess.Builder builder =
         JavaProcess.builder("io.sagacoord.server.SecApplication")
             .name("bench-coordinator")
             .jvmArg("-Xmx512m")
-            .jvmArg("-XX:+UseG1GC")
+            .jvmArg("-XX:+UseG1GC");
+    extraJvmArgs("bench.coordinator.jvm-args").forEach(builder::jvmArg);
+    // -Dsec.x=y given to the driver reaches the coordinator (settings to compare)
+    System.getProperties().stringPropertyNames().stream()
+        .filter(k -> k.startsWith("sec."))
+        .sorted()
+        .forEach(k -> builder.systemProperty(k, System.getProperty(k)));
+    coordinator =
+        builder
             .systemProperty("sec.embedded", "false")
             .systemProperty("spring.datasource.url", secJdbc)
             .systemProperty("spring.datasource.username", infra.username())
@@ -175,11 +184,20 @@ public final class BenchCluster implements AutoCloseable {
     coordinator.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
   }
 
+  /** Extra JVM options from a system property, separated by spaces (e.g. a JFR recording). */
+  private static List<String> extraJvmArgs(String property) {
+    String value = System.getProperty(property, "").trim();
+    return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
+  }
+
   private void startParticipants() {
-    participants =
+    JavaProcess.Builder builder =
         JavaProcess.builder(BenchParticipantsMain.class.getName())
             .name("bench-participants")
-            .jvmArg("-Xmx384m")
+            .jvmArg("-Xmx384m");
+    extraJvmArgs("bench.participants.jvm-args").forEach(builder::jvmArg);
+    participants =
+        builder
             .systemProperty("bench.kafka", infra.bootstrapServers())
             .systemProperty("bench.jdbc.flight", flightJdbc)
             .systemProperty("bench.jdbc.hotel", hotelJdbc)
