@@ -7,7 +7,9 @@ public enum MessageKind {
   /** Participant to coordinator: the outcome of a command. */
   REPLY("reply"),
   /** Participant to the registry topic: who is alive and what it handles. */
-  ANNOUNCEMENT("announcement");
+  ANNOUNCEMENT("announcement"),
+  /** Any service to the coordinator's start topic: start a saga (idempotent per key). */
+  START("start");
 
   private final String wireName;
 

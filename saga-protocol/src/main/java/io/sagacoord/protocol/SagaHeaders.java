@@ -48,6 +48,12 @@ public final class SagaHeaders {
   public static final String PARTICIPANT = "saga-participant";
 
   /** On dead-letter records: why the record was quarantined (free text). */
+  /**
+   * On a start message: the idempotency key (1-200 characters); the same key with the same data
+   * starts one saga only.
+   */
+  public static final String IDEMPOTENCY_KEY = "saga-idempotency-key";
+
   public static final String DLQ_REASON = "saga-dlq-reason";
 
   /** On dead-letter records: the topic the record was read from. */

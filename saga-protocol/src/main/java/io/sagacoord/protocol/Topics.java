@@ -13,6 +13,9 @@ public final class Topics {
   /** Default topic on which the coordinator reads replies. */
   public static final String DEFAULT_REPLY_TOPIC = "saga.coordinator.replies";
 
+  /** Default topic on which the coordinator reads start messages. */
+  public static final String DEFAULT_START_TOPIC = "saga.coordinator.starts";
+
   /** Default topic of participant announcements. */
   public static final String DEFAULT_REGISTRY_TOPIC = "saga.registry";
 

@@ -42,6 +42,12 @@ public record BenchOptions(Path outDir) {
         .toList();
   }
 
+  /** How the open-loop modes start sagas: {@code bench.starts} = rest (default) or kafka. */
+  LoadGenerator.Via startVia() {
+    return LoadGenerator.Via.valueOf(
+        System.getProperty("bench.starts", "rest").trim().toUpperCase(java.util.Locale.ROOT));
+  }
+
   /** For the latency mode run alone: the saturation rate measured earlier, if given. */
   Double saturationHint() {
     String v = System.getProperty("bench.saturation");

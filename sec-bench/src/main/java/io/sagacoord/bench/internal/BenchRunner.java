@@ -71,7 +71,10 @@ public final class BenchRunner {
       cluster = BenchCluster.start(durable, options.outDir().resolve("data"), external);
       result.put("settings", Environment.settings(cluster));
       tracker = new CompletionTracker(cluster.secConnection(), Duration.ofMillis(200));
-      generator = new LoadGenerator(cluster.coordinatorUri(), tracker);
+      generator =
+          new LoadGenerator(
+              cluster.coordinatorUri(), tracker, options.startVia(), cluster.bootstrapServers());
+      result.put("starts_via", options.startVia().name().toLowerCase(java.util.Locale.ROOT));
       log(
           "coordinator pid "
               + cluster.coordinatorPid()

@@ -1,5 +1,6 @@
 package io.sagacoord.bench.internal;
 
+import io.sagacoord.bench.BenchSaga;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -16,22 +17,29 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds sagas that reached a terminal status by polling {@code saga_instance} (status and {@code
- * updated_at}, which has an index). The end time of a saga is its row's {@code updated_at}, not the
- * time of the poll. A row committed a little after its {@code updated_at} is still found because
- * every poll looks {@value #SLACK_MILLIS} ms behind the newest time seen; {@link #sweep} asks for
- * the rest by id.
+ * updated_at}, which has an index), joined with {@code saga_start_request} for the idempotency key
+ * each record is known by (a start through Kafka gets no saga id back). The end time of a saga is
+ * its row's {@code updated_at}, not the time of the poll. A row committed a little after its {@code
+ * updated_at} is still found because every poll looks {@value #SLACK_MILLIS} ms behind the newest
+ * time seen; {@link #sweep} asks for the rest by id.
  */
 public final class CompletionTracker implements AutoCloseable {
   static final String TERMINAL = "('COMPLETED','COMPENSATED','FAILED')";
   private static final long SLACK_MILLIS = 1500;
 
   private final Connection connection;
-  private final Map<UUID, SagaRecord> known = new ConcurrentHashMap<>();
+  private final Map<String, SagaRecord> known = new ConcurrentHashMap<>();
 
-  /** Terminal rows seen before the start response registered the saga. */
-  private final Map<UUID, long[]> early = new ConcurrentHashMap<>();
+  /** Terminal rows seen before the saga was registered. */
+  private final Map<String, Terminal> early = new ConcurrentHashMap<>();
 
-  private final Map<UUID, String> earlyStatus = new ConcurrentHashMap<>();
+  private record Terminal(UUID id, String status, long created, long updated) {}
+
+  private static final String SELECT =
+      "SELECT i.id, r.idempotency_key, i.status, i.created_at, i.updated_at"
+          + " FROM saga_instance i JOIN saga_start_request r ON r.saga_id = i.id"
+          + " WHERE i.status IN "
+          + TERMINAL;
   private final Thread poller;
   private volatile boolean running = true;
   private volatile long watermarkMicros;
@@ -60,74 +68,69 @@ public final class CompletionTracker implements AutoCloseable {
 
   /** Registers a started saga; completes it at once if its terminal row was seen already. */
   void register(SagaRecord record) {
-    known.put(record.id, record);
-    long[] times = early.remove(record.id);
-    if (times != null) {
-      record.complete(earlyStatus.remove(record.id), times[0], times[1]);
+    known.put(record.key, record);
+    Terminal t = early.remove(record.key);
+    if (t != null) {
+      record.complete(t.id(), t.status(), t.created(), t.updated());
     }
   }
 
   private synchronized void pollOnce() throws SQLException {
     long from = watermarkMicros - SLACK_MILLIS * 1000;
     long newest = watermarkMicros;
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "SELECT id, status, created_at, updated_at FROM saga_instance WHERE status IN "
-                + TERMINAL
-                + " AND updated_at >= ?")) {
+    try (PreparedStatement ps = connection.prepareStatement(SELECT + " AND i.updated_at >= ?")) {
       ps.setTimestamp(1, Timestamp.from(Micros.toInstant(from)));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          long updated = Micros.of(rs.getObject(4, OffsetDateTime.class));
-          newest = Math.max(newest, updated);
-          accept(
-              rs.getObject(1, UUID.class),
-              rs.getString(2),
-              Micros.of(rs.getObject(3, OffsetDateTime.class)),
-              updated);
+          newest = Math.max(newest, accept(rs));
         }
       }
     }
     watermarkMicros = newest;
     if (early.size() > 200_000) {
       early.clear();
-      earlyStatus.clear();
     }
   }
 
-  private void accept(UUID id, String status, long created, long updated) {
-    SagaRecord record = known.get(id);
+  /** Completes the record of a terminal row (or keeps the row for later); returns updated_at. */
+  private long accept(ResultSet rs) throws SQLException {
+    Terminal t =
+        new Terminal(
+            rs.getObject(1, UUID.class),
+            rs.getString(3),
+            Micros.of(rs.getObject(4, OffsetDateTime.class)),
+            Micros.of(rs.getObject(5, OffsetDateTime.class)));
+    String key = rs.getString(2);
+    SagaRecord record = known.get(key);
     if (record != null) {
-      record.complete(status, created, updated);
+      record.complete(t.id(), t.status(), t.created(), t.updated());
     } else {
-      earlyStatus.put(id, status);
-      early.put(id, new long[] {created, updated});
+      early.put(key, t);
     }
+    return t.updated();
   }
 
-  /** Asks by id for the records not yet seen terminal (what the incremental poll may miss). */
+  /** Asks by key for the records not yet seen terminal (what the incremental poll may miss). */
   public synchronized void sweep(List<SagaRecord> records) throws SQLException {
-    List<UUID> open = new ArrayList<>();
+    List<String> open = new ArrayList<>();
     for (SagaRecord r : records) {
-      if (r.id != null && !r.terminal()) {
-        open.add(r.id);
+      if (!r.startError && !r.terminal()) {
+        open.add(r.key);
       }
     }
     for (int i = 0; i < open.size(); i += 5000) {
-      List<UUID> chunk = open.subList(i, Math.min(open.size(), i + 5000));
-      Array ids = connection.createArrayOf("uuid", chunk.toArray());
+      List<String> chunk = open.subList(i, Math.min(open.size(), i + 5000));
+      Array keys = connection.createArrayOf("varchar", chunk.toArray());
       try (PreparedStatement ps =
           connection.prepareStatement(
-              "SELECT id, status, created_at, updated_at FROM saga_instance WHERE id = ANY (?) AND status IN "
-                  + TERMINAL)) {
-        ps.setArray(1, ids);
+              SELECT
+                  + " AND r.saga_type = '"
+                  + BenchSaga.TYPE
+                  + "' AND r.idempotency_key = ANY (?)")) {
+        ps.setArray(1, keys);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            accept(
-                rs.getObject(1, UUID.class),
-                rs.getString(2),
-                Micros.of(rs.getObject(3, OffsetDateTime.class)),
-                Micros.of(rs.getObject(4, OffsetDateTime.class)));
+            accept(rs);
           }
         }
       }

@@ -1,13 +1,18 @@
 package io.sagacoord.bench.internal;
 
 import io.sagacoord.bench.BenchSaga;
+import io.sagacoord.protocol.SagaHeaders;
+import io.sagacoord.protocol.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,19 +20,33 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Starts benchmark sagas through {@code POST /api/sagas/bench-trip} (the coordinator has no Kafka
- * start topic) with a pooled HTTP/1.1 client. Open loop: the n-th start is due at {@code t0 + n /
- * rate}, whatever happened to earlier ones; its latency is counted from that due time, so a
- * generator or coordinator that falls behind shows up in the latencies (no coordinated omission).
+ * Starts benchmark sagas, either through {@code POST /api/sagas/bench-trip} with a pooled HTTP/1.1
+ * client (one request per start) or as messages on the coordinator's Kafka start topic (the
+ * coordinator reads them in batches). Open loop: the n-th start is due at {@code t0 + n / rate},
+ * whatever happened to earlier ones; its latency is counted from that due time, so a generator or
+ * coordinator that falls behind shows up in the latencies (no coordinated omission).
  */
 public final class LoadGenerator implements AutoCloseable {
 
   private static final int MAX_OUTSTANDING = 4096;
 
+  /** How starts reach the coordinator. */
+  public enum Via {
+    REST,
+    KAFKA
+  }
+
   private final URI startUri;
   private final CompletionTracker tracker;
+  private final Via via;
+  private final KafkaProducer<String, byte[]> producer;
   private final ExecutorService callbacks = Executors.newFixedThreadPool(4, daemon("bench-http"));
   private final HttpClient http;
   private final String runId = Long.toString(System.currentTimeMillis(), 36);
@@ -35,9 +54,29 @@ public final class LoadGenerator implements AutoCloseable {
   private final AtomicLong errors = new AtomicLong();
   private volatile String lastError;
 
+  /** Starts over REST. */
   public LoadGenerator(URI coordinator, CompletionTracker tracker) {
+    this(coordinator, tracker, Via.REST, null);
+  }
+
+  /** Starts over {@code via}; {@code bootstrapServers} is needed for {@link Via#KAFKA}. */
+  public LoadGenerator(
+      URI coordinator, CompletionTracker tracker, Via via, String bootstrapServers) {
     this.startUri = coordinator.resolve("/api/sagas/" + BenchSaga.TYPE);
     this.tracker = tracker;
+    this.via = via;
+    if (via == Via.KAFKA) {
+      Map<String, Object> config = new HashMap<>();
+      config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      config.put(ProducerConfig.ACKS_CONFIG, "all");
+      config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+      config.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+      config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+      config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+      this.producer = new KafkaProducer<>(config);
+    } else {
+      this.producer = null;
+    }
     this.http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -64,7 +103,7 @@ public final class LoadGenerator implements AutoCloseable {
         LockSupport.parkNanos(wait);
       }
       boolean fail = Math.floor((i + 1) * failShare) > Math.floor(i * failShare);
-      SagaRecord record = new SagaRecord(t0Micros + (due - t0Nanos) / 1000, fail);
+      SagaRecord record = new SagaRecord(t0Micros + (due - t0Nanos) / 1000, fail, nextKey());
       records.add(record);
       outstanding.acquireUninterruptibly();
       send(record, outstanding);
@@ -81,7 +120,7 @@ public final class LoadGenerator implements AutoCloseable {
     Semaphore outstanding = new Semaphore(concurrency);
     for (int i = 0; i < count; i++) {
       outstanding.acquireUninterruptibly();
-      SagaRecord record = new SagaRecord(Micros.now(), false);
+      SagaRecord record = new SagaRecord(Micros.now(), false, nextKey());
       records.add(record);
       send(record, outstanding);
     }
@@ -90,10 +129,17 @@ public final class LoadGenerator implements AutoCloseable {
     return records;
   }
 
+  private String nextKey() {
+    return runId + "-" + sequence.incrementAndGet();
+  }
+
   private void send(SagaRecord record, Semaphore outstanding) {
-    long seq = sequence.incrementAndGet();
-    String ref = runId + "-" + seq;
+    String ref = record.key;
     String body = "{\"ref\":\"" + ref + "\",\"failCar\":" + record.failCar + "}";
+    if (via == Via.KAFKA) {
+      sendToTopic(record, body, outstanding);
+      return;
+    }
     HttpRequest request =
         HttpRequest.newBuilder(startUri)
             .timeout(Duration.ofSeconds(60))
@@ -128,6 +174,30 @@ public final class LoadGenerator implements AutoCloseable {
             });
   }
 
+  /**
+   * Registers the record first (the saga may end before the send's acknowledgement arrives), then
+   * publishes the start; a failed send marks the record as a start error.
+   */
+  private void sendToTopic(SagaRecord record, String body, Semaphore outstanding) {
+    tracker.register(record);
+    ProducerRecord<String, byte[]> message =
+        new ProducerRecord<>(
+            Topics.DEFAULT_START_TOPIC, record.key, body.getBytes(StandardCharsets.UTF_8));
+    message.headers().add(SagaHeaders.SAGA_TYPE, BenchSaga.TYPE.getBytes(StandardCharsets.UTF_8));
+    message.headers().add(SagaHeaders.IDEMPOTENCY_KEY, record.key.getBytes(StandardCharsets.UTF_8));
+    producer.send(
+        message,
+        (metadata, failure) -> {
+          record.responseMicros = Micros.now();
+          if (failure != null) {
+            record.startError = true;
+            errors.incrementAndGet();
+            lastError = failure.toString();
+          }
+          outstanding.release();
+        });
+  }
+
   /** {@code {"sagaId":"<uuid>","created":true}}: cheaper than a JSON parser at a few k/s. */
   static UUID parseSagaId(String body) {
     int at = body.indexOf("\"sagaId\"");
@@ -148,6 +218,9 @@ public final class LoadGenerator implements AutoCloseable {
 
   @Override
   public void close() {
+    if (producer != null) {
+      producer.close(Duration.ofSeconds(5));
+    }
     callbacks.shutdownNow();
     try {
       callbacks.awaitTermination(5, TimeUnit.SECONDS);

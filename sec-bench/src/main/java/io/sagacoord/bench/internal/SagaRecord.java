@@ -8,6 +8,10 @@ public final class SagaRecord {
   final long intendedMicros;
 
   final boolean failCar;
+
+  /** The idempotency key of its start: how the tracker finds it, whichever way it started. */
+  final String key;
+
   volatile UUID id;
   volatile long responseMicros;
   volatile boolean startError;
@@ -15,19 +19,21 @@ public final class SagaRecord {
   volatile long createdMicros;
   volatile long endMicros;
 
-  SagaRecord(long intendedMicros, boolean failCar) {
+  SagaRecord(long intendedMicros, boolean failCar, String key) {
     this.intendedMicros = intendedMicros;
     this.failCar = failCar;
+    this.key = key;
   }
 
   boolean terminal() {
     return status != null;
   }
 
-  synchronized boolean complete(String status, long createdMicros, long endMicros) {
+  synchronized boolean complete(UUID id, String status, long createdMicros, long endMicros) {
     if (this.status != null) {
       return false;
     }
+    this.id = id;
     this.createdMicros = createdMicros;
     this.endMicros = endMicros;
     this.status = status;

@@ -10,11 +10,13 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param embedded start embedded Postgres and Kafka (from sec-testkit) when true; default: only
  *     when no {@code spring.datasource.url} is set
- * @param instanceId this coordinator's id, used as the Kafka {@code group.instance.id} (static
- *     membership) and recorded on the log rows it writes; must differ per running instance; default
- *     the host name plus a random suffix (unique, but new on every start: a stable id per replica,
- *     such as a StatefulSet pod name, lets a restarted replica take its partitions back at once)
+ * @param instanceId this coordinator's id, the prefix of its reply consumers' Kafka {@code
+ *     group.instance.id} (static membership) and recorded on the log rows it writes; must differ
+ *     per running instance; default the host name plus a random suffix (unique, but new on every
+ *     start: a stable id per replica, such as a StatefulSet pod name, lets a restarted replica take
+ *     its partitions back at once)
  * @param kafka Kafka settings
+ * @param starts how starts are written (group commit) and admitted
  * @param outbox outbox relay settings
  * @param timers timer poller settings
  * @param retention purge of finished sagas
@@ -25,6 +27,7 @@ public record SecProperties(
     @DefaultValue("false") boolean embedded,
     String instanceId,
     @DefaultValue Kafka kafka,
+    @DefaultValue Starts starts,
     @DefaultValue Outbox outbox,
     @DefaultValue Timers timers,
     @DefaultValue Retention retention,
@@ -68,6 +71,12 @@ public record SecProperties(
    * @param batchWrites write the transitions of a reply batch with one JDBC batch per statement
    *     kind; false applies each reply under its own savepoint with its own statements (slower; an
    *     escape hatch and a baseline for measurements); default true
+   * @param startTopic topic of start messages (saga type and idempotency key in headers, the data
+   *     as the value); default {@code saga.coordinator.starts}
+   * @param startConsumer read the start topic; default true
+   * @param consumers reply consumer threads of this coordinator, each a member of the consumer
+   *     group with its own partitions and its own database connection while it applies a batch;
+   *     more than {@code partitions} leaves some idle; default 2
    */
   public record Kafka(
       @DefaultValue("localhost:9092") String bootstrapServers,
@@ -78,12 +87,41 @@ public record SecProperties(
       @DefaultValue("200") int batchSize,
       @DefaultValue("1048576") int maxReplyBytes,
       @DefaultValue("true") boolean createTopics,
-      @DefaultValue("true") boolean batchWrites) {
+      @DefaultValue("true") boolean batchWrites,
+      @DefaultValue("saga.coordinator.starts") String startTopic,
+      @DefaultValue("true") boolean startConsumer,
+      @DefaultValue("2") int consumers) {
     public Kafka {
+      requirePositive("sec.kafka.consumers", consumers);
       requirePositive("sec.kafka.partitions", partitions);
       requirePositive("sec.kafka.batch-size", batchSize);
       requirePositive("sec.kafka.max-reply-bytes", maxReplyBytes);
       requirePositive("sec.kafka.replication-factor", replicationFactor);
+    }
+  }
+
+  /**
+   * Starts are queued and written by a few writer threads, many in one transaction (group commit).
+   *
+   * @param maxPending starts waiting to be written at most; beyond, a start is refused at once with
+   *     {@link io.sagacoord.server.CoordinatorBusyException} (REST: 503 with Retry-After), so an
+   *     overload cannot take the capacity the replies of running sagas need; default 2000
+   * @param batchSize starts written in one transaction at most; default 500
+   * @param writers writer threads (each uses one database connection while it writes); default 2
+   * @param timeout how long a caller waits for its start to be committed before it gets {@code
+   *     CoordinatorBusyException} (the start may still commit: retry with the same idempotency
+   *     key); default 30s
+   */
+  public record Starts(
+      @DefaultValue("2000") int maxPending,
+      @DefaultValue("500") int batchSize,
+      @DefaultValue("2") int writers,
+      @DefaultValue("30s") Duration timeout) {
+    public Starts {
+      requirePositive("sec.starts.max-pending", maxPending);
+      requirePositive("sec.starts.batch-size", batchSize);
+      requirePositive("sec.starts.writers", writers);
+      requirePositive("sec.starts.timeout", timeout);
     }
   }
 

@@ -31,6 +31,7 @@ public final class ChildCoordinators {
             .systemProperty("sec.embedded", "false")
             .systemProperty("sec.kafka.bootstrap-servers", kafka.bootstrapServers())
             .systemProperty("sec.kafka.reply-topic", replyTopic)
+            .systemProperty("sec.kafka.start-topic", replyTopic + "-starts")
             .systemProperty("sec.kafka.consumer-group", "sec-" + replyTopic)
             .systemProperty("sec.instance-id", instanceId)
             .systemProperty("sec.timers.poll-interval", "100ms")

@@ -49,6 +49,7 @@ public final class RunningCoordinator implements AutoCloseable {
     props.put("sec.embedded", "false");
     props.put("sec.kafka.bootstrap-servers", kafka.bootstrapServers());
     props.put("sec.kafka.reply-topic", replyTopic);
+    props.put("sec.kafka.start-topic", replyTopic + "-starts");
     props.put("sec.kafka.partitions", "3");
     props.put("sec.kafka.consumer-group", "sec-" + replyTopic);
     props.put("sec.instance-id", "sec-test-" + replyTopic);

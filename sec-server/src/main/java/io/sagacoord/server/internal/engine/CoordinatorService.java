@@ -25,7 +25,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -44,6 +46,7 @@ public class CoordinatorService implements SagaCoordinator {
   private final SagaInstanceDao instances;
   private final EventJson events;
   private final OutboxRelay relay;
+  private final StartBatcher batcher;
   private final CrashPoints crashPoints;
   private final TransactionTemplate tx;
   private final ObjectMapper json;
@@ -58,6 +61,7 @@ public class CoordinatorService implements SagaCoordinator {
       SagaInstanceDao instances,
       EventJson events,
       OutboxRelay relay,
+      StartBatcher batcher,
       CrashPoints crashPoints,
       TransactionTemplate tx,
       ObjectMapper json,
@@ -69,6 +73,7 @@ public class CoordinatorService implements SagaCoordinator {
     this.instances = instances;
     this.events = events;
     this.relay = relay;
+    this.batcher = batcher;
     this.crashPoints = crashPoints;
     this.tx = tx;
     this.json = json;
@@ -84,40 +89,77 @@ public class CoordinatorService implements SagaCoordinator {
 
   @Override
   public StartResult start(String sagaType, String idempotencyKey, String dataJson) {
+    StartBatcher.Job job = prepare(sagaType, idempotencyKey, dataJson);
+    if (TransactionSynchronizationManager.isActualTransactionActive()) {
+      // the caller's transaction: the start commits (or rolls back) with the caller's own writes
+      return startInCurrentTransaction(job);
+    }
+    return batcher.submit(job);
+  }
+
+  /**
+   * Checks a start and runs the engine for it (pure, so in the caller's thread: a batch of starts
+   * is then only writes). Nothing is written.
+   *
+   * @throws IllegalArgumentException if the key is blank or longer than 200 characters
+   * @throws UnknownSagaTypeException if no such definition is loaded
+   * @throws InvalidStartDataException if the data is not JSON or does not fit the saga's data type
+   */
+  public StartBatcher.Job prepare(String sagaType, String idempotencyKey, String dataJson) {
     if (idempotencyKey == null || idempotencyKey.isBlank() || idempotencyKey.length() > 200) {
       throw new IllegalArgumentException("idempotencyKey must be 1-200 characters");
     }
     SagaDefinition<?> def =
         registry.newest(sagaType).orElseThrow(() -> new UnknownSagaTypeException(sagaType));
     String hash = requestHash(sagaType, dataJson);
-    StartResult result =
-        tx.execute(
-            status -> {
-              Optional<StartResult> earlier = earlier(sagaType, idempotencyKey, hash);
-              if (earlier.isPresent()) {
-                return earlier.get();
-              }
-              Instant now = now();
-              UUID sagaId = UUID.randomUUID();
-              if (!startRequests.insertIfAbsent(sagaType, idempotencyKey, hash, sagaId, now)) {
-                // a concurrent request with the same key committed first
-                return earlier(sagaType, idempotencyKey, hash).orElseThrow();
-              }
-              Transition transition;
-              try {
-                transition = engine.start(def, sagaId, dataJson, now);
-              } catch (InvalidSagaDataException e) {
-                throw new InvalidStartDataException(sagaType, e.getMessage(), e);
-              }
-              writer.write(null, transition, events.start(dataJson), now, null);
-              AfterCommit.run(
-                  () -> {
-                    crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
-                    relay.submit(List.of(sagaId));
-                  });
-              return new StartResult(sagaId, true);
-            });
-    return result;
+    if (dataJson.contains("\\u0000")) {
+      // jsonb cannot hold it: refuse here rather than fail the write
+      throw new InvalidStartDataException(
+          sagaType, "the data contains \\u0000, which PostgreSQL jsonb cannot store", null);
+    }
+    Instant now = now();
+    UUID sagaId = UUID.randomUUID();
+    Transition transition;
+    try {
+      transition = engine.start(def, sagaId, dataJson, now);
+    } catch (InvalidSagaDataException e) {
+      throw new InvalidStartDataException(sagaType, e.getMessage(), e);
+    }
+    return new StartBatcher.Job(
+        sagaType,
+        idempotencyKey,
+        hash,
+        sagaId,
+        transition,
+        events.start(dataJson),
+        now,
+        new CompletableFuture<>());
+  }
+
+  private StartResult startInCurrentTransaction(StartBatcher.Job job) {
+    String sagaType = job.sagaType();
+    String idempotencyKey = job.idempotencyKey();
+    String hash = job.requestHash();
+    UUID sagaId = job.sagaId();
+    Instant now = job.now();
+    return tx.execute(
+        status -> {
+          Optional<StartResult> earlier = earlier(sagaType, idempotencyKey, hash);
+          if (earlier.isPresent()) {
+            return earlier.get();
+          }
+          if (!startRequests.insertIfAbsent(sagaType, idempotencyKey, hash, sagaId, now)) {
+            // a concurrent request with the same key committed first
+            return earlier(sagaType, idempotencyKey, hash).orElseThrow();
+          }
+          writer.write(null, job.transition(), job.eventJson(), now, null);
+          AfterCommit.run(
+              () -> {
+                crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
+                relay.submit(List.of(sagaId));
+              });
+          return new StartResult(sagaId, true);
+        });
   }
 
   private Optional<StartResult> earlier(String sagaType, String key, String hash) {

@@ -157,9 +157,7 @@ final class WriteBatch implements TransitionWriter.Sink {
    */
   void flush(SagaInstanceDao instances, SagaLogDao logDao, TimerDao timerDao, OutboxDao outboxDao) {
     Resolved r = resolve();
-    for (SagaRow row : r.inserts()) {
-      instances.insert(row);
-    }
+    instances.insertAll(r.inserts());
     instances.updateAll(r.updates());
     logDao.insert(r.log());
     timerDao.cancelAll(r.cancels());

@@ -32,14 +32,15 @@ final class KafkaClients {
     return config;
   }
 
-  static Map<String, Object> consumer(SecProperties properties) {
+  /** The reply consumer number {@code index} of this coordinator (static member id per index). */
+  static Map<String, Object> consumer(SecProperties properties, int index) {
     Map<String, Object> config = new HashMap<>();
     config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.kafka().bootstrapServers());
     config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.kafka().consumerGroup());
     // static membership: a restarted coordinator with the same id gets its partitions back at
     // once instead of after a rebalance
-    config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, properties.instanceId());
-    config.put(ConsumerConfig.CLIENT_ID_CONFIG, properties.instanceId() + "-replies");
+    config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, properties.instanceId() + "-" + index);
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, properties.instanceId() + "-replies-" + index);
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     config.put(
         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -48,6 +49,16 @@ final class KafkaClients {
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.kafka().batchSize());
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 15_000);
+    return config;
+  }
+
+  /** The start topic's consumer: its own group, so start and reply partitions never mix. */
+  static Map<String, Object> startConsumer(SecProperties properties) {
+    Map<String, Object> config = consumer(properties, 0);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, properties.kafka().consumerGroup() + "-starts");
+    config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, properties.instanceId() + "-starts");
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, properties.instanceId() + "-starts");
+    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.starts().batchSize());
     return config;
   }
 

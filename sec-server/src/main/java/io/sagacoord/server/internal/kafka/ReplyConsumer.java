@@ -37,14 +37,28 @@ public class ReplyConsumer implements SmartLifecycle {
   private final ReplyProcessor processor;
   private final OutboxRelay relay;
   private final CrashPoints crashPoints;
-  private volatile KafkaConsumer<String, byte[]> consumer;
-  private volatile Thread thread;
+  private final List<Worker> workers = new ArrayList<>();
   private volatile boolean running;
-  private volatile boolean assigned;
-  // end offsets of the first assignment: what was waiting when this coordinator started
-  // (null until read)
-  private volatile Map<TopicPartition, Long> startupEnds;
-  private final CountDownLatch caughtUp = new CountDownLatch(1);
+
+  /**
+   * One consumer thread: its own KafkaConsumer (a member of the group with its own partitions, so
+   * two workers never hold the same saga's replies) and its own start-up state.
+   */
+  private final class Worker {
+    final KafkaConsumer<String, byte[]> consumer;
+    final Thread thread;
+    volatile boolean assigned;
+    // end offsets of the first assignment: what was waiting when this coordinator started
+    // (null until read)
+    volatile Map<TopicPartition, Long> startupEnds;
+    final CountDownLatch caughtUp = new CountDownLatch(1);
+
+    Worker(int index) {
+      this.consumer = new KafkaConsumer<>(KafkaClients.consumer(properties, index));
+      this.thread = new Thread(() -> loop(this), "sec-reply-consumer-" + index);
+      this.thread.setDaemon(true);
+    }
+  }
 
   public ReplyConsumer(
       SecProperties properties,
@@ -57,8 +71,8 @@ public class ReplyConsumer implements SmartLifecycle {
     this.crashPoints = crashPoints;
   }
 
-  private void loop() {
-    KafkaConsumer<String, byte[]> c = consumer;
+  private void loop(Worker w) {
+    KafkaConsumer<String, byte[]> c = w.consumer;
     try {
       c.subscribe(
           List.of(properties.kafka().replyTopic()),
@@ -69,12 +83,12 @@ public class ReplyConsumer implements SmartLifecycle {
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
               // the end offsets are read in the loop, where a broker error is retried
-              assigned = true;
+              w.assigned = true;
             }
           });
       while (running) {
         try {
-          pollOnce(c);
+          pollOnce(w);
         } catch (WakeupException e) {
           // stop() wakes the consumer after clearing running; anything else is retried
           if (running) {
@@ -98,7 +112,8 @@ public class ReplyConsumer implements SmartLifecycle {
     }
   }
 
-  private void pollOnce(KafkaConsumer<String, byte[]> c) {
+  private void pollOnce(Worker w) {
+    KafkaConsumer<String, byte[]> c = w.consumer;
     ConsumerRecords<String, byte[]> records;
     try {
       records = c.poll(Duration.ofMillis(500));
@@ -110,7 +125,7 @@ public class ReplyConsumer implements SmartLifecycle {
       sleepQuietly(1000);
       return;
     }
-    checkCaughtUp(c);
+    checkCaughtUp(w);
     if (records.isEmpty()) {
       return;
     }
@@ -144,18 +159,19 @@ public class ReplyConsumer implements SmartLifecycle {
    * Counts the caught-up latch down once the replies that were waiting at start-up are applied.
    * Broker errors here (end or committed offsets unavailable) are retried on the next poll.
    */
-  private void checkCaughtUp(KafkaConsumer<String, byte[]> c) {
-    if (!assigned || caughtUp.getCount() == 0) {
+  private void checkCaughtUp(Worker w) {
+    if (!w.assigned || w.caughtUp.getCount() == 0) {
       return;
     }
+    KafkaConsumer<String, byte[]> c = w.consumer;
     try {
-      if (startupEnds == null) {
+      if (w.startupEnds == null) {
         var partitions = c.assignment();
-        startupEnds = partitions.isEmpty() ? Map.of() : c.endOffsets(partitions);
+        w.startupEnds = partitions.isEmpty() ? Map.of() : c.endOffsets(partitions);
       }
-      if (readUpTo(c, startupEnds)) {
+      if (readUpTo(c, w.startupEnds)) {
         // the replies from before the start are applied: timers may fire now
-        caughtUp.countDown();
+        w.caughtUp.countDown();
       }
     } catch (WakeupException e) {
       throw e;
@@ -182,7 +198,14 @@ public class ReplyConsumer implements SmartLifecycle {
    * step whose reply is already there. Returns whether it caught up in time.
    */
   public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-    return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (Worker w : List.copyOf(workers)) {
+      long left = deadline - System.nanoTime();
+      if (!w.caughtUp.await(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static Map<TopicPartition, OffsetAndMetadata> nextOffsets(
@@ -221,28 +244,25 @@ public class ReplyConsumer implements SmartLifecycle {
 
   @Override
   public void start() {
-    consumer = new KafkaConsumer<>(KafkaClients.consumer(properties));
     running = true;
-    thread = new Thread(this::loop, "sec-reply-consumer");
-    thread.setDaemon(true);
-    thread.start();
+    for (int i = 0; i < properties.kafka().consumers(); i++) {
+      workers.add(new Worker(i));
+    }
+    workers.forEach(w -> w.thread.start());
   }
 
   @Override
   public void stop() {
     running = false;
-    KafkaConsumer<String, byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
-    Thread t = thread;
-    if (t != null) {
+    workers.forEach(w -> w.consumer.wakeup());
+    for (Worker w : workers) {
       try {
-        t.join(15_000);
+        w.thread.join(15_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
+    workers.clear();
   }
 
   @Override

@@ -45,6 +45,9 @@ public class TopicAdmin implements DisposableBean {
     }
     Set<String> names = new LinkedHashSet<>();
     names.add(properties.kafka().replyTopic());
+    if (properties.kafka().startConsumer()) {
+      names.add(properties.kafka().startTopic());
+    }
     names.addAll(commandTopics.commandTopics());
     try {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);

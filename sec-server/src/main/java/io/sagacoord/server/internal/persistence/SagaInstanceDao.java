@@ -50,32 +50,54 @@ public class SagaInstanceDao {
     this.named = named;
   }
 
+  private static final String INSERT =
+      """
+      INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,
+          status_reason, previous_status, data, steps, deadline, business_key, created_at, updated_at,
+          last_seq)
+      VALUES (:id, :sagaType, :definitionVersion, :fingerprint, :status, :statusReason,
+          :previousStatus,
+          CAST(:data AS jsonb), CAST(:steps AS jsonb), :deadline, :businessKey, :createdAt,
+          :updatedAt, :lastSeq)
+      """;
+
   public void insert(SagaRow row) {
-    jdbc.sql(
-            """
-            INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,
-                status_reason, previous_status, data, steps, deadline, business_key, created_at, updated_at,
-                last_seq)
-            VALUES (:id, :sagaType, :definitionVersion, :fingerprint, :status, :statusReason,
-                :previousStatus,
-                CAST(:data AS jsonb), CAST(:steps AS jsonb), :deadline, :businessKey, :createdAt,
-                :updatedAt, :lastSeq)
-            """)
-        .param("id", row.id())
-        .param("sagaType", row.sagaType())
-        .param("definitionVersion", row.definitionVersion())
-        .param("fingerprint", row.fingerprint())
-        .param("status", row.status())
-        .param("statusReason", row.statusReason())
-        .param("previousStatus", row.previousStatus())
-        .param("data", row.dataJson())
-        .param("steps", row.stepsJson())
-        .param("deadline", Sql.ts(row.deadline()))
-        .param("businessKey", row.businessKey())
-        .param("createdAt", Sql.ts(row.createdAt()))
-        .param("updatedAt", Sql.ts(row.updatedAt()))
-        .param("lastSeq", row.lastSeq())
-        .update();
+    jdbc.sql(INSERT).paramSource(insertParams(row)).update();
+  }
+
+  /** Like {@link #insert} for many rows, in one JDBC batch. */
+  public void insertAll(Collection<SagaRow> rows) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    if (named == null || rows.size() == 1) {
+      rows.forEach(this::insert);
+      return;
+    }
+    SqlParameterSource[] batch = new SqlParameterSource[rows.size()];
+    int i = 0;
+    for (SagaRow row : rows) {
+      batch[i++] = insertParams(row);
+    }
+    named.batchUpdate(INSERT, batch);
+  }
+
+  private static MapSqlParameterSource insertParams(SagaRow row) {
+    return new MapSqlParameterSource()
+        .addValue("id", row.id())
+        .addValue("sagaType", row.sagaType())
+        .addValue("definitionVersion", row.definitionVersion())
+        .addValue("fingerprint", row.fingerprint())
+        .addValue("status", row.status())
+        .addValue("statusReason", row.statusReason())
+        .addValue("previousStatus", row.previousStatus())
+        .addValue("data", row.dataJson())
+        .addValue("steps", row.stepsJson())
+        .addValue("deadline", Sql.ts(row.deadline()))
+        .addValue("businessKey", row.businessKey())
+        .addValue("createdAt", Sql.ts(row.createdAt()))
+        .addValue("updatedAt", Sql.ts(row.updatedAt()))
+        .addValue("lastSeq", row.lastSeq());
   }
 
   /** Writes the mutable columns of a saga whose row this transaction has locked. */

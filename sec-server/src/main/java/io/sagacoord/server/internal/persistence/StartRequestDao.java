@@ -1,7 +1,10 @@
 package io.sagacoord.server.internal.persistence;
 
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -41,6 +44,56 @@ public class StartRequestDao {
             .param("now", Sql.ts(now))
             .update()
         == 1;
+  }
+
+  /** A key to record for a new saga. */
+  public record NewStart(
+      String sagaType, String key, String requestHash, UUID sagaId, Instant createdAt) {}
+
+  /**
+   * Records the keys that do not exist yet, in one statement and in the given order (callers sort
+   * them, so two transactions inserting overlapping keys wait for each other instead of
+   * deadlocking).
+   *
+   * @return the saga ids of the starts whose key this call recorded
+   */
+  public Set<UUID> insertAllIfAbsent(List<NewStart> starts) {
+    if (starts.isEmpty()) {
+      return Set.of();
+    }
+    int n = starts.size();
+    String[] keys = new String[n];
+    String[] types = new String[n];
+    String[] hashes = new String[n];
+    UUID[] ids = new UUID[n];
+    String[] times = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewStart s = starts.get(i);
+      keys[i] = s.key();
+      types[i] = s.sagaType();
+      hashes[i] = s.requestHash();
+      ids[i] = s.sagaId();
+      // ISO-8601 with offset: parsed by timestamptz exactly, microseconds included
+      times[i] = s.createdAt().toString();
+    }
+    return new HashSet<>(
+        jdbc.sql(
+                """
+                INSERT INTO saga_start_request (idempotency_key, saga_type, request_hash, saga_id,
+                    created_at)
+                SELECT * FROM unnest(CAST(:keys AS varchar[]), CAST(:types AS varchar[]),
+                    CAST(:hashes AS varchar[]), CAST(:ids AS uuid[]),
+                    CAST(:times AS timestamptz[]))
+                ON CONFLICT (saga_type, idempotency_key) DO NOTHING
+                RETURNING saga_id
+                """)
+            .param("keys", keys)
+            .param("types", types)
+            .param("hashes", hashes)
+            .param("ids", ids)
+            .param("times", times)
+            .query(UUID.class)
+            .list());
   }
 
   public Optional<StartRequest> find(String sagaType, String key) {

@@ -1,10 +1,13 @@
 package io.sagacoord.server.internal.web;
 
+import io.sagacoord.server.CoordinatorBusyException;
 import io.sagacoord.server.IdempotencyKeyConflictException;
 import io.sagacoord.server.InvalidStartDataException;
 import io.sagacoord.server.UnknownSagaTypeException;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
@@ -34,6 +37,18 @@ public class ProblemHandler {
     p.setTitle("Idempotency key reused with another body");
     p.setProperty("sagaId", e.existingSagaId().toString());
     return p;
+  }
+
+  @ExceptionHandler(CoordinatorBusyException.class)
+  ResponseEntity<ProblemDetail> busy(CoordinatorBusyException e) {
+    ProblemDetail p =
+        ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+    p.setTitle("Coordinator busy");
+    long seconds = Math.max(1, e.retryAfter().toSeconds());
+    p.setProperty("retryAfterSeconds", seconds);
+    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+        .header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
+        .body(p);
   }
 
   @ExceptionHandler(IllegalArgumentException.class)

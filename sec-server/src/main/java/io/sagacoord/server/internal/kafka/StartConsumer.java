@@ -1,0 +1,337 @@
+package io.sagacoord.server.internal.kafka;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.sagacoord.protocol.SagaHeaders;
+import io.sagacoord.server.IdempotencyKeyConflictException;
+import io.sagacoord.server.InvalidStartDataException;
+import io.sagacoord.server.StartResult;
+import io.sagacoord.server.UnknownSagaTypeException;
+import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.engine.CoordinatorService;
+import io.sagacoord.server.internal.engine.StartBatcher;
+import io.sagacoord.server.internal.ops.Failures;
+import io.sagacoord.server.internal.persistence.QuarantineDao;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Starts sagas from the start topic ({@code sec.kafka.start-topic}): one message per start, the
+ * saga type and idempotency key in headers, the saga data as the JSON value (see {@code
+ * docs/protocol.md}). A poll's starts join the start batcher's group commit; the offsets are
+ * committed once every start of the poll is committed or quarantined. A message that cannot start a
+ * saga (missing header, unknown type, data that does not fit, a key reused with other data) is
+ * quarantined with its reason and counted; it never stops the consumer. A database or broker
+ * failure reads the poll again; the idempotency keys make that harmless.
+ */
+@Component
+public class StartConsumer implements SmartLifecycle {
+
+  private static final Log log = LogFactory.getLog(StartConsumer.class);
+
+  private final SecProperties properties;
+  private final CoordinatorService coordinator;
+  private final StartBatcher batcher;
+  private final QuarantineDao quarantine;
+  private final TransactionTemplate tx;
+  private final Clock clock;
+  private final Counter started;
+  private final Counter quarantined;
+  private volatile KafkaConsumer<String, byte[]> consumer;
+  private volatile Thread thread;
+  private volatile boolean running;
+
+  public StartConsumer(
+      SecProperties properties,
+      CoordinatorService coordinator,
+      StartBatcher batcher,
+      QuarantineDao quarantine,
+      TransactionTemplate tx,
+      Clock clock,
+      MeterRegistry meters) {
+    this.properties = properties;
+    this.coordinator = coordinator;
+    this.batcher = batcher;
+    this.quarantine = quarantine;
+    this.tx = tx;
+    this.clock = clock;
+    this.started = meters.counter("sec.starts.kafka.accepted");
+    this.quarantined = meters.counter("sec.starts.kafka.quarantined");
+  }
+
+  /** Why a start message was not taken. */
+  private static final class Rejected extends RuntimeException {
+    Rejected(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+
+  private void loop() {
+    KafkaConsumer<String, byte[]> c = consumer;
+    try {
+      c.subscribe(List.of(properties.kafka().startTopic()));
+      while (running) {
+        try {
+          pollOnce(c);
+        } catch (InterruptedException e) {
+          // stop() interrupts a wait for a full start queue
+          if (!running) {
+            break;
+          }
+          Thread.interrupted();
+        } catch (WakeupException e) {
+          if (running) {
+            log.warn("Start consumer woken up while running; continuing");
+          }
+        } catch (Throwable e) {
+          Failures.rethrowIfFatal(e);
+          log.error("Start consumer pass failed; retrying", e);
+          sleepQuietly(1000);
+        }
+      }
+    } finally {
+      try {
+        c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
+      } catch (RuntimeException e) {
+        log.debug("Closing the start consumer failed", e);
+      }
+    }
+  }
+
+  private void pollOnce(KafkaConsumer<String, byte[]> c) throws InterruptedException {
+    ConsumerRecords<String, byte[]> records;
+    try {
+      records = c.poll(Duration.ofMillis(500));
+    } catch (WakeupException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      log.warn("Polling the start topic failed; retrying", e);
+      sleepQuietly(1000);
+      return;
+    }
+    if (records.isEmpty()) {
+      return;
+    }
+    List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
+    records.forEach(batch::add);
+    try {
+      Map<ConsumerRecord<String, byte[]>, String> rejected = new LinkedHashMap<>();
+      Map<ConsumerRecord<String, byte[]>, CompletableFuture<StartResult>> pending =
+          new LinkedHashMap<>();
+      for (ConsumerRecord<String, byte[]> record : batch) {
+        try {
+          pending.put(record, batcher.enqueue(prepare(record)));
+        } catch (Rejected
+            | UnknownSagaTypeException
+            | InvalidStartDataException
+            | IllegalArgumentException e) {
+          rejected.put(record, e.getMessage());
+        }
+      }
+      long deadline = System.nanoTime() + properties.starts().timeout().toNanos();
+      for (Map.Entry<ConsumerRecord<String, byte[]>, CompletableFuture<StartResult>> e :
+          pending.entrySet()) {
+        try {
+          e.getValue().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException failed) {
+          if (failed.getCause() instanceof IdempotencyKeyConflictException conflict) {
+            rejected.put(e.getKey(), conflict.getMessage());
+          } else if (failed.getCause() instanceof DataIntegrityViolationException bad) {
+            // this start alone failed to be stored (the batcher wrote it on its own)
+            rejected.put(e.getKey(), "the start cannot be stored: " + bad.getMostSpecificCause());
+          } else {
+            // not the message's fault (database down, coordinator stopping): read it again
+            throw new IllegalStateException("start failed", failed.getCause());
+          }
+        }
+      }
+      quarantineAll(rejected);
+      started.increment(pending.size() - countRejected(rejected, pending));
+      c.commitSync(ReplyConsumer.nextOffsets(batch));
+    } catch (WakeupException e) {
+      throw e;
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (RuntimeException | TimeoutException e) {
+      log.warn("Start batch failed; consuming it again", e);
+      rewind(c, batch);
+      sleepQuietly(1000);
+    }
+  }
+
+  private static long countRejected(
+      Map<ConsumerRecord<String, byte[]>, String> rejected,
+      Map<ConsumerRecord<String, byte[]>, CompletableFuture<StartResult>> pending) {
+    return rejected.keySet().stream().filter(pending::containsKey).count();
+  }
+
+  private StartBatcher.Job prepare(ConsumerRecord<String, byte[]> record) {
+    Map<String, String> headers = headers(record);
+    String type = headers.get(SagaHeaders.SAGA_TYPE);
+    if (type == null || type.isBlank()) {
+      throw new Rejected("header " + SagaHeaders.SAGA_TYPE + " is missing");
+    }
+    String key = headers.get(SagaHeaders.IDEMPOTENCY_KEY);
+    if (key == null || key.isBlank()) {
+      throw new Rejected("header " + SagaHeaders.IDEMPOTENCY_KEY + " is missing");
+    }
+    if (record.value() == null) {
+      throw new Rejected("the message has no value (the saga data)");
+    }
+    if (record.value().length > properties.kafka().maxReplyBytes()) {
+      throw new Rejected(
+          "the data has "
+              + record.value().length
+              + " bytes, more than "
+              + properties.kafka().maxReplyBytes());
+    }
+    String data;
+    try {
+      data =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(java.nio.ByteBuffer.wrap(record.value()))
+              .toString();
+    } catch (CharacterCodingException e) {
+      throw new Rejected("the data is not UTF-8");
+    }
+    return coordinator.prepare(type, key, data);
+  }
+
+  private void quarantineAll(Map<ConsumerRecord<String, byte[]>, String> rejected) {
+    if (rejected.isEmpty()) {
+      return;
+    }
+    Instant now = clock.instant();
+    tx.executeWithoutResult(
+        status -> {
+          for (Map.Entry<ConsumerRecord<String, byte[]>, String> e : rejected.entrySet()) {
+            ConsumerRecord<String, byte[]> r = e.getKey();
+            log.warn(
+                "Quarantined start message at "
+                    + r.topic()
+                    + "-"
+                    + r.partition()
+                    + "@"
+                    + r.offset()
+                    + ": "
+                    + e.getValue());
+            quarantine.insert(
+                e.getValue(),
+                (UUID) null,
+                r.topic(),
+                r.partition(),
+                r.offset(),
+                headers(r),
+                r.value(),
+                now);
+          }
+        });
+    quarantined.increment(rejected.size());
+  }
+
+  private static Map<String, String> headers(ConsumerRecord<String, byte[]> record) {
+    Map<String, String> h = new LinkedHashMap<>();
+    for (Header header : record.headers()) {
+      h.put(
+          header.key(),
+          header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+    }
+    return h;
+  }
+
+  private static void rewind(
+      KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
+    Map<TopicPartition, Long> first = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> r : batch) {
+      first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
+    }
+    try {
+      first.forEach(
+          (tp, offset) -> {
+            if (c.assignment().contains(tp)) {
+              c.seek(tp, offset);
+            }
+          });
+    } catch (RuntimeException e) {
+      log.warn("Rewinding the start consumer failed", e);
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void start() {
+    if (!properties.kafka().startConsumer()) {
+      return;
+    }
+    consumer = new KafkaConsumer<>(KafkaClients.startConsumer(properties));
+    running = true;
+    thread = new Thread(this::loop, "sec-start-consumer");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  @Override
+  public void stop() {
+    running = false;
+    KafkaConsumer<String, byte[]> c = consumer;
+    if (c != null) {
+      c.wakeup();
+    }
+    Thread t = thread;
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(15_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    return running;
+  }
+
+  /** Stops before the start batcher (phase 150) it feeds. */
+  @Override
+  public int getPhase() {
+    return 200;
+  }
+}
