@@ -245,10 +245,6 @@ public final class BenchCluster implements AutoCloseable {
     }
   }
 
-  public String bootstrapServers() {
-    return infra.bootstrapServers();
-  }
-
   public URI coordinatorUri() {
     return URI.create("http://127.0.0.1:" + port);
   }
