@@ -37,6 +37,7 @@ public final class BenchRunner {
   private final String mode;
   private final BenchOptions options;
   private final Map<String, Object> result = new LinkedHashMap<>();
+  private boolean jitWarm;
   private BenchCluster cluster;
   private CompletionTracker tracker;
   private LoadGenerator generator;
@@ -207,7 +208,26 @@ public final class BenchRunner {
     Thread.sleep(11_000);
   }
 
+  /**
+   * Once per run, before the first measured phase of the saturation and latency modes: load at a
+   * moderate rate so the JVMs have compiled the hot path (a cold coordinator, participants and
+   * driver build a backlog in their first seconds that would otherwise be charged to the first
+   * step). Not recorded. {@code bench.jit-warmup.seconds} (default 30, 0 to skip) at {@code
+   * bench.jit-warmup.rate} (default 100/s).
+   */
+  private void jitWarmup() throws Exception {
+    int seconds = options.integer("bench.jit-warmup.seconds", 30);
+    if (jitWarm || seconds <= 0) {
+      return;
+    }
+    double rate = options.dbl("bench.jit-warmup.rate", 100);
+    log("JIT warm-up: " + seconds + " s at " + rate + "/s (not recorded)");
+    tracker.awaitAll(generator.run(rate, Duration.ofSeconds(seconds), 0.1), Duration.ofMinutes(5));
+    jitWarm = true;
+  }
+
   private Double saturation() throws Exception {
+    jitWarmup();
     Duration warmup = Duration.ofSeconds(options.integer("bench.saturation.warmup", 10));
     Duration measure = Duration.ofSeconds(options.integer("bench.saturation.seconds", 20));
     double fail = options.dbl("bench.saturation.fail", 0.0);
@@ -237,6 +257,7 @@ public final class BenchRunner {
   }
 
   private void latency(Double saturation) throws Exception {
+    jitWarmup();
     Duration warmup = Duration.ofSeconds(options.integer("bench.latency.warmup", 10));
     Duration measure = Duration.ofSeconds(options.integer("bench.latency.seconds", 30));
     double fail = options.dbl("bench.latency.fail", 0.1);
@@ -369,10 +390,14 @@ public final class BenchRunner {
       double rate, Duration warmup, Duration measure, double fail, Duration drain)
       throws Exception {
     List<SagaRecord> records = generator.run(rate, warmup.plus(measure), fail);
+    Map<String, Long> lag;
+    try (KafkaLag probe = new KafkaLag(cluster.bootstrapServers())) {
+      lag = probe.snapshot();
+    }
     long windowStart = records.get(0).intendedMicros + warmup.toNanos() / 1000;
     long windowEnd = windowStart + measure.toNanos() / 1000;
     tracker.awaitAll(records, drain);
-    return PhaseStats.of(rate, records, windowStart, windowEnd);
+    return PhaseStats.of(rate, records, windowStart, windowEnd).withKafkaLag(lag);
   }
 
   /** Waits until no saga is running and no outbox row is left (earlier phases' backlog). */

@@ -22,6 +22,8 @@ import org.HdrHistogram.Histogram;
  *     omission: counted from the schedule)
  * @param fromStartLogged the saga row's {@code created_at} (start durably logged) to terminal
  *     commit, microseconds
+ * @param kafkaLagAtArrivalsEnd uncommitted records per consumer group when the last start was sent:
+ *     where the backlog waited
  */
 public record PhaseStats(
     double offeredPerSecond,
@@ -36,7 +38,27 @@ public record PhaseStats(
     long notTerminal,
     double completedPerSecondAfterArrivalsStopped,
     Histogram endToEnd,
-    Histogram fromStartLogged) {
+    Histogram fromStartLogged,
+    Map<String, Long> kafkaLagAtArrivalsEnd) {
+
+  /** The same with the consumer lag seen when arrivals stopped. */
+  PhaseStats withKafkaLag(Map<String, Long> lag) {
+    return new PhaseStats(
+        offeredPerSecond,
+        sent,
+        startErrors,
+        completedPerSecond,
+        completed,
+        compensated,
+        failed,
+        backlogAtWindowStart,
+        backlogAtWindowEnd,
+        notTerminal,
+        completedPerSecondAfterArrivalsStopped,
+        endToEnd,
+        fromStartLogged,
+        Map.copyOf(lag));
+  }
 
   /**
    * @param windowStartMicros start of the measurement window (epoch micros)
@@ -122,7 +144,8 @@ public record PhaseStats(
         notTerminal,
         drainRate,
         e2e,
-        logged);
+        logged,
+        Map.of());
   }
 
   /**
@@ -162,6 +185,7 @@ public record PhaseStats(
     m.put("kept_up", keptUp());
     m.put("e2e_ms", percentiles(endToEnd));
     m.put("from_start_logged_ms", percentiles(fromStartLogged));
+    m.put("kafka_lag_at_arrivals_end", new java.util.TreeMap<>(kafkaLagAtArrivalsEnd));
     return m;
   }
 
