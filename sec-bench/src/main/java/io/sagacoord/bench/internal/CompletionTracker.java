@@ -15,11 +15,12 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Finds sagas that reached a terminal status by polling {@code saga_instance} (status and {@code
- * updated_at}, which has an index). The end time of a saga is its row's {@code updated_at}, not the
- * time of the poll. A row committed a little after its {@code updated_at} is still found because
- * every poll looks {@value #SLACK_MILLIS} ms behind the newest time seen; {@link #sweep} asks for
- * the rest by id.
+ * Finds sagas that reached a terminal status by polling {@code saga_instance} on {@code
+ * finished_at} (set by the transition that made the saga terminal, null before; indexed where set,
+ * while {@code updated_at} is not indexed so that step updates stay HOT). The end time of a saga is
+ * its row's {@code finished_at}, not the time of the poll. A row committed a little after its
+ * {@code finished_at} is still found because every poll looks {@value #SLACK_MILLIS} ms behind the
+ * newest time seen; {@link #sweep} asks for the rest by id.
  */
 public final class CompletionTracker implements AutoCloseable {
   static final String TERMINAL = "('COMPLETED','COMPENSATED','FAILED')";
@@ -72,9 +73,9 @@ public final class CompletionTracker implements AutoCloseable {
     long newest = watermarkMicros;
     try (PreparedStatement ps =
         connection.prepareStatement(
-            "SELECT id, status, created_at, updated_at FROM saga_instance WHERE status IN "
-                + TERMINAL
-                + " AND updated_at >= ?")) {
+            "SELECT id, status, created_at, finished_at FROM saga_instance WHERE finished_at >= ?"
+                + " AND status IN "
+                + TERMINAL)) {
       ps.setTimestamp(1, Timestamp.from(Micros.toInstant(from)));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -118,7 +119,8 @@ public final class CompletionTracker implements AutoCloseable {
       Array ids = connection.createArrayOf("uuid", chunk.toArray());
       try (PreparedStatement ps =
           connection.prepareStatement(
-              "SELECT id, status, created_at, updated_at FROM saga_instance WHERE id = ANY (?) AND status IN "
+              "SELECT id, status, created_at, finished_at FROM saga_instance WHERE id = ANY (?)"
+                  + " AND finished_at IS NOT NULL AND status IN "
                   + TERMINAL)) {
         ps.setArray(1, ids);
         try (ResultSet rs = ps.executeQuery()) {
