@@ -69,6 +69,78 @@ class MigrationsTest {
     }
   }
 
+  @Test
+  void noIndexOfSagaInstanceCoversAColumnThatAStepChanges() throws SQLException {
+    try (TestDatabase db = SagaInfra.postgres().newDatabase("migrations")) {
+      flyway(db, "sec", "sec_schema_history").migrate();
+
+      // a step transition updates these; an index on any of them (key, expression or predicate)
+      // would make that update a non-HOT one that writes into every index
+      List<String> perStep =
+          List.of("updated_at", "steps", "data", "last_seq", "lock_version", "status_reason");
+      List<String> definitions =
+          strings(
+              db,
+              "SELECT pg_get_indexdef(indexrelid) FROM pg_index"
+                  + " WHERE indrelid = 'saga_instance'::regclass");
+      assertThat(definitions).isNotEmpty();
+      for (String definition : definitions) {
+        String columns = definition.substring(definition.indexOf(" USING "));
+        for (String column : perStep) {
+          assertThat(columns).as(definition).doesNotContainPattern("\\b" + column + "\\b");
+        }
+      }
+      assertThat(
+              strings(
+                  db, "SELECT unnest(reloptions) FROM pg_class WHERE relname = 'saga_instance'"))
+          .contains("fillfactor=80");
+    }
+  }
+
+  @Test
+  void theLogEntryViewUnfoldsARowIntoItsEntriesInOrder() throws SQLException {
+    try (TestDatabase db = SagaInfra.postgres().newDatabase("migrations")) {
+      flyway(db, "sec", "sec_schema_history").migrate();
+      try (Connection c = db.dataSource().getConnection()) {
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,"
+                    + " data, steps, created_at, updated_at, last_seq) VALUES"
+                    + " ('00000000-0000-0000-0000-000000000001', 't', 1, 'f', 'RUNNING', '{}', '[]',"
+                    + " now(), now(), 2)");
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_log (saga_id, seq, type, detail, then_entries, event, occurred_at)"
+                    + " VALUES ('00000000-0000-0000-0000-000000000001', 1, 'SAGA_STARTED', '{}',"
+                    + " '[{\"type\":\"COMMAND_SENT\",\"step\":\"a\",\"phase\":\"forward\","
+                    + "\"attempt\":1,\"commandId\":\"00000000-0000-0000-0000-0000000000aa\","
+                    + "\"detail\":{\"x\":1}}]', '{\"type\":\"Start\"}', now()),"
+                    + " ('00000000-0000-0000-0000-000000000001', 2, 'STEP_SUCCEEDED', '{}', NULL,"
+                    + " '{}', now())");
+      }
+      assertThat(
+              strings(
+                  db,
+                  "SELECT concat_ws('/', seq, entry, type, step, phase, attempt, command_id,"
+                      + " detail, event IS NULL) FROM saga_log_entry ORDER BY seq, entry"))
+          .containsExactly(
+              "1/0/SAGA_STARTED/{}/f",
+              "1/1/COMMAND_SENT/a/forward/1/00000000-0000-0000-0000-0000000000aa/{\"x\": 1}/t",
+              "2/0/STEP_SUCCEEDED/{}/f");
+    }
+  }
+
+  private static List<String> strings(TestDatabase db, String sql) throws SQLException {
+    List<String> values = new ArrayList<>();
+    try (Connection c = db.dataSource().getConnection();
+        ResultSet rs = c.createStatement().executeQuery(sql)) {
+      while (rs.next()) {
+        values.add(rs.getString(1));
+      }
+    }
+    return values;
+  }
+
   private static List<String> tables(TestDatabase db) throws SQLException {
     List<String> names = new ArrayList<>();
     try (Connection c = db.dataSource().getConnection();

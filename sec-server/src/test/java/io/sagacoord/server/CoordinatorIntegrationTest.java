@@ -11,6 +11,7 @@ import io.sagacoord.protocol.ReplyOutcome;
 import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.internal.engine.SagaReplayer;
 import io.sagacoord.server.internal.engine.StateMapper;
+import io.sagacoord.server.internal.persistence.LogEntryRow;
 import io.sagacoord.server.internal.persistence.LogRow;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
@@ -107,6 +108,99 @@ class CoordinatorIntegrationTest {
                 .count())
         .isGreaterThanOrEqualTo(1);
     assertReplayReproducesStoredState(id);
+  }
+
+  @Test
+  void logsOneRowPerTransitionAndTheTimelineStillListsEveryEntry() throws Exception {
+    UUID id = startTrip(TestData.ok());
+    awaitStatus(id, "COMPLETED");
+
+    // 4 steps: the start and one reply per step, n + 1 rows instead of 2n + 2
+    List<LogRow> rows = log(id);
+    assertThat(rows)
+        .extracting(LogRow::type)
+        .containsExactly(
+            "SAGA_STARTED", "STEP_SUCCEEDED", "STEP_SUCCEEDED", "STEP_SUCCEEDED", "STEP_SUCCEEDED");
+    assertThat(rows).allSatisfy(r -> assertThat(r.eventJson()).isNotNull());
+    assertThat(rows).allSatisfy(r -> assertThat(r.thenJson()).isNotNull());
+    assertThat(sec.bean(SagaInstanceDao.class).find(id).orElseThrow().lastSeq()).isEqualTo(5);
+
+    List<String> expectedTypes =
+        List.of(
+            "SAGA_STARTED",
+            "COMMAND_SENT",
+            "STEP_SUCCEEDED",
+            "COMMAND_SENT",
+            "STEP_SUCCEEDED",
+            "COMMAND_SENT",
+            "STEP_SUCCEEDED",
+            "COMMAND_SENT",
+            "STEP_SUCCEEDED",
+            "SAGA_COMPLETED");
+    List<LogEntryRow> entries = sec.bean(SagaLogDao.class).findEntriesBySaga(id);
+    assertThat(entries).extracting(LogEntryRow::type).isEqualTo(expectedTypes);
+    assertThat(entries)
+        .filteredOn(e -> e.type().equals("COMMAND_SENT"))
+        .extracting(LogEntryRow::step, LogEntryRow::phase, LogEntryRow::attempt)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("s1", "forward", 1),
+            org.assertj.core.groups.Tuple.tuple("s2", "forward", 1),
+            org.assertj.core.groups.Tuple.tuple("s3", "forward", 1),
+            org.assertj.core.groups.Tuple.tuple("s4", "forward", 1));
+
+    // the REST timeline lists each entry as before the folding, numbered 1..10
+    JsonNode timeline = json.readTree(get("/api/sagas/" + id + "/log").body());
+    List<JsonNode> logged = new ArrayList<>();
+    timeline.get("entries").forEach(e -> logged.add(e));
+    logged.removeIf(e -> !e.get("source").asString().equals("log"));
+    assertThat(logged).extracting(e -> e.get("type").asString()).isEqualTo(expectedTypes);
+    assertThat(logged)
+        .extracting(e -> e.get("seq").asInt())
+        .containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+    List<UUID> sentIds = new ArrayList<>();
+    for (JsonNode e : logged) {
+      if (e.get("type").asString().equals("COMMAND_SENT")) {
+        sentIds.add(UUID.fromString(e.get("commandId").asString()));
+        assertThat(e.get("detail").get("commandType").asString()).endsWith(".do");
+        // the event belongs to the transition's first entry only
+        assertThat(e.path("event").isNull() || e.path("event").isMissingNode()).isTrue();
+      }
+    }
+    assertThat(sentIds).isEqualTo(forward(id).stream().map(Received::commandId).toList());
+    assertThat(logged.get(0).get("event").get("type").asString()).isEqualTo("Start");
+    assertReplayReproducesStoredState(id);
+  }
+
+  @Test
+  void stepUpdatesOfSagaInstanceAreHeapOnlyTupleUpdates() {
+    long hotBefore = hotUpdatesOfSagaInstance();
+
+    UUID id = startTrip(TestData.ok());
+    awaitStatus(id, "COMPLETED");
+
+    // statistics reach pg_stat_user_tables when each backend flushes them (at most about 10 s
+    // after it went idle)
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(() -> assertThat(hotUpdatesOfSagaInstance()).isGreaterThan(hotBefore));
+    assertThat(
+            sec.bean(JdbcClient.class)
+                .sql("SELECT finished_at = updated_at FROM saga_instance WHERE id = :id")
+                .param("id", id)
+                .query(Boolean.class)
+                .single())
+        .as("finished_at set by the terminal transition")
+        .isTrue();
+  }
+
+  private long hotUpdatesOfSagaInstance() {
+    JdbcClient jdbc = JdbcClient.create(db.dataSource());
+    return jdbc.sql(
+            "SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'saga_instance'"
+                + " AND schemaname = current_schema()")
+        .query(Long.class)
+        .single();
   }
 
   @Test

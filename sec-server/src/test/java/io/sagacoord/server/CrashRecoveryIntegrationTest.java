@@ -12,6 +12,7 @@ import io.sagacoord.server.internal.engine.JacksonJsonCodec;
 import io.sagacoord.server.internal.engine.SagaReplayer;
 import io.sagacoord.server.internal.engine.StateMapper;
 import io.sagacoord.server.internal.ops.CrashPoints;
+import io.sagacoord.server.internal.persistence.LogEntryRow;
 import io.sagacoord.server.internal.persistence.LogRow;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaLogDao;
@@ -254,10 +255,13 @@ class CrashRecoveryIntegrationTest {
           .isEqualTo(json.readTree(row.stepsJson()));
       assertThat(json.readTree(replayed.dataJson())).isEqualTo(json.readTree(row.dataJson()));
 
-      List<LogRow> log = logDao.findBySaga(row.id());
-      for (int i = 0; i < log.size(); i++) {
-        assertThat(log.get(i).seq()).isEqualTo(i + 1);
+      List<LogRow> rows = logDao.findBySaga(row.id());
+      for (int i = 0; i < rows.size(); i++) {
+        assertThat(rows.get(i).seq()).isEqualTo(i + 1);
       }
+      assertThat(row.lastSeq()).as("last_seq of %s", row.id()).isEqualTo(rows.size());
+      // every log entry, unfolded from the one row per transition
+      List<LogEntryRow> log = logDao.findEntriesBySaga(row.id());
       List<Received> received = participants.received(row.id());
       Set<String> forwardSeen = new HashSet<>();
       for (Received r : received) {

@@ -267,7 +267,7 @@ public final class BenchRunner {
     lat.put("failing_share", fail);
     lat.put(
         "e2e_ms",
-        "due time of the start request (open-loop schedule) to the terminal commit (saga_instance.updated_at)");
+        "due time of the start request (open-loop schedule) to the terminal commit (saga_instance.finished_at)");
     lat.put(
         "from_start_logged_ms", "saga_instance.created_at (start logged) to the terminal commit");
     awaitQuiet(Duration.ofMinutes(5));

@@ -16,12 +16,14 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Finds sagas that reached a terminal status by polling {@code saga_instance} (status and {@code
- * updated_at}, which has an index), joined with {@code saga_start_request} for the idempotency key
- * each record is known by (a start through Kafka gets no saga id back). The end time of a saga is
- * its row's {@code updated_at}, not the time of the poll. A row committed a little after its {@code
- * updated_at} is still found because every poll looks {@value #SLACK_MILLIS} ms behind the newest
- * time seen; {@link #sweep} asks for the rest by id.
+ * Finds sagas that reached a terminal status by polling {@code saga_instance} on {@code
+ * finished_at} (set by the transition that made the saga terminal, null before; indexed where set,
+ * while {@code updated_at} is not indexed so that step updates stay HOT), joined with {@code
+ * saga_start_request} for the idempotency key each record is known by (a start through Kafka gets
+ * no saga id back). The end time of a saga is its row's {@code finished_at}, not the time of the
+ * poll. A row committed a little after its {@code finished_at} is still found because every poll
+ * looks {@value #SLACK_MILLIS} ms behind the newest time seen; {@link #sweep} asks for the rest by
+ * key.
  */
 public final class CompletionTracker implements AutoCloseable {
   static final String TERMINAL = "('COMPLETED','COMPENSATED','FAILED')";
@@ -36,9 +38,9 @@ public final class CompletionTracker implements AutoCloseable {
   private record Terminal(UUID id, String status, long created, long updated) {}
 
   private static final String SELECT =
-      "SELECT i.id, r.idempotency_key, i.status, i.created_at, i.updated_at"
+      "SELECT i.id, r.idempotency_key, i.status, i.created_at, i.finished_at"
           + " FROM saga_instance i JOIN saga_start_request r ON r.saga_id = i.id"
-          + " WHERE i.status IN "
+          + " WHERE i.finished_at IS NOT NULL AND i.status IN "
           + TERMINAL;
   private final Thread poller;
   private volatile boolean running = true;
@@ -78,7 +80,7 @@ public final class CompletionTracker implements AutoCloseable {
   private synchronized void pollOnce() throws SQLException {
     long from = watermarkMicros - SLACK_MILLIS * 1000;
     long newest = watermarkMicros;
-    try (PreparedStatement ps = connection.prepareStatement(SELECT + " AND i.updated_at >= ?")) {
+    try (PreparedStatement ps = connection.prepareStatement(SELECT + " AND i.finished_at >= ?")) {
       ps.setTimestamp(1, Timestamp.from(Micros.toInstant(from)));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -92,7 +94,7 @@ public final class CompletionTracker implements AutoCloseable {
     }
   }
 
-  /** Completes the record of a terminal row (or keeps the row for later); returns updated_at. */
+  /** Completes the record of a terminal row (or keeps the row for later); returns finished_at. */
   private long accept(ResultSet rs) throws SQLException {
     Terminal t =
         new Terminal(

@@ -16,7 +16,10 @@ record Footprint(
     long walLsn,
     long secCommits,
     long participantCommits,
-    long kafkaBytes) {
+    long kafkaBytes,
+    Map<String, Long> tableBytes,
+    long instanceUpdates,
+    long instanceHotUpdates) {
 
   static Footprint take(BenchCluster cluster) throws Exception {
     long logRows;
@@ -24,6 +27,9 @@ record Footprint(
     long bytes;
     long lsn;
     long secCommits;
+    Map<String, Long> tableBytes = new LinkedHashMap<>();
+    long instanceUpdates;
+    long instanceHotUpdates;
     try (Connection c = cluster.secConnection();
         Statement s = c.createStatement()) {
       logRows = single(s, "SELECT count(*) FROM saga_log");
@@ -36,6 +42,23 @@ record Footprint(
                   + " WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.relname LIKE 'saga\\_%'");
       lsn = single(s, "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn");
       secCommits = commits(s, "bench_sec");
+      // table + indexes + TOAST of each saga_* table, to see where the bytes go
+      try (ResultSet rs =
+          s.executeQuery(
+              "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c"
+                  + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                  + " WHERE c.relkind = 'r' AND n.nspname = 'public' AND c.relname LIKE 'saga\\_%'"
+                  + " ORDER BY c.relname")) {
+        while (rs.next()) {
+          tableBytes.put(rs.getString(1), rs.getLong(2));
+        }
+      }
+      // heap-only (HOT) updates write no index entries (docs/performance.md, finding 3)
+      instanceUpdates =
+          single(s, "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'saga_instance'");
+      instanceHotUpdates =
+          single(
+              s, "SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'saga_instance'");
     }
     long participantCommits = 0;
     try (Connection c = cluster.secConnection();
@@ -45,7 +68,17 @@ record Footprint(
       }
     }
     long kafka = Ceiling.kafkaLogBytes(cluster.bootstrapServers(), List.of("bench.ceiling."));
-    return new Footprint(logRows, sagaRows, bytes, lsn, secCommits, participantCommits, kafka);
+    return new Footprint(
+        logRows,
+        sagaRows,
+        bytes,
+        lsn,
+        secCommits,
+        participantCommits,
+        kafka,
+        tableBytes,
+        instanceUpdates,
+        instanceHotUpdates);
   }
 
   private static long commits(Statement s, String db) throws SQLException {
@@ -71,6 +104,23 @@ record Footprint(
     m.put(
         "participant_commits_per_saga", per(participantCommits - before.participantCommits, sagas));
     m.put("kafka_bytes_per_saga", per(kafkaBytes - before.kafkaBytes, sagas));
+    Map<String, Object> byTable = new LinkedHashMap<>();
+    tableBytes.forEach(
+        (table, size) -> {
+          long added = size - before.tableBytes.getOrDefault(table, 0L);
+          if (added != 0) {
+            byTable.put(table, per(added, sagas));
+          }
+        });
+    m.put("table_and_index_bytes_per_saga_by_table", byTable);
+    long updates = instanceUpdates - before.instanceUpdates;
+    m.put("saga_instance_updates_per_saga", per(updates, sagas));
+    m.put(
+        "saga_instance_hot_update_share",
+        updates == 0
+            ? 0
+            : PhaseStats.round(
+                (double) (instanceHotUpdates - before.instanceHotUpdates) / updates));
     return m;
   }
 

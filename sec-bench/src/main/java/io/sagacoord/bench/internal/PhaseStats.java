@@ -11,7 +11,7 @@ import org.HdrHistogram.Histogram;
  * @param offeredPerSecond the arrival rate asked for
  * @param sent starts due in the window
  * @param startErrors starts in the window answered with an error (or not at all)
- * @param completedPerSecond sagas whose terminal {@code updated_at} lies in the window, per second
+ * @param completedPerSecond sagas whose {@code finished_at} lies in the window, per second
  * @param backlogAtWindowStart started but not terminal at the window's start
  * @param backlogAtWindowEnd the same at its end
  * @param notTerminal sagas of the whole phase still not terminal when the phase gave up waiting

@@ -370,11 +370,12 @@ class TravelBookingEndToEndTest {
 
   private List<String> loggedSteps(UUID saga) throws SQLException {
     return column(
-        saga, "SELECT DISTINCT step FROM saga_log WHERE saga_id = ? AND step IS NOT NULL");
+        saga, "SELECT DISTINCT step FROM saga_log_entry WHERE saga_id = ? AND step IS NOT NULL");
   }
 
   private List<String> loggedTypes(UUID saga) throws SQLException {
-    return column(saga, "SELECT type FROM saga_log WHERE saga_id = ? ORDER BY seq");
+    // saga_log keeps one row per transition; the view lists every log entry, as the timeline does
+    return column(saga, "SELECT type FROM saga_log_entry WHERE saga_id = ? ORDER BY seq, entry");
   }
 
   private List<String> column(UUID saga, String sql) throws SQLException {

@@ -1,7 +1,6 @@
 package io.sagacoord.server.internal.engine;
 
 import io.sagacoord.dsl.engine.Effect;
-import io.sagacoord.dsl.engine.LogEntry;
 import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.dsl.engine.Transition;
@@ -28,9 +27,10 @@ import java.util.UUID;
 import org.springframework.stereotype.Component;
 
 /**
- * Writes one applied engine transition in the current transaction: log rows (contiguous sequence,
- * the causing event on the first), the instance, outbox rows for the commands, timers. The server
- * decides nothing here; it only records what the engine returned.
+ * Writes one applied engine transition in the current transaction: one log row (contiguous
+ * sequence, the causing event, the engine's log entries folded into it), the instance, outbox rows
+ * for the commands, timers. The server decides nothing here; it only records what the engine
+ * returned.
  */
 @Component
 public class TransitionWriter {
@@ -162,33 +162,12 @@ public class TransitionWriter {
       KafkaOrigin origin,
       Sink sink) {
     SagaState state = transition.state();
-    int seq = before == null ? 0 : before.lastSeq();
-    List<LogRow> rows = new ArrayList<>();
-    List<LogEntry> entries = transition.log();
-    if (entries.isEmpty()) {
-      // the event still changed the state; keep it so replay sees it
-      entries = List.of(new LogEntry("EVENT_APPLIED", null, null, 0, null, null));
-    }
-    boolean first = true;
-    for (LogEntry entry : entries) {
-      rows.add(
-          new LogRow(
-              state.sagaId(),
-              ++seq,
-              entry.type(),
-              entry.step(),
-              entry.phase() == null ? null : entry.phase().wireName(),
-              entry.attempt() == 0 ? null : entry.attempt(),
-              entry.commandId(),
-              entry.detailJson(),
-              first ? eventJson : null,
-              now,
-              instanceId,
-              origin == null ? null : origin.topic(),
-              origin == null ? null : origin.partition(),
-              origin == null ? null : origin.offset()));
-      first = false;
-    }
+    // one log row per transition: its entries after the first are folded into that row
+    int seq = (before == null ? 0 : before.lastSeq()) + 1;
+    List<LogRow> rows =
+        List.of(
+            LogFolding.row(
+                state.sagaId(), seq, transition.log(), eventJson, now, instanceId, origin));
 
     SagaRow after = mapper.toRow(state, before == null ? null : before.businessKey(), seq);
     if (before == null) {

@@ -15,9 +15,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Deletes finished sagas (COMPLETED, COMPENSATED) whose last change is older than {@code
- * sec.retention.finished-sagas} (default 30 days), with their log, in small batches. FAILED and
- * PARKED sagas wait for an operator and are kept.
+ * Deletes finished sagas (COMPLETED, COMPENSATED) that finished (reached that status: {@code
+ * finished_at}) longer ago than {@code sec.retention.finished-sagas} (default 30 days), with their
+ * log, in small batches. FAILED and PARKED sagas wait for an operator and are kept.
  */
 @Component
 public class RetentionPurger implements SmartLifecycle {

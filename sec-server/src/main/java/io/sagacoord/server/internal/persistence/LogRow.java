@@ -4,9 +4,11 @@ import java.time.Instant;
 import java.util.UUID;
 
 /**
- * One row of the append-only {@code saga_log}. {@code eventJson} is set on the first row of a
- * transition: the event that caused it (for replay); the Kafka coordinates are set when a reply
- * caused it.
+ * One row of the append-only {@code saga_log}: one transition. The columns hold the transition's
+ * first log entry; {@code thenJson} the entries that followed from the same event, in order (a JSON
+ * array of {@code {type, step, phase, attempt, commandId, detail}}, null when there were none).
+ * {@code eventJson} is the event that caused the transition (for replay); the Kafka coordinates are
+ * set when a reply caused it.
  */
 public record LogRow(
     UUID sagaId,
@@ -17,6 +19,7 @@ public record LogRow(
     Integer attempt,
     UUID commandId,
     String detailJson,
+    String thenJson,
     String eventJson,
     Instant occurredAt,
     String handledBy,

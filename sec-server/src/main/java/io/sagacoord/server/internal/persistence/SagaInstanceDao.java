@@ -26,12 +26,21 @@ public class SagaInstanceDao {
           + " data::text AS data,"
           + " steps::text AS steps, deadline, business_key, created_at, updated_at, last_seq";
 
+  /**
+   * finished_at (V30): when the saga entered its current terminal status, null while not terminal.
+   * Only the transition that changes the status writes it (status on the right is the old value),
+   * so the index on it leaves every other update HOT.
+   */
   private static final String UPDATE =
       """
       UPDATE saga_instance SET status = :status, status_reason = :statusReason,
           previous_status = :previousStatus,
           data = CAST(:data AS jsonb), steps = CAST(:steps AS jsonb), deadline = :deadline,
-          updated_at = :updatedAt, last_seq = :lastSeq, lock_version = lock_version + 1
+          updated_at = :updatedAt, last_seq = :lastSeq, lock_version = lock_version + 1,
+          finished_at = CASE
+              WHEN :status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED') THEN NULL
+              WHEN status = :status THEN finished_at
+              ELSE CAST(:updatedAt AS timestamptz) END
       WHERE id = :id
       """;
 
@@ -54,11 +63,13 @@ public class SagaInstanceDao {
       """
       INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,
           status_reason, previous_status, data, steps, deadline, business_key, created_at, updated_at,
-          last_seq)
+          last_seq, finished_at)
       VALUES (:id, :sagaType, :definitionVersion, :fingerprint, :status, :statusReason,
           :previousStatus,
           CAST(:data AS jsonb), CAST(:steps AS jsonb), :deadline, :businessKey, :createdAt,
-          :updatedAt, :lastSeq)
+          :updatedAt, :lastSeq,
+          CASE WHEN :status IN ('COMPLETED', 'COMPENSATED', 'FAILED')
+              THEN CAST(:updatedAt AS timestamptz) END)
       """;
 
   public void insert(SagaRow row) {
@@ -193,16 +204,17 @@ public class SagaInstanceDao {
   }
 
   /**
-   * Deletes up to {@code limit} sagas in one of the given (finished) statuses last updated before
-   * {@code before}, with their log, timers, outbox rows and start keys. Returns how many went.
+   * Deletes up to {@code limit} sagas in one of the given (finished) statuses that entered it
+   * before {@code before} ({@code finished_at}, indexed), with their log, timers, outbox rows and
+   * start keys. Returns how many went.
    */
   public int purgeFinished(Collection<String> statuses, Instant before, int limit) {
     List<UUID> ids =
         jdbc.sql(
                 """
                 SELECT id FROM saga_instance
-                WHERE status = ANY(:statuses) AND updated_at < :before
-                ORDER BY updated_at LIMIT :limit FOR UPDATE SKIP LOCKED
+                WHERE finished_at < :before AND status = ANY(:statuses)
+                ORDER BY finished_at LIMIT :limit FOR UPDATE SKIP LOCKED
                 """)
             .param("statuses", statuses.toArray(new String[0]))
             .param("before", Sql.ts(before))

@@ -11,19 +11,20 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
- * All SQL on {@code saga_log}. Rows are only ever inserted (in batches on the hot path); the
- * retention purge deletes them with their saga.
+ * All SQL on {@code saga_log}: one row per transition, its later log entries folded into {@code
+ * then_entries}. Rows are only ever inserted (in batches on the hot path); the retention purge
+ * deletes them with their saga. {@link #findEntriesBySaga} reads them unfolded, one entry each.
  */
 @Repository
 public class SagaLogDao {
 
   private static final String INSERT =
       """
-      INSERT INTO saga_log (saga_id, seq, type, step, phase, attempt, command_id, detail, event,
-          occurred_at, handled_by, kafka_topic, kafka_partition, kafka_offset)
+      INSERT INTO saga_log (saga_id, seq, type, step, phase, attempt, command_id, detail,
+          then_entries, event, occurred_at, handled_by, kafka_topic, kafka_partition, kafka_offset)
       VALUES (:sagaId, :seq, :type, :step, :phase, :attempt, :commandId, CAST(:detail AS jsonb),
-          CAST(:event AS jsonb), :occurredAt, :handledBy, :kafkaTopic, :kafkaPartition,
-          :kafkaOffset)
+          CAST(:then AS jsonb), CAST(:event AS jsonb), :occurredAt, :handledBy, :kafkaTopic,
+          :kafkaPartition, :kafkaOffset)
       """;
 
   private final JdbcClient jdbc;
@@ -51,6 +52,7 @@ public class SagaLogDao {
               .addValue("attempt", row.attempt())
               .addValue("commandId", row.commandId())
               .addValue("detail", row.detailJson())
+              .addValue("then", row.thenJson())
               .addValue("event", row.eventJson())
               .addValue("occurredAt", Sql.ts(row.occurredAt()))
               .addValue("handledBy", row.handledBy())
@@ -61,12 +63,13 @@ public class SagaLogDao {
     named.batchUpdate(INSERT, batch);
   }
 
+  /** The saga's rows (one per transition), in order. */
   public List<LogRow> findBySaga(UUID sagaId) {
     return jdbc.sql(
             """
             SELECT saga_id, seq, type, step, phase, attempt, command_id, detail::text AS detail,
-                event::text AS event, occurred_at, handled_by, kafka_topic, kafka_partition,
-                kafka_offset
+                then_entries::text AS then_entries, event::text AS event, occurred_at, handled_by,
+                kafka_topic, kafka_partition, kafka_offset
             FROM saga_log WHERE saga_id = :sagaId ORDER BY seq
             """)
         .param("sagaId", sagaId)
@@ -74,9 +77,43 @@ public class SagaLogDao {
         .list();
   }
 
-  static LogRow map(ResultSet rs, int rowNum) throws SQLException {
+  /** The saga's log entries, one per engine {@code LogEntry}, in the order the engine made them. */
+  public List<LogEntryRow> findEntriesBySaga(UUID sagaId) {
+    return jdbc.sql(
+            """
+            SELECT saga_id, seq, entry, type, step, phase, attempt, command_id,
+                detail::text AS detail, event::text AS event, occurred_at, handled_by,
+                kafka_topic, kafka_partition, kafka_offset
+            FROM saga_log_entry WHERE saga_id = :sagaId ORDER BY seq, entry
+            """)
+        .param("sagaId", sagaId)
+        .query(
+            (rs, n) ->
+                new LogEntryRow(
+                    Sql.uuid(rs, "saga_id"),
+                    rs.getInt("seq"),
+                    rs.getInt("entry"),
+                    rs.getString("type"),
+                    rs.getString("step"),
+                    rs.getString("phase"),
+                    Sql.integer(rs, "attempt"),
+                    Sql.uuid(rs, "command_id"),
+                    rs.getString("detail"),
+                    rs.getString("event"),
+                    Sql.instant(rs, "occurred_at"),
+                    rs.getString("handled_by"),
+                    rs.getString("kafka_topic"),
+                    Sql.integer(rs, "kafka_partition"),
+                    kafkaOffset(rs)))
+        .list();
+  }
+
+  private static Long kafkaOffset(ResultSet rs) throws SQLException {
     long offset = rs.getLong("kafka_offset");
-    Long kafkaOffset = rs.wasNull() ? null : offset;
+    return rs.wasNull() ? null : offset;
+  }
+
+  static LogRow map(ResultSet rs, int rowNum) throws SQLException {
     return new LogRow(
         Sql.uuid(rs, "saga_id"),
         rs.getInt("seq"),
@@ -86,11 +123,12 @@ public class SagaLogDao {
         Sql.integer(rs, "attempt"),
         Sql.uuid(rs, "command_id"),
         rs.getString("detail"),
+        rs.getString("then_entries"),
         rs.getString("event"),
         Sql.instant(rs, "occurred_at"),
         rs.getString("handled_by"),
         rs.getString("kafka_topic"),
         Sql.integer(rs, "kafka_partition"),
-        kafkaOffset);
+        kafkaOffset(rs));
   }
 }

@@ -13,7 +13,7 @@ import io.sagacoord.server.internal.api.OperatorActions;
 import io.sagacoord.server.internal.api.QueryParams;
 import io.sagacoord.server.internal.engine.DefinitionRegistry;
 import io.sagacoord.server.internal.persistence.AuditDao;
-import io.sagacoord.server.internal.persistence.LogRow;
+import io.sagacoord.server.internal.persistence.LogEntryRow;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.SagaQueryDao;
@@ -429,8 +429,9 @@ public class SagaController {
   @Operation(
       summary = "A saga's timeline",
       description =
-          "Every log row of the engine (with command ids and, for consumed replies, the Kafka"
-              + " topic, partition and offset) and every operator action on it, oldest first.")
+          "Every log entry of the engine (with command ids and, for consumed replies, the Kafka"
+              + " topic, partition and offset; seq numbers the entries from 1) and every operator"
+              + " action on it, oldest first.")
   @GetMapping(path = "/{id}/log")
   public Timeline timeline(@PathVariable String id) {
     UUID sagaId = QueryParams.uuid("saga id", id);
@@ -438,12 +439,15 @@ public class SagaController {
       throw ApiException.notFound("Saga not found", "no saga " + sagaId);
     }
     List<TimelineEntry> entries = new ArrayList<>();
-    for (LogRow r : log.findBySaga(sagaId)) {
+    // saga_log folds the entries of a transition into one row; the timeline lists each entry, seq
+    // numbering them 1, 2, 3, ... in order as when every entry had its own row
+    int position = 0;
+    for (LogEntryRow r : log.findEntriesBySaga(sagaId)) {
       entries.add(
           new TimelineEntry(
               "log",
               r.occurredAt(),
-              r.seq(),
+              ++position,
               r.type(),
               r.step(),
               r.phase(),
