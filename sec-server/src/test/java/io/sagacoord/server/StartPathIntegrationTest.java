@@ -104,7 +104,7 @@ class StartPathIntegrationTest {
           .containsExactly(first, second);
       assertThat(quarantined(sec, startTopic))
           .extracting(QuarantineDao.Quarantined::reason)
-          .anySatisfy(r -> assertThat(r).contains("Idempotency key").contains(first))
+          .anySatisfy(r -> assertThat(r).contains("idempotency key").contains(first))
           .anySatisfy(r -> assertThat(r).contains("no-such-saga"))
           .anySatisfy(r -> assertThat(r).contains(SagaHeaders.SAGA_TYPE + " is missing"))
           .anySatisfy(r -> assertThat(r).contains(SagaHeaders.IDEMPOTENCY_KEY + " is missing"))
