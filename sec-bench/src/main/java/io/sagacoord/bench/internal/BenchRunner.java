@@ -389,6 +389,8 @@ public final class BenchRunner {
   private PhaseStats phase(
       double rate, Duration warmup, Duration measure, double fail, Duration drain)
       throws Exception {
+    CpuMeter cpu = new CpuMeter(cluster.coordinatorPid(), cluster.participantsPid());
+    Map<String, Double> cpuBefore = cpu.snapshot();
     List<SagaRecord> records = generator.run(rate, warmup.plus(measure), fail);
     Map<String, Long> lag;
     try (KafkaLag probe = new KafkaLag(cluster.bootstrapServers())) {
@@ -397,7 +399,11 @@ public final class BenchRunner {
     long windowStart = records.get(0).intendedMicros + warmup.toNanos() / 1000;
     long windowEnd = windowStart + measure.toNanos() / 1000;
     tracker.awaitAll(records, drain);
-    return PhaseStats.of(rate, records, windowStart, windowEnd).withKafkaLag(lag);
+    Map<String, Object> extras = new LinkedHashMap<>();
+    extras.put("kafka_lag_at_arrivals_end", new java.util.TreeMap<>(lag));
+    // the whole phase (warm-up, window, drain) over all its sagas: the CPU a saga costs
+    extras.put("cpu_ms_per_saga", CpuMeter.perSaga(cpuBefore, cpu.snapshot(), records.size()));
+    return PhaseStats.of(rate, records, windowStart, windowEnd).withExtras(extras);
   }
 
   /** Waits until no saga is running and no outbox row is left (earlier phases' backlog). */

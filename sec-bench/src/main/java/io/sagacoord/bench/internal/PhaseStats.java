@@ -39,10 +39,12 @@ public record PhaseStats(
     double completedPerSecondAfterArrivalsStopped,
     Histogram endToEnd,
     Histogram fromStartLogged,
-    Map<String, Long> kafkaLagAtArrivalsEnd) {
+    Map<String, Object> extras) {
 
-  /** The same with the consumer lag seen when arrivals stopped. */
-  PhaseStats withKafkaLag(Map<String, Long> lag) {
+  /** The same with more observations. */
+  PhaseStats withExtras(Map<String, Object> more) {
+    Map<String, Object> all = new LinkedHashMap<>(extras);
+    all.putAll(more);
     return new PhaseStats(
         offeredPerSecond,
         sent,
@@ -57,7 +59,7 @@ public record PhaseStats(
         completedPerSecondAfterArrivalsStopped,
         endToEnd,
         fromStartLogged,
-        Map.copyOf(lag));
+        all);
   }
 
   /**
@@ -185,7 +187,7 @@ public record PhaseStats(
     m.put("kept_up", keptUp());
     m.put("e2e_ms", percentiles(endToEnd));
     m.put("from_start_logged_ms", percentiles(fromStartLogged));
-    m.put("kafka_lag_at_arrivals_end", new java.util.TreeMap<>(kafkaLagAtArrivalsEnd));
+    m.putAll(extras);
     return m;
   }
 

@@ -1,0 +1,106 @@
+package io.sagacoord.bench.internal;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * CPU time used by each part of the benchmark, from {@code /proc/<pid>/stat} (user + system, Linux
+ * clock ticks of 1/100 s): the coordinator, the participants, the driver (load generator,
+ * completion poller and the in-process Kafka broker) and every Postgres process. Divided by the
+ * sagas of a phase it says how much CPU a saga costs where, and so what two cores can carry at
+ * most. Empty where {@code /proc} is not readable.
+ */
+final class CpuMeter {
+
+  private static final double TICKS_PER_SECOND = 100.0;
+
+  private final long coordinatorPid;
+  private final long participantsPid;
+
+  CpuMeter(long coordinatorPid, long participantsPid) {
+    this.coordinatorPid = coordinatorPid;
+    this.participantsPid = participantsPid;
+  }
+
+  /** CPU seconds so far per part. */
+  Map<String, Double> snapshot() {
+    Map<String, Double> cpu = new TreeMap<>();
+    add(cpu, "coordinator", ticks(coordinatorPid));
+    add(cpu, "participants", ticks(participantsPid));
+    add(cpu, "driver_and_kafka", ticks(ProcessHandle.current().pid()));
+    long pg = 0;
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) procs::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        String comm = read(p.resolve("comm"));
+        if (comm != null && comm.trim().equals("postgres")) {
+          long t = ticks(Long.parseLong(name));
+          pg += Math.max(0, t);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Map.of();
+    }
+    cpu.put("postgres", pg / TICKS_PER_SECOND);
+    return cpu;
+  }
+
+  /**
+   * CPU milliseconds per saga per part between two snapshots. Postgres processes that ended in
+   * between (a closed connection) are missing from the later one, so its figure is a lower bound.
+   */
+  static Map<String, Double> perSaga(
+      Map<String, Double> before, Map<String, Double> after, long sagas) {
+    Map<String, Double> per = new LinkedHashMap<>();
+    if (sagas <= 0 || before.isEmpty() || after.isEmpty()) {
+      return per;
+    }
+    double total = 0;
+    for (Map.Entry<String, Double> e : after.entrySet()) {
+      Double b = before.get(e.getKey());
+      if (b == null) {
+        continue;
+      }
+      double ms = Math.max(0, e.getValue() - b) * 1000 / sagas;
+      per.put(e.getKey(), PhaseStats.round(ms));
+      total += ms;
+    }
+    per.put("total", PhaseStats.round(total));
+    return per;
+  }
+
+  private static void add(Map<String, Double> cpu, String part, long ticks) {
+    if (ticks >= 0) {
+      cpu.put(part, ticks / TICKS_PER_SECOND);
+    }
+  }
+
+  /** utime + stime of a process, or -1 if it is gone or unreadable. */
+  private static long ticks(long pid) {
+    String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+    if (stat == null) {
+      return -1;
+    }
+    // the command name (field 2) may hold spaces: count fields after its closing parenthesis
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // f[0] is field 3 (state); utime is field 14, stime field 15
+    return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+}
