@@ -164,7 +164,6 @@ public class ReplyHandler implements ReplyProcessor {
     Map<UUID, SagaRow> rows = new HashMap<>(locked);
     WriteBatch batch = new WriteBatch();
     List<Pending> quarantines = new ArrayList<>();
-    Set<UUID> withCommands = new LinkedHashSet<>();
     boolean compensating = false;
     for (int i = 0; i < records.size(); i++) {
       ParsedReply reply = parsed.get(i);
@@ -199,9 +198,6 @@ public class ReplyHandler implements ReplyProcessor {
         quarantines.addAll(itsQuarantines);
         if (written != null) {
           rows.put(reply.sagaId(), written.row());
-          if (written.sentCommands()) {
-            withCommands.add(reply.sagaId());
-          }
           compensating |= written.sentCompensation();
         }
       } catch (Unmatched e) {
@@ -214,10 +210,11 @@ public class ReplyHandler implements ReplyProcessor {
         return null;
       }
     }
+    List<io.sagacoord.server.internal.persistence.OutboxRow> written = List.of();
     if (!batch.isEmpty()) {
       Object savepoint = status.createSavepoint();
       try {
-        batch.flush(instances, sagaLog, timers, outbox);
+        written = batch.flush(instances, sagaLog, timers, outbox);
         status.releaseSavepoint(savepoint);
       } catch (RuntimeException e) {
         status.rollbackToSavepoint(savepoint);
@@ -228,7 +225,8 @@ public class ReplyHandler implements ReplyProcessor {
     for (Pending q : quarantines) {
       quarantine(status, q.record(), q.sagaId(), q.reason(), now);
     }
-    return new Outcome(withCommands, compensating);
+    // the caller publishes the rows it knows; nothing is left to claim
+    return new Outcome(Set.of(), written, compensating);
   }
 
   /** The fallback: each reply under its own savepoint, written at once. */
@@ -288,7 +286,7 @@ public class ReplyHandler implements ReplyProcessor {
         quarantine(status, record, reply.sagaId(), "processing failed: " + e, now);
       }
     }
-    return new Outcome(withCommands, compensating);
+    return new Outcome(withCommands, List.of(), compensating);
   }
 
   private TransitionWriter.Written apply(
