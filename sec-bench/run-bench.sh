@@ -12,4 +12,7 @@ if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
 fi
 ./mvnw -B -ntp -q -pl sec-bench dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
 cd sec-bench
-exec java -Xmx1g "$@" -cp "target/classes:$(cat target/bench.classpath)" io.sagacoord.bench.BenchMain "$mode"
+# the packaged jar rather than target/classes: a class path of jars only lets the coordinator use
+# a class data sharing archive (see BenchCluster); BENCH_SKIP_BUILD=1 runs whatever jar is there
+jar="$(ls target/sec-bench-*.jar | grep -v -e sources -e javadoc | head -1)"
+exec java -Xmx1g "$@" -cp "$jar:$(cat target/bench.classpath)" io.sagacoord.bench.BenchMain "$mode"

@@ -35,6 +35,9 @@ public final class BenchCluster implements AutoCloseable {
   private final int port;
   private JavaProcess coordinator;
   private JavaProcess participants;
+  // the coordinator's class data sharing archive, once a training run made one (null: none)
+  private Path cdsArchive;
+  private boolean cdsTried;
 
   /** Where Postgres and Kafka are: the test kit's embedded ones, or an external Postgres. */
   interface Infra extends AutoCloseable {
@@ -153,7 +156,61 @@ public final class BenchCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * The coordinator as a user would run it in production, plus: once per run, a training run that
+   * writes an AppCDS archive of the classes the coordinator loads while it starts ({@code
+   * -XX:ArchiveClassesAtExit} with {@code -Dspring.context.exit=onRefresh}: Spring refreshes the
+   * context and exits before starting its lifecycle), used by every start after ({@code
+   * -XX:SharedArchiveFile}): a faster restart is part of recovery. {@code bench.coordinator.cds}
+   * (default true) switches it off; it is skipped when the class path holds directories, which
+   * dynamic CDS cannot archive from (the test suite runs from {@code target/classes}).
+   */
   private void startCoordinator() {
+    if (!cdsTried) {
+      cdsTried = true;
+      cdsArchive = trainCds();
+    }
+    JavaProcess.Builder builder = coordinatorBuilder();
+    if (cdsArchive != null) {
+      builder.jvmArg("-XX:SharedArchiveFile=" + cdsArchive);
+    }
+    coordinator = builder.start();
+    coordinator.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
+  }
+
+  private Path trainCds() {
+    if (!Boolean.parseBoolean(System.getProperty("bench.coordinator.cds", "true"))) {
+      return null;
+    }
+    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+      if (Files.isDirectory(Path.of(entry))) {
+        System.out.println("[bench] no CDS archive: the class path holds the directory " + entry);
+        return null;
+      }
+    }
+    Path archive;
+    try {
+      archive = Files.createTempDirectory("bench-cds").resolve("coordinator.jsa");
+    } catch (IOException e) {
+      return null;
+    }
+    try (JavaProcess training =
+        coordinatorBuilder()
+            .name("bench-coordinator-cds-training")
+            .jvmArg("-XX:ArchiveClassesAtExit=" + archive)
+            .systemProperty("spring.context.exit", "onRefresh")
+            .start()) {
+      training.waitForExit(START_TIMEOUT);
+    }
+    if (!Files.isRegularFile(archive)) {
+      System.out.println("[bench] the CDS training run wrote no archive; starting without");
+      return null;
+    }
+    System.out.println("[bench] coordinator CDS archive " + archive);
+    return archive;
+  }
+
+  private JavaProcess.Builder coordinatorBuilder() {
     JavaProcess.Builder builder =
         JavaProcess.builder("io.sagacoord.server.SecApplication")
             .name("bench-coordinator")
@@ -165,23 +222,20 @@ public final class BenchCluster implements AutoCloseable {
         .filter(k -> k.startsWith("sec."))
         .sorted()
         .forEach(k -> builder.systemProperty(k, System.getProperty(k)));
-    coordinator =
-        builder
-            .systemProperty("sec.embedded", "false")
-            .systemProperty("spring.datasource.url", secJdbc)
-            .systemProperty("spring.datasource.username", infra.username())
-            .systemProperty("spring.datasource.password", infra.password())
-            .systemProperty("sec.kafka.bootstrap-servers", infra.bootstrapServers())
-            .systemProperty("sec.instance-id", "bench-sec-1")
-            .systemProperty("server.port", String.valueOf(port))
-            .systemProperty("sec.security.api-keys[0].name", "bench")
-            .systemProperty("sec.security.api-keys[0].sha256", sha256Hex(API_KEY))
-            .systemProperty("sec.security.api-keys[0].roles", "STARTER")
-            .systemProperty("sec.security.api-keys[0].saga-types", BenchSaga.TYPE)
-            .systemProperty("logging.level.root", "WARN")
-            .systemProperty("logging.level.io.sagacoord.server.SecApplication", "INFO")
-            .start();
-    coordinator.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
+    return builder
+        .systemProperty("sec.embedded", "false")
+        .systemProperty("spring.datasource.url", secJdbc)
+        .systemProperty("spring.datasource.username", infra.username())
+        .systemProperty("spring.datasource.password", infra.password())
+        .systemProperty("sec.kafka.bootstrap-servers", infra.bootstrapServers())
+        .systemProperty("sec.instance-id", "bench-sec-1")
+        .systemProperty("server.port", String.valueOf(port))
+        .systemProperty("sec.security.api-keys[0].name", "bench")
+        .systemProperty("sec.security.api-keys[0].sha256", sha256Hex(API_KEY))
+        .systemProperty("sec.security.api-keys[0].roles", "STARTER")
+        .systemProperty("sec.security.api-keys[0].saga-types", BenchSaga.TYPE)
+        .systemProperty("logging.level.root", "WARN")
+        .systemProperty("logging.level.io.sagacoord.server.SecApplication", "INFO");
   }
 
   /** Extra JVM options from a system property, separated by spaces (e.g. a JFR recording). */
