@@ -129,17 +129,12 @@ public record SecProperties(
    * @param pollInterval how often the relay looks for rows a crash or a failed send left; default
    *     1s
    * @param batchSize rows per poll; default 500
-   * @param inFlightGrace the poll leaves rows younger than this alone (unless written before this
-   *     coordinator started): another coordinator may be sending them right now; default 2s
    */
   public record Outbox(
-      @DefaultValue("1s") Duration pollInterval,
-      @DefaultValue("500") int batchSize,
-      @DefaultValue("2s") Duration inFlightGrace) {
+      @DefaultValue("1s") Duration pollInterval, @DefaultValue("500") int batchSize) {
     public Outbox {
       requirePositive("sec.outbox.poll-interval", pollInterval);
       requirePositive("sec.outbox.batch-size", batchSize);
-      requirePositive("sec.outbox.in-flight-grace", inFlightGrace);
     }
   }
 

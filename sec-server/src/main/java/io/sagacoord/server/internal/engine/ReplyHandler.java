@@ -164,6 +164,7 @@ public class ReplyHandler implements ReplyProcessor {
     Map<UUID, SagaRow> rows = new HashMap<>(locked);
     WriteBatch batch = new WriteBatch();
     List<Pending> quarantines = new ArrayList<>();
+    Set<UUID> withCommands = new LinkedHashSet<>();
     boolean compensating = false;
     for (int i = 0; i < records.size(); i++) {
       ParsedReply reply = parsed.get(i);
@@ -198,6 +199,9 @@ public class ReplyHandler implements ReplyProcessor {
         quarantines.addAll(itsQuarantines);
         if (written != null) {
           rows.put(reply.sagaId(), written.row());
+          if (written.sentCommands()) {
+            withCommands.add(reply.sagaId());
+          }
           compensating |= written.sentCompensation();
         }
       } catch (Unmatched e) {
@@ -210,11 +214,10 @@ public class ReplyHandler implements ReplyProcessor {
         return null;
       }
     }
-    List<io.sagacoord.server.internal.persistence.OutboxRow> written = List.of();
     if (!batch.isEmpty()) {
       Object savepoint = status.createSavepoint();
       try {
-        written = batch.flush(instances, sagaLog, timers, outbox);
+        batch.flush(instances, sagaLog, timers, outbox);
         status.releaseSavepoint(savepoint);
       } catch (RuntimeException e) {
         status.rollbackToSavepoint(savepoint);
@@ -225,8 +228,7 @@ public class ReplyHandler implements ReplyProcessor {
     for (Pending q : quarantines) {
       quarantine(status, q.record(), q.sagaId(), q.reason(), now);
     }
-    // the caller publishes the rows it knows; nothing is left to claim
-    return new Outcome(Set.of(), written, compensating);
+    return new Outcome(withCommands, compensating);
   }
 
   /** The fallback: each reply under its own savepoint, written at once. */
@@ -286,7 +288,7 @@ public class ReplyHandler implements ReplyProcessor {
         quarantine(status, record, reply.sagaId(), "processing failed: " + e, now);
       }
     }
-    return new Outcome(withCommands, List.of(), compensating);
+    return new Outcome(withCommands, compensating);
   }
 
   private TransitionWriter.Written apply(

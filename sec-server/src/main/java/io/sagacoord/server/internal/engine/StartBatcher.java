@@ -13,7 +13,6 @@ import io.sagacoord.server.internal.kafka.OutboxRelay;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.persistence.OutboxDao;
-import io.sagacoord.server.internal.persistence.OutboxRow;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.StartRequestDao;
@@ -44,7 +43,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * caller's thread), queues it and waits; writer threads take whatever is queued, up to {@code
  * sec.starts.batch-size}, and write it in one transaction with one JDBC batch per statement kind:
  * the idempotency keys, the instances, the log rows, the timers and the outbox rows. After the
- * commit the callers get their answer and the relay publishes the first commands as written.
+ * commit the callers get their answer and the relay publishes the first commands.
  *
  * <p>The queue is bounded ({@code sec.starts.max-pending}): beyond it a start is refused at once
  * with {@link CoordinatorBusyException}. Under overload the coordinator therefore keeps its
@@ -227,36 +226,37 @@ public class StartBatcher implements SmartLifecycle {
     }
     List<Job> ordered = List.copyOf(leaders.values());
     Map<UUID, Outcome> outcomes;
-    // the outbox rows of committed transactions only
-    List<OutboxRow> written = new ArrayList<>();
     try {
-      List<OutboxRow> rows = new ArrayList<>();
-      outcomes = tx.execute(status -> writeInTransaction(ordered, rows));
-      written.addAll(rows);
+      outcomes = tx.execute(status -> writeInTransaction(ordered));
     } catch (RuntimeException e) {
       log.warn(
           "Writing " + ordered.size() + " starts in one transaction failed; writing one by one", e);
-      outcomes = oneByOne(ordered, written);
+      outcomes = oneByOne(ordered);
     }
     // rare (a client retrying at once): after the first committed, each in its own transaction
-    outcomes.putAll(oneByOne(followers, written));
+    outcomes.putAll(oneByOne(followers));
     batchSizes.record(batch.size());
-    if (!written.isEmpty()) {
+    List<UUID> created = new ArrayList<>();
+    outcomes.forEach(
+        (sagaId, outcome) -> {
+          if (outcome.result() != null && outcome.result().created()) {
+            created.add(sagaId);
+          }
+        });
+    if (!created.isEmpty()) {
       crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
-      relay.submitWritten(written);
+      relay.submit(created);
     }
     for (Job job : batch) {
       complete(job, outcomes.get(job.sagaId()));
     }
   }
 
-  private Map<UUID, Outcome> oneByOne(List<Job> jobs, List<OutboxRow> written) {
+  private Map<UUID, Outcome> oneByOne(List<Job> jobs) {
     Map<UUID, Outcome> outcomes = new LinkedHashMap<>();
     for (Job job : jobs) {
       try {
-        List<OutboxRow> rows = new ArrayList<>();
-        outcomes.putAll(tx.execute(status -> writeInTransaction(List.of(job), rows)));
-        written.addAll(rows);
+        outcomes.putAll(tx.execute(status -> writeInTransaction(List.of(job))));
       } catch (RuntimeException e) {
         outcomes.put(job.sagaId(), new Outcome(null, e));
       }
@@ -272,8 +272,7 @@ public class StartBatcher implements SmartLifecycle {
     }
   }
 
-  /** Writes the jobs; adds the outbox rows written to {@code written} (valid once committed). */
-  private Map<UUID, Outcome> writeInTransaction(List<Job> jobs, List<OutboxRow> written) {
+  private Map<UUID, Outcome> writeInTransaction(List<Job> jobs) {
     Set<UUID> inserted =
         startRequests.insertAllIfAbsent(
             jobs.stream()
@@ -302,7 +301,7 @@ public class StartBatcher implements SmartLifecycle {
                         job.sagaType(), job.idempotencyKey(), existing.sagaId())));
       }
     }
-    written.addAll(batch.flush(instances, sagaLog, timers, outbox));
+    batch.flush(instances, sagaLog, timers, outbox);
     return outcomes;
   }
 

@@ -153,10 +153,9 @@ final class WriteBatch implements TransitionWriter.Sink {
 
   /**
    * Writes everything in the current transaction, one batch per statement kind; then registers the
-   * metrics (they count after the commit). Returns the outbox rows written.
+   * metrics (they count after the commit).
    */
-  List<OutboxRow> flush(
-      SagaInstanceDao instances, SagaLogDao logDao, TimerDao timerDao, OutboxDao outboxDao) {
+  void flush(SagaInstanceDao instances, SagaLogDao logDao, TimerDao timerDao, OutboxDao outboxDao) {
     Resolved r = resolve();
     instances.insertAll(r.inserts());
     instances.updateAll(r.updates());
@@ -165,6 +164,5 @@ final class WriteBatch implements TransitionWriter.Sink {
     timerDao.insert(r.timers());
     outboxDao.insert(r.outbox());
     r.metrics().forEach(Runnable::run);
-    return r.outbox();
   }
 }

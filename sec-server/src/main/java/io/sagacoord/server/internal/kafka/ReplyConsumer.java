@@ -137,7 +137,6 @@ public class ReplyConsumer implements SmartLifecycle {
       if (outcome.compensating()) {
         crashPoints.pass(CrashPoints.MID_COMPENSATION);
       }
-      relay.publishWritten(outcome.written());
       relay.publishNow(outcome.sagasWithCommands());
       crashPoints.pass(CrashPoints.AFTER_PUBLISH_BEFORE_OFFSET_COMMIT);
       c.commitSync(nextOffsets(batch));

@@ -17,13 +17,8 @@ public interface ReplyProcessor {
   Outcome process(List<ConsumerRecord<String, byte[]>> records);
 
   /**
-   * @param sagasWithCommands sagas that got new outbox rows the caller must claim and publish
-   * @param written outbox rows the batch wrote that the caller may publish as they are, without
-   *     claiming them first (what the fast path wrote)
+   * @param sagasWithCommands sagas that got new outbox rows
    * @param compensating whether a compensation command was among them (for the crash point)
    */
-  record Outcome(
-      Set<UUID> sagasWithCommands,
-      List<io.sagacoord.server.internal.persistence.OutboxRow> written,
-      boolean compensating) {}
+  record Outcome(Set<UUID> sagasWithCommands, boolean compensating) {}
 }

@@ -61,69 +61,30 @@ public class OutboxDao {
    * Claims the pending rows of the given sagas that are not backing off; rows another relay holds
    * are skipped.
    */
-  public List<OutboxRow> claimForSagas(
-      Collection<java.util.UUID> sagaIds, Instant now, String[] inFlightCommandIds) {
+  public List<OutboxRow> claimForSagas(Collection<java.util.UUID> sagaIds, Instant now) {
     return jdbc.sql(
             "SELECT "
                 + COLUMNS
                 + " FROM saga_outbox WHERE saga_id = ANY(:ids)"
                 + " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
-                + NOT_IN_FLIGHT
                 + " ORDER BY id FOR UPDATE SKIP LOCKED")
         .param("ids", sagaIds.toArray(new java.util.UUID[0]))
         .param("now", Sql.ts(now))
-        .param("inFlight", inFlightCommandIds)
         .query(this::map)
         .list();
   }
 
-  // rows another thread of this coordinator is sending, or has sent and not yet deleted
-  private static final String NOT_IN_FLIGHT =
-      " AND NOT (COALESCE(headers->>'saga-command-id', '') = ANY(CAST(:inFlight AS text[])))";
-
-  /**
-   * Claims the oldest pending rows that are not backing off, not in flight and created before
-   * {@code createdBefore}, whatever their saga.
-   */
-  public List<OutboxRow> claimOldest(
-      int limit, Instant now, Instant createdBefore, String[] inFlightCommandIds) {
+  /** Claims the oldest pending rows that are not backing off, whatever their saga. */
+  public List<OutboxRow> claimOldest(int limit, Instant now) {
     return jdbc.sql(
             "SELECT "
                 + COLUMNS
-                + " FROM saga_outbox WHERE (next_attempt_at IS NULL OR next_attempt_at <= :now)"
-                + " AND created_at < :createdBefore"
-                + NOT_IN_FLIGHT
+                + " FROM saga_outbox WHERE next_attempt_at IS NULL OR next_attempt_at <= :now"
                 + " ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
         .param("limit", limit)
         .param("now", Sql.ts(now))
-        .param("createdBefore", Sql.ts(createdBefore))
-        .param("inFlight", inFlightCommandIds)
         .query(this::map)
         .list();
-  }
-
-  /**
-   * Deletes rows that were published as written (matched by saga and command id: the rows were not
-   * read back, so their ids are unknown here).
-   */
-  public void deleteSent(List<OutboxRow> rows) {
-    if (rows.isEmpty()) {
-      return;
-    }
-    java.util.UUID[] sagas = new java.util.UUID[rows.size()];
-    String[] commands = new String[rows.size()];
-    for (int i = 0; i < rows.size(); i++) {
-      sagas[i] = rows.get(i).sagaId();
-      commands[i] = rows.get(i).headers().get("saga-command-id");
-    }
-    jdbc.sql(
-            """
-            DELETE FROM saga_outbox WHERE saga_id = ANY(:sagas)
-                AND headers->>'saga-command-id' = ANY(CAST(:commands AS text[]))
-            """)
-        .param("sagas", sagas)
-        .param("commands", commands)
-        .update();
   }
 
   /**
