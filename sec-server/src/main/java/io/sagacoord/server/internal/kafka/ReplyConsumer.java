@@ -220,8 +220,8 @@ public class ReplyConsumer implements SmartLifecycle {
     return offsets;
   }
 
-  private static void rewind(
-      KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
+  /** Seeks back to the first record of the batch on every partition still assigned. */
+  static void rewind(KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
     Map<TopicPartition, Long> first = new HashMap<>();
     for (ConsumerRecord<String, byte[]> r : batch) {
       first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
@@ -234,7 +234,7 @@ public class ReplyConsumer implements SmartLifecycle {
         });
   }
 
-  private static void sleepQuietly(long millis) {
+  static void sleepQuietly(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {

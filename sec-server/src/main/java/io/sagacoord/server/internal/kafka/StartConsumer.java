@@ -19,7 +19,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +32,6 @@ import org.apache.commons.logging.LogFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.springframework.context.SmartLifecycle;
@@ -112,7 +110,7 @@ public class StartConsumer implements SmartLifecycle {
         } catch (Throwable e) {
           Failures.rethrowIfFatal(e);
           log.error("Start consumer pass failed; retrying", e);
-          sleepQuietly(1000);
+          ReplyConsumer.sleepQuietly(1000);
         }
       }
     } finally {
@@ -132,7 +130,7 @@ public class StartConsumer implements SmartLifecycle {
       throw e;
     } catch (RuntimeException e) {
       log.warn("Polling the start topic failed; retrying", e);
-      sleepQuietly(1000);
+      ReplyConsumer.sleepQuietly(1000);
       return;
     }
     if (records.isEmpty()) {
@@ -180,8 +178,12 @@ public class StartConsumer implements SmartLifecycle {
       throw e;
     } catch (RuntimeException | TimeoutException e) {
       log.warn("Start batch failed; consuming it again", e);
-      rewind(c, batch);
-      sleepQuietly(1000);
+      try {
+        ReplyConsumer.rewind(c, batch);
+      } catch (RuntimeException re) {
+        log.warn("Rewinding the start consumer failed", re);
+      }
+      ReplyConsumer.sleepQuietly(1000);
     }
   }
 
@@ -266,32 +268,6 @@ public class StartConsumer implements SmartLifecycle {
           header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
     }
     return h;
-  }
-
-  private static void rewind(
-      KafkaConsumer<String, byte[]> c, List<ConsumerRecord<String, byte[]>> batch) {
-    Map<TopicPartition, Long> first = new HashMap<>();
-    for (ConsumerRecord<String, byte[]> r : batch) {
-      first.merge(new TopicPartition(r.topic(), r.partition()), r.offset(), Math::min);
-    }
-    try {
-      first.forEach(
-          (tp, offset) -> {
-            if (c.assignment().contains(tp)) {
-              c.seek(tp, offset);
-            }
-          });
-    } catch (RuntimeException e) {
-      log.warn("Rewinding the start consumer failed", e);
-    }
-  }
-
-  private static void sleepQuietly(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   @Override

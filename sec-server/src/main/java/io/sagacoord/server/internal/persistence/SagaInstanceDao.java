@@ -78,19 +78,23 @@ public class SagaInstanceDao {
 
   /** Like {@link #insert} for many rows, in one JDBC batch. */
   public void insertAll(Collection<SagaRow> rows) {
+    batch(rows, INSERT, SagaInstanceDao::insertParams, this::insert);
+  }
+
+  /** One JDBC batch of {@code sql} over the rows; one by one when there is a single row. */
+  private void batch(
+      Collection<SagaRow> rows,
+      String sql,
+      java.util.function.Function<SagaRow, MapSqlParameterSource> params,
+      java.util.function.Consumer<SagaRow> single) {
     if (rows.isEmpty()) {
       return;
     }
     if (named == null || rows.size() == 1) {
-      rows.forEach(this::insert);
+      rows.forEach(single);
       return;
     }
-    SqlParameterSource[] batch = new SqlParameterSource[rows.size()];
-    int i = 0;
-    for (SagaRow row : rows) {
-      batch[i++] = insertParams(row);
-    }
-    named.batchUpdate(INSERT, batch);
+    named.batchUpdate(sql, rows.stream().map(params).toArray(SqlParameterSource[]::new));
   }
 
   private static MapSqlParameterSource insertParams(SagaRow row) {
@@ -118,19 +122,7 @@ public class SagaInstanceDao {
 
   /** Like {@link #update} for many rows, in one JDBC batch. */
   public void updateAll(Collection<SagaRow> rows) {
-    if (rows.isEmpty()) {
-      return;
-    }
-    if (named == null) {
-      rows.forEach(this::update);
-      return;
-    }
-    SqlParameterSource[] batch = new SqlParameterSource[rows.size()];
-    int i = 0;
-    for (SagaRow row : rows) {
-      batch[i++] = updateParams(row);
-    }
-    named.batchUpdate(UPDATE, batch);
+    batch(rows, UPDATE, SagaInstanceDao::updateParams, this::update);
   }
 
   private static MapSqlParameterSource updateParams(SagaRow row) {
