@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.sagacoord.protocol.SagaHeaders;
+import io.sagacoord.server.internal.api.OperatorActions;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
@@ -111,6 +112,47 @@ class StartPathIntegrationTest {
           .anySatisfy(r -> assertThat(r).contains("not valid JSON"))
           .anySatisfy(r -> assertThat(r).contains("\\u0000"));
       assertThat(quarantined(sec, startTopic)).allSatisfy(q -> assertThat(q.sagaId()).isNull());
+
+      // redelivery starts a quarantined start message again; what still cannot start goes back
+      OperatorActions actions = sec.bean(OperatorActions.class);
+      QuarantineDao.Quarantined notJson =
+          quarantined(sec, startTopic).stream()
+              .filter(q -> q.reason().contains("not valid JSON"))
+              .findFirst()
+              .orElseThrow();
+      OperatorActions.Redelivered again = actions.redeliver(notJson.id(), "test-operator", "retry");
+      assertThat(again.outcome()).isEqualTo("QUARANTINED_AGAIN");
+      assertThat(again.reason()).contains("not valid JSON");
+      String later = "k8-" + suffix;
+      sec.bean(QuarantineDao.class)
+          .insert(
+              "the database was down (simulated)",
+              null,
+              startTopic,
+              0,
+              999_999,
+              start(TestSagas.TRIP, later),
+              OK_BODY.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+              java.time.Instant.now());
+      long laterId =
+          quarantined(sec, startTopic).stream()
+              .filter(q -> q.offset() == 999_999)
+              .findFirst()
+              .orElseThrow()
+              .id();
+      assertThat(actions.redeliver(laterId, "test-operator", "database back").outcome())
+          .isEqualTo("APPLIED");
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  jdbc.sql(
+                          "SELECT i.status FROM saga_instance i JOIN saga_start_request r"
+                              + " ON r.saga_id = i.id WHERE r.idempotency_key = :key")
+                      .param("key", later)
+                      .query(String.class)
+                      .optional(),
+              status -> status.filter("COMPLETED"::equals).isPresent());
     }
   }
 

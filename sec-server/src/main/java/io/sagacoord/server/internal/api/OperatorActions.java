@@ -5,6 +5,11 @@ import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.SagaEvent;
 import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.Transition;
+import io.sagacoord.server.IdempotencyKeyConflictException;
+import io.sagacoord.server.InvalidStartDataException;
+import io.sagacoord.server.SagaCoordinator;
+import io.sagacoord.server.UnknownSagaTypeException;
+import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.engine.DefinitionRegistry;
 import io.sagacoord.server.internal.engine.EventJson;
 import io.sagacoord.server.internal.engine.SagaLoader;
@@ -12,9 +17,11 @@ import io.sagacoord.server.internal.engine.StateMapper;
 import io.sagacoord.server.internal.engine.TransitionWriter;
 import io.sagacoord.server.internal.kafka.OutboxRelay;
 import io.sagacoord.server.internal.kafka.ReplyProcessor;
+import io.sagacoord.server.internal.kafka.StartMessage;
 import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.persistence.AuditDao;
 import io.sagacoord.server.internal.persistence.QuarantineAdminDao;
+import io.sagacoord.server.internal.persistence.QuarantineDao;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +72,9 @@ public class OperatorActions {
   private final TransactionTemplate tx;
   private final ObjectMapper json;
   private final Clock clock;
+  private final SagaCoordinator coordinator;
+  private final QuarantineDao quarantineWriter;
+  private final SecProperties properties;
 
   public OperatorActions(
       SagaInstanceDao instances,
@@ -80,7 +90,13 @@ public class OperatorActions {
       OutboxRelay relay,
       TransactionTemplate tx,
       ObjectMapper json,
-      Clock clock) {
+      Clock clock,
+      SagaCoordinator coordinator,
+      QuarantineDao quarantineWriter,
+      SecProperties properties) {
+    this.coordinator = coordinator;
+    this.quarantineWriter = quarantineWriter;
+    this.properties = properties;
     this.instances = instances;
     this.loader = loader;
     this.mapper = mapper;
@@ -202,7 +218,9 @@ public class OperatorActions {
 
   /**
    * Feeds a quarantined message through the reply intake again, in one transaction with its
-   * redelivery mark. If it still cannot be applied it is quarantined again under a new id.
+   * redelivery mark; a message of the start topic is started again instead (idempotent by its key,
+   * committed on its own first). If it still cannot be applied it is quarantined again under a new
+   * id.
    *
    * @throws ApiException 404 for an unknown entry, 409 when it was already redelivered
    */
@@ -211,6 +229,8 @@ public class OperatorActions {
         quarantine
             .find(id)
             .orElseThrow(() -> ApiException.notFound("Message not found", "no quarantined " + id));
+    boolean start = entry.topic().equals(properties.kafka().startTopic());
+    String startRefusal = start && entry.redeliveredAt() == null ? startAgain(entry) : null;
     Object[] holder = new Object[1];
     Redelivered result =
         tx.execute(
@@ -219,8 +239,21 @@ public class OperatorActions {
               if (!quarantine.markRedelivered(id, actor, now)) {
                 return null;
               }
-              ReplyProcessor.Outcome outcome = replies.process(List.of(record(entry)));
-              holder[0] = outcome;
+              if (start) {
+                if (startRefusal != null) {
+                  quarantineWriter.insert(
+                      startRefusal,
+                      null,
+                      entry.topic(),
+                      entry.partition(),
+                      entry.offset(),
+                      json.readValue(entry.headersJson(), HEADERS),
+                      entry.rawBody(),
+                      now);
+                }
+              } else {
+                holder[0] = replies.process(List.of(record(entry)));
+              }
               Optional<QuarantineAdminDao.Entry> again =
                   quarantine.requarantined(id, entry.topic(), entry.partition(), entry.offset());
               String verdict = again.isPresent() ? "QUARANTINED_AGAIN" : "APPLIED";
@@ -251,6 +284,20 @@ public class OperatorActions {
       relay.publishNow(outcome.sagasWithCommands());
     }
     return result;
+  }
+
+  /** Starts the saga of a quarantined start message; returns why not, or null if it started. */
+  private String startAgain(QuarantineAdminDao.Entry entry) {
+    try {
+      StartMessage m = StartMessage.parse(record(entry), properties.kafka().maxReplyBytes());
+      coordinator.start(m.sagaType(), m.idempotencyKey(), m.dataJson());
+      return null;
+    } catch (IllegalArgumentException
+        | UnknownSagaTypeException
+        | InvalidStartDataException
+        | IdempotencyKeyConflictException e) {
+      return e.getMessage();
+    }
   }
 
   private ConsumerRecord<String, byte[]> record(QuarantineAdminDao.Entry entry) {

@@ -2,7 +2,6 @@ package io.sagacoord.server.internal.kafka;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.IdempotencyKeyConflictException;
 import io.sagacoord.server.InvalidStartDataException;
 import io.sagacoord.server.StartResult;
@@ -12,8 +11,6 @@ import io.sagacoord.server.internal.engine.CoordinatorService;
 import io.sagacoord.server.internal.engine.StartBatcher;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -83,13 +80,6 @@ public class StartConsumer implements SmartLifecycle {
     this.quarantined = meters.counter("sec.starts.kafka.quarantined");
   }
 
-  /** Why a start message was not taken. */
-  private static final class Rejected extends RuntimeException {
-    Rejected(String reason) {
-      super(reason, null, false, false);
-    }
-  }
-
   private void loop() {
     KafkaConsumer<String, byte[]> c = consumer;
     try {
@@ -145,8 +135,7 @@ public class StartConsumer implements SmartLifecycle {
       for (ConsumerRecord<String, byte[]> record : batch) {
         try {
           pending.put(record, batcher.enqueue(prepare(record)));
-        } catch (Rejected
-            | UnknownSagaTypeException
+        } catch (UnknownSagaTypeException
             | InvalidStartDataException
             | IllegalArgumentException e) {
           rejected.put(record, e.getMessage());
@@ -194,38 +183,8 @@ public class StartConsumer implements SmartLifecycle {
   }
 
   private StartBatcher.Job prepare(ConsumerRecord<String, byte[]> record) {
-    Map<String, String> headers = headers(record);
-    String type = headers.get(SagaHeaders.SAGA_TYPE);
-    if (type == null || type.isBlank()) {
-      throw new Rejected("header " + SagaHeaders.SAGA_TYPE + " is missing");
-    }
-    String key = headers.get(SagaHeaders.IDEMPOTENCY_KEY);
-    if (key == null || key.isBlank()) {
-      throw new Rejected("header " + SagaHeaders.IDEMPOTENCY_KEY + " is missing");
-    }
-    if (record.value() == null) {
-      throw new Rejected("the message has no value (the saga data)");
-    }
-    if (record.value().length > properties.kafka().maxReplyBytes()) {
-      throw new Rejected(
-          "the data has "
-              + record.value().length
-              + " bytes, more than "
-              + properties.kafka().maxReplyBytes());
-    }
-    String data;
-    try {
-      data =
-          StandardCharsets.UTF_8
-              .newDecoder()
-              .onMalformedInput(CodingErrorAction.REPORT)
-              .onUnmappableCharacter(CodingErrorAction.REPORT)
-              .decode(java.nio.ByteBuffer.wrap(record.value()))
-              .toString();
-    } catch (CharacterCodingException e) {
-      throw new Rejected("the data is not UTF-8");
-    }
-    return coordinator.prepare(type, key, data);
+    StartMessage m = StartMessage.parse(record, properties.kafka().maxReplyBytes());
+    return coordinator.prepare(m.sagaType(), m.idempotencyKey(), m.dataJson());
   }
 
   private void quarantineAll(Map<ConsumerRecord<String, byte[]>, String> rejected) {
