@@ -389,7 +389,20 @@ public final class BenchRunner {
   private PhaseStats phase(
       double rate, Duration warmup, Duration measure, double fail, Duration drain)
       throws Exception {
-    CpuMeter cpu = new CpuMeter(cluster.coordinatorPid(), cluster.participantsPid());
+    try (java.sql.Connection pg = cluster.secConnection()) {
+      return phase(rate, warmup, measure, fail, drain, pg);
+    }
+  }
+
+  private PhaseStats phase(
+      double rate,
+      Duration warmup,
+      Duration measure,
+      double fail,
+      Duration drain,
+      java.sql.Connection pg)
+      throws Exception {
+    CpuMeter cpu = new CpuMeter(cluster.coordinatorPid(), cluster.participantsPid(), pg);
     Map<String, Double> cpuBefore = cpu.snapshot();
     List<SagaRecord> records = generator.run(rate, warmup.plus(measure), fail);
     Map<String, Long> lag;

@@ -22,10 +22,36 @@ final class CpuMeter {
 
   private final long coordinatorPid;
   private final long participantsPid;
+  private final java.sql.Connection postgres;
 
-  CpuMeter(long coordinatorPid, long participantsPid) {
+  /**
+   * @param postgres a connection to the benchmark's Postgres server that may read {@code
+   *     pg_stat_activity}, to tell the coordinator's database from the participants'; null: one
+   *     figure for all of Postgres
+   */
+  CpuMeter(long coordinatorPid, long participantsPid, java.sql.Connection postgres) {
     this.coordinatorPid = coordinatorPid;
     this.participantsPid = participantsPid;
+    this.postgres = postgres;
+  }
+
+  /** Database of each server process (backends only), from {@code pg_stat_activity}. */
+  private Map<Long, String> databases() {
+    Map<Long, String> db = new java.util.HashMap<>();
+    if (postgres == null) {
+      return db;
+    }
+    try (java.sql.Statement st = postgres.createStatement();
+        java.sql.ResultSet rs =
+            st.executeQuery(
+                "SELECT pid, datname FROM pg_stat_activity WHERE datname IS NOT NULL")) {
+      while (rs.next()) {
+        db.put(rs.getLong(1), rs.getString(2));
+      }
+    } catch (java.sql.SQLException e) {
+      // one figure for all of Postgres then
+    }
+    return db;
   }
 
   /** CPU seconds so far per part. */
@@ -34,7 +60,10 @@ final class CpuMeter {
     add(cpu, "coordinator", ticks(coordinatorPid));
     add(cpu, "participants", ticks(participantsPid));
     add(cpu, "driver_and_kafka", ticks(ProcessHandle.current().pid()));
+    Map<Long, String> databases = databases();
     long pg = 0;
+    long pgSec = 0;
+    long pgParticipants = 0;
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path p : (Iterable<Path>) procs::iterator) {
         String name = p.getFileName().toString();
@@ -43,14 +72,27 @@ final class CpuMeter {
         }
         String comm = read(p.resolve("comm"));
         if (comm != null && comm.trim().equals("postgres")) {
-          long t = ticks(Long.parseLong(name));
-          pg += Math.max(0, t);
+          long pid = Long.parseLong(name);
+          long t = Math.max(0, ticks(pid));
+          pg += t;
+          String db = databases.get(pid);
+          if ("bench_sec".equals(db)) {
+            pgSec += t;
+          } else if (db != null && db.matches("bench_(flight|hotel|car)")) {
+            pgParticipants += t;
+          }
         }
       }
     } catch (IOException | RuntimeException e) {
       return Map.of();
     }
     cpu.put("postgres", pg / TICKS_PER_SECOND);
+    if (!databases.isEmpty()) {
+      // parts of "postgres" (not added to the total again): backends serving these databases;
+      // the rest is the server's own processes (WAL writer, checkpointer, ...) and other clients
+      cpu.put("of_which_postgres_coordinator_db", pgSec / TICKS_PER_SECOND);
+      cpu.put("of_which_postgres_participant_dbs", pgParticipants / TICKS_PER_SECOND);
+    }
     return cpu;
   }
 
@@ -72,7 +114,9 @@ final class CpuMeter {
       }
       double ms = Math.max(0, e.getValue() - b) * 1000 / sagas;
       per.put(e.getKey(), PhaseStats.round(ms));
-      total += ms;
+      if (!e.getKey().startsWith("of_which_")) {
+        total += ms;
+      }
     }
     per.put("total", PhaseStats.round(total));
     return per;
