@@ -157,17 +157,21 @@ class CrashRecoveryIntegrationTest {
                 }));
       }
       boolean killed = false;
-      long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (System.nanoTime() < until) {
+      try {
         // kill only once half of this round's sagas are in, so that the rounds start them all
-        if (inFlight() >= IN_FLIGHT_BEFORE_KILL && accepted.get() >= quota - perRound / 2) {
-          Thread.sleep(random.nextInt(200));
-          child.kill();
-          killed = true;
-          crashes++;
-          break;
-        }
-        Thread.sleep(5);
+        await()
+            .atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(5))
+            .until(
+                () ->
+                    inFlight() >= IN_FLIGHT_BEFORE_KILL && accepted.get() >= quota - perRound / 2);
+        // the kill lands at a random moment of the work in flight: that is the test's subject
+        Thread.sleep(random.nextInt(200));
+        child.kill();
+        killed = true;
+        crashes++;
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        // reported below; the round goes on without a kill
       }
       posting.shutdown();
       for (Future<?> f : futures) {

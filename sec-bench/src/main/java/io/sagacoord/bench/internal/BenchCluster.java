@@ -203,6 +203,7 @@ public final class BenchCluster implements AutoCloseable {
       training.waitForExit(START_TIMEOUT);
     }
     if (!Files.isRegularFile(archive)) {
+      Files2.deleteRecursively(archive.getParent());
       System.out.println("[bench] the CDS training run wrote no archive; starting without");
       return null;
     }
@@ -355,6 +356,10 @@ public final class BenchCluster implements AutoCloseable {
     }
     if (coordinator != null) {
       coordinator.close();
+    }
+    if (cdsArchive != null) {
+      // tens of MB, only valid for this build's class path
+      Files2.deleteRecursively(cdsArchive.getParent());
     }
     infra.close();
   }

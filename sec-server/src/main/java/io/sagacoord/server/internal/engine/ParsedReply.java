@@ -15,7 +15,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
 
 /** A reply whose headers and body follow the protocol; {@link #parse} rejects anything else. */
-record ParsedReply(
+public record ParsedReply(
     UUID sagaId,
     String sagaType,
     String step,
@@ -82,7 +82,8 @@ record ParsedReply(
         body);
   }
 
-  static Map<String, String> headers(ConsumerRecord<String, byte[]> record) {
+  /** The record's headers as UTF-8 text, in order (what a quarantine row keeps). */
+  public static Map<String, String> headers(ConsumerRecord<String, byte[]> record) {
     Map<String, String> h = new LinkedHashMap<>();
     for (Header header : record.headers()) {
       h.put(

@@ -8,10 +8,10 @@ import io.sagacoord.server.StartResult;
 import io.sagacoord.server.UnknownSagaTypeException;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.engine.CoordinatorService;
+import io.sagacoord.server.internal.engine.ParsedReply;
 import io.sagacoord.server.internal.engine.StartBatcher;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +29,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Component;
@@ -207,26 +205,16 @@ public class StartConsumer implements SmartLifecycle {
                     + e.getValue());
             quarantine.insert(
                 e.getValue(),
-                (UUID) null,
+                null,
                 r.topic(),
                 r.partition(),
                 r.offset(),
-                headers(r),
+                ParsedReply.headers(r),
                 r.value(),
                 now);
           }
         });
     quarantined.increment(rejected.size());
-  }
-
-  private static Map<String, String> headers(ConsumerRecord<String, byte[]> record) {
-    Map<String, String> h = new LinkedHashMap<>();
-    for (Header header : record.headers()) {
-      h.put(
-          header.key(),
-          header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
-    }
-    return h;
   }
 
   @Override
