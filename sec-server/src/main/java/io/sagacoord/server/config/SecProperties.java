@@ -129,12 +129,18 @@ public record SecProperties(
    * @param pollInterval how often the relay looks for rows a crash or a failed send left; default
    *     1s
    * @param batchSize rows per poll; default 500
+   * @param inFlightGrace rows that the writing coordinator handed to its relay in memory are sent
+   *     from there; the poll leaves a row alone for this long after it was written (unless it was
+   *     written before this coordinator started), so it does not send it a second time; default 10s
    */
   public record Outbox(
-      @DefaultValue("1s") Duration pollInterval, @DefaultValue("500") int batchSize) {
+      @DefaultValue("1s") Duration pollInterval,
+      @DefaultValue("500") int batchSize,
+      @DefaultValue("10s") Duration inFlightGrace) {
     public Outbox {
       requirePositive("sec.outbox.poll-interval", pollInterval);
       requirePositive("sec.outbox.batch-size", batchSize);
+      requirePositive("sec.outbox.in-flight-grace", inFlightGrace);
     }
   }
 

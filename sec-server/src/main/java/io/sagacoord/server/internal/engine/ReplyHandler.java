@@ -13,6 +13,7 @@ import io.sagacoord.server.internal.kafka.ReplyProcessor;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.ops.SecMetrics;
 import io.sagacoord.server.internal.persistence.OutboxDao;
+import io.sagacoord.server.internal.persistence.OutboxRow;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaLogDao;
@@ -164,7 +165,6 @@ public class ReplyHandler implements ReplyProcessor {
     Map<UUID, SagaRow> rows = new HashMap<>(locked);
     WriteBatch batch = new WriteBatch();
     List<Pending> quarantines = new ArrayList<>();
-    Set<UUID> withCommands = new LinkedHashSet<>();
     boolean compensating = false;
     for (int i = 0; i < records.size(); i++) {
       ParsedReply reply = parsed.get(i);
@@ -199,9 +199,6 @@ public class ReplyHandler implements ReplyProcessor {
         quarantines.addAll(itsQuarantines);
         if (written != null) {
           rows.put(reply.sagaId(), written.row());
-          if (written.sentCommands()) {
-            withCommands.add(reply.sagaId());
-          }
           compensating |= written.sentCompensation();
         }
       } catch (Unmatched e) {
@@ -214,10 +211,11 @@ public class ReplyHandler implements ReplyProcessor {
         return null;
       }
     }
+    List<OutboxRow> commands = List.of();
     if (!batch.isEmpty()) {
       Object savepoint = status.createSavepoint();
       try {
-        batch.flush(instances, sagaLog, timers, outbox);
+        commands = batch.flush(instances, sagaLog, timers, outbox);
         status.releaseSavepoint(savepoint);
       } catch (RuntimeException e) {
         status.rollbackToSavepoint(savepoint);
@@ -228,7 +226,8 @@ public class ReplyHandler implements ReplyProcessor {
     for (Pending q : quarantines) {
       quarantine(status, q.record(), q.sagaId(), q.reason(), now);
     }
-    return new Outcome(withCommands, compensating);
+    // the relay sends these from memory after the commit: nothing to claim
+    return new Outcome(Set.of(), compensating, commands);
   }
 
   /** The fallback: each reply under its own savepoint, written at once. */

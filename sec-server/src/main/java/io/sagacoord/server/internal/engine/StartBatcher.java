@@ -13,6 +13,7 @@ import io.sagacoord.server.internal.kafka.OutboxRelay;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.persistence.OutboxDao;
+import io.sagacoord.server.internal.persistence.OutboxRow;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.StartRequestDao;
@@ -226,37 +227,36 @@ public class StartBatcher implements SmartLifecycle {
     }
     List<Job> ordered = List.copyOf(leaders.values());
     Map<UUID, Outcome> outcomes;
+    // the outbox rows of committed transactions only: the relay sends them from memory
+    List<OutboxRow> commands = new ArrayList<>();
     try {
-      outcomes = tx.execute(status -> writeInTransaction(ordered));
+      List<OutboxRow> written = new ArrayList<>();
+      outcomes = tx.execute(status -> writeInTransaction(ordered, written));
+      commands.addAll(written);
     } catch (RuntimeException e) {
       log.warn(
           "Writing " + ordered.size() + " starts in one transaction failed; writing one by one", e);
-      outcomes = oneByOne(ordered);
+      outcomes = oneByOne(ordered, commands);
     }
     // rare (a client retrying at once): after the first committed, each in its own transaction
-    outcomes.putAll(oneByOne(followers));
+    outcomes.putAll(oneByOne(followers, commands));
     batchSizes.record(batch.size());
-    List<UUID> created = new ArrayList<>();
-    outcomes.forEach(
-        (sagaId, outcome) -> {
-          if (outcome.result() != null && outcome.result().created()) {
-            created.add(sagaId);
-          }
-        });
-    if (!created.isEmpty()) {
+    if (!commands.isEmpty()) {
       crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
-      relay.submit(created);
+      relay.handOver(commands);
     }
     for (Job job : batch) {
       complete(job, outcomes.get(job.sagaId()));
     }
   }
 
-  private Map<UUID, Outcome> oneByOne(List<Job> jobs) {
+  private Map<UUID, Outcome> oneByOne(List<Job> jobs, List<OutboxRow> commands) {
     Map<UUID, Outcome> outcomes = new LinkedHashMap<>();
     for (Job job : jobs) {
       try {
-        outcomes.putAll(tx.execute(status -> writeInTransaction(List.of(job))));
+        List<OutboxRow> written = new ArrayList<>();
+        outcomes.putAll(tx.execute(status -> writeInTransaction(List.of(job), written)));
+        commands.addAll(written);
       } catch (RuntimeException e) {
         outcomes.put(job.sagaId(), new Outcome(null, e));
       }
@@ -272,7 +272,8 @@ public class StartBatcher implements SmartLifecycle {
     }
   }
 
-  private Map<UUID, Outcome> writeInTransaction(List<Job> jobs) {
+  /** Writes the starts; adds the outbox rows it inserted to {@code commands}. */
+  private Map<UUID, Outcome> writeInTransaction(List<Job> jobs, List<OutboxRow> commands) {
     Set<UUID> inserted =
         startRequests.insertAllIfAbsent(
             jobs.stream()
@@ -301,7 +302,7 @@ public class StartBatcher implements SmartLifecycle {
                         job.sagaType(), job.idempotencyKey(), existing.sagaId())));
       }
     }
-    batch.flush(instances, sagaLog, timers, outbox);
+    commands.addAll(batch.flush(instances, sagaLog, timers, outbox));
     return outcomes;
   }
 

@@ -153,16 +153,18 @@ final class WriteBatch implements TransitionWriter.Sink {
 
   /**
    * Writes everything in the current transaction, one batch per statement kind; then registers the
-   * metrics (they count after the commit).
+   * metrics (they count after the commit). Returns the outbox rows with their ids.
    */
-  void flush(SagaInstanceDao instances, SagaLogDao logDao, TimerDao timerDao, OutboxDao outboxDao) {
+  List<OutboxRow> flush(
+      SagaInstanceDao instances, SagaLogDao logDao, TimerDao timerDao, OutboxDao outboxDao) {
     Resolved r = resolve();
     instances.insertAll(r.inserts());
     instances.updateAll(r.updates());
     logDao.insert(r.log());
     timerDao.cancelAll(r.cancels());
     timerDao.insert(r.timers());
-    outboxDao.insert(r.outbox());
+    List<OutboxRow> inserted = outboxDao.insert(r.outbox());
     r.metrics().forEach(Runnable::run);
+    return inserted;
   }
 }

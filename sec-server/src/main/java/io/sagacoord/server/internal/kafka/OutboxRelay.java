@@ -7,6 +7,7 @@ import io.sagacoord.server.internal.persistence.OutboxDao;
 import io.sagacoord.server.internal.persistence.OutboxRow;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -17,6 +18,7 @@ import java.util.UUID;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -30,12 +32,16 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Publishes {@code saga_outbox} rows and deletes each once the broker acknowledged it.
  *
- * <p>Two ways in: right after a commit, the committing code hands over the saga ids ({@link
- * #submit} from a web request, {@link #publishNow} from the reply consumer, which must know the
- * commands are out before it commits its offsets); and a poll every {@code
- * sec.outbox.poll-interval} picks up rows that a crash or a failed send left. Rows are claimed with
- * {@code FOR UPDATE SKIP LOCKED}, so two relays never send one row at the same time; a send
- * repeated after a crash is harmless because participants deduplicate by (saga, step, phase).
+ * <p>Three ways in. The hot paths (a batch of replies, a batch of starts) hand the rows they
+ * committed over with {@link #handOver}: the relay thread sends them from memory, without reading
+ * them back, and deletes the acknowledged ones in batches. Other writers hand over saga ids ({@link
+ * #submit} after a commit, {@link #publishNow} in the calling thread); their rows are claimed with
+ * {@code FOR UPDATE SKIP LOCKED}, sent and deleted in one transaction. And a poll every {@code
+ * sec.outbox.poll-interval} picks up rows that a crash or a failed send left: rows written before
+ * this coordinator started at once, newer ones only once they are older than {@code
+ * sec.outbox.in-flight-grace} (until then they are the writer's to send). A row sent twice (a crash
+ * between the send and the delete, a relay lagging behind by more than the grace) is harmless:
+ * participants deduplicate by (saga, step, phase).
  */
 @Component
 public class OutboxRelay implements SmartLifecycle {
@@ -43,18 +49,35 @@ public class OutboxRelay implements SmartLifecycle {
   private static final Log log = LogFactory.getLog(OutboxRelay.class);
   // a row that keeps failing (topic deleted, message too large) is retried at least this often
   static final java.time.Duration MAX_BACK_OFF = java.time.Duration.ofMinutes(1);
+  // rows handed over but not yet acknowledged; beyond this a hand-over is dropped (its rows stay
+  // in the table and the poll sends them), so a broker outage cannot fill the heap
+  static final int MAX_IN_MEMORY = 50_000;
+  // acknowledged rows are deleted once this many are waiting, or when nothing else is to do
+  private static final int DELETE_BATCH = 2_000;
 
   private final SecProperties properties;
   private final OutboxDao outbox;
   private final TransactionTemplate tx;
   private final TopicAdmin topics;
-  private final LinkedBlockingQueue<UUID> submitted = new LinkedBlockingQueue<>();
+  private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
+  private final AtomicInteger inMemory = new AtomicInteger();
   private final Counter published;
   private final Counter sendFailures;
+  private final Counter handOversDropped;
   private final Clock clock;
+  private volatile Instant startedAt = Instant.MIN;
   private volatile Producer<String, byte[]> producer;
   private volatile Thread thread;
   private volatile boolean running;
+
+  /** Rows committed by a hot path, to send from memory. */
+  private record HandOver(List<OutboxRow> rows) {}
+
+  /** Sagas whose rows are to be claimed from the table and sent. */
+  private record Submitted(Collection<UUID> sagaIds) {}
+
+  /** The broker's answer to the send of one handed-over row (error null when acknowledged). */
+  private record Sent(long id, Exception error) {}
 
   public OutboxRelay(
       SecProperties properties,
@@ -70,11 +93,31 @@ public class OutboxRelay implements SmartLifecycle {
     this.topics = topics;
     this.published = meters.counter("sec.outbox.published");
     this.sendFailures = meters.counter("sec.outbox.send.failures");
+    this.handOversDropped = meters.counter("sec.outbox.handovers.dropped");
+    meters.gauge("sec.outbox.in-memory", inMemory);
   }
 
-  /** Asks the relay thread to publish these sagas' rows soon. */
+  /**
+   * Hands committed rows (with their ids) over for sending from memory; never blocks. Must be
+   * called only after the transaction that inserted them committed.
+   */
+  public void handOver(List<OutboxRow> rows) {
+    if (rows.isEmpty()) {
+      return;
+    }
+    if (!running || inMemory.get() >= MAX_IN_MEMORY) {
+      handOversDropped.increment(rows.size());
+      return;
+    }
+    inMemory.addAndGet(rows.size());
+    events.add(new HandOver(List.copyOf(rows)));
+  }
+
+  /** Asks the relay thread to claim and publish these sagas' rows soon. */
   public void submit(Collection<UUID> sagaIds) {
-    submitted.addAll(sagaIds);
+    if (!sagaIds.isEmpty()) {
+      events.add(new Submitted(List.copyOf(sagaIds)));
+    }
   }
 
   /**
@@ -91,18 +134,31 @@ public class OutboxRelay implements SmartLifecycle {
   public record Pass(int found, int sent) {}
 
   /**
-   * Publishes up to one batch of the oldest rows that are not backing off; returns how many it
-   * found and how many the broker acknowledged.
+   * Publishes up to one batch of the oldest rows that are not backing off and not (any more) in a
+   * writer's hands; returns how many it found and how many the broker acknowledged.
    */
   public Pass publishOldest() {
+    Instant now = clock.instant();
+    Instant graceEnd = now.minus(properties.outbox().inFlightGrace());
+    Instant writtenBefore = graceEnd.isAfter(startedAt) ? graceEnd : startedAt;
     Pass pass =
         tx.execute(
             status -> {
               List<OutboxRow> rows =
-                  outbox.claimOldest(properties.outbox().batchSize(), clock.instant());
+                  outbox.claimOldest(properties.outbox().batchSize(), now, writtenBefore);
               return new Pass(rows.size(), send(rows));
             });
     return pass == null ? new Pass(0, 0) : pass;
+  }
+
+  private ProducerRecord<String, byte[]> record(OutboxRow row) {
+    ProducerRecord<String, byte[]> record =
+        new ProducerRecord<>(
+            row.topic(), null, row.messageKey(), row.payload().getBytes(StandardCharsets.UTF_8));
+    for (Map.Entry<String, String> header : row.headers().entrySet()) {
+      record.headers().add(header.getKey(), header.getValue().getBytes(StandardCharsets.UTF_8));
+    }
+    return record;
   }
 
   /** Sends the rows; deletes the acknowledged ones, backs the failed ones off; returns sent. */
@@ -112,14 +168,8 @@ public class OutboxRelay implements SmartLifecycle {
     }
     List<Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
     for (OutboxRow row : rows) {
-      ProducerRecord<String, byte[]> record =
-          new ProducerRecord<>(
-              row.topic(), null, row.messageKey(), row.payload().getBytes(StandardCharsets.UTF_8));
-      for (Map.Entry<String, String> header : row.headers().entrySet()) {
-        record.headers().add(header.getKey(), header.getValue().getBytes(StandardCharsets.UTF_8));
-      }
       try {
-        futures.add(producer.send(record));
+        futures.add(producer.send(record(row)));
       } catch (RuntimeException e) {
         // a send refused at once (e.g. a record too large) fails this row only
         futures.add(java.util.concurrent.CompletableFuture.failedFuture(e));
@@ -136,15 +186,8 @@ public class OutboxRelay implements SmartLifecycle {
         Thread.currentThread().interrupt();
         break;
       } catch (Exception e) {
-        sendFailures.increment();
         failed.add(rows.get(i).id());
-        log.warn(
-            "Send of outbox row "
-                + rows.get(i).id()
-                + " to "
-                + rows.get(i).topic()
-                + " failed; the poll retries it after a back-off: "
-                + e);
+        sendFailed(rows.get(i).id(), e);
       }
     }
     outbox.delete(done);
@@ -153,18 +196,74 @@ public class OutboxRelay implements SmartLifecycle {
     return done.size();
   }
 
+  private void sendFailed(long id, Exception e) {
+    sendFailures.increment();
+    log.warn("Send of outbox row " + id + " failed; the poll retries it after a back-off: " + e);
+  }
+
+  /** Sends handed-over rows without waiting; each answer comes back as a {@link Sent} event. */
+  private void sendFromMemory(List<OutboxRow> rows) {
+    for (OutboxRow row : rows) {
+      long id = row.id();
+      try {
+        producer.send(record(row), (metadata, error) -> events.add(new Sent(id, error)));
+      } catch (RuntimeException e) {
+        events.add(new Sent(id, e));
+      }
+    }
+  }
+
+  /** Deletes the acknowledged rows, backs the failed ones off; clears both lists. */
+  private void settle(List<Long> acknowledged, List<Long> failed) {
+    if (!acknowledged.isEmpty()) {
+      tx.executeWithoutResult(status -> outbox.deleteSent(acknowledged));
+      published.increment(acknowledged.size());
+      acknowledged.clear();
+    }
+    if (!failed.isEmpty()) {
+      outbox.backOff(failed, clock.instant(), properties.outbox().pollInterval(), MAX_BACK_OFF);
+      failed.clear();
+    }
+  }
+
   private void loop() {
     long nextPoll = System.nanoTime();
     long pollNanos = properties.outbox().pollInterval().toNanos();
+    List<Object> drained = new ArrayList<>();
+    List<Long> acknowledged = new ArrayList<>();
+    List<Long> failed = new ArrayList<>();
+    Set<UUID> submitted = new HashSet<>();
     while (running) {
       try {
-        UUID first =
-            submitted.poll(properties.outbox().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        Object first =
+            events.poll(properties.outbox().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
         if (first != null) {
-          Set<UUID> ids = new HashSet<>();
-          ids.add(first);
-          submitted.drainTo(ids, 1000);
-          publishNow(ids);
+          drained.add(first);
+          events.drainTo(drained, 10_000);
+        }
+        for (Object event : drained) {
+          if (event instanceof HandOver h) {
+            sendFromMemory(h.rows());
+          } else if (event instanceof Sent sent) {
+            inMemory.decrementAndGet();
+            if (sent.error() == null) {
+              acknowledged.add(sent.id());
+            } else {
+              failed.add(sent.id());
+              sendFailed(sent.id(), sent.error());
+            }
+          } else if (event instanceof Submitted s) {
+            submitted.addAll(s.sagaIds());
+          }
+        }
+        drained.clear();
+        if (!submitted.isEmpty()) {
+          publishNow(submitted);
+          submitted.clear();
+        }
+        // one delete for many answers; at once when nothing else waits
+        if (acknowledged.size() >= DELETE_BATCH || events.isEmpty() || !failed.isEmpty()) {
+          settle(acknowledged, failed);
         }
         if (System.nanoTime() - nextPoll >= 0) {
           // drain leftovers (at start-up this publishes what a crash left behind); only while
@@ -177,12 +276,35 @@ public class OutboxRelay implements SmartLifecycle {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        break;
       } catch (Throwable e) {
-        // the relay never stops except on shutdown
+        // the relay never stops except on shutdown; rows whose delete failed stay in the table
+        // and are sent again by the poll
         log.warn("Outbox relay pass failed; retrying", e);
+        acknowledged.clear();
+        failed.clear();
+        drained.clear();
         sleepQuietly(properties.outbox().pollInterval().toMillis());
       }
+    }
+    drainOnStop(acknowledged, failed);
+  }
+
+  /** On shutdown: waits for the answers to what was sent and deletes the acknowledged rows. */
+  private void drainOnStop(List<Long> acknowledged, List<Long> failed) {
+    try {
+      producer.flush();
+      Object event;
+      while ((event = events.poll()) != null) {
+        if (event instanceof Sent sent) {
+          inMemory.decrementAndGet();
+          (sent.error() == null ? acknowledged : failed).add(sent.id());
+        }
+      }
+      settle(acknowledged, failed);
+    } catch (RuntimeException e) {
+      // what is not deleted is sent once more after the restart
+      log.warn("Deleting the sent outbox rows at shutdown failed", e);
     }
   }
 
@@ -198,6 +320,7 @@ public class OutboxRelay implements SmartLifecycle {
   public void start() {
     topics.ensureTopics();
     producer = new KafkaProducer<>(KafkaClients.producer(properties));
+    startedAt = clock.instant();
     running = true;
     thread = new Thread(this::loop, "sec-outbox-relay");
     thread.setDaemon(true);
@@ -209,7 +332,6 @@ public class OutboxRelay implements SmartLifecycle {
     running = false;
     Thread t = thread;
     if (t != null) {
-      t.interrupt();
       try {
         t.join(10_000);
       } catch (InterruptedException e) {

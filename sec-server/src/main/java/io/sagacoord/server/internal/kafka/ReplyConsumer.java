@@ -137,6 +137,8 @@ public class ReplyConsumer implements SmartLifecycle {
       if (outcome.compensating()) {
         crashPoints.pass(CrashPoints.MID_COMPENSATION);
       }
+      // the rows are durable: the relay sends them in its own thread while this one moves on
+      relay.handOver(outcome.written());
       relay.publishNow(outcome.sagasWithCommands());
       crashPoints.pass(CrashPoints.AFTER_PUBLISH_BEFORE_OFFSET_COMMIT);
       c.commitSync(nextOffsets(batch));

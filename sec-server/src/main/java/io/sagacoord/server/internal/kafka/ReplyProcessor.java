@@ -1,5 +1,6 @@
 package io.sagacoord.server.internal.kafka;
 
+import io.sagacoord.server.internal.persistence.OutboxRow;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -17,8 +18,14 @@ public interface ReplyProcessor {
   Outcome process(List<ConsumerRecord<String, byte[]>> records);
 
   /**
-   * @param sagasWithCommands sagas that got new outbox rows
-   * @param compensating whether a compensation command was among them (for the crash point)
+   * @param sagasWithCommands sagas whose new outbox rows the relay must claim and send
+   * @param compensating whether a compensation command was among the new rows (for the crash point)
+   * @param written new outbox rows (with their ids) that the relay can send from memory once the
+   *     transaction committed, without reading them back
    */
-  record Outcome(Set<UUID> sagasWithCommands, boolean compensating) {}
+  record Outcome(Set<UUID> sagasWithCommands, boolean compensating, List<OutboxRow> written) {
+    public Outcome(Set<UUID> sagasWithCommands, boolean compensating) {
+      this(sagasWithCommands, compensating, List.of());
+    }
+  }
 }

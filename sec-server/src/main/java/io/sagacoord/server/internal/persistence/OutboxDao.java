@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,7 @@ import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
 import org.springframework.stereotype.Repository;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.ObjectMapper;
@@ -33,9 +35,10 @@ public class OutboxDao {
     this.json = json;
   }
 
-  public void insert(List<OutboxRow> rows) {
+  /** Inserts the rows (one JDBC batch) and returns them with their ids, in the same order. */
+  public List<OutboxRow> insert(List<OutboxRow> rows) {
     if (rows.isEmpty()) {
-      return;
+      return List.of();
     }
     SqlParameterSource[] batch = new SqlParameterSource[rows.size()];
     for (int i = 0; i < rows.size(); i++) {
@@ -49,12 +52,34 @@ public class OutboxDao {
               .addValue("payload", row.payload())
               .addValue("createdAt", Sql.ts(row.createdAt()));
     }
+    GeneratedKeyHolder keys = new GeneratedKeyHolder();
     named.batchUpdate(
         """
         INSERT INTO saga_outbox (saga_id, topic, message_key, headers, payload, created_at)
         VALUES (:sagaId, :topic, :messageKey, CAST(:headers AS jsonb), :payload, :createdAt)
         """,
-        batch);
+        batch,
+        keys,
+        new String[] {"id"});
+    List<Map<String, Object>> ids = keys.getKeyList();
+    if (ids.size() != rows.size()) {
+      throw new IllegalStateException(
+          "inserted " + rows.size() + " outbox rows but got " + ids.size() + " ids back");
+    }
+    List<OutboxRow> inserted = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      OutboxRow row = rows.get(i);
+      inserted.add(
+          new OutboxRow(
+              ((Number) ids.get(i).get("id")).longValue(),
+              row.sagaId(),
+              row.topic(),
+              row.messageKey(),
+              row.headers(),
+              row.payload(),
+              row.createdAt()));
+    }
+    return inserted;
   }
 
   /**
@@ -75,14 +100,16 @@ public class OutboxDao {
   }
 
   /** Claims the oldest pending rows that are not backing off, whatever their saga. */
-  public List<OutboxRow> claimOldest(int limit, Instant now) {
+  public List<OutboxRow> claimOldest(int limit, Instant now, Instant writtenBefore) {
     return jdbc.sql(
             "SELECT "
                 + COLUMNS
-                + " FROM saga_outbox WHERE next_attempt_at IS NULL OR next_attempt_at <= :now"
+                + " FROM saga_outbox WHERE (next_attempt_at IS NULL AND created_at < :writtenBefore)"
+                + " OR next_attempt_at <= :now"
                 + " ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
         .param("limit", limit)
         .param("now", Sql.ts(now))
+        .param("writtenBefore", Sql.ts(writtenBefore))
         .query(this::map)
         .list();
   }
@@ -115,6 +142,19 @@ public class OutboxDao {
         .param("id", id)
         .query(Integer.class)
         .optional();
+  }
+
+  /**
+   * Deletes rows the broker acknowledged, in the current transaction, without waiting for that
+   * transaction's commit to reach the disk ({@code synchronous_commit = off} for it alone): a
+   * delete lost in a crash only means the row is sent once more, which participants tolerate.
+   */
+  public void deleteSent(Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    jdbc.sql("SET LOCAL synchronous_commit = off").update();
+    delete(ids);
   }
 
   public void delete(Collection<Long> ids) {

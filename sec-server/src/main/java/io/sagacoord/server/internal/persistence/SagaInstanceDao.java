@@ -217,10 +217,10 @@ public class SagaInstanceDao {
       return 0;
     }
     UUID[] array = ids.toArray(new UUID[0]);
-    jdbc.sql("DELETE FROM saga_start_request WHERE saga_id = ANY(:ids)")
-        .param("ids", array)
-        .update();
-    // saga_log, saga_outbox and saga_timer go by ON DELETE CASCADE
+    // no foreign keys point at saga_instance (V40): its dependent rows go explicitly
+    for (String table : List.of("saga_start_request", "saga_log", "saga_outbox", "saga_timer")) {
+      jdbc.sql("DELETE FROM " + table + " WHERE saga_id = ANY(:ids)").param("ids", array).update();
+    }
     return jdbc.sql("DELETE FROM saga_instance WHERE id = ANY(:ids)").param("ids", array).update();
   }
 

@@ -115,8 +115,13 @@ public class TimerDao {
   }
 
   /** Deletes a claimed timer; false if another transaction already removed it. */
-  public boolean delete(long id) {
-    return jdbc.sql("DELETE FROM saga_timer WHERE id = :id").param("id", id).update() == 1;
+  public boolean delete(UUID sagaId, long id) {
+    // by saga first: the (saga_id, step) index finds it (there is no index on id alone)
+    return jdbc.sql("DELETE FROM saga_timer WHERE saga_id = :sagaId AND id = :id")
+            .param("sagaId", sagaId)
+            .param("id", id)
+            .update()
+        == 1;
   }
 
   public List<TimerRow> findBySaga(UUID sagaId) {

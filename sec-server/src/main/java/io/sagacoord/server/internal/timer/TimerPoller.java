@@ -119,7 +119,7 @@ public class TimerPoller implements SmartLifecycle {
       try {
         SagaRow row = locked;
         for (TimerRow timer : timers.claimDue(row.id(), now)) {
-          if (!timers.delete(timer.id())) {
+          if (!timers.delete(timer.sagaId(), timer.id())) {
             continue;
           }
           fired++;
