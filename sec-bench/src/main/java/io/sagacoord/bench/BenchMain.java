@@ -16,8 +16,14 @@ public final class BenchMain {
 
   public static void main(String[] args) throws Exception {
     String mode = args.length == 0 ? "smoke" : args[0];
-    Path json = run(mode);
-    System.out.println("result written to " + json.toAbsolutePath());
+    try {
+      Path json = run(mode);
+      System.out.println("result written to " + json.toAbsolutePath());
+    } catch (Exception | Error e) {
+      // the in-process broker's threads would keep this JVM alive after a failed start
+      e.printStackTrace();
+      System.exit(1);
+    }
     // the embedded infrastructure's shutdown hooks stop Postgres and Kafka
     System.exit(0);
   }

@@ -17,8 +17,15 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -55,12 +62,90 @@ public final class CommandProcessor {
     this.counters = counters;
   }
 
+  /**
+   * The step locks and inbox rows of a whole batch, taken and read with two statements instead of
+   * two per command. A step's rows count as known only until a command of that step was processed;
+   * after that they are read from the database again.
+   */
+  public static final class Prefetched {
+    static final Prefetched NONE = new Prefetched(Set.of(), List.of());
+
+    private final Set<InboxRepository.StepKey> locked;
+    private final Set<InboxRepository.StepKey> known;
+    private final Map<String, InboxRow> rows = new HashMap<>();
+
+    private Prefetched(Set<InboxRepository.StepKey> locked, List<InboxRow> found) {
+      this.locked = locked;
+      this.known = new HashSet<>(locked);
+      for (InboxRow row : found) {
+        rows.put(key(row.sagaId(), row.step(), row.phase()), row);
+      }
+    }
+
+    private static String key(UUID sagaId, String step, Phase phase) {
+      return sagaId + "|" + step + "|" + phase.wireName();
+    }
+
+    boolean locked(InboundCommand cmd) {
+      return locked.contains(new InboxRepository.StepKey(cmd.sagaId(), cmd.step()));
+    }
+
+    /** The row as read for the batch, or null when it must be read again. */
+    Optional<InboxRow> known(InboundCommand cmd, Phase phase) {
+      if (!known.contains(new InboxRepository.StepKey(cmd.sagaId(), cmd.step()))) {
+        return null;
+      }
+      return Optional.ofNullable(rows.get(key(cmd.sagaId(), cmd.step(), phase)));
+    }
+
+    void forget(InboundCommand cmd) {
+      known.remove(new InboxRepository.StepKey(cmd.sagaId(), cmd.step()));
+    }
+  }
+
+  /**
+   * Locks the steps of the batch's commands (sorted by saga id and step, so batches of two
+   * consumers never wait on each other in a cycle) and reads their inbox rows.
+   */
+  public Prefetched prefetch(Transaction tx, List<InboundCommand> commands) throws SQLException {
+    if (commands.isEmpty()) {
+      return Prefetched.NONE;
+    }
+    TreeSet<InboxRepository.StepKey> steps =
+        new TreeSet<>(
+            Comparator.comparing((InboxRepository.StepKey k) -> k.sagaId().toString())
+                .thenComparing(InboxRepository.StepKey::step));
+    for (InboundCommand cmd : commands) {
+      steps.add(new InboxRepository.StepKey(cmd.sagaId(), cmd.step()));
+    }
+    List<InboxRepository.StepKey> ordered = new ArrayList<>(steps);
+    return new Prefetched(Set.copyOf(ordered), inbox.lockAndFind(tx.connection(), ordered));
+  }
+
   /** Decides and records the answer to {@code cmd}; returns the reply to publish after commit. */
   public ProducerRecord<String, byte[]> process(Transaction tx, InboundCommand cmd)
       throws Exception {
+    return process(tx, cmd, Prefetched.NONE);
+  }
+
+  /** Like {@link #process(Transaction, InboundCommand)}, with what the batch read ahead. */
+  public ProducerRecord<String, byte[]> process(
+      Transaction tx, InboundCommand cmd, Prefetched batch) throws Exception {
+    try {
+      return decide(tx, cmd, batch);
+    } finally {
+      // this command may have written the step's rows: a later one of the batch reads them anew
+      batch.forget(cmd);
+    }
+  }
+
+  private ProducerRecord<String, byte[]> decide(
+      Transaction tx, InboundCommand cmd, Prefetched batch) throws Exception {
     Connection c = tx.connection();
-    lockStep(c, cmd);
-    Optional<InboxRow> existing = find(c, cmd, cmd.phase());
+    if (!batch.locked(cmd)) {
+      lockStep(c, cmd);
+    }
+    Optional<InboxRow> existing = find(c, cmd, cmd.phase(), batch);
     if (existing.isPresent()) {
       InboxRow row = existing.get();
       if (row.fence()) {
@@ -96,7 +181,7 @@ public final class CommandProcessor {
         return reply(cmd, row.outcome(), row.replyBody());
       }
     }
-    return cmd.phase() == Phase.FORWARD ? forward(tx, cmd) : compensate(tx, cmd);
+    return cmd.phase() == Phase.FORWARD ? forward(tx, cmd) : compensate(tx, cmd, batch);
   }
 
   private ProducerRecord<String, byte[]> forward(Transaction tx, InboundCommand cmd)
@@ -116,10 +201,10 @@ public final class CommandProcessor {
     return reply(cmd, result.outcome(), result.body());
   }
 
-  private ProducerRecord<String, byte[]> compensate(Transaction tx, InboundCommand cmd)
-      throws Exception {
+  private ProducerRecord<String, byte[]> compensate(
+      Transaction tx, InboundCommand cmd, Prefetched batch) throws Exception {
     Connection c = tx.connection();
-    Optional<InboxRow> forward = find(c, cmd, Phase.FORWARD);
+    Optional<InboxRow> forward = find(c, cmd, Phase.FORWARD, batch);
     if (forward.isEmpty() || forward.get().outcome() != ReplyOutcome.SUCCESS) {
       // nothing was done, so there is nothing to undo; the fence makes sure the forward command
       // never runs if it turns up late
@@ -259,7 +344,11 @@ public final class CommandProcessor {
     }
   }
 
-  private Optional<InboxRow> find(Connection c, InboundCommand cmd, Phase phase) {
+  private Optional<InboxRow> find(Connection c, InboundCommand cmd, Phase phase, Prefetched batch) {
+    Optional<InboxRow> known = batch.known(cmd, phase);
+    if (known != null) {
+      return known;
+    }
     try {
       return inbox.findForUpdate(c, cmd.sagaId(), cmd.step(), phase);
     } catch (SQLException e) {

@@ -210,6 +210,13 @@ public final class ConsumerWorker implements Runnable {
             transactions.inTransaction(
                 tx -> {
                   List<ProducerRecord<String, byte[]>> out = new ArrayList<>(entries.size());
+                  List<InboundCommand> commands = new ArrayList<>(entries.size());
+                  for (Entry entry : entries) {
+                    if (entry.command() != null) {
+                      commands.add(entry.command());
+                    }
+                  }
+                  CommandProcessor.Prefetched prefetched = processor.prefetch(tx, commands);
                   int n = 0;
                   for (Entry entry : entries) {
                     // past the budget the rest waits for the next poll: a batch that outlives
@@ -220,7 +227,7 @@ public final class ConsumerWorker implements Runnable {
                     out.add(
                         entry.command() == null
                             ? deadLetter(entry.record(), entry.poison())
-                            : processor.process(tx, entry.command()));
+                            : processor.process(tx, entry.command(), prefetched));
                     n++;
                   }
                   taken[0] = n;

@@ -9,6 +9,8 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -60,6 +62,66 @@ public final class InboxRepository {
    */
   private static final String LOCK_STEP =
       "SELECT pg_advisory_xact_lock(hashtextextended(?::text || '|' || ?, 0))";
+
+  /** The locks and inbox rows of the (saga, step) pairs of one batch, read in two statements. */
+  public record StepKey(UUID sagaId, String step) {}
+
+  private static final String LOCK_STEPS =
+      "SELECT pg_advisory_xact_lock(hashtextextended(k.s || '|' || k.t, 0))"
+          + " FROM unnest(?::text[], ?::text[]) AS k(s, t)";
+
+  private static final String SELECT_STEPS_FOR_UPDATE =
+      "SELECT saga_id, step, phase, saga_type, command_type, attempt, executed_attempt,"
+          + " command_id, outcome, reply_body, fence FROM "
+          + TABLE
+          + " WHERE (saga_id, step) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))"
+          + " ORDER BY saga_id, step, phase FOR UPDATE";
+
+  /**
+   * Takes the step locks of {@link #lockStep} for all {@code steps} in their order (the caller
+   * sorts them, so two batches never wait on each other in a cycle), then reads and row-locks every
+   * inbox row (any phase) of those steps.
+   */
+  public List<InboxRow> lockAndFind(Connection c, List<StepKey> steps) throws SQLException {
+    String[] sagaIds = new String[steps.size()];
+    String[] names = new String[steps.size()];
+    for (int i = 0; i < steps.size(); i++) {
+      sagaIds[i] = steps.get(i).sagaId().toString();
+      names[i] = steps.get(i).step();
+    }
+    try (PreparedStatement ps = c.prepareStatement(LOCK_STEPS)) {
+      ps.setArray(1, c.createArrayOf("text", sagaIds));
+      ps.setArray(2, c.createArrayOf("text", names));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          // one row per lock taken
+        }
+      }
+    }
+    List<InboxRow> rows = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(SELECT_STEPS_FOR_UPDATE)) {
+      ps.setArray(1, c.createArrayOf("uuid", sagaIds));
+      ps.setArray(2, c.createArrayOf("text", names));
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.add(
+              new InboxRow(
+                  rs.getObject(1, UUID.class),
+                  rs.getString(2),
+                  Phase.fromWire(rs.getString(3)),
+                  rs.getString(4),
+                  rs.getString(5),
+                  rs.getInt(6),
+                  rs.getInt(7),
+                  rs.getString(8),
+                  ReplyOutcome.valueOf(rs.getString(9)),
+                  rs.getString(10),
+                  rs.getBoolean(11)));
+        }
+      }
+    }
+    return rows;
+  }
 
   public Optional<InboxRow> findForUpdate(Connection c, UUID sagaId, String step, Phase phase)
       throws SQLException {

@@ -16,6 +16,8 @@ import io.sagacoord.testkit.SagaInfraTest;
 import io.sagacoord.testkit.TestDatabase;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,6 +75,58 @@ class CompensationRetryIntegrationTests {
     assertThat(cancelRuns).hasValue(2);
     assertThat(outcome(transactions, processor, attempt(compensation, 3))).isEqualTo("SUCCESS");
     assertThat(cancelRuns).hasValue(2);
+  }
+
+  @Test
+  void oneBatchWithTheSameStepSeveralTimesReadsTheInboxAgainAfterEachOfItsCommands(TestDatabase db)
+      throws Exception {
+    InboxMigrator.migrate("flight-service", db.dataSource());
+    FlightService.createSchema(db.dataSource());
+    FlightService flights = new FlightService();
+    HandlerRegistration<ReserveFlight> reserve =
+        HandlerRegistration.forward(FlightService.RESERVE, ReserveFlight.class, flights::reserve);
+    HandlerRegistration<CancelFlight> cancel =
+        HandlerRegistration.compensation(FlightService.CANCEL, CancelFlight.class, flights::cancel);
+    TransactionRunner transactions = TransactionRunner.jdbc(db.dataSource());
+    CommandProcessor processor =
+        new CommandProcessor(
+            "flight-service",
+            new InboxRepository(),
+            JsonMapper.builder().build(),
+            Clock.systemUTC(),
+            new LocalRetryPolicy(1, Duration.ofMillis(1), Duration.ofMillis(1)),
+            new Counters());
+    UUID saga = UUID.randomUUID();
+    UUID fenced = UUID.randomUUID();
+    InboundCommand forward =
+        command(saga, Phase.FORWARD, reserve, new ReserveFlight("LX318", "Ada"), 1);
+    InboundCommand compensation =
+        command(saga, Phase.COMPENSATE, cancel, new CancelFlight("LX318", "Ada"), 1);
+    InboundCommand lateCompensation =
+        command(fenced, Phase.COMPENSATE, cancel, new CancelFlight("LX319", "Bob"), 1);
+    InboundCommand fencedForward =
+        command(fenced, Phase.FORWARD, reserve, new ReserveFlight("LX319", "Bob"), 1);
+    List<InboundCommand> batch =
+        List.of(forward, forward, compensation, lateCompensation, fencedForward);
+
+    // all five in one transaction, with the rows the batch read ahead (none existed then)
+    List<String> outcomes =
+        transactions.inTransaction(
+            tx -> {
+              CommandProcessor.Prefetched prefetched = processor.prefetch(tx, batch);
+              List<String> out = new ArrayList<>();
+              for (InboundCommand c : batch) {
+                out.add(
+                    header(processor.process(tx, c, prefetched).headers(), SagaHeaders.OUTCOME));
+              }
+              return out;
+            });
+
+    // the duplicate gets the stored outcome, the compensation sees the forward it follows, the
+    // forward after a compensation of an unseen step is fenced
+    assertThat(outcomes).containsExactly("SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS", "REFUSED");
+    assertThat(flights.reserveRuns).hasValue(1);
+    assertThat(flights.cancelRuns).hasValue(1);
   }
 
   private static String outcome(
