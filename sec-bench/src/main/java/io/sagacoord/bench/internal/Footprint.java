@@ -19,7 +19,11 @@ record Footprint(
     long kafkaBytes,
     Map<String, Long> tableBytes,
     long instanceUpdates,
-    long instanceHotUpdates) {
+    long instanceHotUpdates,
+    Map<String, Long> liveRowBytes) {
+
+  /** The tables that keep rows per saga; the outbox and timers are queues that empty again. */
+  static final List<String> KEPT = List.of("saga_instance", "saga_log", "saga_start_request");
 
   static Footprint take(BenchCluster cluster) throws Exception {
     long logRows;
@@ -28,6 +32,7 @@ record Footprint(
     long lsn;
     long secCommits;
     Map<String, Long> tableBytes = new LinkedHashMap<>();
+    Map<String, Long> liveRowBytes = new LinkedHashMap<>();
     long instanceUpdates;
     long instanceHotUpdates;
     try (Connection c = cluster.secConnection();
@@ -59,6 +64,12 @@ record Footprint(
       instanceHotUpdates =
           single(
               s, "SELECT n_tup_hot_upd FROM pg_stat_user_tables WHERE relname = 'saga_instance'");
+      // the bytes of the live rows themselves (pg_column_size of the row: header and data, no
+      // page overhead, free space, dead versions or indexes)
+      for (String table : KEPT) {
+        liveRowBytes.put(
+            table, single(s, "SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM " + table + " t"));
+      }
     }
     long participantCommits = 0;
     try (Connection c = cluster.secConnection();
@@ -78,7 +89,8 @@ record Footprint(
         kafka,
         tableBytes,
         instanceUpdates,
-        instanceHotUpdates);
+        instanceHotUpdates,
+        liveRowBytes);
   }
 
   private static long commits(Statement s, String db) throws SQLException {
@@ -113,6 +125,21 @@ record Footprint(
           }
         });
     m.put("table_and_index_bytes_per_saga_by_table", byTable);
+    long kept = 0;
+    for (String table : KEPT) {
+      kept += tableBytes.getOrDefault(table, 0L) - before.tableBytes.getOrDefault(table, 0L);
+    }
+    m.put("kept_tables_bytes_per_saga", per(kept, sagas));
+    Map<String, Object> live = new LinkedHashMap<>();
+    long liveTotal = 0;
+    for (String table : KEPT) {
+      long added =
+          liveRowBytes.getOrDefault(table, 0L) - before.liveRowBytes.getOrDefault(table, 0L);
+      live.put(table, per(added, sagas));
+      liveTotal += added;
+    }
+    live.put("total", per(liveTotal, sagas));
+    m.put("live_row_bytes_per_saga", live);
     long updates = instanceUpdates - before.instanceUpdates;
     m.put("saga_instance_updates_per_saga", per(updates, sagas));
     m.put(
