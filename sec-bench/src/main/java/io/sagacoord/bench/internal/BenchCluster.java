@@ -217,6 +217,9 @@ public final class BenchCluster implements AutoCloseable {
             .name("bench-coordinator")
             .jvmArg("-Xmx512m")
             .jvmArg("-XX:+UseG1GC");
+    if (aot()) {
+      builder.systemProperty("spring.aot.enabled", "true");
+    }
     extraJvmArgs("bench.coordinator.jvm-args").forEach(builder::jvmArg);
     // -Dsec.x=y given to the driver reaches the coordinator (settings to compare)
     System.getProperties().stringPropertyNames().stream()
@@ -237,6 +240,20 @@ public final class BenchCluster implements AutoCloseable {
         .systemProperty("sec.security.api-keys[0].saga-types", BenchSaga.TYPE)
         .systemProperty("logging.level.root", "WARN")
         .systemProperty("logging.level.io.sagacoord.server.SecApplication", "INFO");
+  }
+
+  /**
+   * Whether the coordinator runs with the bean definitions Spring AOT generated at build time
+   * ({@code -Dspring.aot.enabled=true}): {@code bench.coordinator.aot} (default true), and only if
+   * the sec-server on the class path was built with them ({@code process-aot}).
+   */
+  static boolean aot() {
+    if (!Boolean.parseBoolean(System.getProperty("bench.coordinator.aot", "true"))) {
+      return false;
+    }
+    String initializer = "io.sagacoord.server.SecApplication__ApplicationContextInitializer";
+    return BenchCluster.class.getClassLoader().getResource(initializer.replace('.', '/') + ".class")
+        != null;
   }
 
   /** Extra JVM options from a system property, separated by spaces (e.g. a JFR recording). */

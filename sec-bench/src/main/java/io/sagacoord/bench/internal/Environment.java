@@ -83,7 +83,10 @@ final class Environment {
     Map<String, Object> processes = new LinkedHashMap<>();
     processes.put(
         "coordinator",
-        "io.sagacoord.server.SecApplication in its own JVM, -Xmx512m, G1, defaults of sec.* and Hikari pool 10");
+        "io.sagacoord.server.SecApplication in its own JVM, -Xmx512m, G1, defaults of sec.* and Hikari pool 10"
+            + (BenchCluster.aot()
+                ? ", Spring AOT (-Dspring.aot.enabled=true)"
+                : ", no Spring AOT"));
     processes.put(
         "participants",
         "bench-flight, bench-hotel, bench-car in one other JVM, -Xmx384m, one consumer thread each (bench.participant.threads)");
