@@ -52,8 +52,10 @@ public class OutboxRelay implements SmartLifecycle {
   // rows handed over but not yet acknowledged; beyond this a hand-over is dropped (its rows stay
   // in the table and the poll sends them), so a broker outage cannot fill the heap
   static final int MAX_IN_MEMORY = 50_000;
-  // acknowledged rows are deleted once this many are waiting, or when nothing else is to do
+  // acknowledged rows are deleted once this many are waiting, or this long after the first of them
+  // was acknowledged: one small transaction per answer would cost more than the sends
   private static final int DELETE_BATCH = 2_000;
+  private static final long DELETE_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
   private final SecProperties properties;
   private final OutboxDao outbox;
@@ -233,10 +235,14 @@ public class OutboxRelay implements SmartLifecycle {
     List<Long> acknowledged = new ArrayList<>();
     List<Long> failed = new ArrayList<>();
     Set<UUID> submitted = new HashSet<>();
+    long firstAcknowledged = 0;
     while (running) {
       try {
-        Object first =
-            events.poll(properties.outbox().pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        long waitNanos =
+            acknowledged.isEmpty()
+                ? pollNanos
+                : Math.max(0, firstAcknowledged + DELETE_DELAY_NANOS - System.nanoTime());
+        Object first = events.poll(waitNanos, TimeUnit.NANOSECONDS);
         if (first != null) {
           drained.add(first);
           events.drainTo(drained, 10_000);
@@ -247,6 +253,9 @@ public class OutboxRelay implements SmartLifecycle {
           } else if (event instanceof Sent sent) {
             inMemory.decrementAndGet();
             if (sent.error() == null) {
+              if (acknowledged.isEmpty()) {
+                firstAcknowledged = System.nanoTime();
+              }
               acknowledged.add(sent.id());
             } else {
               failed.add(sent.id());
@@ -261,8 +270,11 @@ public class OutboxRelay implements SmartLifecycle {
           publishNow(submitted);
           submitted.clear();
         }
-        // one delete for many answers; at once when nothing else waits
-        if (acknowledged.size() >= DELETE_BATCH || events.isEmpty() || !failed.isEmpty()) {
+        // one delete for many answers
+        if (acknowledged.size() >= DELETE_BATCH
+            || (!acknowledged.isEmpty()
+                && System.nanoTime() - firstAcknowledged >= DELETE_DELAY_NANOS)
+            || !failed.isEmpty()) {
           settle(acknowledged, failed);
         }
         if (System.nanoTime() - nextPoll >= 0) {
