@@ -108,6 +108,21 @@ class CoordinatorIntegrationTest {
                 .count())
         .isGreaterThanOrEqualTo(1);
     assertReplayReproducesStoredState(id);
+    // the commands' outbox rows are deleted once acknowledged, and every hand-over to the relay
+    // was taken (none was left to the poll)
+    JdbcClient jdbc = sec.bean(JdbcClient.class);
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () ->
+                assertThat(
+                        jdbc.sql("SELECT count(*) FROM saga_outbox WHERE saga_id = :id")
+                            .param("id", id)
+                            .query(Long.class)
+                            .single())
+                    .isZero());
+    assertThat(sec.bean(MeterRegistry.class).counter("sec.outbox.handovers.dropped").count())
+        .isZero();
   }
 
   @Test
