@@ -12,3 +12,7 @@ ALTER TABLE saga_timer DROP CONSTRAINT IF EXISTS saga_timer_saga_id_fkey;
 -- A timer is deleted by (saga_id, id) and found by saga or by due time: the primary key index on
 -- id alone was one more index entry per timer that nothing needed.
 ALTER TABLE saga_timer DROP CONSTRAINT IF EXISTS saga_timer_pkey;
+-- Without a primary key the table needs a replica identity of its own, or a publication for
+-- logical replication (CDC) that includes it would refuse every DELETE. FULL costs extra WAL only
+-- with wal_level = logical.
+ALTER TABLE saga_timer REPLICA IDENTITY FULL;

@@ -281,6 +281,8 @@ public class OperatorActions {
           Map.of("quarantineId", id));
     }
     if (holder[0] instanceof ReplyProcessor.Outcome outcome) {
+      // committed by now: the batched path's rows go to the relay, the fallback's are claimed
+      relay.handOver(outcome.written());
       relay.publishNow(outcome.sagasWithCommands());
     }
     return result;

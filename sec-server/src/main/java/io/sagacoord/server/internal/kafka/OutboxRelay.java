@@ -295,24 +295,45 @@ public class OutboxRelay implements SmartLifecycle {
         log.warn("Outbox relay pass failed; retrying", e);
         acknowledged.clear();
         failed.clear();
-        drained.clear();
+        discard(drained);
         sleepQuietly(properties.outbox().pollInterval().toMillis());
       }
     }
     drainOnStop(acknowledged, failed);
   }
 
+  /**
+   * Forgets events that will not be handled (their rows stay in the table for the poll), keeping
+   * the count of rows in memory right.
+   */
+  private void discard(List<Object> dropped) {
+    for (Object event : dropped) {
+      if (event instanceof HandOver h) {
+        inMemory.addAndGet(-h.rows().size());
+        handOversDropped.increment(h.rows().size());
+      } else if (event instanceof Sent) {
+        inMemory.decrementAndGet();
+      }
+    }
+    dropped.clear();
+  }
+
   /** On shutdown: waits for the answers to what was sent and deletes the acknowledged rows. */
   private void drainOnStop(List<Long> acknowledged, List<Long> failed) {
     try {
       producer.flush();
+      List<Object> left = new ArrayList<>();
       Object event;
       while ((event = events.poll()) != null) {
         if (event instanceof Sent sent) {
           inMemory.decrementAndGet();
           (sent.error() == null ? acknowledged : failed).add(sent.id());
+        } else {
+          // not sent: the rows wait in the table for the next start's poll
+          left.add(event);
         }
       }
+      discard(left);
       settle(acknowledged, failed);
     } catch (RuntimeException e) {
       // what is not deleted is sent once more after the restart
@@ -332,6 +353,11 @@ public class OutboxRelay implements SmartLifecycle {
   public void start() {
     topics.ensureTopics();
     producer = new KafkaProducer<>(KafkaClients.producer(properties));
+    // a restart of this bean: whatever an earlier run left queued is in the table
+    List<Object> stale = new ArrayList<>();
+    events.drainTo(stale);
+    discard(stale);
+    inMemory.set(0);
     startedAt = clock.instant();
     running = true;
     thread = new Thread(this::loop, "sec-outbox-relay");
