@@ -32,8 +32,7 @@ class CompensationRetryIntegrationTests {
   @Test
   void compensationThatFailedForBusinessReasonsRunsAgainOnANewerAttemptButNotOnADuplicate(
       TestDatabase db) throws Exception {
-    InboxMigrator.migrate("flight-service", db.dataSource());
-    FlightService.createSchema(db.dataSource());
+    migrate(db);
     FlightService flights = new FlightService();
     AtomicBoolean refundDesk = new AtomicBoolean(false);
     AtomicInteger cancelRuns = new AtomicInteger();
@@ -51,14 +50,7 @@ class CompensationRetryIntegrationTests {
                   : Outcome.businessFailure("refund desk closed", "CLOSED");
             });
     TransactionRunner transactions = TransactionRunner.jdbc(db.dataSource());
-    CommandProcessor processor =
-        new CommandProcessor(
-            "flight-service",
-            new InboxRepository(),
-            JsonMapper.builder().build(),
-            Clock.systemUTC(),
-            new LocalRetryPolicy(1, Duration.ofMillis(1), Duration.ofMillis(1)),
-            new Counters());
+    CommandProcessor processor = processor();
     UUID saga = UUID.randomUUID();
     InboundCommand forward =
         command(saga, Phase.FORWARD, reserve, new ReserveFlight("LX318", "Ada"), 1);
@@ -80,22 +72,14 @@ class CompensationRetryIntegrationTests {
   @Test
   void oneBatchWithTheSameStepSeveralTimesReadsTheInboxAgainAfterEachOfItsCommands(TestDatabase db)
       throws Exception {
-    InboxMigrator.migrate("flight-service", db.dataSource());
-    FlightService.createSchema(db.dataSource());
+    migrate(db);
     FlightService flights = new FlightService();
     HandlerRegistration<ReserveFlight> reserve =
         HandlerRegistration.forward(FlightService.RESERVE, ReserveFlight.class, flights::reserve);
     HandlerRegistration<CancelFlight> cancel =
         HandlerRegistration.compensation(FlightService.CANCEL, CancelFlight.class, flights::cancel);
     TransactionRunner transactions = TransactionRunner.jdbc(db.dataSource());
-    CommandProcessor processor =
-        new CommandProcessor(
-            "flight-service",
-            new InboxRepository(),
-            JsonMapper.builder().build(),
-            Clock.systemUTC(),
-            new LocalRetryPolicy(1, Duration.ofMillis(1), Duration.ofMillis(1)),
-            new Counters());
+    CommandProcessor processor = processor();
     UUID saga = UUID.randomUUID();
     UUID fenced = UUID.randomUUID();
     InboundCommand forward =
@@ -127,6 +111,22 @@ class CompensationRetryIntegrationTests {
     assertThat(outcomes).containsExactly("SUCCESS", "SUCCESS", "SUCCESS", "SUCCESS", "REFUSED");
     assertThat(flights.reserveRuns).hasValue(1);
     assertThat(flights.cancelRuns).hasValue(1);
+  }
+
+  private static void migrate(TestDatabase db) throws Exception {
+    InboxMigrator.migrate("flight-service", db.dataSource());
+    FlightService.createSchema(db.dataSource());
+  }
+
+  /** One local run per command, so a failure is answered at once. */
+  private static CommandProcessor processor() {
+    return new CommandProcessor(
+        "flight-service",
+        new InboxRepository(),
+        JsonMapper.builder().build(),
+        Clock.systemUTC(),
+        new LocalRetryPolicy(1, Duration.ofMillis(1), Duration.ofMillis(1)),
+        new Counters());
   }
 
   private static String outcome(

@@ -97,22 +97,14 @@ public class SagaInstanceDao {
     named.batchUpdate(sql, rows.stream().map(params).toArray(SqlParameterSource[]::new));
   }
 
+  /** The mutable columns of {@link #updateParams} and those fixed at the insert. */
   private static MapSqlParameterSource insertParams(SagaRow row) {
-    return new MapSqlParameterSource()
-        .addValue("id", row.id())
+    return updateParams(row)
         .addValue("sagaType", row.sagaType())
         .addValue("definitionVersion", row.definitionVersion())
         .addValue("fingerprint", row.fingerprint())
-        .addValue("status", row.status())
-        .addValue("statusReason", row.statusReason())
-        .addValue("previousStatus", row.previousStatus())
-        .addValue("data", row.dataJson())
-        .addValue("steps", row.stepsJson())
-        .addValue("deadline", Sql.ts(row.deadline()))
         .addValue("businessKey", row.businessKey())
-        .addValue("createdAt", Sql.ts(row.createdAt()))
-        .addValue("updatedAt", Sql.ts(row.updatedAt()))
-        .addValue("lastSeq", row.lastSeq());
+        .addValue("createdAt", Sql.ts(row.createdAt()));
   }
 
   /** Writes the mutable columns of a saga whose row this transaction has locked. */
