@@ -5,12 +5,14 @@ import io.sagacoord.protocol.SagaHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -48,6 +50,8 @@ public final class ConsumerWorker implements Runnable {
   private final String deadLetterTopic;
   private final Duration pollTimeout;
   private final Duration failureBackoff;
+  // of the current consumer; confined to this worker's thread
+  private final PendingOffsets offsets = new PendingOffsets();
   private final long batchBudgetNanos;
   private final Counters counters;
   private volatile Consumer<String, byte[]> consumer;
@@ -95,6 +99,8 @@ public final class ConsumerWorker implements Runnable {
           ConsumerRecords<String, byte[]> records = current.poll(pollTimeout);
           if (!records.isEmpty()) {
             handleBatch(current, records);
+          } else {
+            offsets.commit(current);
           }
         } catch (WakeupException e) {
           if (running) {
@@ -154,7 +160,18 @@ public final class ConsumerWorker implements Runnable {
     if (current == null) {
       current = consumers.get();
       consumer = current;
-      current.subscribe(List.of(commandTopic));
+      Consumer<String, byte[]> subscribed = current;
+      current.subscribe(
+          List.of(commandTopic),
+          new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+              offsets.commitBeforeRevocation(subscribed);
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+          });
     }
     return current;
   }
@@ -164,6 +181,8 @@ public final class ConsumerWorker implements Runnable {
     consumer = null;
     if (current != null) {
       try {
+        // close() waits for this commit
+        offsets.commit(current);
         current.close(Duration.ofSeconds(5));
       } catch (RuntimeException e) {
         LOG.log(
@@ -245,7 +264,7 @@ public final class ConsumerWorker implements Runnable {
         done.add(entries.get(i).record());
       }
       publish(outgoing);
-      current.commitSync(nextOffsets(done));
+      offsets.processed(current, nextOffsets(done));
       if (taken[0] < entries.size()) {
         counters.batchesCutShort.incrementAndGet();
         LOG.log(

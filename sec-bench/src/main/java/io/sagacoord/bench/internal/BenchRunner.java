@@ -137,13 +137,46 @@ public final class BenchRunner {
   private void ceiling() throws Exception {
     Duration warmup = Duration.ofSeconds(options.integer("bench.ceiling.warmup", 3));
     Duration measure = Duration.ofSeconds(options.integer("bench.ceiling.seconds", 15));
-    double pg = Ceiling.postgresCommitsPerSecond(cluster, 8, warmup, measure);
-    result.put("pg_commits_per_s_ceiling", Math.round(pg));
-    log("postgres single-row commits/s with 8 clients: " + Math.round(pg));
-    double kafka =
-        Ceiling.kafkaRoundTripsPerSecond(cluster.bootstrapServers(), 128, warmup, measure);
-    result.put("kafka_roundtrips_per_s_ceiling", Math.round(kafka));
-    log("kafka command/reply round trips/s with 128 in flight: " + Math.round(kafka));
+    Ceiling.Measured pg = Ceiling.postgresCommits(cluster, 8, warmup, measure);
+    result.put("pg_commits_per_s_ceiling", Math.round(pg.perSecond()));
+    log("postgres single-row commits/s with 8 clients: " + Math.round(pg.perSecond()));
+    Ceiling.Measured kafka =
+        Ceiling.kafkaRoundTrips(cluster.bootstrapServers(), 128, warmup, measure);
+    result.put("kafka_roundtrips_per_s_ceiling", Math.round(kafka.perSecond()));
+    log("kafka command/reply round trips/s with 128 in flight: " + Math.round(kafka.perSecond()));
+    latencyFloor(warmup, measure);
+  }
+
+  /**
+   * The latency an unloaded machine gives one saga at the least: one commit with one client, one
+   * command/reply round trip with one in flight. A three-step saga needs at least 7 commits (the
+   * start and 3 replies in the coordinator, 3 commands in the participants) and 3.5 round trips
+   * (the start message one way, 3 commands and their replies), one after the other.
+   */
+  private void latencyFloor(Duration warmup, Duration measure) throws Exception {
+    Ceiling.Measured commit = Ceiling.postgresCommits(cluster, 1, warmup, measure);
+    Ceiling.Measured roundTrip =
+        Ceiling.kafkaRoundTrips(cluster.bootstrapServers(), 1, warmup, measure);
+    Map<String, Object> floor = new LinkedHashMap<>();
+    floor.put("pg_commit_ms_1_client", percentiles(commit));
+    floor.put("kafka_roundtrip_ms_1_in_flight", percentiles(roundTrip));
+    floor.put(
+        "three_step_saga_floor_p50_ms",
+        round2(7 * commit.p50Millis() + 3.5 * roundTrip.p50Millis()));
+    result.put("latency_floor", floor);
+    log("latency floor: " + floor);
+  }
+
+  private static Map<String, Object> percentiles(Ceiling.Measured m) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("per_s", Math.round(m.perSecond()));
+    p.put("p50", round2(m.p50Millis()));
+    p.put("p99", round2(m.p99Millis()));
+    return p;
+  }
+
+  private static double round2(double v) {
+    return Math.round(v * 100) / 100.0;
   }
 
   private void footprint() throws Exception {

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -31,8 +33,25 @@ import org.apache.kafka.common.serialization.StringSerializer;
 final class Ceiling {
   private Ceiling() {}
 
-  /** Single-row autocommit inserts per second with {@code clients} connections. */
-  static double postgresCommitsPerSecond(
+  /**
+   * What a ceiling run measured: operations per second, and the latency of each operation
+   * (microseconds) over the measured window.
+   */
+  record Measured(double perSecond, Histogram latencyMicros) {
+    double p50Millis() {
+      return latencyMicros.getValueAtPercentile(50) / 1000.0;
+    }
+
+    double p99Millis() {
+      return latencyMicros.getValueAtPercentile(99) / 1000.0;
+    }
+  }
+
+  /**
+   * Single-row autocommit inserts with {@code clients} connections: commits per second and the
+   * latency of one commit (a round trip to Postgres and its WAL flush).
+   */
+  static Measured postgresCommits(
       BenchCluster cluster, int clients, Duration warmup, Duration measure) throws Exception {
     String url = cluster.ceilingJdbc();
     try (Connection c = cluster.connect(url);
@@ -43,6 +62,7 @@ final class Ceiling {
     AtomicBoolean counting = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong commits = new AtomicLong();
+    Recorder latency = new Recorder(3);
     List<Thread> threads = new ArrayList<>();
     List<Exception> failures = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
@@ -56,9 +76,11 @@ final class Ceiling {
                   long n = 0;
                   while (!stop.get()) {
                     insert.setString(1, "row-" + n++);
+                    long sent = System.nanoTime();
                     insert.executeUpdate();
                     if (counting.get()) {
                       commits.incrementAndGet();
+                      latency.recordValue((System.nanoTime() - sent) / 1000);
                     }
                   }
                 } catch (SQLException e) {
@@ -72,6 +94,7 @@ final class Ceiling {
       t.start();
     }
     Thread.sleep(warmup.toMillis());
+    latency.reset();
     counting.set(true);
     long t0 = System.nanoTime();
     Thread.sleep(measure.toMillis());
@@ -85,16 +108,17 @@ final class Ceiling {
     if (!failures.isEmpty()) {
       throw new BenchException("postgres ceiling failed: " + failures.get(0), failures.get(0));
     }
-    return n / seconds;
+    return new Measured(n / seconds, latency.getIntervalHistogram());
   }
 
   /**
-   * Command/reply round trips per second with {@code inFlight} outstanding: a requester produces
-   * commands (acks=all, idempotent, like the coordinator), an echo consumes them and produces a
-   * reply each (like a participant), the requester consumes the replies.
+   * Command/reply round trips with {@code inFlight} outstanding: a requester produces commands
+   * (acks=all, idempotent, like the coordinator), an echo consumes them and produces a reply each
+   * (like a participant), the requester consumes the replies. Round trips per second, and the time
+   * from a command's send to its reply's receipt (the send time travels in the payload).
    */
-  static double kafkaRoundTripsPerSecond(
-      String bootstrap, int inFlight, Duration warmup, Duration measure) throws Exception {
+  static Measured kafkaRoundTrips(String bootstrap, int inFlight, Duration warmup, Duration measure)
+      throws Exception {
     String suffix = Long.toString(System.nanoTime(), 36);
     String commands = "bench.ceiling.commands." + suffix;
     String replies = "bench.ceiling.replies." + suffix;
@@ -111,14 +135,16 @@ final class Ceiling {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicBoolean counting = new AtomicBoolean();
     AtomicLong roundTrips = new AtomicLong();
+    Recorder latency = new Recorder(3);
     Semaphore window = new Semaphore(inFlight);
-    byte[] payload = new byte[200];
+    // one at a time: no waiting for more records to batch, so the latency is the path's own
+    int lingerMs = inFlight == 1 ? 0 : 1;
 
     Thread echo =
         new Thread(
             () -> {
               try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap, "echo-" + suffix);
-                  KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+                  KafkaProducer<String, byte[]> producer = producer(bootstrap, lingerMs)) {
                 List<TopicPartition> tps = partitions(commands, partitions);
                 consumer.assign(tps);
                 consumer.seekToBeginning(tps);
@@ -148,6 +174,12 @@ final class Ceiling {
                   if (n > 0) {
                     if (counting.get()) {
                       roundTrips.addAndGet(n);
+                      long now = System.nanoTime();
+                      for (ConsumerRecord<String, byte[]> r : records) {
+                        latency.recordValue(
+                            Math.max(0, now - java.nio.ByteBuffer.wrap(r.value()).getLong())
+                                / 1000);
+                      }
                     }
                     window.release(n);
                   }
@@ -161,10 +193,13 @@ final class Ceiling {
     Thread sender =
         new Thread(
             () -> {
-              try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
+              try (KafkaProducer<String, byte[]> producer = producer(bootstrap, lingerMs)) {
                 long n = 0;
                 while (!stop.get()) {
                   if (window.tryAcquire(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    // 200 bytes, the first 8 the send time
+                    byte[] payload =
+                        java.nio.ByteBuffer.allocate(200).putLong(System.nanoTime()).array();
                     producer.send(new ProducerRecord<>(commands, "k" + (n++ % 1024), payload));
                   }
                 }
@@ -175,6 +210,7 @@ final class Ceiling {
             "kafka-ceiling-sender");
     sender.start();
     Thread.sleep(warmup.toMillis());
+    latency.reset();
     counting.set(true);
     long t0 = System.nanoTime();
     Thread.sleep(measure.toMillis());
@@ -185,7 +221,7 @@ final class Ceiling {
     sender.join();
     echo.join();
     intake.join();
-    return n / seconds;
+    return new Measured(n / seconds, latency.getIntervalHistogram());
   }
 
   private static List<TopicPartition> partitions(String topic, int n) {
@@ -196,12 +232,12 @@ final class Ceiling {
     return tps;
   }
 
-  private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+  private static KafkaProducer<String, byte[]> producer(String bootstrap, int lingerMs) {
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    p.put(ProducerConfig.LINGER_MS_CONFIG, 1);
+    p.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
     return new KafkaProducer<>(p);

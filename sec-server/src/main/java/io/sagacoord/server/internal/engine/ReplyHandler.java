@@ -42,10 +42,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.ObjectMapper;
 
 /**
- * Applies a batch of replies in one transaction: the sagas concerned are locked in id order, each
- * reply is applied under its own savepoint, and whatever cannot be parsed or matched is quarantined
- * with its reason. Duplicates and stale attempts (the engine says IGNORED) are counted and logged,
- * not quarantined.
+ * Applies a batch of replies in one transaction: the sagas concerned are locked in id order, the
+ * replies are applied in memory and written with one JDBC batch per statement kind (if that fails,
+ * the transaction is rolled back and each reply is applied again under its own savepoint), and
+ * whatever cannot be parsed or matched is quarantined with its reason. Duplicates and stale
+ * attempts (the engine says IGNORED) are counted and logged, not quarantined.
  */
 @Component
 public class ReplyHandler implements ReplyProcessor {
@@ -109,12 +110,29 @@ public class ReplyHandler implements ReplyProcessor {
 
   @Override
   public Outcome process(List<ConsumerRecord<String, byte[]>> records) {
-    Outcome outcome = tx.execute(status -> processInTransaction(records, status));
-    return outcome;
+    if (batchWrites) {
+      // the fast path has no savepoint: when it fails, its whole transaction is rolled back and
+      // the batch is applied again one by one in a new one (rare; saves two round trips a batch)
+      Outcome batched =
+          tx.execute(
+              status -> {
+                Outcome o = processInTransaction(records, status, true);
+                if (o == null) {
+                  status.setRollbackOnly();
+                }
+                return o;
+              });
+      if (batched != null) {
+        return batched;
+      }
+      metrics.batchFallback();
+    }
+    return tx.execute(status -> processInTransaction(records, status, false));
   }
 
+  /** Applies the batch; null when {@code batched} and the fast path failed (roll back). */
   private Outcome processInTransaction(
-      List<ConsumerRecord<String, byte[]>> records, TransactionStatus status) {
+      List<ConsumerRecord<String, byte[]>> records, TransactionStatus status, boolean batched) {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     List<ParsedReply> parsed = new ArrayList<>(records.size());
     Set<UUID> ids = new HashSet<>();
@@ -129,12 +147,8 @@ public class ReplyHandler implements ReplyProcessor {
       }
     }
     Map<UUID, SagaRow> locked = ids.isEmpty() ? Map.of() : instances.lock(ids);
-    if (batchWrites) {
-      Outcome batched = processBatched(records, parsed, locked, status, now);
-      if (batched != null) {
-        return batched;
-      }
-      metrics.batchFallback();
+    if (batched) {
+      return processBatched(records, parsed, locked, status, now);
     }
     return processOneByOne(records, parsed, new LinkedHashMap<>(locked), status, now);
   }
@@ -152,9 +166,9 @@ public class ReplyHandler implements ReplyProcessor {
 
   /**
    * The fast path: every reply is applied in memory, then all writes go out with one JDBC batch per
-   * statement kind under one savepoint. Returns null (nothing written) when a reply failed in an
-   * unexpected way or the batch write failed; the caller then applies the replies one by one, each
-   * under its own savepoint, which keeps such a failure to its own saga.
+   * statement kind. Returns null when a reply failed in an unexpected way or the batch write
+   * failed; the caller then rolls the transaction back and applies the replies one by one in a new
+   * one, each under its own savepoint, which keeps such a failure to its own saga.
    */
   private Outcome processBatched(
       List<ConsumerRecord<String, byte[]>> records,
@@ -213,12 +227,9 @@ public class ReplyHandler implements ReplyProcessor {
     }
     List<OutboxRow> commands = List.of();
     if (!batch.isEmpty()) {
-      Object savepoint = status.createSavepoint();
       try {
         commands = batch.flush(instances, sagaLog, timers, outbox);
-        status.releaseSavepoint(savepoint);
       } catch (RuntimeException e) {
-        status.rollbackToSavepoint(savepoint);
         log.warn("Writing " + records.size() + " replies at once failed; applying one by one", e);
         return null;
       }

@@ -52,6 +52,7 @@ public class ReplyConsumer implements SmartLifecycle {
     // (null until read)
     volatile Map<TopicPartition, Long> startupEnds;
     final CountDownLatch caughtUp = new CountDownLatch(1);
+    final PendingOffsets offsets = new PendingOffsets();
 
     Worker(int index) {
       this.consumer = new KafkaConsumer<>(KafkaClients.consumer(properties, index));
@@ -78,7 +79,9 @@ public class ReplyConsumer implements SmartLifecycle {
           List.of(properties.kafka().replyTopic()),
           new ConsumerRebalanceListener() {
             @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {}
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+              w.offsets.commitBeforeRevocation(c);
+            }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
@@ -105,6 +108,8 @@ public class ReplyConsumer implements SmartLifecycle {
       log.error("Reply consumer could not subscribe", e);
     } finally {
       try {
+        // close() waits for this commit
+        w.offsets.commit(c);
         c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
       } catch (RuntimeException e) {
         log.debug("Closing the reply consumer failed", e);
@@ -127,6 +132,7 @@ public class ReplyConsumer implements SmartLifecycle {
     }
     checkCaughtUp(w);
     if (records.isEmpty()) {
+      w.offsets.commit(c);
       return;
     }
     List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
@@ -141,7 +147,7 @@ public class ReplyConsumer implements SmartLifecycle {
       relay.handOver(outcome.written());
       relay.publishNow(outcome.sagasWithCommands());
       crashPoints.pass(CrashPoints.AFTER_PUBLISH_BEFORE_OFFSET_COMMIT);
-      c.commitSync(nextOffsets(batch));
+      w.offsets.processed(c, nextOffsets(batch));
     } catch (WakeupException e) {
       throw e;
     } catch (Throwable e) {

@@ -59,6 +59,8 @@ public class StartConsumer implements SmartLifecycle {
   private volatile KafkaConsumer<String, byte[]> consumer;
   private volatile Thread thread;
   private volatile boolean running;
+  // confined to the consumer thread
+  private final PendingOffsets offsets = new PendingOffsets();
 
   public StartConsumer(
       SecProperties properties,
@@ -81,7 +83,19 @@ public class StartConsumer implements SmartLifecycle {
   private void loop() {
     KafkaConsumer<String, byte[]> c = consumer;
     try {
-      c.subscribe(List.of(properties.kafka().startTopic()));
+      c.subscribe(
+          List.of(properties.kafka().startTopic()),
+          new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(
+                java.util.Collection<org.apache.kafka.common.TopicPartition> partitions) {
+              offsets.commitBeforeRevocation(c);
+            }
+
+            @Override
+            public void onPartitionsAssigned(
+                java.util.Collection<org.apache.kafka.common.TopicPartition> partitions) {}
+          });
       while (running) {
         try {
           pollOnce(c);
@@ -103,6 +117,8 @@ public class StartConsumer implements SmartLifecycle {
       }
     } finally {
       try {
+        // close() waits for this commit
+        offsets.commit(c);
         c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
       } catch (RuntimeException e) {
         log.debug("Closing the start consumer failed", e);
@@ -122,6 +138,7 @@ public class StartConsumer implements SmartLifecycle {
       return;
     }
     if (records.isEmpty()) {
+      offsets.commit(c);
       return;
     }
     List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
@@ -158,7 +175,7 @@ public class StartConsumer implements SmartLifecycle {
       }
       quarantineAll(rejected);
       started.increment(pending.size() - countRejected(rejected, pending));
-      c.commitSync(ReplyConsumer.nextOffsets(batch));
+      offsets.processed(c, ReplyConsumer.nextOffsets(batch));
     } catch (WakeupException e) {
       throw e;
     } catch (InterruptedException e) {
