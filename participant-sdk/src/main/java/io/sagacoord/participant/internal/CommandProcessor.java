@@ -19,7 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,19 +64,22 @@ public final class CommandProcessor {
 
   /**
    * The step locks and inbox rows of a whole batch, taken and read with two statements instead of
-   * two per command. A step's rows count as known only until a command of that step was processed;
-   * after that they are read from the database again.
+   * two per command, and the inbox rows its commands record, kept here and written with one JDBC
+   * batch by {@link #flush} before the commit instead of one statement per command. Later commands
+   * of the batch see what earlier ones recorded. {@link #NONE} (a command on its own) reads and
+   * writes the database at once.
    */
   public static final class Prefetched {
-    static final Prefetched NONE = new Prefetched(Set.of(), List.of());
+    static final Prefetched NONE = new Prefetched(Set.of(), List.of(), false);
 
     private final Set<InboxRepository.StepKey> locked;
-    private final Set<InboxRepository.StepKey> known;
     private final Map<String, InboxRow> rows = new HashMap<>();
+    private final boolean defers;
+    private final Map<String, InboxRepository.Write> writes = new LinkedHashMap<>();
 
-    private Prefetched(Set<InboxRepository.StepKey> locked, List<InboxRow> found) {
+    private Prefetched(Set<InboxRepository.StepKey> locked, List<InboxRow> found, boolean defers) {
       this.locked = locked;
-      this.known = new HashSet<>(locked);
+      this.defers = defers;
       for (InboxRow row : found) {
         rows.put(key(row.sagaId(), row.step(), row.phase()), row);
       }
@@ -90,16 +93,25 @@ public final class CommandProcessor {
       return locked.contains(new InboxRepository.StepKey(cmd.sagaId(), cmd.step()));
     }
 
-    /** The row as read for the batch, or null when it must be read again. */
+    /** The row as the batch knows it, or null when it must be read from the database. */
     Optional<InboxRow> known(InboundCommand cmd, Phase phase) {
-      if (!known.contains(new InboxRepository.StepKey(cmd.sagaId(), cmd.step()))) {
+      if (!locked(cmd)) {
         return null;
       }
       return Optional.ofNullable(rows.get(key(cmd.sagaId(), cmd.step(), phase)));
     }
 
-    void forget(InboundCommand cmd) {
-      known.remove(new InboxRepository.StepKey(cmd.sagaId(), cmd.step()));
+    /** Records {@code row} for the flush; false when this batch does not defer (write it now). */
+    boolean defer(InboxRow row, Instant now) {
+      if (!defers) {
+        return false;
+      }
+      String key = key(row.sagaId(), row.step(), row.phase());
+      rows.put(key, row);
+      // the last write of a key wins: one upsert cannot touch the same row twice
+      writes.remove(key);
+      writes.put(key, new InboxRepository.Write(row, now));
+      return true;
     }
   }
 
@@ -119,7 +131,18 @@ public final class CommandProcessor {
       steps.add(new InboxRepository.StepKey(cmd.sagaId(), cmd.step()));
     }
     List<InboxRepository.StepKey> ordered = new ArrayList<>(steps);
-    return new Prefetched(Set.copyOf(ordered), inbox.lockAndFind(tx.connection(), ordered));
+    return new Prefetched(Set.copyOf(ordered), inbox.lockAndFind(tx.connection(), ordered), true);
+  }
+
+  /**
+   * Writes the inbox rows that the batch's commands recorded, in one JDBC batch; call it in the
+   * batch transaction after the last command, before the commit.
+   */
+  public void flush(Transaction tx, Prefetched batch) throws SQLException {
+    if (!batch.writes.isEmpty()) {
+      inbox.upsertAll(tx.connection(), List.copyOf(batch.writes.values()));
+      batch.writes.clear();
+    }
   }
 
   /** Decides and records the answer to {@code cmd}; returns the reply to publish after commit. */
@@ -131,12 +154,7 @@ public final class CommandProcessor {
   /** Like {@link #process(Transaction, InboundCommand)}, with what the batch read ahead. */
   public ProducerRecord<String, byte[]> process(
       Transaction tx, InboundCommand cmd, Prefetched batch) throws Exception {
-    try {
-      return decide(tx, cmd, batch);
-    } finally {
-      // this command may have written the step's rows: a later one of the batch reads them anew
-      batch.forget(cmd);
-    }
+    return decide(tx, cmd, batch);
   }
 
   private ProducerRecord<String, byte[]> decide(
@@ -171,7 +189,23 @@ public final class CommandProcessor {
                   || row.outcome() == ReplyOutcome.BUSINESS_FAILURE);
       if (!runAgain) {
         if (cmd.attempt() > row.attempt()) {
-          inbox.raiseAttempt(c, row, cmd.attempt(), clock.instant());
+          InboxRow raised =
+              new InboxRow(
+                  row.sagaId(),
+                  row.step(),
+                  row.phase(),
+                  row.sagaType(),
+                  row.commandType(),
+                  cmd.attempt(),
+                  row.executedAttempt(),
+                  row.commandId(),
+                  row.outcome(),
+                  row.replyBody(),
+                  row.fence());
+          Instant now = clock.instant();
+          if (!batch.defer(raised, now)) {
+            inbox.raiseAttempt(c, row, cmd.attempt(), now);
+          }
         }
         if (row.outcome() == ReplyOutcome.REFUSED) {
           counters.refused.incrementAndGet();
@@ -181,23 +215,23 @@ public final class CommandProcessor {
         return reply(cmd, row.outcome(), row.replyBody());
       }
     }
-    return cmd.phase() == Phase.FORWARD ? forward(tx, cmd) : compensate(tx, cmd, batch);
+    return cmd.phase() == Phase.FORWARD ? forward(tx, cmd, batch) : compensate(tx, cmd, batch);
   }
 
-  private ProducerRecord<String, byte[]> forward(Transaction tx, InboundCommand cmd)
-      throws Exception {
+  private ProducerRecord<String, byte[]> forward(
+      Transaction tx, InboundCommand cmd, Prefetched batch) throws Exception {
     Instant now = clock.instant();
     if (cmd.deadline() != null && now.isAfter(cmd.deadline())) {
       String body =
           failureBody(
               "saga deadline " + cmd.deadline() + " passed (now " + now + ")",
               RefusalCode.DEADLINE_PASSED.name());
-      store(tx.connection(), cmd, ReplyOutcome.REFUSED, body, false, cmd.attempt());
+      store(tx.connection(), batch, cmd, ReplyOutcome.REFUSED, body, cmd.attempt());
       counters.refused.incrementAndGet();
       return reply(cmd, ReplyOutcome.REFUSED, body);
     }
     Result result = execute(tx, cmd);
-    store(tx.connection(), cmd, result.outcome(), result.body(), false, cmd.attempt());
+    store(tx.connection(), batch, cmd, result.outcome(), result.body(), cmd.attempt());
     return reply(cmd, result.outcome(), result.body());
   }
 
@@ -213,8 +247,9 @@ public final class CommandProcessor {
           failureBody(
               "step " + cmd.step() + " was compensated before its forward command ran",
               RefusalCode.FENCED.name());
-      inbox.upsert(
+      write(
           c,
+          batch,
           new InboxRow(
               cmd.sagaId(),
               cmd.step(),
@@ -226,9 +261,8 @@ public final class CommandProcessor {
               cmd.commandId(),
               ReplyOutcome.REFUSED,
               fenceBody,
-              true),
-          clock.instant());
-      store(c, cmd, ReplyOutcome.SUCCESS, EMPTY_REPLY, false, cmd.attempt());
+              true));
+      store(c, batch, cmd, ReplyOutcome.SUCCESS, EMPTY_REPLY, cmd.attempt());
       counters.fencedCompensations.incrementAndGet();
       LOG.log(
           System.Logger.Level.INFO,
@@ -238,7 +272,7 @@ public final class CommandProcessor {
       return reply(cmd, ReplyOutcome.SUCCESS, EMPTY_REPLY);
     }
     Result result = execute(tx, cmd);
-    store(c, cmd, result.outcome(), result.body(), false, cmd.attempt());
+    store(c, batch, cmd, result.outcome(), result.body(), cmd.attempt());
     return reply(cmd, result.outcome(), result.body());
   }
 
@@ -358,29 +392,38 @@ public final class CommandProcessor {
 
   private void store(
       Connection c,
+      Prefetched batch,
       InboundCommand cmd,
       ReplyOutcome outcome,
       String body,
-      boolean fence,
       int attempt) {
+    write(
+        c,
+        batch,
+        new InboxRow(
+            cmd.sagaId(),
+            cmd.step(),
+            cmd.phase(),
+            cmd.sagaType(),
+            cmd.commandType(),
+            attempt,
+            cmd.attempt(),
+            cmd.commandId(),
+            outcome,
+            body,
+            false));
+  }
+
+  /** Records an inbox row: kept for the batch's flush, or written at once. */
+  private void write(Connection c, Prefetched batch, InboxRow row) {
+    Instant now = clock.instant();
+    if (batch.defer(row, now)) {
+      return;
+    }
     try {
-      inbox.upsert(
-          c,
-          new InboxRow(
-              cmd.sagaId(),
-              cmd.step(),
-              cmd.phase(),
-              cmd.sagaType(),
-              cmd.commandType(),
-              attempt,
-              cmd.attempt(),
-              cmd.commandId(),
-              outcome,
-              body,
-              fence),
-          clock.instant());
+      inbox.upsert(c, row, now);
     } catch (SQLException e) {
-      throw new InboxAccessException(cmd.sagaId(), cmd.step(), cmd.phase().wireName(), e);
+      throw new InboxAccessException(row.sagaId(), row.step(), row.phase().wireName(), e);
     }
   }
 

@@ -249,6 +249,7 @@ public final class ConsumerWorker implements Runnable {
                             : processor.process(tx, entry.command(), prefetched));
                     n++;
                   }
+                  processor.flush(tx, prefetched);
                   taken[0] = n;
                   return out;
                 });

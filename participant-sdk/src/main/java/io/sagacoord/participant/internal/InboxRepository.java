@@ -151,22 +151,41 @@ public final class InboxRepository {
   }
 
   public void upsert(Connection c, InboxRow row, Instant now) throws SQLException {
-    OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
     try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
-      ps.setObject(1, row.sagaId());
-      ps.setString(2, row.step());
-      ps.setString(3, row.phase().wireName());
-      ps.setString(4, row.sagaType());
-      ps.setString(5, row.commandType());
-      ps.setInt(6, row.attempt());
-      ps.setInt(7, row.executedAttempt());
-      ps.setString(8, row.commandId());
-      ps.setString(9, row.outcome().name());
-      ps.setString(10, row.replyBody());
-      ps.setBoolean(11, row.fence());
-      ps.setObject(12, at);
-      ps.setObject(13, at);
+      bindUpsert(ps, row, now);
       ps.executeUpdate();
+    }
+  }
+
+  private static void bindUpsert(PreparedStatement ps, InboxRow row, Instant now)
+      throws SQLException {
+    OffsetDateTime at = now.atOffset(ZoneOffset.UTC);
+    ps.setObject(1, row.sagaId());
+    ps.setString(2, row.step());
+    ps.setString(3, row.phase().wireName());
+    ps.setString(4, row.sagaType());
+    ps.setString(5, row.commandType());
+    ps.setInt(6, row.attempt());
+    ps.setInt(7, row.executedAttempt());
+    ps.setString(8, row.commandId());
+    ps.setString(9, row.outcome().name());
+    ps.setString(10, row.replyBody());
+    ps.setBoolean(11, row.fence());
+    ps.setObject(12, at);
+    ps.setObject(13, at);
+  }
+
+  /** An inbox row to write, with the time of its command. */
+  public record Write(InboxRow row, Instant at) {}
+
+  /** Upserts {@code writes} with one JDBC batch (one round trip); keys must be distinct. */
+  public void upsertAll(Connection c, List<Write> writes) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(UPSERT)) {
+      for (Write w : writes) {
+        bindUpsert(ps, w.row(), w.at());
+        ps.addBatch();
+      }
+      ps.executeBatch();
     }
   }
 
