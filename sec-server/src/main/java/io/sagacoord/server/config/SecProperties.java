@@ -77,6 +77,9 @@ public record SecProperties(
    * @param consumers reply consumer threads of this coordinator, each a member of the consumer
    *     group with its own partitions and its own database connection while it applies a batch;
    *     more than {@code partitions} leaves some idle; default 2
+   * @param linger {@code linger.ms} of the producer that sends commands: how long a send waits for
+   *     more records to batch with; default 0 (a hand-over of a committed batch is a batch already,
+   *     and records that arrive while a request is in flight are batched anyway)
    */
   public record Kafka(
       @DefaultValue("localhost:9092") String bootstrapServers,
@@ -90,9 +93,13 @@ public record SecProperties(
       @DefaultValue("true") boolean batchWrites,
       @DefaultValue("saga.coordinator.starts") String startTopic,
       @DefaultValue("true") boolean startConsumer,
-      @DefaultValue("2") int consumers) {
+      @DefaultValue("2") int consumers,
+      @DefaultValue("0ms") Duration linger) {
     public Kafka {
       requirePositive("sec.kafka.consumers", consumers);
+      if (linger.isNegative()) {
+        throw new IllegalArgumentException("sec.kafka.linger must not be negative: " + linger);
+      }
       requirePositive("sec.kafka.partitions", partitions);
       requirePositive("sec.kafka.batch-size", batchSize);
       requirePositive("sec.kafka.max-reply-bytes", maxReplyBytes);

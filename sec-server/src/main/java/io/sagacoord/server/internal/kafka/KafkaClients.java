@@ -24,9 +24,7 @@ final class KafkaClients {
     config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    // no waiting for more records: the relay hands whole batches over, and records that arrive
-    // while a request is in flight are batched anyway
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    config.put(ProducerConfig.LINGER_MS_CONFIG, (int) properties.kafka().linger().toMillis());
     // a send that cannot complete fails within this time; the outbox row stays and is retried
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
