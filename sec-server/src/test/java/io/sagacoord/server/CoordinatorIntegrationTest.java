@@ -9,6 +9,7 @@ import io.sagacoord.protocol.MessageKind;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.ReplyOutcome;
 import io.sagacoord.protocol.SagaHeaders;
+import io.sagacoord.server.internal.engine.SagaLogReader;
 import io.sagacoord.server.internal.engine.SagaReplayer;
 import io.sagacoord.server.internal.engine.StateMapper;
 import io.sagacoord.server.internal.persistence.LogEntryRow;
@@ -152,7 +153,9 @@ class CoordinatorIntegrationTest {
             "COMMAND_SENT",
             "STEP_SUCCEEDED",
             "SAGA_COMPLETED");
-    List<LogEntryRow> entries = sec.bean(SagaLogDao.class).findEntriesBySaga(id);
+    List<LogEntryRow> entries =
+        sec.bean(SagaLogReader.class)
+            .entries(sec.bean(SagaInstanceDao.class).find(id).orElseThrow());
     assertThat(entries).extracting(LogEntryRow::type).isEqualTo(expectedTypes);
     assertThat(entries)
         .filteredOn(e -> e.type().equals("COMMAND_SENT"))
