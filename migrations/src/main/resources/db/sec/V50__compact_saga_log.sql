@@ -4,7 +4,8 @@
 --   * in `event`, the fields step / phase / attempt / commandId of a ReplyReceived, TimerFired or
 --     OperatorRetryStep event that equal the row's own columns;
 --   * in `then_entries`, the commandId of a COMMAND_SENT entry that is the deterministic command
---     id of (saga, step, phase, attempt), and the detail of a COMMAND_SENT entry ({participant,
+--     id of (saga, step, phase, attempt), its phase when it is forward and its attempt when it is
+--     1, and the detail of a COMMAND_SENT entry ({participant,
 --     topic, commandType}) that the saga's pinned definition determines (also in `detail` when
 --     COMMAND_SENT is the row's first entry);
 --   * in the detail of SAGA_STARTED, sagaType / version / fingerprint (the saga_instance columns).
@@ -45,14 +46,18 @@ SELECT l.saga_id, l.seq, 0 AS entry, l.type::text AS type, l.step::text AS step,
        l.occurred_at, l.handled_by, l.kafka_topic, l.kafka_partition, l.kafka_offset
 FROM saga_log l
 UNION ALL
-SELECT l.saga_id, l.seq, t.n::integer, t.e ->> 'type', t.e ->> 'step', t.e ->> 'phase',
-       (t.e ->> 'attempt')::integer,
+SELECT l.saga_id, l.seq, t.n::integer, t.e ->> 'type', t.e ->> 'step', c.phase, c.attempt,
        CASE WHEN t.e ? 'commandId' THEN (t.e ->> 'commandId')::uuid
-            WHEN t.e ->> 'type' = 'COMMAND_SENT'
-            THEN saga_command_id(l.saga_id, t.e ->> 'step', t.e ->> 'phase',
-                                 COALESCE((t.e ->> 'attempt')::integer, 0))
+            WHEN c.command THEN saga_command_id(l.saga_id, t.e ->> 'step', c.phase, c.attempt)
        END,
        t.e -> 'detail', NULL::jsonb,
        l.occurred_at, l.handled_by, l.kafka_topic, l.kafka_partition, l.kafka_offset
 FROM saga_log l
-CROSS JOIN LATERAL jsonb_array_elements(l.then_entries) WITH ORDINALITY AS t (e, n);
+CROSS JOIN LATERAL jsonb_array_elements(l.then_entries) WITH ORDINALITY AS t (e, n)
+-- a COMMAND_SENT entry without phase is a forward one, without attempt the first attempt
+CROSS JOIN LATERAL (
+    SELECT t.e ->> 'type' = 'COMMAND_SENT' AS command,
+           CASE WHEN t.e ->> 'type' = 'COMMAND_SENT' AND NOT t.e ? 'phase' THEN 'forward'
+                ELSE t.e ->> 'phase' END AS phase,
+           CASE WHEN t.e ->> 'type' = 'COMMAND_SENT' AND NOT t.e ? 'attempt' THEN 1
+                ELSE (t.e ->> 'attempt')::integer END AS attempt) AS c;

@@ -173,7 +173,8 @@ class MigrationsTest {
                     + saga
                     + "', 1, 'SAGA_STARTED', NULL, NULL, NULL, NULL, '{\"deadline\":null}',"
                     + " '[{\"type\":\"COMMAND_SENT\",\"step\":\"reserve-flight\","
-                    + "\"phase\":\"compensate\",\"attempt\":2}]', '{\"type\":\"Start\"}', now()),"
+                    + "\"phase\":\"compensate\",\"attempt\":2},"
+                    + "{\"type\":\"COMMAND_SENT\",\"step\":\"b\"}]', '{\"type\":\"Start\"}', now()),"
                     + " ('"
                     + saga
                     + "', 2, 'STEP_SUCCEEDED', 'a', 'forward', 1,"
@@ -186,16 +187,21 @@ class MigrationsTest {
           java.util.UUID.nameUUIDFromBytes(
               (saga + "|reserve-flight|COMPENSATE|2")
                   .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.util.UUID forward =
+          java.util.UUID.nameUUIDFromBytes(
+              (saga + "|b|FORWARD|1").getBytes(java.nio.charset.StandardCharsets.UTF_8));
       assertThat(
               strings(
                   db,
-                  "SELECT concat_ws('/', seq, entry, type, command_id, detail, event)"
-                      + " FROM saga_log_entry ORDER BY seq, entry"))
+                  "SELECT concat_ws('/', seq, entry, type, phase, attempt, command_id, detail,"
+                      + " event) FROM saga_log_entry ORDER BY seq, entry"))
           .containsExactly(
               "1/0/SAGA_STARTED/{\"version\": 3, \"deadline\": null, \"sagaType\": \"trip\","
                   + " \"fingerprint\": \"abc\"}/{\"type\": \"Start\"}",
-              "1/1/COMMAND_SENT/" + expected,
-              "2/0/STEP_SUCCEEDED/00000000-0000-0000-0000-0000000000aa/{}/{\"step\": \"a\","
+              "1/1/COMMAND_SENT/compensate/2/" + expected,
+              "1/2/COMMAND_SENT/forward/1/" + forward,
+              "2/0/STEP_SUCCEEDED/forward/1/00000000-0000-0000-0000-0000000000aa/{}/{\"step\":"
+                  + " \"a\","
                   + " \"type\": \"ReplyReceived\", \"phase\": \"FORWARD\", \"attempt\": 1,"
                   + " \"outcome\": \"SUCCESS\", \"bodyJson\": \"{}\", \"commandId\":"
                   + " \"00000000-0000-0000-0000-0000000000aa\"}");

@@ -34,7 +34,8 @@ import tools.jackson.databind.util.RawValue;
  *   <li>the fields of the causing event ({@code step}, {@code phase}, {@code attempt}, {@code
  *       commandId}) that equal the row's own columns;
  *   <li>the {@code commandId} of a folded {@code COMMAND_SENT} entry when it is the deterministic
- *       one ({@link Hashing#commandId}) of its saga, step, phase and attempt;
+ *       one ({@link Hashing#commandId}) of its saga, step, phase and attempt, its {@code phase}
+ *       when it is {@code forward} and its {@code attempt} when it is 1;
  *   <li>the detail of a {@code COMMAND_SENT} entry ({@code participant}, {@code topic}, {@code
  *       commandType}) when it is what the saga's pinned definition (type, version and fingerprint
  *       of the instance) says;
@@ -52,6 +53,7 @@ final class LogFolding {
 
   static final String COMMAND_SENT = "COMMAND_SENT";
   static final String SAGA_STARTED = "SAGA_STARTED";
+  private static final String FORWARD = Phase.FORWARD.wireName();
 
   // plain maps, strings and numbers only: the defaults are enough
   private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -155,10 +157,12 @@ final class LogFolding {
       if (e.step() != null) {
         m.put("step", e.step());
       }
-      if (phase != null) {
+      boolean command = COMMAND_SENT.equals(e.type());
+      // a folded COMMAND_SENT without phase is a forward one, without attempt the first attempt
+      if (phase != null && !(command && phase.equals(FORWARD))) {
         m.put("phase", phase);
       }
-      if (e.attempt() != 0) {
+      if (e.attempt() != 0 && !(command && e.attempt() == 1)) {
         m.put("attempt", e.attempt());
       }
       if (e.commandId() != null
@@ -306,6 +310,11 @@ final class LogFolding {
       String step = textOrNull(e, "step");
       String phase = textOrNull(e, "phase");
       Integer attempt = e.hasNonNull("attempt") ? e.get("attempt").asInt() : null;
+      if (COMMAND_SENT.equals(type)) {
+        // rows before V50 always have both
+        phase = e.has("phase") ? phase : FORWARD;
+        attempt = e.has("attempt") ? attempt : Integer.valueOf(1);
+      }
       UUID commandId = null;
       if (e.hasNonNull("commandId")) {
         commandId = UUID.fromString(e.get("commandId").asString());
