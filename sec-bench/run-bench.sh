@@ -7,10 +7,18 @@ cd "$(dirname "$0")/.."
 mode="${1:-all}"
 shift || true
 # BENCH_SKIP_BUILD=1 reuses what is built and installed already
-if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
-  ./mvnw -B -ntp -q -pl sec-bench -am install -DskipTests -Dspotless.check.skip=true
+# BENCH_REACTOR=1 packages sec-bench and its upstream modules without installing them and takes
+# their jars from the reactor's target folders (a second checkout or worktree then neither uses
+# nor overwrites the snapshot jars in ~/.m2)
+if [ -n "${BENCH_REACTOR:-}" ]; then
+  ./mvnw -B -ntp -q -o -pl sec-bench -am package dependency:build-classpath -DskipTests \
+    -Dspotless.check.skip=true -Dmdep.outputFile=target/bench.classpath
+else
+  if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
+    ./mvnw -B -ntp -q -pl sec-bench -am install -DskipTests -Dspotless.check.skip=true
+  fi
+  ./mvnw -B -ntp -q -pl sec-bench dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
 fi
-./mvnw -B -ntp -q -pl sec-bench dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
 cd sec-bench
 # the packaged jar rather than target/classes: a class path of jars only lets the coordinator use
 # a class data sharing archive (see BenchCluster); BENCH_SKIP_BUILD=1 runs whatever jar is there

@@ -147,9 +147,64 @@ class MigrationsTest {
                   "SELECT concat_ws('/', seq, entry, type, step, phase, attempt, command_id,"
                       + " detail, event IS NULL) FROM saga_log_entry ORDER BY seq, entry"))
           .containsExactly(
-              "1/0/SAGA_STARTED/{}/f",
+              // a SAGA_STARTED detail without sagaType gets the instance's (V50)
+              "1/0/SAGA_STARTED/{\"version\": 1, \"sagaType\": \"t\", \"fingerprint\": \"f\"}/f",
               "1/1/COMMAND_SENT/a/forward/1/00000000-0000-0000-0000-0000000000aa/{\"x\": 1}/t",
               "2/0/STEP_SUCCEEDED/{}/f");
+    }
+  }
+
+  @Test
+  void theLogEntryViewPutsBackWhatACompactRowLeavesOut() throws SQLException {
+    String saga = "6f1c0d2e-8a3b-4c5d-9e7f-0123456789ab";
+    try (TestDatabase db = SagaInfra.postgres().newDatabase("migrations")) {
+      flyway(db, "sec", "sec_schema_history").migrate();
+      try (Connection c = db.dataSource().getConnection()) {
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,"
+                    + " data, steps, created_at, updated_at, last_seq) VALUES ('"
+                    + saga
+                    + "', 'trip', 3, 'abc', 'RUNNING', '{}', '[]', now(), now(), 2)");
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_log (saga_id, seq, type, step, phase, attempt, command_id,"
+                    + " detail, then_entries, event, occurred_at) VALUES ('"
+                    + saga
+                    + "', 1, 'SAGA_STARTED', NULL, NULL, NULL, NULL, '{\"deadline\":null}',"
+                    + " '[{\"type\":\"COMMAND_SENT\",\"step\":\"reserve-flight\","
+                    + "\"phase\":\"compensate\",\"attempt\":2},"
+                    + "{\"type\":\"COMMAND_SENT\",\"step\":\"b\"}]', '{\"type\":\"Start\"}', now()),"
+                    + " ('"
+                    + saga
+                    + "', 2, 'STEP_SUCCEEDED', 'a', 'forward', 1,"
+                    + " '00000000-0000-0000-0000-0000000000aa', '{}', NULL,"
+                    + " '{\"type\":\"ReplyReceived\",\"outcome\":\"SUCCESS\",\"bodyJson\":\"{}\"}',"
+                    + " now())");
+      }
+      // the engine's command id: a name-based UUID of "<saga>|<step>|<PHASE>|<attempt>"
+      java.util.UUID expected =
+          java.util.UUID.nameUUIDFromBytes(
+              (saga + "|reserve-flight|COMPENSATE|2")
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.util.UUID forward =
+          java.util.UUID.nameUUIDFromBytes(
+              (saga + "|b|FORWARD|1").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(
+              strings(
+                  db,
+                  "SELECT concat_ws('/', seq, entry, type, phase, attempt, command_id, detail,"
+                      + " event) FROM saga_log_entry ORDER BY seq, entry"))
+          .containsExactly(
+              "1/0/SAGA_STARTED/{\"version\": 3, \"deadline\": null, \"sagaType\": \"trip\","
+                  + " \"fingerprint\": \"abc\"}/{\"type\": \"Start\"}",
+              "1/1/COMMAND_SENT/compensate/2/" + expected,
+              "1/2/COMMAND_SENT/forward/1/" + forward,
+              "2/0/STEP_SUCCEEDED/forward/1/00000000-0000-0000-0000-0000000000aa/{}/{\"step\":"
+                  + " \"a\","
+                  + " \"type\": \"ReplyReceived\", \"phase\": \"FORWARD\", \"attempt\": 1,"
+                  + " \"outcome\": \"SUCCESS\", \"bodyJson\": \"{}\", \"commandId\":"
+                  + " \"00000000-0000-0000-0000-0000000000aa\"}");
     }
   }
 

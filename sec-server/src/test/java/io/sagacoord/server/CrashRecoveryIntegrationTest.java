@@ -9,6 +9,7 @@ import io.sagacoord.protocol.Phase;
 import io.sagacoord.server.internal.engine.DefinitionRegistry;
 import io.sagacoord.server.internal.engine.EventJson;
 import io.sagacoord.server.internal.engine.JacksonJsonCodec;
+import io.sagacoord.server.internal.engine.SagaLogReader;
 import io.sagacoord.server.internal.engine.SagaReplayer;
 import io.sagacoord.server.internal.engine.StateMapper;
 import io.sagacoord.server.internal.ops.CrashPoints;
@@ -244,12 +245,12 @@ class CrashRecoveryIntegrationTest {
     DataSource ds = db.dataSource();
     JdbcClient jdbc = JdbcClient.create(ds);
     SagaLogDao logDao = new SagaLogDao(jdbc, new NamedParameterJdbcTemplate(ds));
+    DefinitionRegistry registry =
+        new DefinitionRegistry(List.of(TestSagas.trip(suffix, 1, Duration.ofSeconds(10))));
+    SagaLogReader logReader = new SagaLogReader(logDao, registry);
     SagaReplayer replayer =
         new SagaReplayer(
-            logDao,
-            new DefinitionRegistry(List.of(TestSagas.trip(suffix, 1, Duration.ofSeconds(10)))),
-            new SagaEngine(new JacksonJsonCodec(json)),
-            new EventJson(json));
+            logReader, registry, new SagaEngine(new JacksonJsonCodec(json)), new EventJson(json));
     StateMapper mapper = new StateMapper(json);
     for (SagaRow row : sagas) {
       SagaState replayed = replayer.replay(row.id(), row.sagaType(), row.definitionVersion());
@@ -265,7 +266,7 @@ class CrashRecoveryIntegrationTest {
       }
       assertThat(row.lastSeq()).as("last_seq of %s", row.id()).isEqualTo(rows.size());
       // every log entry, unfolded from the one row per transition
-      List<LogEntryRow> log = logDao.findEntriesBySaga(row.id());
+      List<LogEntryRow> log = logReader.entries(row);
       List<Received> received = participants.received(row.id());
       Set<String> forwardSeen = new HashSet<>();
       for (Received r : received) {

@@ -171,12 +171,22 @@ public record SecProperties(
   /**
    * @param finishedSagas how long finished sagas (and their log) are kept; default 30 days
    * @param purgeInterval how often the purge runs; default 1h
+   * @param queueVacuumInterval how often the coordinator vacuums the queue tables {@code
+   *     saga_outbox} and {@code saga_timer}, whose rows are all deleted again, so the space of the
+   *     deleted rows is reused before the tables grow (autovacuum visits a database at most once a
+   *     minute); 0 leaves them to autovacuum; default 10s
    */
   public record Retention(
-      @DefaultValue("30d") Duration finishedSagas, @DefaultValue("1h") Duration purgeInterval) {
+      @DefaultValue("30d") Duration finishedSagas,
+      @DefaultValue("1h") Duration purgeInterval,
+      @DefaultValue("10s") Duration queueVacuumInterval) {
     public Retention {
       requirePositive("sec.retention.finished-sagas", finishedSagas);
       requirePositive("sec.retention.purge-interval", purgeInterval);
+      if (queueVacuumInterval == null || queueVacuumInterval.isNegative()) {
+        throw new IllegalArgumentException(
+            "sec.retention.queue-vacuum-interval must be 0 or positive");
+      }
     }
   }
 

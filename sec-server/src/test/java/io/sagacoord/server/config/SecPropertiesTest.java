@@ -28,7 +28,8 @@ class SecPropertiesTest {
         new SecProperties.Starts(2000, 500, 2, Duration.ofSeconds(30)),
         new SecProperties.Outbox(Duration.ofSeconds(1), 500, Duration.ofSeconds(10)),
         new SecProperties.Timers(Duration.ofMillis(200), 200, Duration.ofSeconds(30)),
-        new SecProperties.Retention(Duration.ofDays(30), Duration.ofHours(1)),
+        new SecProperties.Retention(
+            Duration.ofDays(30), Duration.ofHours(1), Duration.ofSeconds(10)),
         new SecProperties.Test(null, 1));
   }
 

@@ -1,31 +1,115 @@
 package io.sagacoord.server.internal.engine;
 
+import io.sagacoord.dsl.SagaDefinition;
+import io.sagacoord.dsl.StepDefinition;
 import io.sagacoord.dsl.engine.LogEntry;
+import io.sagacoord.dsl.internal.Hashing;
+import io.sagacoord.protocol.Phase;
+import io.sagacoord.server.internal.persistence.LogEntryRow;
 import io.sagacoord.server.internal.persistence.LogRow;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
 import tools.jackson.databind.util.RawValue;
 
 /**
- * Folds the log entries of one transition into one {@code saga_log} row: the first entry in the
- * columns, the others in {@code then_entries}. One row per transition instead of one per entry
- * halves the rows of a saga (n + 1 instead of 2n + 2 for n steps on the happy path) and their index
- * entries; the view {@code saga_log_entry} unfolds them again.
+ * The stored form of the saga log. Folds the log entries of one transition into one {@code
+ * saga_log} row: the first entry in the columns, the others in {@code then_entries}. One row per
+ * transition instead of one per entry halves the rows of a saga (n + 1 instead of 2n + 2 for n
+ * steps on the happy path) and their index entries; {@link #unfold} (and, for the stored form only,
+ * the view {@code saga_log_entry}) unfolds them again.
+ *
+ * <p>Since V50 a row leaves out what it would only repeat (docs/performance.md, "Footprint changes
+ * (fourth session)"), and {@link #unfold} / {@link #event} put it back on read:
+ *
+ * <ul>
+ *   <li>the fields of the causing event ({@code step}, {@code phase}, {@code attempt}, {@code
+ *       commandId}) that equal the row's own columns;
+ *   <li>the {@code commandId} of a folded {@code COMMAND_SENT} entry when it is the deterministic
+ *       one ({@link Hashing#commandId}) of its saga, step, phase and attempt, its {@code phase}
+ *       when it is {@code forward} and its {@code attempt} when it is 1;
+ *   <li>the detail of a {@code COMMAND_SENT} entry ({@code participant}, {@code topic}, {@code
+ *       commandType}) when it is what the saga's pinned definition (type, version and fingerprint
+ *       of the instance) says;
+ *   <li>{@code sagaType}, {@code version} and {@code fingerprint} in the detail of {@code
+ *       SAGA_STARTED}: the instance's columns.
+ * </ul>
+ *
+ * A field is left out only when it is equal to what the reader derives, and an absent key means
+ * "derive" (rows written before always have every key, null or not), so both forms read the same.
  */
 final class LogFolding {
 
   /** Logged for a transition whose engine log is empty: the event still changed the state. */
   static final LogEntry EVENT_APPLIED = new LogEntry("EVENT_APPLIED", null, null, 0, null, null);
 
-  // plain maps, strings, numbers and raw JSON only: the defaults are enough
+  static final String COMMAND_SENT = "COMMAND_SENT";
+  static final String SAGA_STARTED = "SAGA_STARTED";
+  private static final String FORWARD = Phase.FORWARD.wireName();
+
+  // plain maps, strings and numbers only: the defaults are enough
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
+  // event fields that may repeat the row's columns, by event type
+  private static final Map<String, List<String>> EVENT_FIELDS_FROM_COLUMNS =
+      Map.of(
+          "ReplyReceived", List.of("step", "phase", "attempt", "commandId"),
+          "TimerFired", List.of("step", "phase", "attempt"),
+          "OperatorRetryStep", List.of("step"));
+
   private LogFolding() {}
+
+  /**
+   * What a saga's log rows are read and written against: the instance's pinned definition reference
+   * and, if it is loaded with the same fingerprint, the definition itself.
+   */
+  record Pinned(String sagaType, int version, String fingerprint, SagaDefinition<?> definition) {
+
+    static Pinned of(
+        String sagaType, int version, String fingerprint, DefinitionRegistry registry) {
+      Optional<SagaDefinition<?>> def = registry.find(sagaType, version);
+      return new Pinned(
+          sagaType,
+          version,
+          fingerprint,
+          def.filter(d -> d.fingerprint().equals(fingerprint)).orElse(null));
+    }
+
+    /** The detail of a COMMAND_SENT entry as the definition determines it, or null. */
+    ObjectNode commandDetail(String step, String phase) {
+      if (definition == null || step == null || phase == null) {
+        return null;
+      }
+      Optional<? extends StepDefinition<?>> sd = definition.step(step);
+      if (sd.isEmpty()) {
+        return null;
+      }
+      String commandType;
+      if (Phase.FORWARD.wireName().equals(phase)) {
+        commandType = sd.get().commandType();
+      } else if (Phase.COMPENSATE.wireName().equals(phase)) {
+        commandType = sd.get().compensationCommandType().orElse(null);
+        if (commandType == null) {
+          return null;
+        }
+      } else {
+        return null;
+      }
+      ObjectNode node = JSON.createObjectNode();
+      node.put("participant", sd.get().participant().name());
+      node.put("topic", sd.get().participant().commandTopic());
+      node.put("commandType", commandType);
+      return node;
+    }
+  }
 
   /**
    * The one row of a transition. {@code entries} is the engine's log of it (an empty log becomes
@@ -38,19 +122,23 @@ final class LogFolding {
       String eventJson,
       Instant now,
       String handledBy,
-      TransitionWriter.KafkaOrigin origin) {
+      TransitionWriter.KafkaOrigin origin,
+      Pinned pinned) {
     LogEntry first = entries.isEmpty() ? EVENT_APPLIED : entries.get(0);
+    String phase = first.phase() == null ? null : first.phase().wireName();
+    Integer attempt = first.attempt() == 0 ? null : first.attempt();
+    String detail = compactDetail(first.type(), first.step(), phase, first.detailJson(), pinned);
     return new LogRow(
         sagaId,
         seq,
         first.type(),
         first.step(),
-        first.phase() == null ? null : first.phase().wireName(),
-        first.attempt() == 0 ? null : first.attempt(),
+        phase,
+        attempt,
         first.commandId(),
-        first.detailJson(),
-        entries.size() > 1 ? thenJson(entries.subList(1, entries.size())) : null,
-        eventJson,
+        detail,
+        entries.size() > 1 ? thenJson(sagaId, entries.subList(1, entries.size()), pinned) : null,
+        compactEvent(eventJson, first.step(), phase, attempt, first.commandId()),
         now,
         handledBy,
         origin == null ? null : origin.topic(),
@@ -59,30 +147,273 @@ final class LogFolding {
   }
 
   /** The entries after the first, as the JSON array stored in {@code then_entries}. */
-  static String thenJson(List<LogEntry> following) {
-    List<Map<String, Object>> list = new ArrayList<>(following.size());
+  static String thenJson(UUID sagaId, List<LogEntry> following, Pinned pinned) {
+    ArrayNode list = JSON.createArrayNode();
     for (LogEntry e : following) {
       // the same fields as the columns; what the columns would hold as null is left out
-      Map<String, Object> m = new LinkedHashMap<>();
+      ObjectNode m = list.addObject();
       m.put("type", e.type());
+      String phase = e.phase() == null ? null : e.phase().wireName();
       if (e.step() != null) {
         m.put("step", e.step());
       }
-      if (e.phase() != null) {
-        m.put("phase", e.phase().wireName());
+      boolean command = COMMAND_SENT.equals(e.type());
+      // a folded COMMAND_SENT without phase is a forward one, without attempt the first attempt
+      if (phase != null && !(command && phase.equals(FORWARD))) {
+        m.put("phase", phase);
       }
-      if (e.attempt() != 0) {
+      if (e.attempt() != 0 && !(command && e.attempt() == 1)) {
         m.put("attempt", e.attempt());
       }
-      if (e.commandId() != null) {
+      if (e.commandId() != null
+          && !(COMMAND_SENT.equals(e.type())
+              && e.commandId().equals(commandId(sagaId, e.step(), phase, e.attempt())))) {
         m.put("commandId", e.commandId().toString());
       }
-      if (e.detailJson() != null) {
+      String detail = compactDetail(e.type(), e.step(), phase, e.detailJson(), pinned);
+      if (detail != null) {
         // already JSON: written as is, not parsed again
-        m.put("detail", new RawValue(e.detailJson()));
+        m.putRawValue("detail", new RawValue(detail));
       }
-      list.add(m);
     }
-    return JSON.writeValueAsString(list);
+    return list.toString();
+  }
+
+  /** The detail as stored: null when it is all derived (or was null). */
+  private static String compactDetail(
+      String type, String step, String phase, String detailJson, Pinned pinned) {
+    if (detailJson == null
+        || !(COMMAND_SENT.equals(type) || SAGA_STARTED.equals(type))
+        || !(JSON.readTree(detailJson) instanceof ObjectNode node)) {
+      return detailJson;
+    }
+    if (COMMAND_SENT.equals(type)) {
+      return node.equals(pinned.commandDetail(step, phase)) ? null : detailJson;
+    }
+    if (SAGA_STARTED.equals(type)
+        && text(node, "sagaType").equals(pinned.sagaType())
+        && node.path("version").isInt()
+        && node.get("version").asInt() == pinned.version()
+        && text(node, "fingerprint").equals(pinned.fingerprint())) {
+      node.remove("sagaType");
+      node.remove("version");
+      node.remove("fingerprint");
+      return node.toString();
+    }
+    return detailJson;
+  }
+
+  /** The causing event as stored: without the fields that equal the row's columns. */
+  private static String compactEvent(
+      String eventJson, String step, String phase, Integer attempt, UUID commandId) {
+    if (eventJson == null) {
+      return null;
+    }
+    JsonNode event = JSON.readTree(eventJson);
+    List<String> fields =
+        event instanceof ObjectNode ? EVENT_FIELDS_FROM_COLUMNS.get(text(event, "type")) : null;
+    if (fields == null) {
+      return eventJson;
+    }
+    ObjectNode node = (ObjectNode) event;
+    boolean changed = false;
+    for (String field : fields) {
+      String column = columnValue(field, step, phase, attempt, commandId);
+      JsonNode value = node.get(field);
+      if (column != null
+          && value != null
+          && !value.isNull()
+          && column.equals(eventValue(field, value))) {
+        node.remove(field);
+        changed = true;
+      }
+    }
+    return changed ? node.toString() : eventJson;
+  }
+
+  // ---- reading
+
+  /** The causing event of a row as the engine wrote it (fields left out put back), or null. */
+  static String event(LogRow row) {
+    return event(row.eventJson(), row.step(), row.phase(), row.attempt(), row.commandId());
+  }
+
+  private static String event(
+      String eventJson, String step, String phase, Integer attempt, UUID commandId) {
+    if (eventJson == null) {
+      return null;
+    }
+    JsonNode event = JSON.readTree(eventJson);
+    List<String> fields =
+        event instanceof ObjectNode ? EVENT_FIELDS_FROM_COLUMNS.get(text(event, "type")) : null;
+    if (fields == null || fields.stream().allMatch(event::has)) {
+      return eventJson;
+    }
+    // the engine's order: type, then the fields, then the rest
+    ObjectNode full = JSON.createObjectNode();
+    full.set("type", event.get("type"));
+    for (String field : fields) {
+      if (event.has(field)) {
+        full.set(field, event.get(field));
+      } else {
+        String column = columnValue(field, step, phase, attempt, commandId);
+        if (column == null) {
+          throw new IllegalStateException(
+              "log row without " + field + " for its event " + eventJson);
+        }
+        switch (field) {
+          case "phase" -> full.put(field, Phase.fromWire(column).name());
+          case "attempt" -> full.put(field, attempt.intValue());
+          default -> full.put(field, column);
+        }
+      }
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = event.properties().iterator(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!full.has(e.getKey())) {
+        full.set(e.getKey(), e.getValue());
+      }
+    }
+    return full.toString();
+  }
+
+  /**
+   * The log entries of a row, in order, as the engine made them: what the row leaves out is derived
+   * from the saga and its pinned definition. The detail of a {@code COMMAND_SENT} entry whose
+   * definition is not loaded (with the saga's fingerprint) stays null.
+   */
+  static List<LogEntryRow> unfold(LogRow row, Pinned pinned) {
+    List<LogEntryRow> entries = new ArrayList<>();
+    entries.add(
+        new LogEntryRow(
+            row.sagaId(),
+            row.seq(),
+            0,
+            row.type(),
+            row.step(),
+            row.phase(),
+            row.attempt(),
+            row.commandId(),
+            fullDetail(row.type(), row.step(), row.phase(), row.detailJson(), pinned),
+            event(row),
+            row.occurredAt(),
+            row.handledBy(),
+            row.kafkaTopic(),
+            row.kafkaPartition(),
+            row.kafkaOffset()));
+    if (row.thenJson() == null) {
+      return entries;
+    }
+    int n = 0;
+    for (JsonNode e : JSON.readTree(row.thenJson())) {
+      String type = text(e, "type");
+      String step = textOrNull(e, "step");
+      String phase = textOrNull(e, "phase");
+      Integer attempt = e.hasNonNull("attempt") ? e.get("attempt").asInt() : null;
+      if (COMMAND_SENT.equals(type)) {
+        // rows before V50 always have both
+        phase = e.has("phase") ? phase : FORWARD;
+        attempt = e.has("attempt") ? attempt : Integer.valueOf(1);
+      }
+      UUID commandId = null;
+      if (e.hasNonNull("commandId")) {
+        commandId = UUID.fromString(e.get("commandId").asString());
+      } else if (COMMAND_SENT.equals(type)
+          && !e.has("commandId")
+          && step != null
+          && phase != null) {
+        commandId = commandId(row.sagaId(), step, phase, attempt == null ? 0 : attempt);
+      }
+      String detail;
+      if (e.has("detail")) {
+        detail = fullDetail(type, step, phase, e.get("detail").toString(), pinned);
+      } else {
+        detail = fullDetail(type, step, phase, null, pinned);
+      }
+      entries.add(
+          new LogEntryRow(
+              row.sagaId(),
+              row.seq(),
+              ++n,
+              type,
+              step,
+              phase,
+              attempt,
+              commandId,
+              detail,
+              null,
+              row.occurredAt(),
+              row.handledBy(),
+              row.kafkaTopic(),
+              row.kafkaPartition(),
+              row.kafkaOffset()));
+    }
+    return entries;
+  }
+
+  private static String fullDetail(
+      String type, String step, String phase, String detailJson, Pinned pinned) {
+    if (COMMAND_SENT.equals(type) && detailJson == null) {
+      ObjectNode derived = pinned.commandDetail(step, phase);
+      return derived == null ? null : derived.toString();
+    }
+    if (SAGA_STARTED.equals(type) && detailJson != null) {
+      JsonNode detail = JSON.readTree(detailJson);
+      if (detail instanceof ObjectNode node && !node.has("sagaType")) {
+        ObjectNode full = JSON.createObjectNode();
+        full.put("sagaType", pinned.sagaType());
+        full.put("version", pinned.version());
+        full.put("fingerprint", pinned.fingerprint());
+        full.setAll(node);
+        return full.toString();
+      }
+    }
+    return detailJson;
+  }
+
+  private static UUID commandId(UUID sagaId, String step, String phase, int attempt) {
+    if (step == null || phase == null) {
+      return null;
+    }
+    return Hashing.commandId(sagaId, step, Phase.fromWire(phase).name(), attempt);
+  }
+
+  /** A column's value in the form the event holds it, as text (null when the column is null). */
+  private static String columnValue(
+      String field, String step, String phase, Integer attempt, UUID commandId) {
+    return switch (field) {
+      case "step" -> step;
+      case "phase" -> phase;
+      case "attempt" -> attempt == null ? null : attempt.toString();
+      case "commandId" -> commandId == null ? null : commandId.toString();
+      default -> null;
+    };
+  }
+
+  /** An event field's value in the form of the column, as text. */
+  private static String eventValue(String field, JsonNode value) {
+    if ("phase".equals(field)) {
+      // events hold the enum name (FORWARD), the column the wire name (forward)
+      for (Phase p : Phase.values()) {
+        if (p.name().equals(value.asString())) {
+          return p.wireName();
+        }
+      }
+      return null;
+    }
+    if ("attempt".equals(field)) {
+      return value.isInt() ? Integer.toString(value.asInt()) : null;
+    }
+    return value.isString() ? value.asString() : null;
+  }
+
+  private static String text(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v == null || !v.isString() ? "" : v.asString();
+  }
+
+  private static String textOrNull(JsonNode node, String field) {
+    JsonNode v = node.get(field);
+    return v == null || v.isNull() ? null : v.asString();
   }
 }

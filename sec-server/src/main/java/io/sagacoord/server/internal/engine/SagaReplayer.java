@@ -5,7 +5,6 @@ import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.server.internal.persistence.LogRow;
-import io.sagacoord.server.internal.persistence.SagaLogDao;
 import java.util.List;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
@@ -18,13 +17,13 @@ import org.springframework.stereotype.Component;
 @Component
 public class SagaReplayer {
 
-  private final SagaLogDao log;
+  private final SagaLogReader log;
   private final DefinitionRegistry registry;
   private final SagaEngine engine;
   private final EventJson events;
 
   public SagaReplayer(
-      SagaLogDao log, DefinitionRegistry registry, SagaEngine engine, EventJson events) {
+      SagaLogReader log, DefinitionRegistry registry, SagaEngine engine, EventJson events) {
     this.log = log;
     this.registry = registry;
     this.engine = engine;
@@ -45,7 +44,7 @@ public class SagaReplayer {
                 () ->
                     new IllegalStateException(
                         "definition " + sagaType + " v" + version + " is not loaded"));
-    List<LogRow> rows = log.findBySaga(sagaId);
+    List<LogRow> rows = log.rows(sagaId);
     if (rows.isEmpty() || rows.get(0).eventJson() == null) {
       throw new IllegalStateException("saga " + sagaId + " has no start in its log");
     }

@@ -117,6 +117,7 @@ public class TransitionWriter {
   private final OutboxDao outbox;
   private final TimerDao timers;
   private final StateMapper mapper;
+  private final DefinitionRegistry registry;
   private final SecMetrics metrics;
   private final String replyTopic;
   private final String instanceId;
@@ -127,6 +128,7 @@ public class TransitionWriter {
       OutboxDao outbox,
       TimerDao timers,
       StateMapper mapper,
+      DefinitionRegistry registry,
       SecMetrics metrics,
       SecProperties properties) {
     this.instances = instances;
@@ -134,6 +136,7 @@ public class TransitionWriter {
     this.outbox = outbox;
     this.timers = timers;
     this.mapper = mapper;
+    this.registry = registry;
     this.metrics = metrics;
     this.replyTopic = properties.kafka().replyTopic();
     this.instanceId = properties.instanceId();
@@ -162,12 +165,16 @@ public class TransitionWriter {
       KafkaOrigin origin,
       Sink sink) {
     SagaState state = transition.state();
-    // one log row per transition: its entries after the first are folded into that row
+    // one log row per transition: its entries after the first are folded into that row, without
+    // what the saga's pinned definition and the row itself already say
     int seq = (before == null ? 0 : before.lastSeq()) + 1;
+    LogFolding.Pinned pinned =
+        LogFolding.Pinned.of(
+            state.sagaType(), state.definitionVersion(), state.fingerprint(), registry);
     List<LogRow> rows =
         List.of(
             LogFolding.row(
-                state.sagaId(), seq, transition.log(), eventJson, now, instanceId, origin));
+                state.sagaId(), seq, transition.log(), eventJson, now, instanceId, origin, pinned));
 
     SagaRow after = mapper.toRow(state, before == null ? null : before.businessKey(), seq);
     if (before == null) {

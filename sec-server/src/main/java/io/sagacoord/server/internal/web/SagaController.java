@@ -12,10 +12,10 @@ import io.sagacoord.server.internal.api.Cursor;
 import io.sagacoord.server.internal.api.OperatorActions;
 import io.sagacoord.server.internal.api.QueryParams;
 import io.sagacoord.server.internal.engine.DefinitionRegistry;
+import io.sagacoord.server.internal.engine.SagaLogReader;
 import io.sagacoord.server.internal.persistence.AuditDao;
 import io.sagacoord.server.internal.persistence.LogEntryRow;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
-import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.SagaQueryDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.internal.persistence.TimerDao;
@@ -170,7 +170,7 @@ public class SagaController {
   private final SagaCoordinator coordinator;
   private final SagaInstanceDao instances;
   private final SagaQueryDao queries;
-  private final SagaLogDao log;
+  private final SagaLogReader log;
   private final TimerDao timers;
   private final AuditDao audit;
   private final DefinitionRegistry registry;
@@ -182,7 +182,7 @@ public class SagaController {
       SagaCoordinator coordinator,
       SagaInstanceDao instances,
       SagaQueryDao queries,
-      SagaLogDao log,
+      SagaLogReader log,
       TimerDao timers,
       AuditDao audit,
       DefinitionRegistry registry,
@@ -435,14 +435,15 @@ public class SagaController {
   @GetMapping(path = "/{id}/log")
   public Timeline timeline(@PathVariable String id) {
     UUID sagaId = QueryParams.uuid("saga id", id);
-    if (instances.find(sagaId).isEmpty()) {
-      throw ApiException.notFound("Saga not found", "no saga " + sagaId);
-    }
+    SagaRow saga =
+        instances
+            .find(sagaId)
+            .orElseThrow(() -> ApiException.notFound("Saga not found", "no saga " + sagaId));
     List<TimelineEntry> entries = new ArrayList<>();
     // saga_log folds the entries of a transition into one row; the timeline lists each entry, seq
     // numbering them 1, 2, 3, ... in order as when every entry had its own row
     int position = 0;
-    for (LogEntryRow r : log.findEntriesBySaga(sagaId)) {
+    for (LogEntryRow r : log.entries(saga)) {
       entries.add(
           new TimelineEntry(
               "log",

@@ -1,0 +1,68 @@
+package io.sagacoord.server.internal.engine;
+
+import io.sagacoord.server.internal.persistence.LogEntryRow;
+import io.sagacoord.server.internal.persistence.LogRow;
+import io.sagacoord.server.internal.persistence.SagaLogDao;
+import io.sagacoord.server.internal.persistence.SagaRow;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads a saga's log as the engine wrote it: the stored rows leave out what the saga and its pinned
+ * definition already determine (see {@link LogFolding}), which this puts back. Rows written before
+ * that (V40 and older) read the same way.
+ */
+@Component
+public class SagaLogReader {
+
+  private final SagaLogDao log;
+  private final DefinitionRegistry registry;
+
+  public SagaLogReader(SagaLogDao log, DefinitionRegistry registry) {
+    this.log = log;
+    this.registry = registry;
+  }
+
+  /**
+   * The saga's log entries, one per engine {@code LogEntry}, in the order the engine made them. The
+   * detail of a {@code COMMAND_SENT} entry stays null only when the row left it out and the saga's
+   * definition version is no longer loaded (or changed without a new version).
+   */
+  public List<LogEntryRow> entries(SagaRow saga) {
+    LogFolding.Pinned pinned =
+        LogFolding.Pinned.of(
+            saga.sagaType(), saga.definitionVersion(), saga.fingerprint(), registry);
+    List<LogEntryRow> entries = new ArrayList<>();
+    for (LogRow row : log.findBySaga(saga.id())) {
+      entries.addAll(LogFolding.unfold(row, pinned));
+    }
+    return entries;
+  }
+
+  /** The saga's rows (one per transition), in order, each with its full causing event. */
+  public List<LogRow> rows(UUID sagaId) {
+    List<LogRow> rows = new ArrayList<>();
+    for (LogRow r : log.findBySaga(sagaId)) {
+      rows.add(
+          new LogRow(
+              r.sagaId(),
+              r.seq(),
+              r.type(),
+              r.step(),
+              r.phase(),
+              r.attempt(),
+              r.commandId(),
+              r.detailJson(),
+              r.thenJson(),
+              LogFolding.event(r),
+              r.occurredAt(),
+              r.handledBy(),
+              r.kafkaTopic(),
+              r.kafkaPartition(),
+              r.kafkaOffset()));
+    }
+    return rows;
+  }
+}

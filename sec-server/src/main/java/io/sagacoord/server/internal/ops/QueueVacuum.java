@@ -1,0 +1,92 @@
+package io.sagacoord.server.internal.ops;
+
+import io.sagacoord.server.config.SecProperties;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Vacuums the queue tables {@code saga_outbox} and {@code saga_timer} every {@code
+ * sec.retention.queue-vacuum-interval} (default 10 s). Every row of them is deleted again soon
+ * after it was written, so they hold few live rows but a dead version of every row sent or timer
+ * cancelled; only a vacuum makes that space reusable. Autovacuum starts a worker in a database at
+ * most once per {@code autovacuum_naptime} (1 min), in which time a busy coordinator writes tens of
+ * thousands of queue rows, so the tables grew to hold a minute or more of them; vacuumed every few
+ * seconds they hold a few seconds' worth, and the last vacuum after a burst gives the empty pages
+ * at the end back to the file system.
+ *
+ * <p>The vacuum skips a table that another vacuum (an autovacuum worker or another coordinator)
+ * holds ({@code SKIP_LOCKED}); it does not block writers. A database user that does not own the
+ * tables gets a warning from PostgreSQL and nothing happens.
+ */
+@Component
+public class QueueVacuum implements SmartLifecycle {
+
+  private static final Log log = LogFactory.getLog(QueueVacuum.class);
+  static final String VACUUM = "VACUUM (SKIP_LOCKED) saga_outbox, saga_timer";
+
+  private final Duration interval;
+  private final JdbcTemplate jdbc;
+  private volatile ScheduledExecutorService executor;
+  private volatile boolean warned;
+
+  public QueueVacuum(SecProperties properties, JdbcTemplate jdbc) {
+    this.interval = properties.retention().queueVacuumInterval();
+    this.jdbc = jdbc;
+  }
+
+  /** Vacuums both queue tables now (outside any transaction: VACUUM cannot run in one). */
+  public void vacuum() {
+    jdbc.execute(VACUUM);
+  }
+
+  @Override
+  public void start() {
+    if (interval.isZero()) {
+      return;
+    }
+    executor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sec-queue-vacuum");
+              t.setDaemon(true);
+              return t;
+            });
+    long period = interval.toMillis();
+    executor.scheduleWithFixedDelay(
+        () -> {
+          try {
+            vacuum();
+          } catch (RuntimeException e) {
+            if (!warned) {
+              warned = true;
+              log.warn("Vacuum of the queue tables failed; tried again later", e);
+            }
+          }
+        },
+        period,
+        period,
+        TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void stop() {
+    ScheduledExecutorService e = executor;
+    if (e != null) {
+      e.shutdownNow();
+      executor = null;
+    }
+  }
+
+  @Override
+  public boolean isRunning() {
+    ScheduledExecutorService e = executor;
+    return e != null && !e.isShutdown();
+  }
+}

@@ -1,0 +1,276 @@
+package io.sagacoord.server.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sagacoord.dsl.SagaDefinition;
+import io.sagacoord.dsl.engine.LogEntry;
+import io.sagacoord.dsl.engine.SagaEngine;
+import io.sagacoord.dsl.engine.SagaEvent;
+import io.sagacoord.dsl.engine.SagaState;
+import io.sagacoord.dsl.engine.TimerKind;
+import io.sagacoord.dsl.engine.Transition;
+import io.sagacoord.protocol.Phase;
+import io.sagacoord.protocol.ReplyOutcome;
+import io.sagacoord.server.internal.persistence.LogEntryRow;
+import io.sagacoord.server.internal.persistence.LogRow;
+import io.sagacoord.server.support.TestData;
+import io.sagacoord.server.support.TestSagas;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.util.RawValue;
+
+/**
+ * The compact log rows (V50) read back to exactly the entries and events the engine made, and the
+ * same as rows in the form written before (every field stored).
+ */
+class LogFoldingTest {
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final Instant T0 = Instant.parse("2026-11-26T20:00:00.123456Z");
+
+  private final SagaDefinition<TestData> def = TestSagas.trip("fold");
+  private final SagaEngine engine = new SagaEngine(new JacksonJsonCodec(JSON));
+  private final EventJson events = new EventJson(JSON);
+  private final DefinitionRegistry registry = new DefinitionRegistry(List.of(def));
+
+  /** One transition as the engine made it. */
+  private record Step(Transition transition, String eventJson) {}
+
+  /**
+   * A saga that exercises most entry kinds: start, a success, a stale reply (command id not the
+   * outstanding one), a technical failure and retry timer, a business failure, compensations with a
+   * timeout, and operator events.
+   */
+  private List<Step> run(UUID sagaId) {
+    List<Step> steps = new ArrayList<>();
+    String data = JSON.writeValueAsString(TestData.ok());
+    Transition t = engine.start(def, sagaId, data, T0);
+    steps.add(new Step(t, events.start(data)));
+    List<SagaEvent> script = new ArrayList<>();
+    script.add(
+        reply(
+            sagaId,
+            "s1",
+            Phase.FORWARD,
+            1,
+            ReplyOutcome.SUCCESS,
+            "{\"boom\":false,\"value\":\"x\"}"));
+    script.add(
+        new SagaEvent.ReplyReceived(
+            "s1", Phase.FORWARD, 1, UUID.randomUUID(), ReplyOutcome.SUCCESS, "{}"));
+    script.add(reply(sagaId, "s2", Phase.FORWARD, 1, ReplyOutcome.TECHNICAL_FAILURE, "{}"));
+    script.add(new SagaEvent.TimerFired(TimerKind.RETRY, "s2", Phase.FORWARD, 2));
+    script.add(reply(sagaId, "s2", Phase.FORWARD, 2, ReplyOutcome.SUCCESS, "{}"));
+    script.add(reply(sagaId, "s3", Phase.FORWARD, 1, ReplyOutcome.BUSINESS_FAILURE, "{}"));
+    script.add(new SagaEvent.TimerFired(TimerKind.STEP_TIMEOUT, "s2", Phase.COMPENSATE, 1));
+    script.add(new SagaEvent.OperatorRetryStep("s2", "alice", "try again"));
+    script.add(reply(sagaId, "s2", Phase.COMPENSATE, 2, ReplyOutcome.SUCCESS, "{}"));
+    script.add(reply(sagaId, "s1", Phase.COMPENSATE, 1, ReplyOutcome.SUCCESS, "{}"));
+    script.add(new SagaEvent.OperatorResolve("bob", "done"));
+    SagaState state = t.state();
+    Instant now = T0;
+    for (SagaEvent e : script) {
+      now = now.plusMillis(250);
+      t = engine.apply(def, state, e, now);
+      state = t.state();
+      steps.add(new Step(t, events.toJson(e)));
+    }
+    steps.add(new Step(engine.park(state, "definition missing", now), events.park("missing")));
+    return steps;
+  }
+
+  private static SagaEvent reply(
+      UUID sagaId, String step, Phase phase, int attempt, ReplyOutcome outcome, String body) {
+    return new SagaEvent.ReplyReceived(
+        step,
+        phase,
+        attempt,
+        io.sagacoord.dsl.internal.Hashing.commandId(sagaId, step, phase.name(), attempt),
+        outcome,
+        body);
+  }
+
+  private LogFolding.Pinned pinned(SagaDefinition<?> loaded) {
+    return new LogFolding.Pinned(def.name(), def.version(), def.fingerprint(), loaded);
+  }
+
+  @Test
+  void compactRowsReadBackToTheEngineEntriesAndEvents() {
+    UUID sagaId = UUID.randomUUID();
+    List<Step> steps = run(sagaId);
+    int seq = 0;
+    int commandsSent = 0;
+    for (Step s : steps) {
+      seq++;
+      LogRow compact = write(sagaId, seq, s, pinned(def));
+      LogRow legacy = legacyRow(sagaId, seq, s);
+      List<LogEntry> expected =
+          s.transition().log().isEmpty() ? List.of(LogFolding.EVENT_APPLIED) : s.transition().log();
+
+      List<LogEntryRow> fromCompact = LogFolding.unfold(compact, pinned(def));
+      List<LogEntryRow> fromLegacy = LogFolding.unfold(legacy, pinned(def));
+      assertEntries(fromCompact, expected, sagaId);
+      assertEntries(fromLegacy, expected, sagaId);
+      assertThat(tree(LogFolding.event(compact))).isEqualTo(tree(s.eventJson()));
+      assertThat(tree(LogFolding.event(legacy))).isEqualTo(tree(s.eventJson()));
+      assertThat(tree(fromCompact.get(0).eventJson())).isEqualTo(tree(s.eventJson()));
+      commandsSent += (int) expected.stream().filter(e -> e.type().equals("COMMAND_SENT")).count();
+    }
+    assertThat(commandsSent).as("the scenario sends commands").isGreaterThan(5);
+  }
+
+  @Test
+  void compactRowsAreSmallerAndLeaveOutOnlyWhatIsDerived() {
+    UUID sagaId = UUID.randomUUID();
+    List<Step> steps = run(sagaId);
+    LogRow start = write(sagaId, 1, steps.get(0), pinned(def));
+    assertThat(tree(start.detailJson())).isEqualTo(tree("{\"deadline\":null}"));
+    assertThat(start.thenJson())
+        .doesNotContain("commandId", "topic", "participant", "phase", "attempt");
+    LogRow success = write(sagaId, 2, steps.get(1), pinned(def));
+    JsonNode event = tree(success.eventJson());
+    assertThat(event.has("step") || event.has("commandId") || event.has("attempt")).isFalse();
+    assertThat(event.get("outcome").asString()).isEqualTo("SUCCESS");
+    // the stale reply's command id is not the row's: kept
+    LogRow stale = write(sagaId, 3, steps.get(2), pinned(def));
+    assertThat(tree(stale.eventJson()).has("commandId")).isTrue();
+
+    int compactBytes = 0;
+    int legacyBytes = 0;
+    for (int i = 0; i < steps.size(); i++) {
+      LogRow c = write(sagaId, i + 1, steps.get(i), pinned(def));
+      LogRow l = legacyRow(sagaId, i + 1, steps.get(i));
+      compactBytes += length(c.detailJson()) + length(c.thenJson()) + length(c.eventJson());
+      legacyBytes += length(l.detailJson()) + length(l.thenJson()) + length(l.eventJson());
+    }
+    assertThat(compactBytes).isLessThan(legacyBytes * 2 / 3);
+  }
+
+  @Test
+  void withoutTheDefinitionNothingIsLeftOutAndALostOneLeavesOnlyTheCommandDetailEmpty() {
+    UUID sagaId = UUID.randomUUID();
+    List<Step> steps = run(sagaId);
+    // written while the definition is not loaded: the command detail is kept
+    LogRow kept = write(sagaId, 1, steps.get(0), pinned(null));
+    assertThat(kept.thenJson()).contains("\"topic\"");
+    assertEntries(LogFolding.unfold(kept, pinned(null)), steps.get(0).transition().log(), sagaId);
+
+    // written with it, read without it: ids and the start detail come back, the command detail
+    // (participant, topic, command type) cannot
+    LogRow compact = write(sagaId, 1, steps.get(0), pinned(def));
+    List<LogEntryRow> read = LogFolding.unfold(compact, pinned(null));
+    LogEntry sent = steps.get(0).transition().log().get(1);
+    assertThat(read.get(1).commandId()).isEqualTo(sent.commandId());
+    assertThat(read.get(1).detailJson()).isNull();
+    assertThat(tree(read.get(0).detailJson()))
+        .isEqualTo(tree(steps.get(0).transition().log().get(0).detailJson()));
+  }
+
+  @Test
+  void registryPinsOnlyTheSameFingerprint() {
+    assertThat(
+            LogFolding.Pinned.of(def.name(), def.version(), def.fingerprint(), registry)
+                .definition())
+        .isSameAs(def);
+    assertThat(LogFolding.Pinned.of(def.name(), def.version(), "other", registry).definition())
+        .isNull();
+    assertThat(LogFolding.Pinned.of(def.name(), 9, def.fingerprint(), registry).definition())
+        .isNull();
+  }
+
+  private LogRow write(UUID sagaId, int seq, Step s, LogFolding.Pinned pinned) {
+    return LogFolding.row(
+        sagaId,
+        seq,
+        s.transition().log(),
+        s.eventJson(),
+        T0,
+        "sec-1",
+        new TransitionWriter.KafkaOrigin("replies", 1, 7L),
+        pinned);
+  }
+
+  /** A row as the coordinator wrote it before V50: every field of every entry and event. */
+  private static LogRow legacyRow(UUID sagaId, int seq, Step s) {
+    List<LogEntry> entries =
+        s.transition().log().isEmpty() ? List.of(LogFolding.EVENT_APPLIED) : s.transition().log();
+    LogEntry first = entries.get(0);
+    String then = null;
+    if (entries.size() > 1) {
+      List<Map<String, Object>> list = new ArrayList<>();
+      for (LogEntry e : entries.subList(1, entries.size())) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("type", e.type());
+        if (e.step() != null) {
+          m.put("step", e.step());
+        }
+        if (e.phase() != null) {
+          m.put("phase", e.phase().wireName());
+        }
+        if (e.attempt() != 0) {
+          m.put("attempt", e.attempt());
+        }
+        if (e.commandId() != null) {
+          m.put("commandId", e.commandId().toString());
+        }
+        if (e.detailJson() != null) {
+          m.put("detail", new RawValue(e.detailJson()));
+        }
+        list.add(m);
+      }
+      then = JSON.writeValueAsString(list);
+    }
+    return new LogRow(
+        sagaId,
+        seq,
+        first.type(),
+        first.step(),
+        first.phase() == null ? null : first.phase().wireName(),
+        first.attempt() == 0 ? null : first.attempt(),
+        first.commandId(),
+        first.detailJson(),
+        then,
+        s.eventJson(),
+        T0,
+        "sec-1",
+        "replies",
+        1,
+        7L);
+  }
+
+  private static void assertEntries(List<LogEntryRow> read, List<LogEntry> expected, UUID sagaId) {
+    assertThat(read).hasSameSizeAs(expected);
+    for (int i = 0; i < expected.size(); i++) {
+      LogEntry e = expected.get(i);
+      LogEntryRow r = read.get(i);
+      assertThat(r.sagaId()).isEqualTo(sagaId);
+      assertThat(r.entry()).isEqualTo(i);
+      assertThat(r.type()).isEqualTo(e.type());
+      assertThat(r.step()).isEqualTo(e.step());
+      assertThat(r.phase()).isEqualTo(e.phase() == null ? null : e.phase().wireName());
+      assertThat(r.attempt()).isEqualTo(e.attempt() == 0 ? null : e.attempt());
+      assertThat(r.commandId()).as("command id of %s", e).isEqualTo(e.commandId());
+      assertThat(tree(r.detailJson())).as("detail of %s", e).isEqualTo(tree(e.detailJson()));
+      assertThat(r.handledBy()).isEqualTo("sec-1");
+      assertThat(r.kafkaOffset()).isEqualTo(7L);
+      if (i > 0) {
+        assertThat(r.eventJson()).isNull();
+      }
+    }
+  }
+
+  private static JsonNode tree(String json) {
+    return json == null ? null : JSON.readTree(json);
+  }
+
+  private static int length(String s) {
+    return s == null ? 0 : s.length();
+  }
+}
