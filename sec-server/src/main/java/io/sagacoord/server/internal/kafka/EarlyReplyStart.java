@@ -5,6 +5,7 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.SpringProperties;
 import org.springframework.stereotype.Component;
 
 /**
@@ -17,7 +18,10 @@ import org.springframework.stereotype.Component;
  * poller, the start batcher and the start and registry consumers still start in the lifecycle; the
  * timers wait for the replies that were waiting at start-up as before ({@link
  * ReplyConsumer#awaitCaughtUp}). Readiness is unchanged: the web server (and with it the health
- * endpoint) starts last. {@code sec.kafka.early-start=false} leaves both to the lifecycle.
+ * endpoint) starts last. {@code sec.kafka.early-start=false} leaves both to the lifecycle, and so
+ * does a run that only refreshes the context ({@code -Dspring.context.exit=onRefresh}, the AppCDS
+ * training run, or {@code spring.context.checkpoint}): it must not join the consumer group (with a
+ * running coordinator's instance id it would fence that coordinator's consumers).
  */
 @Component
 public class EarlyReplyStart implements InitializingBean, DisposableBean {
@@ -35,7 +39,13 @@ public class EarlyReplyStart implements InitializingBean, DisposableBean {
       @Value("${sec.kafka.early-start:true}") boolean enabled) {
     this.relay = relay;
     this.replies = replies;
-    this.enabled = enabled;
+    this.enabled = enabled && !refreshOnly();
+  }
+
+  /** Whether Spring stops (or checkpoints) at the end of the refresh, before the lifecycle. */
+  static boolean refreshOnly() {
+    return SpringProperties.getProperty("spring.context.exit") != null
+        || SpringProperties.getProperty("spring.context.checkpoint") != null;
   }
 
   @Override
