@@ -130,8 +130,9 @@ final class CpuMeter {
 
   /**
    * CPU seconds of a JVM process by kind of thread: {@code jit} (C1 and C2 compiler threads),
-   * {@code gc}, {@code main}, {@code other} (every other thread, including those that ended), and
-   * {@code total}. Empty if the process is gone.
+   * {@code gc}, {@code main} (the thread that runs {@code main()}: Spring's start), {@code other}
+   * (every other thread, including those that ended), and {@code total}. Empty if the process is
+   * gone.
    */
   static Map<String, Double> byThread(long pid) {
     Map<String, Double> m = new LinkedHashMap<>();
@@ -155,7 +156,8 @@ final class CpuMeter {
           jit += t;
         } else if (name.startsWith("GC ") || name.startsWith("G1 ")) {
           gc += t;
-        } else if (name.equals("main")) {
+        } else if (name.equals("java")) {
+          // the thread running main() keeps the launcher's name (as does the idle primordial one)
           main += t;
         }
       }
