@@ -353,6 +353,11 @@ public final class BenchCluster implements AutoCloseable {
     return durable;
   }
 
+  /** The log file of the coordinator's current (latest) start. */
+  public Path coordinatorLog() {
+    return coordinator.logFile();
+  }
+
   public long coordinatorPid() {
     return coordinator.pid();
   }

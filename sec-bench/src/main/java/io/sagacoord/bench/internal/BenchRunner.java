@@ -358,12 +358,18 @@ public final class BenchRunner {
     cluster.freezeParticipants(false);
     long restart = Micros.now();
     cluster.restartCoordinatorNoWait();
+    long pid = cluster.coordinatorPid();
     AtomicLong ready = new AtomicLong();
+    // the coordinator's CPU seconds when it logged "Started" and at its first transition
+    java.util.concurrent.atomic.AtomicReference<Map<String, Double>> cpuAtReady =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Map<String, Double> cpuAtFirst = null;
     Thread readyWatch =
         new Thread(
             () -> {
               try {
                 cluster.awaitCoordinatorStarted();
+                cpuAtReady.set(CpuMeter.byThread(pid));
                 ready.set(Micros.now());
               } catch (RuntimeException e) {
                 System.err.println("coordinator did not restart: " + e);
@@ -383,6 +389,7 @@ public final class BenchRunner {
           OffsetDateTime t = rs.getObject(1, OffsetDateTime.class);
           if (t != null) {
             first = Micros.of(t);
+            cpuAtFirst = CpuMeter.byThread(pid);
           }
         }
         if (first == null) {
@@ -391,6 +398,7 @@ public final class BenchRunner {
       }
     }
     boolean all = tracker.awaitAll(records, Duration.ofMinutes(5));
+    Map<String, Double> cpuAtAll = CpuMeter.byThread(pid);
     readyWatch.join(1000);
     long lastEnd =
         records.stream().filter(SagaRecord::terminal).mapToLong(r -> r.endMicros).max().orElse(0);
@@ -412,6 +420,11 @@ public final class BenchRunner {
     m.put("restart_to_all_terminal_s", all ? seconds(lastEnd - restart) : null);
     m.put(
         "ready_to_all_terminal_s", all && ready.get() != 0 ? seconds(lastEnd - ready.get()) : null);
+    // the restarted coordinator's CPU seconds (by kind of thread) at these three points
+    m.put("coordinator_cpu_s_at_ready", cpuAtReady.get());
+    m.put("coordinator_cpu_s_at_first_transition", cpuAtFirst);
+    m.put("coordinator_cpu_s_at_all_terminal", all ? cpuAtAll : null);
+    m.put("coordinator_log", String.valueOf(cluster.coordinatorLog()));
     m.put("not_terminal_after_5_min", lost);
     m.put("completed", records.stream().filter(r -> "COMPLETED".equals(r.status)).count());
     return m;

@@ -128,6 +128,50 @@ final class CpuMeter {
     }
   }
 
+  /**
+   * CPU seconds of a JVM process by kind of thread: {@code jit} (C1 and C2 compiler threads),
+   * {@code gc}, {@code main} (the thread that runs {@code main()}: Spring's start), {@code other}
+   * (every other thread, including those that ended), and {@code total}. Empty if the process is
+   * gone.
+   */
+  static Map<String, Double> byThread(long pid) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    long total = ticks(pid);
+    if (total < 0) {
+      return m;
+    }
+    long jit = 0;
+    long gc = 0;
+    long main = 0;
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        String stat = read(task.resolve("stat"));
+        if (stat == null) {
+          continue;
+        }
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        long t = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        if (name.startsWith("C1 ") || name.startsWith("C2 ")) {
+          jit += t;
+        } else if (name.startsWith("GC ") || name.startsWith("G1 ")) {
+          gc += t;
+        } else if (name.equals("java")) {
+          // the thread running main() keeps the launcher's name (as does the idle primordial one)
+          main += t;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return m;
+    }
+    m.put("jit", jit / TICKS_PER_SECOND);
+    m.put("gc", gc / TICKS_PER_SECOND);
+    m.put("main", main / TICKS_PER_SECOND);
+    m.put("other", (total - jit - gc - main) / TICKS_PER_SECOND);
+    m.put("total", total / TICKS_PER_SECOND);
+    return m;
+  }
+
   /** utime + stime of a process, or -1 if it is gone or unreadable. */
   private static long ticks(long pid) {
     String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
