@@ -78,8 +78,8 @@ public record SecProperties(
    *     group with its own partitions and its own database connection while it applies a batch;
    *     more than {@code partitions} leaves some idle; default 2
    * @param linger {@code linger.ms} of the producer that sends commands: how long a send waits for
-   *     more records to batch with; default 0 (a hand-over of a committed batch is a batch already,
-   *     and records that arrive while a request is in flight are batched anyway)
+   *     more records to batch with; default 2 ms (0 cost more CPU per saga at 800-900 sagas/s in
+   *     the benchmark and lowered the rate the coordinator keeps up with, see docs/performance.md)
    */
   public record Kafka(
       @DefaultValue("localhost:9092") String bootstrapServers,
@@ -94,7 +94,7 @@ public record SecProperties(
       @DefaultValue("saga.coordinator.starts") String startTopic,
       @DefaultValue("true") boolean startConsumer,
       @DefaultValue("2") int consumers,
-      @DefaultValue("0ms") Duration linger) {
+      @DefaultValue("2ms") Duration linger) {
     public Kafka {
       requirePositive("sec.kafka.consumers", consumers);
       if (linger.isNegative()) {
