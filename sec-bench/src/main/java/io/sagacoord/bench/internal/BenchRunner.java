@@ -247,15 +247,16 @@ public final class BenchRunner {
    * Once per run, before the first measured phase of the saturation and latency modes: load at a
    * moderate rate so the JVMs have compiled the hot path (a cold coordinator, participants and
    * driver build a backlog in their first seconds that would otherwise be charged to the first
-   * step). Not recorded. {@code bench.jit-warmup.seconds} (default 30, 0 to skip) at {@code
-   * bench.jit-warmup.rate} (default 100/s).
+   * step). Not recorded. {@code bench.jit-warmup.seconds} (default 60, 0 to skip) at {@code
+   * bench.jit-warmup.rate} (default 300/s): 30 s at 100/s left the JVMs compiled for small batches,
+   * and a saturation run that started at 600/s right after it fell behind at its first step.
    */
   private void jitWarmup() throws Exception {
-    int seconds = options.integer("bench.jit-warmup.seconds", 30);
+    int seconds = options.integer("bench.jit-warmup.seconds", 60);
     if (jitWarm || seconds <= 0) {
       return;
     }
-    double rate = options.dbl("bench.jit-warmup.rate", 100);
+    double rate = options.dbl("bench.jit-warmup.rate", 300);
     log("JIT warm-up: " + seconds + " s at " + rate + "/s (not recorded)");
     tracker.awaitAll(generator.run(rate, Duration.ofSeconds(seconds), 0.1), Duration.ofMinutes(5));
     jitWarm = true;
