@@ -78,7 +78,17 @@ class StartupOrderIntegrationTest {
               kafka.producerConfig(),
               commandTopics)) {
         await().atMost(WAIT).until(() -> !participants.received(id).isEmpty());
-        Thread.sleep(STEP_TIMEOUT.multipliedBy(2).toMillis());
+        JdbcClient down = JdbcClient.create(db.dataSource());
+        await()
+            .atMost(WAIT)
+            .until(
+                () ->
+                    down.sql(
+                                "SELECT count(*) FROM saga_timer WHERE saga_id = :id AND due_at < now()")
+                            .param("id", id)
+                            .query(Long.class)
+                            .single()
+                        > 0);
 
         // 3. the restarted coordinator applies the reply: s1 is not retried
         AtomicReference<Boolean> replyConsumerRunningAtMvc = new AtomicReference<>();
