@@ -19,9 +19,15 @@ import javax.sql.DataSource;
 public final class InboxRepository {
   static final String TABLE = "saga_participant_inbox";
 
+  /** The columns {@link #row} reads, in its order. */
+  private static final String COLUMNS =
+      "saga_id, step, phase, saga_type, command_type, attempt, executed_attempt, command_id,"
+          + " outcome, reply_body, fence";
+
   private static final String SELECT_FOR_UPDATE =
-      "SELECT saga_type, command_type, attempt, executed_attempt, command_id, outcome,"
-          + " reply_body, fence FROM "
+      "SELECT "
+          + COLUMNS
+          + " FROM "
           + TABLE
           + " WHERE saga_id = ? AND step = ? AND phase = ? FOR UPDATE";
 
@@ -71,8 +77,9 @@ public final class InboxRepository {
           + " FROM unnest(?::text[], ?::text[]) AS k(s, t)";
 
   private static final String SELECT_STEPS_FOR_UPDATE =
-      "SELECT saga_id, step, phase, saga_type, command_type, attempt, executed_attempt,"
-          + " command_id, outcome, reply_body, fence FROM "
+      "SELECT "
+          + COLUMNS
+          + " FROM "
           + TABLE
           + " WHERE (saga_id, step) IN (SELECT * FROM unnest(?::uuid[], ?::text[]))"
           + " ORDER BY saga_id, step, phase FOR UPDATE";
@@ -104,19 +111,7 @@ public final class InboxRepository {
       ps.setArray(2, c.createArrayOf("text", names));
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          rows.add(
-              new InboxRow(
-                  rs.getObject(1, UUID.class),
-                  rs.getString(2),
-                  Phase.fromWire(rs.getString(3)),
-                  rs.getString(4),
-                  rs.getString(5),
-                  rs.getInt(6),
-                  rs.getInt(7),
-                  rs.getString(8),
-                  ReplyOutcome.valueOf(rs.getString(9)),
-                  rs.getString(10),
-                  rs.getBoolean(11)));
+          rows.add(row(rs));
         }
       }
     }
@@ -130,24 +125,25 @@ public final class InboxRepository {
       ps.setString(2, step);
       ps.setString(3, phase.wireName());
       try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        return Optional.of(
-            new InboxRow(
-                sagaId,
-                step,
-                phase,
-                rs.getString(1),
-                rs.getString(2),
-                rs.getInt(3),
-                rs.getInt(4),
-                rs.getString(5),
-                ReplyOutcome.valueOf(rs.getString(6)),
-                rs.getString(7),
-                rs.getBoolean(8)));
+        return rs.next() ? Optional.of(row(rs)) : Optional.empty();
       }
     }
+  }
+
+  /** The current row of a result of {@link #COLUMNS}. */
+  private static InboxRow row(ResultSet rs) throws SQLException {
+    return new InboxRow(
+        rs.getObject(1, UUID.class),
+        rs.getString(2),
+        Phase.fromWire(rs.getString(3)),
+        rs.getString(4),
+        rs.getString(5),
+        rs.getInt(6),
+        rs.getInt(7),
+        rs.getString(8),
+        ReplyOutcome.valueOf(rs.getString(9)),
+        rs.getString(10),
+        rs.getBoolean(11));
   }
 
   public void upsert(Connection c, InboxRow row, Instant now) throws SQLException {
