@@ -80,6 +80,9 @@ public record SecProperties(
    * @param linger {@code linger.ms} of the producer that sends commands: how long a send waits for
    *     more records to batch with; default 2 ms (0 cost more CPU per saga at 800-900 sagas/s in
    *     the benchmark and lowered the rate the coordinator keeps up with, see docs/performance.md)
+   * @param earlyStart start the outbox relay and the reply consumers as soon as their beans exist,
+   *     before the web, security, OpenAPI and actuator beans; false leaves them to the lifecycle;
+   *     default true
    */
   public record Kafka(
       @DefaultValue("localhost:9092") String bootstrapServers,
@@ -94,7 +97,8 @@ public record SecProperties(
       @DefaultValue("saga.coordinator.starts") String startTopic,
       @DefaultValue("true") boolean startConsumer,
       @DefaultValue("2") int consumers,
-      @DefaultValue("2ms") Duration linger) {
+      @DefaultValue("2ms") Duration linger,
+      @DefaultValue("true") boolean earlyStart) {
     public Kafka {
       requirePositive("sec.kafka.consumers", consumers);
       if (linger.isNegative()) {

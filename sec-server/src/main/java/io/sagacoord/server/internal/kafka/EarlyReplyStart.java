@@ -1,10 +1,10 @@
 package io.sagacoord.server.internal.kafka;
 
+import io.sagacoord.server.config.SecProperties;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.InitializingBean;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.SpringProperties;
 import org.springframework.stereotype.Component;
 
@@ -33,13 +33,10 @@ public class EarlyReplyStart implements InitializingBean, DisposableBean {
   private final boolean enabled;
   private volatile boolean started;
 
-  public EarlyReplyStart(
-      OutboxRelay relay,
-      ReplyConsumer replies,
-      @Value("${sec.kafka.early-start:true}") boolean enabled) {
+  public EarlyReplyStart(OutboxRelay relay, ReplyConsumer replies, SecProperties properties) {
     this.relay = relay;
     this.replies = replies;
-    this.enabled = enabled && !refreshOnly();
+    this.enabled = properties.kafka().earlyStart() && !refreshOnly();
   }
 
   /** Whether Spring stops (or checkpoints) at the end of the refresh, before the lifecycle. */
