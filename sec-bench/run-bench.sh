@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-all}"
 shift || true
+# BENCH_JAVA_HOME=/path/to/jdk runs the driver, and with it the coordinator and the participants, on
+# that JDK (the build still uses the default one); on a JDK of version 25 or later the coordinator
+# starts with an AOT cache instead of a dynamic AppCDS archive (see BenchCluster)
 # BENCH_SKIP_BUILD=1 reuses what is built and installed already
 # BENCH_REACTOR=1 packages sec-bench and its upstream modules without installing them and takes
 # their jars from the reactor's target folders (a second checkout or worktree then neither uses
@@ -23,4 +26,4 @@ cd sec-bench
 # the packaged jar rather than target/classes: a class path of jars only lets the coordinator use
 # a class data sharing archive (see BenchCluster); BENCH_SKIP_BUILD=1 runs whatever jar is there
 jar="$(ls target/sec-bench-*.jar | grep -v -e sources -e javadoc | head -1)"
-exec java -Xmx1g "$@" -cp "$jar:$(cat target/bench.classpath)" io.sagacoord.bench.BenchMain "$mode"
+exec "${BENCH_JAVA_HOME:+$BENCH_JAVA_HOME/bin/}java" -Xmx1g "$@" -cp "$jar:$(cat target/bench.classpath)" io.sagacoord.bench.BenchMain "$mode"

@@ -158,12 +158,16 @@ public final class BenchCluster implements AutoCloseable {
 
   /**
    * The coordinator as a user would run it in production, plus: once per run, a training run that
-   * writes an AppCDS archive of the classes the coordinator loads while it starts ({@code
-   * -XX:ArchiveClassesAtExit} with {@code -Dspring.context.exit=onRefresh}: Spring refreshes the
-   * context and exits before starting its lifecycle), used by every start after ({@code
-   * -XX:SharedArchiveFile}): a faster restart is part of recovery. {@code bench.coordinator.cds}
-   * (default true) switches it off; it is skipped when the class path holds directories, which
-   * dynamic CDS cannot archive from (the test suite runs from {@code target/classes}).
+   * records the classes the coordinator loads while it starts ({@code
+   * -Dspring.context.exit=onRefresh}: Spring refreshes the context and exits before starting its
+   * lifecycle), used by every start after: a faster restart is part of recovery. {@code
+   * bench.coordinator.cds} says how: {@code auto} (the default) an AOT cache on a JDK of version 25
+   * or later (JEP 483, 514 and 515: classes loaded and linked ahead of time, with the training
+   * run's method profiles; {@code -XX:AOTCacheOutput}, then {@code -XX:AOTCache}) and a dynamic
+   * AppCDS archive before ({@code -XX:ArchiveClassesAtExit}, then {@code -XX:SharedArchiveFile});
+   * {@code dynamic} the archive on any JDK; {@code false} neither. It is skipped when the class
+   * path holds directories, which neither can archive from (the test suite runs from {@code
+   * target/classes}). The coordinator runs on the driver's JDK.
    */
   private void startCoordinator() {
     if (!cdsTried) {
@@ -172,14 +176,14 @@ public final class BenchCluster implements AutoCloseable {
     }
     JavaProcess.Builder builder = coordinatorBuilder();
     if (cdsArchive != null) {
-      builder.jvmArg("-XX:SharedArchiveFile=" + cdsArchive);
+      builder.jvmArg((aotCache() ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + cdsArchive);
     }
     coordinator = builder.start();
     coordinator.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
   }
 
   private Path trainCds() {
-    if (!Boolean.parseBoolean(System.getProperty("bench.coordinator.cds", "true"))) {
+    if (cdsMode().equals("false")) {
       return null;
     }
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
@@ -190,14 +194,16 @@ public final class BenchCluster implements AutoCloseable {
     }
     Path archive;
     try {
-      archive = Files.createTempDirectory("bench-cds").resolve("coordinator.jsa");
+      archive =
+          Files.createTempDirectory("bench-cds")
+              .resolve(aotCache() ? "coordinator.aot" : "coordinator.jsa");
     } catch (IOException e) {
       return null;
     }
     try (JavaProcess training =
         coordinatorBuilder()
             .name("bench-coordinator-cds-training")
-            .jvmArg("-XX:ArchiveClassesAtExit=" + archive)
+            .jvmArg((aotCache() ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + archive)
             .systemProperty("spring.context.exit", "onRefresh")
             .start()) {
       training.waitForExit(START_TIMEOUT);
@@ -207,8 +213,26 @@ public final class BenchCluster implements AutoCloseable {
       System.out.println("[bench] the CDS training run wrote no archive; starting without");
       return null;
     }
-    System.out.println("[bench] coordinator CDS archive " + archive);
+    System.out.println(
+        "[bench] coordinator " + (aotCache() ? "AOT cache " : "CDS archive ") + archive);
     return archive;
+  }
+
+  /** Whether the coordinator starts with an AOT cache rather than a dynamic AppCDS archive. */
+  static boolean aotCache() {
+    return cdsMode().equals("auto") && Runtime.version().feature() >= 25;
+  }
+
+  /** {@code bench.coordinator.cds}: {@code auto}, {@code dynamic} or {@code false}. */
+  static String cdsMode() {
+    String mode = System.getProperty("bench.coordinator.cds", "auto");
+    return switch (mode) {
+      case "auto", "dynamic", "false" -> mode;
+      case "true" -> "auto";
+      default ->
+          throw new IllegalArgumentException(
+              "bench.coordinator.cds must be auto, dynamic or false: " + mode);
+    };
   }
 
   private JavaProcess.Builder coordinatorBuilder() {

@@ -84,9 +84,14 @@ final class Environment {
     processes.put(
         "coordinator",
         "io.sagacoord.server.SecApplication in its own JVM, -Xmx512m, G1, defaults of sec.* and Hikari pool 10"
-            + (BenchCluster.aot()
-                ? ", Spring AOT (-Dspring.aot.enabled=true)"
-                : ", no Spring AOT"));
+            + (BenchCluster.aot() ? ", Spring AOT (-Dspring.aot.enabled=true)" : ", no Spring AOT")
+            + switch (BenchCluster.cdsMode()) {
+              case "false" -> ", no class data sharing";
+              default ->
+                  BenchCluster.aotCache()
+                      ? ", AOT cache from a training run (-XX:AOTCacheOutput, -XX:AOTCache)"
+                      : ", dynamic AppCDS archive from a training run (-XX:ArchiveClassesAtExit)";
+            });
     processes.put(
         "participants",
         "bench-flight, bench-hotel, bench-car in one other JVM, -Xmx384m, one consumer thread each (bench.participant.threads)");
