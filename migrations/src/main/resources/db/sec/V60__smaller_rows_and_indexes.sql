@@ -65,3 +65,16 @@ CROSS JOIN LATERAL (
                 ELSE t.e ->> 'phase' END AS phase,
            CASE WHEN t.e ->> 'type' = 'COMMAND_SENT' AND NOT t.e ? 'attempt' THEN 1
                 ELSE (t.e ->> 'attempt')::integer END AS attempt) AS c;
+
+-- saga_log is read only by saga (SagaLogDao: WHERE saga_id = ? ORDER BY seq). The primary key
+-- (saga_id, seq) held one 36-byte entry per row in pages that split at random places (saga ids are
+-- random); an index on saga_id alone keeps a saga's rows as one deduplicated entry (one key, a list
+-- of row pointers): about 80 instead of 220 bytes per saga. What goes is the database's check
+-- that (saga_id, seq) is unique. The coordinator never relied on it: a saga's log rows are only
+-- written by the transaction that holds its saga_instance row locked (FOR UPDATE) and takes seq
+-- from last_seq of that row (the same argument as for the foreign keys dropped in V40).
+CREATE INDEX saga_log_saga_idx ON saga_log (saga_id);
+ALTER TABLE saga_log DROP CONSTRAINT saga_log_pkey;
+-- without a primary key, a publication for logical replication needs this to replicate the
+-- retention purge's DELETEs (as saga_timer since V40)
+ALTER TABLE saga_log REPLICA IDENTITY FULL;
