@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sagacoord.dsl.engine.SagaState;
+import io.sagacoord.dsl.engine.StepState;
+import io.sagacoord.dsl.engine.StepStatus;
 import io.sagacoord.protocol.MessageKind;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.ReplyOutcome;
@@ -46,7 +48,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -248,6 +253,22 @@ class CoordinatorIntegrationTest {
     }
     assertThat(sec.bean(SagaCoordinator.class).find(id).orElseThrow().steps())
         .allSatisfy(s -> assertThat(s.has("startedAt") && s.has("finishedAt")).isTrue());
+
+    // a coordinator of the version before reads the steps with the application's mapper and
+    // without StateMapper.fullSteps: it loses the times and nothing else
+    List<StepState> readByOlder =
+        sec.bean(ObjectMapper.class)
+            .readerFor(new TypeReference<List<StepState>>() {})
+            .without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .readValue(row.stepsJson());
+    assertThat(readByOlder)
+        .allSatisfy(
+            s -> {
+              assertThat(s.status()).isEqualTo(StepStatus.SUCCEEDED);
+              assertThat(s.forwardAttempt()).isEqualTo(1);
+              assertThat(s.startedAt()).isNull();
+              assertThat(s.finishedAt()).isNull();
+            });
   }
 
   @Test
