@@ -208,7 +208,7 @@ public class CoordinatorService implements SagaCoordinator {
                     row.status(),
                     row.statusReason(),
                     json.readTree(row.dataJson()),
-                    json.readTree(row.stepsJson()),
+                    StateMapper.fullSteps(json.readTree(row.stepsJson()), row.createdAt()),
                     row.deadline(),
                     row.createdAt(),
                     row.updatedAt()));

@@ -5,6 +5,7 @@ import io.sagacoord.dsl.StepDefinition;
 import io.sagacoord.dsl.engine.LogEntry;
 import io.sagacoord.dsl.internal.Hashing;
 import io.sagacoord.protocol.Phase;
+import io.sagacoord.protocol.Topics;
 import io.sagacoord.server.internal.persistence.LogEntryRow;
 import io.sagacoord.server.internal.persistence.LogRow;
 import java.time.Instant;
@@ -40,7 +41,9 @@ import tools.jackson.databind.util.RawValue;
  *       commandType}) when it is what the saga's pinned definition (type, version and fingerprint
  *       of the instance) says;
  *   <li>{@code sagaType}, {@code version} and {@code fingerprint} in the detail of {@code
- *       SAGA_STARTED}: the instance's columns.
+ *       SAGA_STARTED}: the instance's columns;
+ *   <li>since V60, {@code kafka_topic} when it is the protocol's reply topic ({@link
+ *       Topics#DEFAULT_REPLY_TOPIC}): a row with a Kafka partition and no topic came from it.
  * </ul>
  *
  * A field is left out only when it is equal to what the reader derives, and an absent key means
@@ -141,7 +144,7 @@ final class LogFolding {
         compactEvent(eventJson, first.step(), phase, attempt, first.commandId()),
         now,
         handledBy,
-        origin == null ? null : origin.topic(),
+        origin == null || origin.topic().equals(Topics.DEFAULT_REPLY_TOPIC) ? null : origin.topic(),
         origin == null ? null : origin.partition(),
         origin == null ? null : origin.offset());
   }
@@ -298,7 +301,7 @@ final class LogFolding {
             event(row),
             row.occurredAt(),
             row.handledBy(),
-            row.kafkaTopic(),
+            kafkaTopic(row),
             row.kafkaPartition(),
             row.kafkaOffset()));
     if (row.thenJson() == null) {
@@ -344,11 +347,19 @@ final class LogFolding {
               null,
               row.occurredAt(),
               row.handledBy(),
-              row.kafkaTopic(),
+              kafkaTopic(row),
               row.kafkaPartition(),
               row.kafkaOffset()));
     }
     return entries;
+  }
+
+  /** The Kafka topic of the reply that caused the row; a row leaves out the default one. */
+  static String kafkaTopic(LogRow row) {
+    if (row.kafkaTopic() == null && row.kafkaPartition() != null) {
+      return Topics.DEFAULT_REPLY_TOPIC;
+    }
+    return row.kafkaTopic();
   }
 
   private static String fullDetail(

@@ -59,7 +59,7 @@ public class SagaLogReader {
               LogFolding.event(r),
               r.occurredAt(),
               r.handledBy(),
-              r.kafkaTopic(),
+              LogFolding.kafkaTopic(r),
               r.kafkaPartition(),
               r.kafkaOffset()));
     }

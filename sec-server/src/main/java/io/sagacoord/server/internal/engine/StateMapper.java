@@ -4,12 +4,15 @@ import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.dsl.engine.StepState;
 import io.sagacoord.server.internal.persistence.SagaRow;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.node.ArrayNode;
@@ -18,11 +21,21 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Converts between the engine's {@link SagaState} and a {@code saga_instance} row. Steps are stored
  * as a JSON array (jsonb keeps array order but not object key order), so definition order survives.
+ *
+ * <p>Since V60 a step's {@code startedAt} and {@code finishedAt} are stored as whole microseconds
+ * after the saga's {@code created_at} under the keys {@code s} and {@code f} (about 45 bytes less
+ * per step than two ISO-8601 strings under their long keys). Rows written before, and an instant
+ * that is not a whole microsecond, keep the ISO-8601 string under {@code startedAt} / {@code
+ * finishedAt}; {@link #toState} and {@link #fullSteps} read both.
  */
 @Component
 public class StateMapper {
 
   private static final TypeReference<List<StepState>> STEPS = new TypeReference<>() {};
+
+  // {ISO-8601 key (before V60), offset key (microseconds after created_at, since V60)}
+  private static final String[] STARTED = {"startedAt", "s"};
+  private static final String[] FINISHED = {"finishedAt", "f"};
 
   private final ObjectMapper json;
   // counters left out of the JSON (zero) are read back as 0
@@ -35,7 +48,8 @@ public class StateMapper {
   }
 
   public SagaState toState(SagaRow row) {
-    List<StepState> list = stepsReader.readValue(row.stepsJson());
+    List<StepState> list =
+        stepsReader.readValue(fullSteps(json.readTree(row.stepsJson()), row.createdAt()));
     Map<String, StepState> steps = new LinkedHashMap<>();
     list.forEach(s -> steps.put(s.step(), s));
     return new SagaState(
@@ -69,12 +83,8 @@ public class StateMapper {
       if (s.commandId() != null) {
         node.put("commandId", s.commandId().toString());
       }
-      if (s.startedAt() != null) {
-        node.put("startedAt", s.startedAt().toString());
-      }
-      if (s.finishedAt() != null) {
-        node.put("finishedAt", s.finishedAt().toString());
-      }
+      putTime(node, STARTED, s.startedAt(), state.createdAt());
+      putTime(node, FINISHED, s.finishedAt(), state.createdAt());
       if (s.lastError() != null) {
         node.put("lastError", s.lastError());
       }
@@ -82,6 +92,43 @@ public class StateMapper {
       putIfNotZero(node, "compensationAttemptBase", s.compensationAttemptBase());
     }
     return json.writeValueAsString(array);
+  }
+
+  /** A step time as stored: the offset key when it is exact, else the ISO-8601 key. */
+  private static void putTime(ObjectNode node, String[] keys, Instant time, Instant createdAt) {
+    if (time == null) {
+      return;
+    }
+    if (wholeMicros(time) && createdAt != null && wholeMicros(createdAt)) {
+      node.put(keys[1], ChronoUnit.MICROS.between(createdAt, time));
+    } else {
+      node.put(keys[0], time.toString());
+    }
+  }
+
+  private static boolean wholeMicros(Instant t) {
+    return t.getNano() % 1_000 == 0;
+  }
+
+  /**
+   * The steps JSON as it was before V60, whichever form it is stored in: each offset key ({@code
+   * s}, {@code f}) replaced by its ISO-8601 key ({@code startedAt}, {@code finishedAt}). Changes
+   * {@code steps} in place and returns it. What the REST API and {@code SagaCoordinator.find} show.
+   *
+   * @param createdAt the saga's {@code created_at}, what the offsets count from
+   */
+  public static JsonNode fullSteps(JsonNode steps, Instant createdAt) {
+    for (JsonNode step : steps) {
+      if (step instanceof ObjectNode node) {
+        for (String[] keys : List.of(STARTED, FINISHED)) {
+          JsonNode offset = node.remove(keys[1]);
+          if (offset != null && offset.isIntegralNumber()) {
+            node.put(keys[0], createdAt.plus(offset.asLong(), ChronoUnit.MICROS).toString());
+          }
+        }
+      }
+    }
+    return steps;
   }
 
   private static void putIfNotZero(ObjectNode node, String field, int value) {

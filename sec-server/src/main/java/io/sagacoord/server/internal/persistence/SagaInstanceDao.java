@@ -164,10 +164,15 @@ public class SagaInstanceDao {
             .list());
   }
 
-  /** Ids of sagas in a status, oldest first. */
+  /** Ids of sagas in a status other than COMPLETED, oldest first. */
   public List<UUID> idsWithStatus(String status, int limit) {
+    if ("COMPLETED".equals(status)) {
+      throw new IllegalArgumentException("status must not be COMPLETED (not indexed)");
+    }
     return jdbc.sql(
-            "SELECT id FROM saga_instance WHERE status = :status ORDER BY created_at LIMIT :limit")
+            "SELECT id FROM saga_instance WHERE status = :status"
+                + SagaQueryDao.NOT_COMPLETED
+                + " ORDER BY created_at LIMIT :limit")
         .param("status", status)
         .param("limit", limit)
         .query(UUID.class)

@@ -13,6 +13,7 @@ import io.sagacoord.server.internal.api.OperatorActions;
 import io.sagacoord.server.internal.api.QueryParams;
 import io.sagacoord.server.internal.engine.DefinitionRegistry;
 import io.sagacoord.server.internal.engine.SagaLogReader;
+import io.sagacoord.server.internal.engine.StateMapper;
 import io.sagacoord.server.internal.persistence.AuditDao;
 import io.sagacoord.server.internal.persistence.LogEntryRow;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
@@ -375,7 +376,7 @@ public class SagaController {
     Optional<SagaDefinition<?>> def = registry.find(row.sagaType(), row.definitionVersion());
     boolean loaded = def.isPresent() && def.get().fingerprint().equals(row.fingerprint());
     List<StepView> steps = new ArrayList<>();
-    for (JsonNode s : json.readTree(row.stepsJson())) {
+    for (JsonNode s : StateMapper.fullSteps(json.readTree(row.stepsJson()), row.createdAt())) {
       String name = s.path("step").asString("");
       Optional<? extends StepDefinition<?>> stepDef = def.flatMap(d -> d.step(name));
       steps.add(

@@ -11,6 +11,7 @@ import io.sagacoord.dsl.engine.TimerKind;
 import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.ReplyOutcome;
+import io.sagacoord.protocol.Topics;
 import io.sagacoord.server.internal.persistence.LogEntryRow;
 import io.sagacoord.server.internal.persistence.LogRow;
 import io.sagacoord.server.support.TestData;
@@ -171,6 +172,58 @@ class LogFoldingTest {
     assertThat(read.get(1).detailJson()).isNull();
     assertThat(tree(read.get(0).detailJson()))
         .isEqualTo(tree(steps.get(0).transition().log().get(0).detailJson()));
+  }
+
+  @Test
+  void theProtocolReplyTopicIsLeftOutAndPutBackAndAnyOtherTopicIsKept() {
+    UUID sagaId = UUID.randomUUID();
+    Step success = run(sagaId).get(1);
+    LogRow fromReplies =
+        LogFolding.row(
+            sagaId,
+            2,
+            success.transition().log(),
+            success.eventJson(),
+            T0,
+            "sec-1",
+            new TransitionWriter.KafkaOrigin(Topics.DEFAULT_REPLY_TOPIC, 3, 9L),
+            pinned(def));
+    assertThat(fromReplies.kafkaTopic()).isNull();
+    assertThat(fromReplies.kafkaPartition()).isEqualTo(3);
+    assertThat(LogFolding.unfold(fromReplies, pinned(def)))
+        .allSatisfy(
+            e -> {
+              assertThat(e.kafkaTopic()).isEqualTo(Topics.DEFAULT_REPLY_TOPIC);
+              assertThat(e.kafkaPartition()).isEqualTo(3);
+              assertThat(e.kafkaOffset()).isEqualTo(9L);
+            });
+
+    LogRow other = write(sagaId, 2, success, pinned(def));
+    assertThat(other.kafkaTopic()).isEqualTo("replies");
+    assertThat(LogFolding.unfold(other, pinned(def)))
+        .allSatisfy(e -> assertThat(e.kafkaTopic()).isEqualTo("replies"));
+
+    // a row without Kafka origin (a start, a timer) has no topic to put back
+    LogRow start = write(sagaId, 1, run(sagaId).get(0), pinned(def));
+    LogRow noOrigin =
+        new LogRow(
+            start.sagaId(),
+            start.seq(),
+            start.type(),
+            start.step(),
+            start.phase(),
+            start.attempt(),
+            start.commandId(),
+            start.detailJson(),
+            start.thenJson(),
+            start.eventJson(),
+            start.occurredAt(),
+            start.handledBy(),
+            null,
+            null,
+            null);
+    assertThat(LogFolding.unfold(noOrigin, pinned(def)))
+        .allSatisfy(e -> assertThat(e.kafkaTopic()).isNull());
   }
 
   @Test

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 class StateMapperTest {
@@ -64,6 +65,59 @@ class StateMapperTest {
     // the pending step carries its name and status only
     assertThat(json).contains("{\"step\":\"pending\",\"status\":\"PENDING\"}");
     assertThat(json).doesNotContain("null").doesNotContain("Base\":0");
+  }
+
+  @Test
+  void stepTimesAreStoredAsMicrosecondsAfterCreationAndShownAsBefore() {
+    // created at 20:00:00.123456 (see state())
+    Map<String, StepState> steps = new LinkedHashMap<>();
+    steps.put(
+        "done",
+        new StepState(
+            "done",
+            StepStatus.SUCCEEDED,
+            1,
+            0,
+            null,
+            Instant.parse("2026-11-26T20:00:00.123456Z"),
+            Instant.parse("2026-11-26T20:00:03.5Z"),
+            null,
+            0,
+            0));
+    // finer than a microsecond: kept as ISO-8601, nothing lost
+    steps.put(
+        "fine",
+        new StepState(
+            "fine",
+            StepStatus.IN_PROGRESS,
+            1,
+            0,
+            null,
+            Instant.parse("2026-11-26T20:00:04.000000001Z"),
+            null,
+            null,
+            0,
+            0));
+    SagaState state = state(steps);
+
+    String json = mapper.stepsJson(state);
+
+    assertThat(json)
+        .contains("{\"step\":\"done\",\"status\":\"SUCCEEDED\",\"forwardAttempt\":1,\"s\":0,")
+        .contains("\"f\":3376544}")
+        .contains("\"startedAt\":\"2026-11-26T20:00:04.000000001Z\"")
+        .doesNotContain("\"startedAt\":\"2026-11-26T20:00:00")
+        .doesNotContain("finishedAt");
+    assertThat(mapper.toState(mapper.toRow(state, null, 1)).steps())
+        .containsExactlyEntriesOf(steps);
+
+    JsonNode shown =
+        StateMapper.fullSteps(JsonMapper.builder().build().readTree(json), state.createdAt());
+    assertThat(shown.get(0).get("startedAt").asString()).isEqualTo("2026-11-26T20:00:00.123456Z");
+    assertThat(shown.get(0).get("finishedAt").asString()).isEqualTo("2026-11-26T20:00:03.500Z");
+    assertThat(shown.get(0).has("s") || shown.get(0).has("f")).isFalse();
+    assertThat(shown.get(1).get("startedAt").asString())
+        .isEqualTo("2026-11-26T20:00:04.000000001Z");
   }
 
   @Test
