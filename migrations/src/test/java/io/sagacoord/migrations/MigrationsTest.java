@@ -76,8 +76,7 @@ class MigrationsTest {
 
       // a step transition updates these; an index on any of them (key, expression or predicate)
       // would make that update a non-HOT one that writes into every index
-      List<String> perStep =
-          List.of("updated_at", "steps", "data", "last_seq", "lock_version", "status_reason");
+      List<String> perStep = List.of("updated_at", "steps", "data", "last_seq", "status_reason");
       List<String> definitions =
           strings(
               db,
@@ -205,6 +204,105 @@ class MigrationsTest {
                   + " \"type\": \"ReplyReceived\", \"phase\": \"FORWARD\", \"attempt\": 1,"
                   + " \"outcome\": \"SUCCESS\", \"bodyJson\": \"{}\", \"commandId\":"
                   + " \"00000000-0000-0000-0000-0000000000aa\"}");
+    }
+  }
+
+  @Test
+  void theLogEntryViewPutsBackWhatAReplyRowOfV70LeavesOut() throws SQLException {
+    String saga = "6f1c0d2e-8a3b-4c5d-9e7f-0123456789ab";
+    try (TestDatabase db = SagaInfra.postgres().newDatabase("migrations")) {
+      flyway(db, "sec", "sec_schema_history").migrate();
+      try (Connection c = db.dataSource().getConnection()) {
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_log (saga_id, seq, type, step, phase, attempt, command_id,"
+                    + " detail, event, occurred_at) VALUES"
+                    // V70: neither the column nor the event keeps the deterministic id
+                    + " ('"
+                    + saga
+                    // nor the outcome SUCCESS of a STEP_SUCCEEDED, nor the empty body
+                    + "', 2, 'STEP_SUCCEEDED', 'a', 'forward', 1, NULL, '{}',"
+                    + " '{\"type\":\"ReplyReceived\"}', now()),"
+                    // a reply without a command id and body (before and after V70): none is made
+                    // up
+                    + " ('"
+                    + saga
+                    + "', 3, 'STEP_FAILED', 'b', 'forward', 1, NULL, '{}',"
+                    + " '{\"type\":\"ReplyReceived\",\"commandId\":null,"
+                    + "\"outcome\":\"BUSINESS_FAILURE\",\"bodyJson\":null}', now()),"
+                    // not a reply: none either
+                    + " ('"
+                    + saga
+                    + "', 4, 'RETRY_SCHEDULED', 'b', 'forward', 1, NULL, '{}',"
+                    + " '{\"type\":\"TimerFired\"}', now())");
+      }
+      java.util.UUID expected =
+          java.util.UUID.nameUUIDFromBytes(
+              (saga + "|a|FORWARD|1").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(
+              strings(
+                  db,
+                  "SELECT concat_ws('/', seq, command_id, event ->> 'commandId',"
+                      + " event ->> 'outcome', event ->> 'bodyJson')"
+                      + " FROM saga_log_entry ORDER BY seq, entry"))
+          .containsExactly(
+              "2/" + expected + "/" + expected + "/SUCCESS/{}", "3/BUSINESS_FAILURE", "4");
+    }
+  }
+
+  @Test
+  void v70KeepsTheRequestHashesAsBytesAndFindsStartKeysByCreationTime() throws SQLException {
+    try (TestDatabase db = SagaInfra.postgres().newDatabase("migrations")) {
+      Flyway before =
+          Flyway.configure()
+              .dataSource(db.jdbcUrl(), db.username(), db.password())
+              .locations("classpath:db/sec")
+              .table("sec_schema_history")
+              .target("60")
+              .load();
+      before.migrate();
+      String hash = "00ff" + "ab".repeat(30);
+      try (Connection c = db.dataSource().getConnection()) {
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_start_request (idempotency_key, saga_type, request_hash, saga_id,"
+                    + " created_at) SELECT 'k' || i, 't', '"
+                    + hash
+                    + "', gen_random_uuid(), now() - i * interval '1 second'"
+                    + " FROM generate_series(1, 20000) AS i");
+      }
+      flyway(db, "sec", "sec_schema_history").migrate();
+
+      assertThat(
+              strings(
+                  db,
+                  "SELECT DISTINCT encode(request_hash, 'hex') || '/' || octet_length(request_hash)"
+                      + " FROM saga_start_request"))
+          .containsExactly(hash + "/32");
+      try (Connection c = db.dataSource().getConnection()) {
+        c.createStatement().execute("ANALYZE saga_start_request");
+      }
+      // the purge's statement (SagaInstanceDao.purgeFinished) with a batch of keys
+      String plan =
+          String.join(
+              "\n",
+              strings(
+                  db,
+                  "EXPLAIN DELETE FROM saga_start_request r USING unnest("
+                      + "(SELECT array_agg(saga_id) FROM (SELECT saga_id FROM saga_start_request"
+                      + " LIMIT 500) AS x),"
+                      + " (SELECT array_agg(created_at) FROM (SELECT created_at"
+                      + " FROM saga_start_request LIMIT 500) AS y)) AS p (id, created_at)"
+                      + " WHERE r.created_at = p.created_at AND r.saga_id = p.id"));
+      assertThat(plan)
+          .contains("saga_start_request_created_idx")
+          .doesNotContain("Seq Scan on saga_start_request r");
+      assertThat(
+              strings(
+                  db,
+                  "SELECT indexname FROM pg_indexes WHERE tablename = 'saga_start_request'"
+                      + " ORDER BY 1"))
+          .containsExactly("saga_start_request_created_idx", "saga_start_request_pkey");
     }
   }
 

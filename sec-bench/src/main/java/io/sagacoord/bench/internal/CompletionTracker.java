@@ -39,7 +39,9 @@ public final class CompletionTracker implements AutoCloseable {
 
   private static final String SELECT =
       "SELECT i.id, r.idempotency_key, i.status, i.created_at, i.finished_at"
-          + " FROM saga_instance i JOIN saga_start_request r ON r.saga_id = i.id"
+          // a start key has its saga's created_at, which is indexed (saga_id is not, V70)
+          + " FROM saga_instance i JOIN saga_start_request r"
+          + " ON r.created_at = i.created_at AND r.saga_id = i.id"
           + " WHERE i.finished_at IS NOT NULL AND i.status IN "
           + TERMINAL;
   private final Thread poller;

@@ -43,7 +43,12 @@ import tools.jackson.databind.util.RawValue;
  *   <li>{@code sagaType}, {@code version} and {@code fingerprint} in the detail of {@code
  *       SAGA_STARTED}: the instance's columns;
  *   <li>since V60, {@code kafka_topic} when it is the protocol's reply topic ({@link
- *       Topics#DEFAULT_REPLY_TOPIC}): a row with a Kafka partition and no topic came from it.
+ *       Topics#DEFAULT_REPLY_TOPIC}): a row with a Kafka partition and no topic came from it;
+ *   <li>since V70, {@code command_id} of a row caused by a reply ({@code ReplyReceived}) when it is
+ *       the deterministic one of the row's saga, step, phase and attempt: such a row's event has no
+ *       {@code commandId} either, while a row written before has it in the column or in the event;
+ *       and in the reply event an empty body ({@code "bodyJson": "{}"}) and, in a {@code
+ *       STEP_SUCCEEDED} row, the outcome {@code SUCCESS} (rows before have both keys).
  * </ul>
  *
  * A field is left out only when it is equal to what the reader derives, and an absent key means
@@ -56,6 +61,10 @@ final class LogFolding {
 
   static final String COMMAND_SENT = "COMMAND_SENT";
   static final String SAGA_STARTED = "SAGA_STARTED";
+  private static final String REPLY_RECEIVED = "ReplyReceived";
+  private static final String STEP_SUCCEEDED = "STEP_SUCCEEDED";
+  private static final String EMPTY_BODY = "{}";
+  private static final String SUCCESS = "SUCCESS";
   private static final String FORWARD = Phase.FORWARD.wireName();
 
   // plain maps, strings and numbers only: the defaults are enough
@@ -131,6 +140,14 @@ final class LogFolding {
     String phase = first.phase() == null ? null : first.phase().wireName();
     Integer attempt = first.attempt() == 0 ? null : first.attempt();
     String detail = compactDetail(first.type(), first.step(), phase, first.detailJson(), pinned);
+    String event =
+        compactEvent(eventJson, first.type(), first.step(), phase, attempt, first.commandId());
+    UUID commandId = first.commandId();
+    // left out only when the reader derives the same from what the row keeps (see commandId(row))
+    if (commandId != null
+        && commandId.equals(derivedCommandId(sagaId, first.step(), phase, attempt, event))) {
+      commandId = null;
+    }
     return new LogRow(
         sagaId,
         seq,
@@ -138,10 +155,10 @@ final class LogFolding {
         first.step(),
         phase,
         attempt,
-        first.commandId(),
+        commandId,
         detail,
         entries.size() > 1 ? thenJson(sagaId, entries.subList(1, entries.size()), pinned) : null,
-        compactEvent(eventJson, first.step(), phase, attempt, first.commandId()),
+        event,
         now,
         handledBy,
         origin == null || origin.topic().equals(Topics.DEFAULT_REPLY_TOPIC) ? null : origin.topic(),
@@ -206,9 +223,12 @@ final class LogFolding {
     return detailJson;
   }
 
-  /** The causing event as stored: without the fields that equal the row's columns. */
+  /**
+   * The causing event as stored: without the fields that equal the row's columns, and (V70) a
+   * reply's empty body and the outcome SUCCESS of a reply whose row is a STEP_SUCCEEDED.
+   */
   private static String compactEvent(
-      String eventJson, String step, String phase, Integer attempt, UUID commandId) {
+      String eventJson, String type, String step, String phase, Integer attempt, UUID commandId) {
     if (eventJson == null) {
       return null;
     }
@@ -231,25 +251,78 @@ final class LogFolding {
         changed = true;
       }
     }
+    if (REPLY_RECEIVED.equals(text(node, "type"))) {
+      for (Map.Entry<String, String> d : replyDefaults(type).entrySet()) {
+        JsonNode value = node.get(d.getKey());
+        if (value != null && value.isString() && value.asString().equals(d.getValue())) {
+          node.remove(d.getKey());
+          changed = true;
+        }
+      }
+    }
     return changed ? node.toString() : eventJson;
+  }
+
+  /**
+   * What a stored reply event without the key means (V70; rows before always have both keys): an
+   * empty body, and the outcome SUCCESS if the row is a STEP_SUCCEEDED.
+   */
+  private static Map<String, String> replyDefaults(String rowType) {
+    return STEP_SUCCEEDED.equals(rowType)
+        ? Map.of("bodyJson", EMPTY_BODY, "outcome", SUCCESS)
+        : Map.of("bodyJson", EMPTY_BODY);
   }
 
   // ---- reading
 
   /** The causing event of a row as the engine wrote it (fields left out put back), or null. */
   static String event(LogRow row) {
-    return event(row.eventJson(), row.step(), row.phase(), row.attempt(), row.commandId());
+    return event(
+        row.eventJson(), row.type(), row.step(), row.phase(), row.attempt(), commandId(row));
+  }
+
+  /**
+   * The row's command id: its column, or for a reply row that left it out (V70) the deterministic
+   * one.
+   */
+  static UUID commandId(LogRow row) {
+    if (row.commandId() != null) {
+      return row.commandId();
+    }
+    return derivedCommandId(row.sagaId(), row.step(), row.phase(), row.attempt(), row.eventJson());
+  }
+
+  /**
+   * The deterministic command id of a reply row without one: its event (stored form) is a {@code
+   * ReplyReceived} without a {@code commandId} key (rows before V70 have one there or in the
+   * column). Null for any other row.
+   */
+  private static UUID derivedCommandId(
+      UUID sagaId, String step, String phase, Integer attempt, String eventJson) {
+    if (eventJson == null || step == null || phase == null || attempt == null) {
+      return null;
+    }
+    JsonNode event = JSON.readTree(eventJson);
+    if (!(event instanceof ObjectNode)
+        || !REPLY_RECEIVED.equals(text(event, "type"))
+        || event.has("commandId")) {
+      return null;
+    }
+    return commandId(sagaId, step, phase, attempt);
   }
 
   private static String event(
-      String eventJson, String step, String phase, Integer attempt, UUID commandId) {
+      String eventJson, String type, String step, String phase, Integer attempt, UUID commandId) {
     if (eventJson == null) {
       return null;
     }
     JsonNode event = JSON.readTree(eventJson);
     List<String> fields =
         event instanceof ObjectNode ? EVENT_FIELDS_FROM_COLUMNS.get(text(event, "type")) : null;
-    if (fields == null || fields.stream().allMatch(event::has)) {
+    boolean reply = REPLY_RECEIVED.equals(text(event, "type"));
+    if (fields == null
+        || (fields.stream().allMatch(event::has)
+            && (!reply || (event.has("outcome") && event.has("bodyJson"))))) {
       return eventJson;
     }
     // the engine's order: type, then the fields, then the rest
@@ -268,6 +341,19 @@ final class LogFolding {
           case "phase" -> full.put(field, Phase.fromWire(column).name());
           case "attempt" -> full.put(field, attempt.intValue());
           default -> full.put(field, column);
+        }
+      }
+    }
+    if (reply) {
+      Map<String, String> defaults = replyDefaults(type);
+      for (String field : List.of("outcome", "bodyJson")) {
+        if (event.has(field)) {
+          full.set(field, event.get(field));
+        } else if (defaults.containsKey(field)) {
+          full.put(field, defaults.get(field));
+        } else {
+          throw new IllegalStateException(
+              "log row without " + field + " for its event " + eventJson);
         }
       }
     }
@@ -296,7 +382,7 @@ final class LogFolding {
             row.step(),
             row.phase(),
             row.attempt(),
-            row.commandId(),
+            commandId(row),
             fullDetail(row.type(), row.step(), row.phase(), row.detailJson(), pinned),
             event(row),
             row.occurredAt(),

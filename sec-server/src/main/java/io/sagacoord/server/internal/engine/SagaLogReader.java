@@ -41,7 +41,10 @@ public class SagaLogReader {
     return entries;
   }
 
-  /** The saga's rows (one per transition), in order, each with its full causing event. */
+  /**
+   * The saga's rows (one per transition), in order, each with its full causing event, command id
+   * and Kafka topic.
+   */
   public List<LogRow> rows(UUID sagaId) {
     List<LogRow> rows = new ArrayList<>();
     for (LogRow r : log.findBySaga(sagaId)) {
@@ -53,7 +56,7 @@ public class SagaLogReader {
               r.step(),
               r.phase(),
               r.attempt(),
-              r.commandId(),
+              LogFolding.commandId(r),
               r.detailJson(),
               r.thenJson(),
               LogFolding.event(r),

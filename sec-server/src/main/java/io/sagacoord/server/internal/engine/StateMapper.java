@@ -26,7 +26,14 @@ import tools.jackson.databind.node.ObjectNode;
  * after the saga's {@code created_at} under the keys {@code s} and {@code f} (about 45 bytes less
  * per step than two ISO-8601 strings under their long keys). Rows written before, and an instant
  * that is not a whole microsecond, keep the ISO-8601 string under {@code startedAt} / {@code
- * finishedAt}; {@link #toState} and {@link #fullSteps} read both.
+ * finishedAt}.
+ *
+ * <p>Since V70 the forward and compensation attempts are stored under {@code a} and {@code c}
+ * instead of {@code forwardAttempt} and {@code compensationAttempt}, and a step with an {@code a}
+ * leaves out its start time when it started as the step before it finished (the first step: when
+ * the saga was created), which is how a step after the first one starts. A step object with an
+ * {@code a} and no start key has this derived start; rows written before never have an {@code a}.
+ * {@link #toState} and {@link #fullSteps} read every form.
  */
 @Component
 public class StateMapper {
@@ -36,6 +43,9 @@ public class StateMapper {
   // {ISO-8601 key (before V60), offset key (microseconds after created_at, since V60)}
   private static final String[] STARTED = {"startedAt", "s"};
   private static final String[] FINISHED = {"finishedAt", "f"};
+  // {long key (before V70), short key (since V70)}
+  private static final String[] FORWARD_ATTEMPT = {"forwardAttempt", "a"};
+  private static final String[] COMPENSATION_ATTEMPT = {"compensationAttempt", "c"};
 
   private final ObjectMapper json;
   // counters left out of the JSON (zero) are read back as 0
@@ -70,26 +80,36 @@ public class StateMapper {
   /**
    * The steps as a JSON array of objects. Null fields and zero counters are left out (reading gives
    * them back as null and 0): a saga row is written on every step, and the defaults were half of
-   * its bytes.
+   * its bytes. The start time is left out where {@link #fullSteps} derives it (see the class).
    */
   public String stepsJson(SagaState state) {
     ArrayNode array = json.createArrayNode();
+    // what a left-out start time of the next step is: the finish of this one
+    Instant previousFinish = state.createdAt();
     for (StepState s : state.steps().values()) {
       ObjectNode node = array.addObject();
       node.put("step", s.step());
       node.put("status", s.status().name());
-      putIfNotZero(node, "forwardAttempt", s.forwardAttempt());
-      putIfNotZero(node, "compensationAttempt", s.compensationAttempt());
+      putIfNotZero(node, FORWARD_ATTEMPT[1], s.forwardAttempt());
+      putIfNotZero(node, COMPENSATION_ATTEMPT[1], s.compensationAttempt());
       if (s.commandId() != null) {
         node.put("commandId", s.commandId().toString());
       }
-      putTime(node, STARTED, s.startedAt(), state.createdAt());
+      if (s.forwardAttempt() == 0) {
+        putTime(node, STARTED, s.startedAt(), state.createdAt());
+      } else if (s.startedAt() == null) {
+        // "a" without a start key would read as the derived start
+        node.putNull(STARTED[1]);
+      } else if (!s.startedAt().equals(previousFinish)) {
+        putTime(node, STARTED, s.startedAt(), state.createdAt());
+      }
       putTime(node, FINISHED, s.finishedAt(), state.createdAt());
       if (s.lastError() != null) {
         node.put("lastError", s.lastError());
       }
       putIfNotZero(node, "forwardAttemptBase", s.forwardAttemptBase());
       putIfNotZero(node, "compensationAttemptBase", s.compensationAttemptBase());
+      previousFinish = s.finishedAt();
     }
     return json.writeValueAsString(array);
   }
@@ -112,20 +132,38 @@ public class StateMapper {
 
   /**
    * The steps JSON as it was before V60, whichever form it is stored in: each offset key ({@code
-   * s}, {@code f}) replaced by its ISO-8601 key ({@code startedAt}, {@code finishedAt}). Changes
-   * {@code steps} in place and returns it. What the REST API and {@code SagaCoordinator.find} show.
+   * s}, {@code f}) replaced by its ISO-8601 key ({@code startedAt}, {@code finishedAt}), a start
+   * time left out (V70) put back, and the attempt keys {@code a} and {@code c} (V70) replaced by
+   * {@code forwardAttempt} and {@code compensationAttempt}. Changes {@code steps} in place and
+   * returns it. What the REST API and {@code SagaCoordinator.find} show.
    *
    * @param createdAt the saga's {@code created_at}, what the offsets count from
    */
   public static JsonNode fullSteps(JsonNode steps, Instant createdAt) {
+    String previousFinish = createdAt == null ? null : createdAt.toString();
     for (JsonNode step : steps) {
       if (step instanceof ObjectNode node) {
+        boolean derivedStart =
+            node.has(FORWARD_ATTEMPT[1]) && !node.has(STARTED[0]) && !node.has(STARTED[1]);
         for (String[] keys : List.of(STARTED, FINISHED)) {
           JsonNode offset = node.remove(keys[1]);
           if (offset != null && offset.isIntegralNumber()) {
             node.put(keys[0], createdAt.plus(offset.asLong(), ChronoUnit.MICROS).toString());
           }
         }
+        if (derivedStart && previousFinish != null) {
+          node.put(STARTED[0], previousFinish);
+        }
+        for (String[] keys : List.of(FORWARD_ATTEMPT, COMPENSATION_ATTEMPT)) {
+          JsonNode attempt = node.remove(keys[1]);
+          if (attempt != null) {
+            node.set(keys[0], attempt);
+          }
+        }
+        JsonNode finished = node.get(FINISHED[0]);
+        previousFinish = finished == null || finished.isNull() ? null : finished.asString();
+      } else {
+        previousFinish = null;
       }
     }
     return steps;

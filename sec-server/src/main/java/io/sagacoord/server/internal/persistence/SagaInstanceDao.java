@@ -36,7 +36,7 @@ public class SagaInstanceDao {
       UPDATE saga_instance SET status = :status, status_reason = :statusReason,
           previous_status = :previousStatus,
           data = CAST(:data AS jsonb), steps = CAST(:steps AS jsonb), deadline = :deadline,
-          updated_at = :updatedAt, last_seq = :lastSeq, lock_version = lock_version + 1,
+          updated_at = :updatedAt, last_seq = :lastSeq,
           finished_at = CASE
               WHEN :status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED') THEN NULL
               WHEN status = :status THEN finished_at
@@ -198,24 +198,39 @@ public class SagaInstanceDao {
    * start keys. Returns how many went.
    */
   public int purgeFinished(Collection<String> statuses, Instant before, int limit) {
-    List<UUID> ids =
-        jdbc.sql(
-                """
-                SELECT id FROM saga_instance
-                WHERE finished_at < :before AND status = ANY(:statuses)
-                ORDER BY finished_at LIMIT :limit FOR UPDATE SKIP LOCKED
-                """)
-            .param("statuses", statuses.toArray(new String[0]))
-            .param("before", Sql.ts(before))
-            .param("limit", limit)
-            .query(UUID.class)
-            .list();
+    List<UUID> ids = new ArrayList<>();
+    List<String> created = new ArrayList<>();
+    jdbc.sql(
+            """
+            SELECT id, created_at FROM saga_instance
+            WHERE finished_at < :before AND status = ANY(:statuses)
+            ORDER BY finished_at LIMIT :limit FOR UPDATE SKIP LOCKED
+            """)
+        .param("statuses", statuses.toArray(new String[0]))
+        .param("before", Sql.ts(before))
+        .param("limit", limit)
+        .query(
+            (ResultSet rs) -> {
+              ids.add(Sql.uuid(rs, "id"));
+              // ISO-8601 with offset: parsed by timestamptz exactly, microseconds included
+              created.add(Sql.instant(rs, "created_at").toString());
+            });
     if (ids.isEmpty()) {
       return 0;
     }
     UUID[] array = ids.toArray(new UUID[0]);
+    // a start key has its saga's created_at (V70: found by it, no index on saga_id)
+    jdbc.sql(
+            """
+            DELETE FROM saga_start_request r
+            USING unnest(CAST(:ids AS uuid[]), CAST(:created AS timestamptz[])) AS p (id, created_at)
+            WHERE r.created_at = p.created_at AND r.saga_id = p.id
+            """)
+        .param("ids", array)
+        .param("created", created.toArray(new String[0]))
+        .update();
     // no foreign keys point at saga_instance (V40): its dependent rows go explicitly
-    for (String table : List.of("saga_start_request", "saga_log", "saga_outbox", "saga_timer")) {
+    for (String table : List.of("saga_log", "saga_outbox", "saga_timer")) {
       jdbc.sql("DELETE FROM " + table + " WHERE saga_id = ANY(:ids)").param("ids", array).update();
     }
     return jdbc.sql("DELETE FROM saga_instance WHERE id = ANY(:ids)").param("ids", array).update();

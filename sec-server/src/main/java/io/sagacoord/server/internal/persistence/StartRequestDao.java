@@ -9,7 +9,10 @@ import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** All SQL on {@code saga_start_request}, the idempotency keys of saga starts. */
+/**
+ * All SQL on {@code saga_start_request}, the idempotency keys of saga starts. The request hash is
+ * hex text in Java and 32 bytes in the table (V70): {@code decode} / {@code encode} in the SQL.
+ */
 @Repository
 public class StartRequestDao {
 
@@ -34,7 +37,7 @@ public class StartRequestDao {
                 """
                 INSERT INTO saga_start_request (idempotency_key, saga_type, request_hash, saga_id,
                     created_at)
-                VALUES (:key, :sagaType, :hash, :sagaId, :now)
+                VALUES (:key, :sagaType, decode(:hash, 'hex'), :sagaId, :now)
                 ON CONFLICT (saga_type, idempotency_key) DO NOTHING
                 """)
             .param("key", key)
@@ -81,9 +84,10 @@ public class StartRequestDao {
                 """
                 INSERT INTO saga_start_request (idempotency_key, saga_type, request_hash, saga_id,
                     created_at)
-                SELECT * FROM unnest(CAST(:keys AS varchar[]), CAST(:types AS varchar[]),
+                SELECT k, t, decode(h, 'hex'), i, c
+                FROM unnest(CAST(:keys AS varchar[]), CAST(:types AS varchar[]),
                     CAST(:hashes AS varchar[]), CAST(:ids AS uuid[]),
-                    CAST(:times AS timestamptz[]))
+                    CAST(:times AS timestamptz[])) AS s (k, t, h, i, c)
                 ON CONFLICT (saga_type, idempotency_key) DO NOTHING
                 RETURNING saga_id
                 """)
@@ -99,7 +103,7 @@ public class StartRequestDao {
   public Optional<StartRequest> find(String sagaType, String key) {
     return jdbc.sql(
             """
-            SELECT saga_id, request_hash FROM saga_start_request
+            SELECT saga_id, encode(request_hash, 'hex') AS request_hash FROM saga_start_request
             WHERE saga_type = :sagaType AND idempotency_key = :key
             """)
         .param("sagaType", sagaType)

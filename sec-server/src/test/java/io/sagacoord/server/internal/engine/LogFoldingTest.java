@@ -138,7 +138,17 @@ class LogFoldingTest {
     LogRow success = write(sagaId, 2, steps.get(1), pinned(def));
     JsonNode event = tree(success.eventJson());
     assertThat(event.has("step") || event.has("commandId") || event.has("attempt")).isFalse();
-    assertThat(event.get("outcome").asString()).isEqualTo("SUCCESS");
+    // a success of a STEP_SUCCEEDED row: the outcome is left out (V70), the body is not empty
+    assertThat(event.has("outcome")).isFalse();
+    assertThat(event.get("bodyJson").asString()).contains("boom");
+    // a technical failure with an empty body: the outcome is kept, the body left out (V70)
+    JsonNode failure = tree(write(sagaId, 4, steps.get(3), pinned(def)).eventJson());
+    assertThat(failure.get("outcome").asString()).isEqualTo("TECHNICAL_FAILURE");
+    assertThat(failure.has("bodyJson")).isFalse();
+    // the reply's command id is the deterministic one: left out of the column too (V70)
+    assertThat(success.commandId()).isNull();
+    assertThat(LogFolding.commandId(success))
+        .isEqualTo(steps.get(1).transition().log().get(0).commandId());
     // the stale reply's command id is not the row's: kept
     LogRow stale = write(sagaId, 3, steps.get(2), pinned(def));
     assertThat(tree(stale.eventJson()).has("commandId")).isTrue();
@@ -152,6 +162,58 @@ class LogFoldingTest {
       legacyBytes += length(l.detailJson()) + length(l.thenJson()) + length(l.eventJson());
     }
     assertThat(compactBytes).isLessThan(legacyBytes * 2 / 3);
+  }
+
+  @Test
+  void rowsWithTheCommandIdInTheColumnReadAsBeforeAndOnlyReplyRowsLeaveItOut() {
+    UUID sagaId = UUID.randomUUID();
+    List<Step> steps = run(sagaId);
+    List<String> leftOut = new ArrayList<>();
+    int seq = 0;
+    for (Step s : steps) {
+      seq++;
+      LogRow compact = write(sagaId, seq, s, pinned(def));
+      LogEntry first =
+          s.transition().log().isEmpty() ? LogFolding.EVENT_APPLIED : s.transition().log().get(0);
+      // the form of V50/V60: the column keeps the first entry's command id
+      LogRow v60 = withCommandId(compact, first.commandId());
+      List<LogEntry> expected =
+          s.transition().log().isEmpty() ? List.of(LogFolding.EVENT_APPLIED) : s.transition().log();
+      assertEntries(LogFolding.unfold(v60, pinned(def)), expected, sagaId);
+      assertThat(tree(LogFolding.event(v60))).isEqualTo(tree(s.eventJson()));
+      if (compact.commandId() == null && first.commandId() != null) {
+        leftOut.add(first.type() + " " + first.step() + " " + first.phase());
+        assertThat(tree(s.eventJson()).get("type").asString()).isEqualTo("ReplyReceived");
+      }
+      assertThat(LogFolding.commandId(compact)).isEqualTo(first.commandId());
+    }
+    // the rows of replies to the outstanding command whose first entry has its id; not the stale
+    // reply, not the timers (a timeout keeps the id of the command it gave up on)
+    assertThat(leftOut)
+        .containsExactly(
+            "STEP_SUCCEEDED s1 FORWARD",
+            "STEP_SUCCEEDED s2 FORWARD",
+            "STEP_COMPENSATED s2 COMPENSATE",
+            "STEP_COMPENSATED s1 COMPENSATE");
+  }
+
+  private static LogRow withCommandId(LogRow r, UUID commandId) {
+    return new LogRow(
+        r.sagaId(),
+        r.seq(),
+        r.type(),
+        r.step(),
+        r.phase(),
+        r.attempt(),
+        commandId,
+        r.detailJson(),
+        r.thenJson(),
+        r.eventJson(),
+        r.occurredAt(),
+        r.handledBy(),
+        r.kafkaTopic(),
+        r.kafkaPartition(),
+        r.kafkaOffset());
   }
 
   @Test

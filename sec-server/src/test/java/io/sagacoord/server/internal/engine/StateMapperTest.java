@@ -102,9 +102,9 @@ class StateMapperTest {
 
     String json = mapper.stepsJson(state);
 
+    // the first step started when the saga was created: its start is left out (V70)
     assertThat(json)
-        .contains("{\"step\":\"done\",\"status\":\"SUCCEEDED\",\"forwardAttempt\":1,\"s\":0,")
-        .contains("\"f\":3376544}")
+        .contains("{\"step\":\"done\",\"status\":\"SUCCEEDED\",\"a\":1,\"f\":3376544}")
         .contains("\"startedAt\":\"2026-11-26T20:00:04.000000001Z\"")
         .doesNotContain("\"startedAt\":\"2026-11-26T20:00:00")
         .doesNotContain("finishedAt");
@@ -115,9 +115,95 @@ class StateMapperTest {
         StateMapper.fullSteps(JsonMapper.builder().build().readTree(json), state.createdAt());
     assertThat(shown.get(0).get("startedAt").asString()).isEqualTo("2026-11-26T20:00:00.123456Z");
     assertThat(shown.get(0).get("finishedAt").asString()).isEqualTo("2026-11-26T20:00:03.500Z");
-    assertThat(shown.get(0).has("s") || shown.get(0).has("f")).isFalse();
+    assertThat(shown.get(0).has("s") || shown.get(0).has("f") || shown.get(0).has("a")).isFalse();
+    assertThat(shown.get(0).get("forwardAttempt").asInt()).isEqualTo(1);
     assertThat(shown.get(1).get("startedAt").asString())
         .isEqualTo("2026-11-26T20:00:04.000000001Z");
+  }
+
+  @Test
+  void leavesOutAStartThatIsThePreviousFinishAndKeepsEveryOtherStart() {
+    // created at 20:00:00.123456 (see state())
+    Instant created = Instant.parse("2026-11-26T20:00:00.123456Z");
+    Instant t1 = Instant.parse("2026-11-26T20:00:01Z");
+    Instant t2 = Instant.parse("2026-11-26T20:00:02Z");
+    Map<String, StepState> steps = new LinkedHashMap<>();
+    steps.put("first", step("first", StepStatus.SUCCEEDED, 1, 0, created, t1));
+    // started when the first finished: left out
+    steps.put("second", step("second", StepStatus.COMPENSATED, 2, 1, t1, t2));
+    // started later than the second finished: kept
+    steps.put("third", step("third", StepStatus.FAILED, 1, 0, t2.plusMillis(5), t2.plusMillis(9)));
+    // attempted but without a start (not made by the engine): kept as an explicit null
+    steps.put("odd", step("odd", StepStatus.IN_PROGRESS, 1, 0, null, null));
+    // skipped: no attempt, so its start is never derived
+    steps.put("skipped", step("skipped", StepStatus.SKIPPED, 0, 0, t2, t2));
+    SagaState state = state(steps);
+
+    String json = mapper.stepsJson(state);
+
+    assertThat(json)
+        .contains("{\"step\":\"first\",\"status\":\"SUCCEEDED\",\"a\":1,\"f\":876544}")
+        .contains("{\"step\":\"second\",\"status\":\"COMPENSATED\",\"a\":2,\"c\":1,\"f\":1876544}")
+        .contains("\"a\":1,\"s\":1881544,\"f\":1885544}")
+        .contains("{\"step\":\"odd\",\"status\":\"IN_PROGRESS\",\"a\":1,\"s\":null}")
+        .contains("{\"step\":\"skipped\",\"status\":\"SKIPPED\",\"s\":1876544,\"f\":1876544}")
+        .doesNotContain("Attempt\"");
+    assertThat(mapper.toState(mapper.toRow(state, null, 1)).steps())
+        .containsExactlyEntriesOf(steps);
+
+    JsonNode shown = StateMapper.fullSteps(JsonMapper.builder().build().readTree(json), created);
+    assertThat(shown.get(1).get("startedAt").asString()).isEqualTo(t1.toString());
+    assertThat(shown.get(1).get("forwardAttempt").asInt()).isEqualTo(2);
+    assertThat(shown.get(1).get("compensationAttempt").asInt()).isEqualTo(1);
+    assertThat(shown.get(3).has("startedAt")).isFalse();
+    for (JsonNode s : shown) {
+      assertThat(s.has("a") || s.has("c") || s.has("s") || s.has("f")).isFalse();
+    }
+  }
+
+  @Test
+  void readsStepsWrittenByTheVersionBefore() {
+    // V60's form: long attempt keys, every start as an offset
+    String v60 =
+        "[{\"step\":\"a\",\"status\":\"SUCCEEDED\",\"forwardAttempt\":1,\"s\":0,"
+            + "\"f\":876544},{\"step\":\"b\",\"status\":\"IN_PROGRESS\",\"forwardAttempt\":2,"
+            + "\"commandId\":\"00000000-0000-0000-0000-0000000000aa\",\"s\":876544},"
+            + "{\"step\":\"c\",\"status\":\"PENDING\"}]";
+    Instant created = Instant.parse("2026-11-26T20:00:00.123456Z");
+    Instant t1 = Instant.parse("2026-11-26T20:00:01Z");
+
+    Map<String, StepState> read = mapper.toState(rowWithSteps(v60)).steps();
+
+    assertThat(read.get("a")).isEqualTo(step("a", StepStatus.SUCCEEDED, 1, 0, created, t1));
+    assertThat(read.get("b").forwardAttempt()).isEqualTo(2);
+    assertThat(read.get("b").startedAt()).isEqualTo(t1);
+    assertThat(read.get("b").commandId())
+        .isEqualTo(UUID.fromString("00000000-0000-0000-0000-0000000000aa"));
+    assertThat(read.get("c")).isEqualTo(StepState.pending("c"));
+  }
+
+  private static StepState step(
+      String name, StepStatus status, int forward, int compensation, Instant start, Instant end) {
+    return new StepState(name, status, forward, compensation, null, start, end, null, 0, 0);
+  }
+
+  private SagaRow rowWithSteps(String stepsJson) {
+    SagaRow row = mapper.toRow(state(Map.of()), null, 1);
+    return new SagaRow(
+        row.id(),
+        row.sagaType(),
+        row.definitionVersion(),
+        row.fingerprint(),
+        row.status(),
+        null,
+        null,
+        row.dataJson(),
+        stepsJson,
+        null,
+        null,
+        row.createdAt(),
+        row.updatedAt(),
+        1);
   }
 
   @Test
