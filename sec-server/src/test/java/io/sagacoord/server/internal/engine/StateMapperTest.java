@@ -213,24 +213,7 @@ class StateMapperTest {
             + "\"startedAt\":\"2026-11-26T20:44:40.937267Z\","
             + "\"finishedAt\":\"2026-11-26T20:44:42.440537Z\",\"forwardAttempt\":1,"
             + "\"forwardAttemptBase\":0,\"compensationAttempt\":0,\"compensationAttemptBase\":0}]";
-    SagaState state = state(Map.of());
-    SagaRow row = mapper.toRow(state, null, 1);
-    SagaRow oldRow =
-        new SagaRow(
-            row.id(),
-            row.sagaType(),
-            row.definitionVersion(),
-            row.fingerprint(),
-            row.status(),
-            null,
-            null,
-            row.dataJson(),
-            old,
-            null,
-            null,
-            row.createdAt(),
-            row.updatedAt(),
-            1);
+    SagaRow oldRow = rowWithSteps(old);
 
     StepState a = mapper.toState(oldRow).steps().get("a");
 
