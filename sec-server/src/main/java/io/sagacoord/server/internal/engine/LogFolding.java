@@ -140,12 +140,12 @@ final class LogFolding {
     String phase = first.phase() == null ? null : first.phase().wireName();
     Integer attempt = first.attempt() == 0 ? null : first.attempt();
     String detail = compactDetail(first.type(), first.step(), phase, first.detailJson(), pinned);
-    String event =
+    CompactEvent event =
         compactEvent(eventJson, first.type(), first.step(), phase, attempt, first.commandId());
     UUID commandId = first.commandId();
     // left out only when the reader derives the same from what the row keeps (see commandId(row))
     if (commandId != null
-        && commandId.equals(derivedCommandId(sagaId, first.step(), phase, attempt, event))) {
+        && commandId.equals(derivedCommandId(sagaId, first.step(), phase, attempt, event.node()))) {
       commandId = null;
     }
     return new LogRow(
@@ -158,7 +158,7 @@ final class LogFolding {
         commandId,
         detail,
         entries.size() > 1 ? thenJson(sagaId, entries.subList(1, entries.size()), pinned) : null,
-        event,
+        event.json(),
         now,
         handledBy,
         origin == null || origin.topic().equals(Topics.DEFAULT_REPLY_TOPIC) ? null : origin.topic(),
@@ -227,16 +227,16 @@ final class LogFolding {
    * The causing event as stored: without the fields that equal the row's columns, and (V70) a
    * reply's empty body and the outcome SUCCESS of a reply whose row is a STEP_SUCCEEDED.
    */
-  private static String compactEvent(
+  private static CompactEvent compactEvent(
       String eventJson, String type, String step, String phase, Integer attempt, UUID commandId) {
     if (eventJson == null) {
-      return null;
+      return new CompactEvent(null, null);
     }
     JsonNode event = JSON.readTree(eventJson);
     List<String> fields =
         event instanceof ObjectNode ? EVENT_FIELDS_FROM_COLUMNS.get(text(event, "type")) : null;
     if (fields == null) {
-      return eventJson;
+      return new CompactEvent(eventJson, event);
     }
     ObjectNode node = (ObjectNode) event;
     boolean changed = false;
@@ -260,8 +260,11 @@ final class LogFolding {
         }
       }
     }
-    return changed ? node.toString() : eventJson;
+    return new CompactEvent(changed ? node.toString() : eventJson, node);
   }
+
+  /** The causing event as stored ({@code json}) and parsed ({@code node}); both null for none. */
+  private record CompactEvent(String json, JsonNode node) {}
 
   /**
    * What a stored reply event without the key means (V70; rows before always have both keys): an
@@ -289,7 +292,10 @@ final class LogFolding {
     if (row.commandId() != null) {
       return row.commandId();
     }
-    return derivedCommandId(row.sagaId(), row.step(), row.phase(), row.attempt(), row.eventJson());
+    return row.eventJson() == null
+        ? null
+        : derivedCommandId(
+            row.sagaId(), row.step(), row.phase(), row.attempt(), JSON.readTree(row.eventJson()));
   }
 
   /**
@@ -298,11 +304,10 @@ final class LogFolding {
    * column). Null for any other row.
    */
   private static UUID derivedCommandId(
-      UUID sagaId, String step, String phase, Integer attempt, String eventJson) {
-    if (eventJson == null || step == null || phase == null || attempt == null) {
+      UUID sagaId, String step, String phase, Integer attempt, JsonNode event) {
+    if (event == null || step == null || phase == null || attempt == null) {
       return null;
     }
-    JsonNode event = JSON.readTree(eventJson);
     if (!(event instanceof ObjectNode)
         || !REPLY_RECEIVED.equals(text(event, "type"))
         || event.has("commandId")) {
