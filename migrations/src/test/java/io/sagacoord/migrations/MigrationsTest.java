@@ -251,6 +251,71 @@ class MigrationsTest {
   }
 
   @Test
+  void theLogEntryViewPutsBackTheDefaultsAndReplyEventsThatV82RowsLeaveOut() throws SQLException {
+    String saga = "6f1c0d2e-8a3b-4c5d-9e7f-0123456789ab";
+    try (TestDatabase db = SagaInfra.postgres().newDatabase("migrations")) {
+      flyway(db, "sec", "sec_schema_history").migrate();
+      try (Connection c = db.dataSource().getConnection()) {
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,"
+                    + " data, steps, created_at, updated_at, last_seq) VALUES ('"
+                    + saga
+                    + "', 'trip', 3, 'abc', 'RUNNING', '{}', '[]', now(), now(), 5)");
+        String row = "('" + saga + "', ";
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_log (saga_id, seq, type, step, phase, attempt, command_id,"
+                    + " detail, then_entries, event, occurred_at, kafka_partition) VALUES "
+                    // the default start detail; the next command as its step name
+                    + row
+                    + "1, 'SAGA_STARTED', NULL, NULL, NULL, NULL, NULL,"
+                    + " '[\"a\"]', '{\"type\":\"Start\"}', now(), NULL),"
+                    // a reply from Kafka: no event, no detail, SAGA_COMPLETED's default detail
+                    + row
+                    + "2, 'STEP_SUCCEEDED', 'a', 'forward', 1, NULL, NULL,"
+                    + " '[{\"type\":\"SAGA_COMPLETED\"},"
+                    + " {\"type\":\"STEP_SKIPPED\",\"step\":\"x\"}]', NULL, now(), 5),"
+                    // no Kafka origin: no event to put back
+                    + row
+                    + "3, 'STEP_SUCCEEDED', 'b', 'forward', 1, NULL, NULL, NULL, NULL, now(),"
+                    + " NULL),"
+                    // a later entry's own row from before V30: neither event nor command id
+                    + row
+                    + "4, 'COMMAND_SENT', 'c', 'forward', 1,"
+                    + " '00000000-0000-0000-0000-0000000000cc', NULL, NULL, NULL, now(), 5),"
+                    + row
+                    + "5, 'EVENT_APPLIED', NULL, NULL, NULL, NULL, NULL, NULL,"
+                    + " '{\"type\":\"X\"}', now(), NULL)");
+      }
+      java.util.UUID first =
+          java.util.UUID.nameUUIDFromBytes(
+              (saga + "|a|FORWARD|1").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      assertThat(
+              strings(
+                  db,
+                  "SELECT concat_ws('/', seq, entry, type, step, phase, attempt, command_id,"
+                      + " detail, event) FROM saga_log_entry ORDER BY seq, entry"))
+          .containsExactly(
+              "1/0/SAGA_STARTED/{\"version\": 3, \"deadline\": null, \"sagaType\": \"trip\","
+                  + " \"fingerprint\": \"abc\"}/{\"type\": \"Start\"}",
+              "1/1/COMMAND_SENT/a/forward/1/" + first,
+              "2/0/STEP_SUCCEEDED/a/forward/1/"
+                  + first
+                  + "/{}/{\"step\": \"a\", \"type\": \"ReplyReceived\", \"phase\":"
+                  + " \"FORWARD\", \"attempt\": 1, \"outcome\": \"SUCCESS\", \"bodyJson\":"
+                  + " \"{}\", \"commandId\": \""
+                  + first
+                  + "\"}",
+              "2/1/SAGA_COMPLETED/{\"reason\": null}",
+              "2/2/STEP_SKIPPED/x/{}",
+              "3/0/STEP_SUCCEEDED/b/forward/1/{}",
+              "4/0/COMMAND_SENT/c/forward/1/00000000-0000-0000-0000-0000000000cc",
+              "5/0/EVENT_APPLIED/{\"type\": \"X\"}");
+    }
+  }
+
+  @Test
   void v70KeepsTheRequestHashesAsBytesAndFindsStartKeysByCreationTime() throws SQLException {
     try (TestDatabase db = SagaInfra.postgres().newDatabase("migrations")) {
       Flyway before =

@@ -49,6 +49,21 @@ import tools.jackson.databind.util.RawValue;
  *       {@code commandId} either, while a row written before has it in the column or in the event;
  *       and in the reply event an empty body ({@code "bodyJson": "{}"}) and, in a {@code
  *       STEP_SUCCEEDED} row, the outcome {@code SUCCESS} (rows before have both keys).
+ *   <li>since V82, a detail equal to its type's default ({@link #defaultDetail}): {@code {}} for
+ *       most types, {@code {"reason": null}} for {@code SAGA_COMPLETED}, and for {@code
+ *       SAGA_STARTED} the instance's columns with {@code "deadline": null}. The column is then null
+ *       and a folded entry has no {@code detail} key (rows before never have a null detail or a
+ *       folded entry without one, except a {@code COMMAND_SENT}, whose detail comes from the
+ *       definition as before, and {@code EVENT_APPLIED}, whose detail is null);
+ *   <li>since V82, the event of a {@code STEP_SUCCEEDED} row caused by a reply from Kafka when its
+ *       stored form is just {@code {"type": "ReplyReceived"}} (everything else derived): the column
+ *       is null. Every row written before has its event, except the second and later rows of a
+ *       transition before V30, which are never a {@code STEP_SUCCEEDED}: such a row's event is the
+ *       first entry of a reply's transition ({@link #storedEvent});
+ *   <li>since V82, a folded {@code COMMAND_SENT} entry that would keep only its type and step
+ *       (first forward attempt, deterministic command id, detail from the definition): the step
+ *       name as a JSON string instead of an object ({@code ["s2"]} for {@code [{"type":
+ *       "COMMAND_SENT", "step": "s2"}]}). Rows before hold only objects.
  * </ul>
  *
  * A field is left out only when it is equal to what the reader derives, and an absent key means
@@ -63,12 +78,19 @@ final class LogFolding {
   static final String SAGA_STARTED = "SAGA_STARTED";
   private static final String REPLY_RECEIVED = "ReplyReceived";
   private static final String STEP_SUCCEEDED = "STEP_SUCCEEDED";
+  private static final String SAGA_COMPLETED = "SAGA_COMPLETED";
+
+  /** The stored form of a reply event that only repeats its row (V70): left out since V82. */
+  private static final String BARE_REPLY = "{\"type\":\"ReplyReceived\"}";
+
   private static final String EMPTY_BODY = "{}";
   private static final String SUCCESS = "SUCCESS";
   private static final String FORWARD = Phase.FORWARD.wireName();
 
   // plain maps, strings and numbers only: the defaults are enough
   private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  private static final JsonNode BARE_REPLY_NODE = JSON.readTree(BARE_REPLY);
 
   // event fields that may repeat the row's columns, by event type
   private static final Map<String, List<String>> EVENT_FIELDS_FROM_COLUMNS =
@@ -148,6 +170,18 @@ final class LogFolding {
         && commandId.equals(derivedCommandId(sagaId, first.step(), phase, attempt, event.node()))) {
       commandId = null;
     }
+    if (isDefaultDetail(first.type(), detail)) {
+      detail = null;
+    }
+    String storedEvent = event.json();
+    // V82: a reply event that only repeats its row; the reader knows it by the row's type and
+    // Kafka origin (see storedEvent)
+    if (origin != null
+        && STEP_SUCCEEDED.equals(first.type())
+        && event.node() != null
+        && event.node().equals(BARE_REPLY_NODE)) {
+      storedEvent = null;
+    }
     return new LogRow(
         sagaId,
         seq,
@@ -158,7 +192,7 @@ final class LogFolding {
         commandId,
         detail,
         entries.size() > 1 ? thenJson(sagaId, entries.subList(1, entries.size()), pinned) : null,
-        event.json(),
+        storedEvent,
         now,
         handledBy,
         origin == null || origin.topic().equals(Topics.DEFAULT_REPLY_TOPIC) ? null : origin.topic(),
@@ -191,9 +225,17 @@ final class LogFolding {
         m.put("commandId", e.commandId().toString());
       }
       String detail = compactDetail(e.type(), e.step(), phase, e.detailJson(), pinned);
-      if (detail != null) {
+      // V82: a default detail is left out too (not the start's, which never comes after another
+      // entry and whose default needs the instance)
+      boolean leftOut = !SAGA_STARTED.equals(e.type()) && isDefaultDetail(e.type(), detail);
+      if (detail != null && !leftOut) {
         // already JSON: written as is, not parsed again
         m.putRawValue("detail", new RawValue(detail));
+      }
+      if (m.size() == 2 && command && m.has("step")) {
+        // V82: only the step is left: the step name stands for the whole entry
+        list.remove(list.size() - 1);
+        list.add(e.step());
       }
     }
     return list.toString();
@@ -221,6 +263,66 @@ final class LogFolding {
       return node.toString();
     }
     return detailJson;
+  }
+
+  /**
+   * Whether a detail (as compacted) is its type's default, which a row leaves out since V82: {@code
+   * {}}, {@code {"reason": null}} for {@code SAGA_COMPLETED}, {@code {"deadline": null}} for {@code
+   * SAGA_STARTED} (the rest of its default is the instance's and already left out). Never for a
+   * {@code COMMAND_SENT} (null already means "from the definition") or {@code EVENT_APPLIED}.
+   */
+  private static boolean isDefaultDetail(String type, String detailJson) {
+    if (detailJson == null
+        || detailJson.length() > 32 // every default is shorter: no parse of a long detail
+        || COMMAND_SENT.equals(type)
+        || EVENT_APPLIED.type().equals(type)) {
+      return false;
+    }
+    JsonNode node = JSON.readTree(detailJson);
+    return node instanceof ObjectNode o && o.equals(storedDefault(type));
+  }
+
+  /**
+   * The default detail of a type without what the instance gives (see {@link #isDefaultDetail}).
+   */
+  private static ObjectNode storedDefault(String type) {
+    ObjectNode node = JSON.createObjectNode();
+    if (SAGA_COMPLETED.equals(type)) {
+      node.putNull("reason");
+    } else if (SAGA_STARTED.equals(type)) {
+      node.putNull("deadline");
+    }
+    return node;
+  }
+
+  /**
+   * What a null detail column, or a folded entry without a {@code detail} key, means: the detail
+   * from the pinned definition for a {@code COMMAND_SENT} (null if it is not loaded), null for
+   * {@code EVENT_APPLIED}, the instance's type, version and fingerprint with no deadline for {@code
+   * SAGA_STARTED}, and otherwise the stored default of {@link #isDefaultDetail}.
+   */
+  private static String defaultDetail(String type, String step, String phase, Pinned pinned) {
+    if (COMMAND_SENT.equals(type)) {
+      ObjectNode derived = pinned.commandDetail(step, phase);
+      return derived == null ? null : derived.toString();
+    }
+    if (EVENT_APPLIED.type().equals(type) || type == null) {
+      return null;
+    }
+    if (SAGA_STARTED.equals(type)) {
+      return startDetail(storedDefault(type), pinned);
+    }
+    return storedDefault(type).toString();
+  }
+
+  /** The detail of SAGA_STARTED: the instance's type, version and fingerprint, then the rest. */
+  private static String startDetail(ObjectNode stored, Pinned pinned) {
+    ObjectNode full = JSON.createObjectNode();
+    full.put("sagaType", pinned.sagaType());
+    full.put("version", pinned.version());
+    full.put("fingerprint", pinned.fingerprint());
+    full.setAll(stored);
+    return full.toString();
   }
 
   /**
@@ -281,7 +383,22 @@ final class LogFolding {
   /** The causing event of a row as the engine wrote it (fields left out put back), or null. */
   static String event(LogRow row) {
     return event(
-        row.eventJson(), row.type(), row.step(), row.phase(), row.attempt(), commandId(row));
+        storedEvent(row), row.type(), row.step(), row.phase(), row.attempt(), commandId(row));
+  }
+
+  /**
+   * The causing event of a row in its stored form: its column, or for a {@code STEP_SUCCEEDED} row
+   * with a Kafka origin and no event (V82) the bare reply event that the columns complete. No other
+   * row without an event has one (before V30 a transition's later rows had none, but a {@code
+   * STEP_SUCCEEDED} is always the first entry of a reply's transition).
+   */
+  static String storedEvent(LogRow row) {
+    if (row.eventJson() == null
+        && STEP_SUCCEEDED.equals(row.type())
+        && row.kafkaPartition() != null) {
+      return BARE_REPLY;
+    }
+    return row.eventJson();
   }
 
   /**
@@ -292,10 +409,11 @@ final class LogFolding {
     if (row.commandId() != null) {
       return row.commandId();
     }
-    return row.eventJson() == null
+    String event = storedEvent(row);
+    return event == null
         ? null
         : derivedCommandId(
-            row.sagaId(), row.step(), row.phase(), row.attempt(), JSON.readTree(row.eventJson()));
+            row.sagaId(), row.step(), row.phase(), row.attempt(), JSON.readTree(event));
   }
 
   /**
@@ -399,7 +517,15 @@ final class LogFolding {
       return entries;
     }
     int n = 0;
-    for (JsonNode e : JSON.readTree(row.thenJson())) {
+    for (JsonNode stored : JSON.readTree(row.thenJson())) {
+      JsonNode e = stored;
+      if (stored.isString()) {
+        // V82: a step name alone is that step's COMMAND_SENT with everything else derived
+        ObjectNode command = JSON.createObjectNode();
+        command.put("type", COMMAND_SENT);
+        command.put("step", stored.asString());
+        e = command;
+      }
       String type = text(e, "type");
       String step = textOrNull(e, "step");
       String phase = textOrNull(e, "phase");
@@ -418,12 +544,9 @@ final class LogFolding {
           && phase != null) {
         commandId = commandId(row.sagaId(), step, phase, attempt == null ? 0 : attempt);
       }
-      String detail;
-      if (e.has("detail")) {
-        detail = fullDetail(type, step, phase, e.get("detail").toString(), pinned);
-      } else {
-        detail = fullDetail(type, step, phase, null, pinned);
-      }
+      String detail =
+          fullDetail(
+              type, step, phase, e.has("detail") ? e.get("detail").toString() : null, pinned);
       entries.add(
           new LogEntryRow(
               row.sagaId(),
@@ -453,22 +576,16 @@ final class LogFolding {
     return row.kafkaTopic();
   }
 
+  /** A detail as the engine wrote it; {@code detailJson} null: the column or the key is absent. */
   private static String fullDetail(
       String type, String step, String phase, String detailJson, Pinned pinned) {
-    if (COMMAND_SENT.equals(type) && detailJson == null) {
-      ObjectNode derived = pinned.commandDetail(step, phase);
-      return derived == null ? null : derived.toString();
+    if (detailJson == null) {
+      return defaultDetail(type, step, phase, pinned);
     }
-    if (SAGA_STARTED.equals(type) && detailJson != null) {
-      JsonNode detail = JSON.readTree(detailJson);
-      if (detail instanceof ObjectNode node && !node.has("sagaType")) {
-        ObjectNode full = JSON.createObjectNode();
-        full.put("sagaType", pinned.sagaType());
-        full.put("version", pinned.version());
-        full.put("fingerprint", pinned.fingerprint());
-        full.setAll(node);
-        return full.toString();
-      }
+    if (SAGA_STARTED.equals(type)
+        && JSON.readTree(detailJson) instanceof ObjectNode node
+        && !node.has("sagaType")) {
+      return startDetail(node, pinned);
     }
     return detailJson;
   }

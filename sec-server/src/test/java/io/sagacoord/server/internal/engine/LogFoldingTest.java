@@ -132,9 +132,10 @@ class LogFoldingTest {
     UUID sagaId = UUID.randomUUID();
     List<Step> steps = run(sagaId);
     LogRow start = write(sagaId, 1, steps.get(0), pinned(def));
-    assertThat(tree(start.detailJson())).isEqualTo(tree("{\"deadline\":null}"));
-    assertThat(start.thenJson())
-        .doesNotContain("commandId", "topic", "participant", "phase", "attempt");
+    // {"deadline": null}, the rest being the instance's: the default, left out (V82)
+    assertThat(start.detailJson()).isNull();
+    // the first forward command with everything derived: its step name only (V82)
+    assertThat(tree(start.thenJson())).isEqualTo(tree("[\"s1\"]"));
     LogRow success = write(sagaId, 2, steps.get(1), pinned(def));
     JsonNode event = tree(success.eventJson());
     assertThat(event.has("step") || event.has("commandId") || event.has("attempt")).isFalse();
@@ -195,6 +196,192 @@ class LogFoldingTest {
             "STEP_SUCCEEDED s2 FORWARD",
             "STEP_COMPENSATED s2 COMPENSATE",
             "STEP_COMPENSATED s1 COMPENSATE");
+  }
+
+  @Test
+  void defaultDetailsBareReplyEventsAndPlainNextCommandsAreLeftOutAndReadBack() {
+    UUID sagaId = UUID.randomUUID();
+    List<Step> steps = happyPath(sagaId);
+    List<String> rows = new ArrayList<>();
+    int seq = 0;
+    for (Step s : steps) {
+      seq++;
+      LogRow row = fromKafka(sagaId, seq, s);
+      rows.add(
+          row.type()
+              + " "
+              + row.detailJson()
+              + " "
+              + row.eventJson()
+              + " "
+              + (row.thenJson() == null ? null : tree(row.thenJson())));
+      assertEntries(
+          LogFolding.unfold(row, pinned(def)), s.transition().log(), sagaId, seq == 1 ? null : 5L);
+      assertThat(tree(LogFolding.event(row))).isEqualTo(tree(s.eventJson()));
+      assertThat(LogFolding.commandId(row)).isEqualTo(s.transition().log().get(0).commandId());
+    }
+    assertThat(rows.get(0)).startsWith("SAGA_STARTED null {").endsWith(" [\"s1\"]");
+    // a reply with a body keeps it in its event
+    assertThat(rows.get(1)).startsWith("STEP_SUCCEEDED null {").endsWith("} [\"s2\"]");
+    assertThat(rows.subList(2, rows.size()))
+        .containsExactly(
+            "STEP_SUCCEEDED null null [\"s3\"]",
+            "STEP_SUCCEEDED null null [\"s4\"]",
+            "STEP_SUCCEEDED null null [{\"type\":\"SAGA_COMPLETED\"}]");
+  }
+
+  @Test
+  void rowsOfV70ReadAsTheirV82Form() {
+    UUID sagaId = UUID.randomUUID();
+    int seq = 0;
+    for (Step s : happyPath(sagaId)) {
+      seq++;
+      LogRow v82 = fromKafka(sagaId, seq, s);
+      // the same row as V70 wrote it: default details, the bare reply event, objects only
+      String then = v82.thenJson();
+      if (then != null) {
+        then =
+            then.replaceAll("\"(s\\d)\"", "{\"type\":\"COMMAND_SENT\",\"step\":\"$1\"}")
+                .replace(
+                    "{\"type\":\"SAGA_COMPLETED\"}",
+                    "{\"type\":\"SAGA_COMPLETED\",\"detail\":{\"reason\":null}}");
+      }
+      boolean start = v82.type().equals("SAGA_STARTED");
+      LogRow v70 =
+          new LogRow(
+              v82.sagaId(),
+              v82.seq(),
+              v82.type(),
+              v82.step(),
+              v82.phase(),
+              v82.attempt(),
+              v82.commandId(),
+              start ? "{\"deadline\":null}" : "{}",
+              then,
+              v82.eventJson() != null ? v82.eventJson() : "{\"type\":\"ReplyReceived\"}",
+              v82.occurredAt(),
+              v82.handledBy(),
+              v82.kafkaTopic(),
+              v82.kafkaPartition(),
+              v82.kafkaOffset());
+      assertThat(v82.detailJson()).isNull();
+      assertThat(LogFolding.unfold(v70, pinned(def)))
+          .isEqualTo(LogFolding.unfold(v82, pinned(def)));
+      assertThat(LogFolding.event(v70)).isEqualTo(LogFolding.event(v82));
+      assertThat(LogFolding.commandId(v70)).isEqualTo(LogFolding.commandId(v82));
+    }
+  }
+
+  @Test
+  void onlyAReplyRowFromKafkaLeavesOutItsEventAndRowsWithoutOneStayWithout() {
+    UUID sagaId = UUID.randomUUID();
+    Step success = happyPath(sagaId).get(2);
+    // the same reply without a Kafka origin keeps its event
+    LogRow noOrigin =
+        LogFolding.row(
+            sagaId,
+            2,
+            success.transition().log(),
+            success.eventJson(),
+            T0,
+            "sec-1",
+            null,
+            pinned(def));
+    assertThat(tree(noOrigin.eventJson())).isEqualTo(tree("{\"type\":\"ReplyReceived\"}"));
+    assertThat(tree(LogFolding.event(noOrigin))).isEqualTo(tree(success.eventJson()));
+
+    // before V30 a transition's later entries were rows of their own without an event, with the
+    // Kafka origin of the reply: they still have none, and no command id is made up
+    LogRow sent =
+        new LogRow(
+            sagaId,
+            3,
+            "COMMAND_SENT",
+            "s2",
+            "forward",
+            1,
+            UUID.randomUUID(),
+            "{\"participant\":\"p\",\"topic\":\"t\",\"commandType\":\"c\"}",
+            null,
+            null,
+            T0,
+            "sec-1",
+            null,
+            5,
+            7L);
+    assertThat(LogFolding.event(sent)).isNull();
+    assertThat(LogFolding.unfold(sent, pinned(def)).get(0).eventJson()).isNull();
+    LogRow completed =
+        new LogRow(
+            sagaId,
+            4,
+            "SAGA_COMPLETED",
+            null,
+            null,
+            null,
+            null,
+            "{\"reason\":null}",
+            null,
+            null,
+            T0,
+            "sec-1",
+            null,
+            5,
+            7L);
+    assertThat(LogFolding.event(completed)).isNull();
+    assertThat(LogFolding.commandId(completed)).isNull();
+    // an event applied without log entries: its detail stays null
+    LogRow applied =
+        new LogRow(
+            sagaId,
+            5,
+            "EVENT_APPLIED",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            "{\"type\":\"X\"}",
+            T0,
+            "sec-1",
+            null,
+            null,
+            null);
+    assertThat(LogFolding.unfold(applied, pinned(def)).get(0).detailJson()).isNull();
+  }
+
+  /** The trip saga's happy path: a start and four successful replies, all but the first empty. */
+  private List<Step> happyPath(UUID sagaId) {
+    List<Step> steps = new ArrayList<>();
+    String data = JSON.writeValueAsString(TestData.ok());
+    Transition t = engine.start(def, sagaId, data, T0);
+    steps.add(new Step(t, events.start(data)));
+    Instant now = T0;
+    for (String step : List.of("s1", "s2", "s3", "s4")) {
+      now = now.plusMillis(250);
+      // s1's reply handler reads a body
+      String body = step.equals("s1") ? "{\"boom\":false,\"value\":\"x\"}" : "{}";
+      SagaEvent e = reply(sagaId, step, Phase.FORWARD, 1, ReplyOutcome.SUCCESS, body);
+      t = engine.apply(def, t.state(), e, now);
+      steps.add(new Step(t, events.toJson(e)));
+    }
+    assertThat(t.state().status().name()).isEqualTo("COMPLETED");
+    return steps;
+  }
+
+  /** A row as the coordinator writes it, a start without and a reply with its Kafka origin. */
+  private LogRow fromKafka(UUID sagaId, int seq, Step s) {
+    boolean start = seq == 1;
+    return LogFolding.row(
+        sagaId,
+        seq,
+        s.transition().log(),
+        s.eventJson(),
+        T0,
+        "sec-1",
+        start ? null : new TransitionWriter.KafkaOrigin(Topics.DEFAULT_REPLY_TOPIC, 0, 5L),
+        pinned(def));
   }
 
   private static LogRow withCommandId(LogRow r, UUID commandId) {
@@ -361,6 +548,11 @@ class LogFoldingTest {
   }
 
   private static void assertEntries(List<LogEntryRow> read, List<LogEntry> expected, UUID sagaId) {
+    assertEntries(read, expected, sagaId, 7L);
+  }
+
+  private static void assertEntries(
+      List<LogEntryRow> read, List<LogEntry> expected, UUID sagaId, Long kafkaOffset) {
     assertThat(read).hasSameSizeAs(expected);
     for (int i = 0; i < expected.size(); i++) {
       LogEntry e = expected.get(i);
@@ -374,7 +566,7 @@ class LogFoldingTest {
       assertThat(r.commandId()).as("command id of %s", e).isEqualTo(e.commandId());
       assertThat(tree(r.detailJson())).as("detail of %s", e).isEqualTo(tree(e.detailJson()));
       assertThat(r.handledBy()).isEqualTo("sec-1");
-      assertThat(r.kafkaOffset()).isEqualTo(7L);
+      assertThat(r.kafkaOffset()).isEqualTo(kafkaOffset);
       if (i > 0) {
         assertThat(r.eventJson()).isNull();
       }

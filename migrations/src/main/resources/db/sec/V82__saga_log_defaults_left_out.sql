@@ -1,0 +1,104 @@
+-- Fewer bytes per saga_log row, third round. Needs every older coordinator stopped before the
+-- first coordinator of this version starts (docs/operations.md, "Upgrading"): an older one reads
+-- the rows below wrongly. No row is rewritten; rows written before read unchanged.
+--
+-- From this version on the coordinator writes
+--   * saga_log.detail as null (and a then_entries element without "detail") when it is its
+--     type's default: {} for most types, {"reason": null} for SAGA_COMPLETED, and for
+--     SAGA_STARTED the instance's type, version and fingerprint with "deadline": null (the
+--     column only). Rows written before never have a null detail except on COMMAND_SENT (the
+--     definition's detail since V50) and EVENT_APPLIED (no detail), which keep that meaning;
+--   * saga_log.event as null on a STEP_SUCCEEDED row caused by a reply from Kafka (kafka_partition
+--     set) whose stored event would be just {"type": "ReplyReceived"}: everything else is
+--     derived from the row since V70. Every row written before has its event there: before V30
+--     only a transition's later rows had none, and a STEP_SUCCEEDED is always the first entry
+--     of a reply's transition;
+--   * in then_entries, a COMMAND_SENT entry that would keep only "type" and "step" (a first
+--     forward attempt with the deterministic command id and the definition's detail) as the
+--     step name, a JSON string: ["s2"] for [{"type": "COMMAND_SENT", "step": "s2"}]. Rows
+--     written before hold objects only.
+
+-- The view puts back the defaults and the reply event; otherwise as in V70. As before it leaves
+-- the detail of a COMMAND_SENT null when the row left it out: only the definition knows it.
+CREATE OR REPLACE VIEW saga_log_entry AS
+SELECT l.saga_id, l.seq, 0 AS entry, l.type::text AS type, l.step::text AS step,
+       l.phase::text AS phase, l.attempt, k.command_id,
+       CASE WHEN l.detail IS NULL THEN
+                CASE l.type
+                     WHEN 'COMMAND_SENT' THEN NULL
+                     WHEN 'EVENT_APPLIED' THEN NULL
+                     WHEN 'SAGA_STARTED'
+                         THEN (SELECT jsonb_build_object('sagaType', i.saga_type,
+                                                         'version', i.definition_version,
+                                                         'fingerprint', i.fingerprint,
+                                                         'deadline', NULL)
+                               FROM saga_instance i WHERE i.id = l.saga_id)
+                     WHEN 'SAGA_COMPLETED' THEN '{"reason": null}'::jsonb
+                     ELSE '{}'::jsonb END
+            WHEN l.type = 'SAGA_STARTED' AND jsonb_typeof(l.detail) = 'object'
+                 AND NOT l.detail ? 'sagaType'
+            THEN (SELECT jsonb_build_object('sagaType', i.saga_type,
+                                            'version', i.definition_version,
+                                            'fingerprint', i.fingerprint)
+                  FROM saga_instance i WHERE i.id = l.saga_id) || l.detail
+            ELSE l.detail END AS detail,
+       CASE v.event ->> 'type'
+            WHEN 'ReplyReceived' THEN jsonb_strip_nulls(jsonb_build_object(
+                'step', l.step, 'phase', upper(l.phase), 'attempt', l.attempt,
+                'commandId', k.command_id))
+                || jsonb_build_object('bodyJson', '{}'::text)
+                || CASE WHEN l.type = 'STEP_SUCCEEDED'
+                        THEN jsonb_build_object('outcome', 'SUCCESS'::text)
+                        ELSE '{}'::jsonb END
+                || v.event
+            WHEN 'TimerFired' THEN jsonb_strip_nulls(jsonb_build_object(
+                'step', l.step, 'phase', upper(l.phase), 'attempt', l.attempt)) || v.event
+            WHEN 'OperatorRetryStep' THEN jsonb_strip_nulls(jsonb_build_object(
+                'step', l.step)) || v.event
+            ELSE v.event END AS event,
+       l.occurred_at, l.handled_by,
+       COALESCE(l.kafka_topic, CASE WHEN l.kafka_partition IS NOT NULL
+                                    THEN 'saga.coordinator.replies' END)::varchar(249)
+           AS kafka_topic,
+       l.kafka_partition, l.kafka_offset
+FROM saga_log l
+-- the event as stored: a STEP_SUCCEEDED row from Kafka without one has the bare reply event
+CROSS JOIN LATERAL (
+    SELECT COALESCE(l.event,
+                    CASE WHEN l.type = 'STEP_SUCCEEDED' AND l.kafka_partition IS NOT NULL
+                         THEN '{"type": "ReplyReceived"}'::jsonb END) AS event) AS v
+-- a reply row without command_id and without commandId in its event: the deterministic one
+CROSS JOIN LATERAL (
+    SELECT COALESCE(l.command_id,
+                    CASE WHEN v.event ->> 'type' = 'ReplyReceived' AND NOT v.event ? 'commandId'
+                         THEN saga_command_id(l.saga_id, l.step, l.phase, l.attempt) END)
+               AS command_id) AS k
+UNION ALL
+SELECT l.saga_id, l.seq, t.n::integer, c.type, x.e ->> 'step', c.phase, c.attempt,
+       CASE WHEN x.e ? 'commandId' THEN (x.e ->> 'commandId')::uuid
+            WHEN c.command THEN saga_command_id(l.saga_id, x.e ->> 'step', c.phase, c.attempt)
+       END,
+       CASE WHEN x.e ? 'detail' THEN x.e -> 'detail'
+            WHEN c.type IN ('COMMAND_SENT', 'EVENT_APPLIED') THEN NULL
+            WHEN c.type = 'SAGA_COMPLETED' THEN '{"reason": null}'::jsonb
+            ELSE '{}'::jsonb END,
+       NULL::jsonb,
+       l.occurred_at, l.handled_by,
+       COALESCE(l.kafka_topic, CASE WHEN l.kafka_partition IS NOT NULL
+                                    THEN 'saga.coordinator.replies' END)::varchar(249),
+       l.kafka_partition, l.kafka_offset
+FROM saga_log l
+CROSS JOIN LATERAL jsonb_array_elements(l.then_entries) WITH ORDINALITY AS t (e, n)
+-- a step name alone is that step's COMMAND_SENT, everything else derived
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN jsonb_typeof(t.e) = 'string'
+                THEN jsonb_build_object('type', 'COMMAND_SENT', 'step', t.e #>> '{}')
+                ELSE t.e END AS e) AS x
+-- a COMMAND_SENT entry without phase is a forward one, without attempt the first attempt
+CROSS JOIN LATERAL (
+    SELECT x.e ->> 'type' AS type,
+           x.e ->> 'type' = 'COMMAND_SENT' AS command,
+           CASE WHEN x.e ->> 'type' = 'COMMAND_SENT' AND NOT x.e ? 'phase' THEN 'forward'
+                ELSE x.e ->> 'phase' END AS phase,
+           CASE WHEN x.e ->> 'type' = 'COMMAND_SENT' AND NOT x.e ? 'attempt' THEN 1
+                ELSE (x.e ->> 'attempt')::integer END AS attempt) AS c;
