@@ -16,13 +16,15 @@
 --   * in then_entries, a COMMAND_SENT entry that would keep only "type" and "step" (a first
 --     forward attempt with the deterministic command id and the definition's detail) as the
 --     step name, a JSON string: ["s2"] for [{"type": "COMMAND_SENT", "step": "s2"}]. Rows
---     written before hold objects only.
+--     written before hold objects only;
+--   * saga_log.phase as null on a STEP_SUCCEEDED row (of a step): the engine logs it for forward
+--     replies only, so it is always 'forward' (rows written before have it).
 
 -- The view puts back the defaults and the reply event; otherwise as in V70. As before it leaves
 -- the detail of a COMMAND_SENT null when the row left it out: only the definition knows it.
 CREATE OR REPLACE VIEW saga_log_entry AS
 SELECT l.saga_id, l.seq, 0 AS entry, l.type::text AS type, l.step::text AS step,
-       l.phase::text AS phase, l.attempt, k.command_id,
+       ph.phase::text AS phase, l.attempt, k.command_id,
        CASE WHEN l.detail IS NULL THEN
                 CASE l.type
                      WHEN 'COMMAND_SENT' THEN NULL
@@ -44,7 +46,7 @@ SELECT l.saga_id, l.seq, 0 AS entry, l.type::text AS type, l.step::text AS step,
             ELSE l.detail END AS detail,
        CASE v.event ->> 'type'
             WHEN 'ReplyReceived' THEN jsonb_strip_nulls(jsonb_build_object(
-                'step', l.step, 'phase', upper(l.phase), 'attempt', l.attempt,
+                'step', l.step, 'phase', upper(ph.phase), 'attempt', l.attempt,
                 'commandId', k.command_id))
                 || jsonb_build_object('bodyJson', '{}'::text)
                 || CASE WHEN l.type = 'STEP_SUCCEEDED'
@@ -52,7 +54,7 @@ SELECT l.saga_id, l.seq, 0 AS entry, l.type::text AS type, l.step::text AS step,
                         ELSE '{}'::jsonb END
                 || v.event
             WHEN 'TimerFired' THEN jsonb_strip_nulls(jsonb_build_object(
-                'step', l.step, 'phase', upper(l.phase), 'attempt', l.attempt)) || v.event
+                'step', l.step, 'phase', upper(ph.phase), 'attempt', l.attempt)) || v.event
             WHEN 'OperatorRetryStep' THEN jsonb_strip_nulls(jsonb_build_object(
                 'step', l.step)) || v.event
             ELSE v.event END AS event,
@@ -62,6 +64,10 @@ SELECT l.saga_id, l.seq, 0 AS entry, l.type::text AS type, l.step::text AS step,
            AS kafka_topic,
        l.kafka_partition, l.kafka_offset
 FROM saga_log l
+-- a STEP_SUCCEEDED without phase is a forward one
+CROSS JOIN LATERAL (
+    SELECT COALESCE(l.phase, CASE WHEN l.type = 'STEP_SUCCEEDED' AND l.step IS NOT NULL
+                                  THEN 'forward' END) AS phase) AS ph
 -- the event as stored: a STEP_SUCCEEDED row from Kafka without one has the bare reply event
 CROSS JOIN LATERAL (
     SELECT COALESCE(l.event,
@@ -71,7 +77,7 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT COALESCE(l.command_id,
                     CASE WHEN v.event ->> 'type' = 'ReplyReceived' AND NOT v.event ? 'commandId'
-                         THEN saga_command_id(l.saga_id, l.step, l.phase, l.attempt) END)
+                         THEN saga_command_id(l.saga_id, l.step, ph.phase, l.attempt) END)
                AS command_id) AS k
 UNION ALL
 SELECT l.saga_id, l.seq, t.n::integer, c.type, x.e ->> 'step', c.phase, c.attempt,

@@ -159,12 +159,7 @@ class MigrationsTest {
     try (TestDatabase db = SagaInfra.postgres().newDatabase("migrations")) {
       flyway(db, "sec", "sec_schema_history").migrate();
       try (Connection c = db.dataSource().getConnection()) {
-        c.createStatement()
-            .execute(
-                "INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,"
-                    + " data, steps, created_at, updated_at, last_seq) VALUES ('"
-                    + saga
-                    + "', 'trip', 3, 'abc', 'RUNNING', '{}', '[]', now(), now(), 2)");
+        insertTrip(c, saga, 2);
         c.createStatement()
             .execute(
                 "INSERT INTO saga_log (saga_id, seq, type, step, phase, attempt, command_id,"
@@ -181,14 +176,8 @@ class MigrationsTest {
                     + " '{\"type\":\"ReplyReceived\",\"outcome\":\"SUCCESS\",\"bodyJson\":\"{}\"}',"
                     + " now())");
       }
-      // the engine's command id: a name-based UUID of "<saga>|<step>|<PHASE>|<attempt>"
-      java.util.UUID expected =
-          java.util.UUID.nameUUIDFromBytes(
-              (saga + "|reserve-flight|COMPENSATE|2")
-                  .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      java.util.UUID forward =
-          java.util.UUID.nameUUIDFromBytes(
-              (saga + "|b|FORWARD|1").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.util.UUID expected = engineCommandId(saga, "reserve-flight", "COMPENSATE", 2);
+      java.util.UUID forward = engineCommandId(saga, "b", "FORWARD", 1);
       assertThat(
               strings(
                   db,
@@ -236,9 +225,7 @@ class MigrationsTest {
                     + "', 4, 'RETRY_SCHEDULED', 'b', 'forward', 1, NULL, '{}',"
                     + " '{\"type\":\"TimerFired\"}', now())");
       }
-      java.util.UUID expected =
-          java.util.UUID.nameUUIDFromBytes(
-              (saga + "|a|FORWARD|1").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.util.UUID expected = engineCommandId(saga, "a", "FORWARD", 1);
       assertThat(
               strings(
                   db,
@@ -256,12 +243,7 @@ class MigrationsTest {
     try (TestDatabase db = SagaInfra.postgres().newDatabase("migrations")) {
       flyway(db, "sec", "sec_schema_history").migrate();
       try (Connection c = db.dataSource().getConnection()) {
-        c.createStatement()
-            .execute(
-                "INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,"
-                    + " data, steps, created_at, updated_at, last_seq) VALUES ('"
-                    + saga
-                    + "', 'trip', 3, 'abc', 'RUNNING', '{}', '[]', now(), now(), 5)");
+        insertTrip(c, saga, 5);
         String row = "('" + saga + "', ";
         c.createStatement()
             .execute(
@@ -271,9 +253,9 @@ class MigrationsTest {
                     + row
                     + "1, 'SAGA_STARTED', NULL, NULL, NULL, NULL, NULL,"
                     + " '[\"a\"]', '{\"type\":\"Start\"}', now(), NULL),"
-                    // a reply from Kafka: no event, no detail, SAGA_COMPLETED's default detail
+                    // a reply from Kafka: no phase, event or detail; SAGA_COMPLETED's default
                     + row
-                    + "2, 'STEP_SUCCEEDED', 'a', 'forward', 1, NULL, NULL,"
+                    + "2, 'STEP_SUCCEEDED', 'a', NULL, 1, NULL, NULL,"
                     + " '[{\"type\":\"SAGA_COMPLETED\"},"
                     + " {\"type\":\"STEP_SKIPPED\",\"step\":\"x\"}]', NULL, now(), 5),"
                     // no Kafka origin: no event to put back
@@ -288,9 +270,7 @@ class MigrationsTest {
                     + "5, 'EVENT_APPLIED', NULL, NULL, NULL, NULL, NULL, NULL,"
                     + " '{\"type\":\"X\"}', now(), NULL)");
       }
-      java.util.UUID first =
-          java.util.UUID.nameUUIDFromBytes(
-              (saga + "|a|FORWARD|1").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.util.UUID first = engineCommandId(saga, "a", "FORWARD", 1);
       assertThat(
               strings(
                   db,
@@ -369,6 +349,26 @@ class MigrationsTest {
                       + " ORDER BY 1"))
           .containsExactly("saga_start_request_created_idx", "saga_start_request_pkey");
     }
+  }
+
+  /** A running saga of type trip, version 3, fingerprint abc. */
+  private static void insertTrip(Connection c, String saga, int lastSeq) throws SQLException {
+    c.createStatement()
+        .execute(
+            "INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,"
+                + " data, steps, created_at, updated_at, last_seq) VALUES ('"
+                + saga
+                + "', 'trip', 3, 'abc', 'RUNNING', '{}', '[]', now(), now(), "
+                + lastSeq
+                + ")");
+  }
+
+  /** The engine's command id: a name-based UUID of "<saga>|<step>|<PHASE>|<attempt>". */
+  private static java.util.UUID engineCommandId(
+      String saga, String step, String phase, int attempt) {
+    return java.util.UUID.nameUUIDFromBytes(
+        (saga + "|" + step + "|" + phase + "|" + attempt)
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private static List<String> strings(TestDatabase db, String sql) throws SQLException {

@@ -63,7 +63,9 @@ import tools.jackson.databind.util.RawValue;
  *   <li>since V82, a folded {@code COMMAND_SENT} entry that would keep only its type and step
  *       (first forward attempt, deterministic command id, detail from the definition): the step
  *       name as a JSON string instead of an object ({@code ["s2"]} for {@code [{"type":
- *       "COMMAND_SENT", "step": "s2"}]}). Rows before hold only objects.
+ *       "COMMAND_SENT", "step": "s2"}]}). Rows before hold only objects;
+ *   <li>since V82, the {@code phase} of a {@code STEP_SUCCEEDED} row: always {@code forward}
+ *       ({@link #phase(LogRow)}).
  * </ul>
  *
  * A field is left out only when it is equal to what the reader derives, and an absent key means
@@ -187,7 +189,7 @@ final class LogFolding {
         seq,
         first.type(),
         first.step(),
-        phase,
+        forwardSuccess(first.type(), first.step(), phase) ? null : phase,
         attempt,
         commandId,
         detail,
@@ -383,7 +385,23 @@ final class LogFolding {
   /** The causing event of a row as the engine wrote it (fields left out put back), or null. */
   static String event(LogRow row) {
     return event(
-        storedEvent(row), row.type(), row.step(), row.phase(), row.attempt(), commandId(row));
+        storedEvent(row), row.type(), row.step(), phase(row), row.attempt(), commandId(row));
+  }
+
+  /**
+   * The row's phase: its column, or {@code forward} for a {@code STEP_SUCCEEDED} of a step, which
+   * leaves it out since V82 (the engine logs a success of a forward reply only; a compensation's is
+   * {@code STEP_COMPENSATED}). Rows before always have it.
+   */
+  static String phase(LogRow row) {
+    return row.phase() == null && STEP_SUCCEEDED.equals(row.type()) && row.step() != null
+        ? FORWARD
+        : row.phase();
+  }
+
+  /** Whether a row's phase is the one {@link #phase(LogRow)} derives (V82). */
+  private static boolean forwardSuccess(String type, String step, String phase) {
+    return STEP_SUCCEEDED.equals(type) && step != null && FORWARD.equals(phase);
   }
 
   /**
@@ -413,7 +431,7 @@ final class LogFolding {
     return event == null
         ? null
         : derivedCommandId(
-            row.sagaId(), row.step(), row.phase(), row.attempt(), JSON.readTree(event));
+            row.sagaId(), row.step(), phase(row), row.attempt(), JSON.readTree(event));
   }
 
   /**
@@ -503,10 +521,10 @@ final class LogFolding {
             0,
             row.type(),
             row.step(),
-            row.phase(),
+            phase(row),
             row.attempt(),
             commandId(row),
-            fullDetail(row.type(), row.step(), row.phase(), row.detailJson(), pinned),
+            fullDetail(row.type(), row.step(), phase(row), row.detailJson(), pinned),
             event(row),
             row.occurredAt(),
             row.handledBy(),

@@ -42,8 +42,8 @@ public class SagaLogReader {
   }
 
   /**
-   * The saga's rows (one per transition), in order, each with its full causing event, command id
-   * and Kafka topic.
+   * The saga's rows (one per transition), in order, each with its phase, full causing event,
+   * command id and Kafka topic.
    */
   public List<LogRow> rows(UUID sagaId) {
     List<LogRow> rows = new ArrayList<>();
@@ -54,7 +54,7 @@ public class SagaLogReader {
               r.seq(),
               r.type(),
               r.step(),
-              r.phase(),
+              LogFolding.phase(r),
               r.attempt(),
               LogFolding.commandId(r),
               r.detailJson(),

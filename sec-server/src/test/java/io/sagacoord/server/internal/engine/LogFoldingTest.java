@@ -210,6 +210,8 @@ class LogFoldingTest {
       rows.add(
           row.type()
               + " "
+              + row.phase()
+              + " "
               + row.detailJson()
               + " "
               + row.eventJson()
@@ -220,14 +222,14 @@ class LogFoldingTest {
       assertThat(tree(LogFolding.event(row))).isEqualTo(tree(s.eventJson()));
       assertThat(LogFolding.commandId(row)).isEqualTo(s.transition().log().get(0).commandId());
     }
-    assertThat(rows.get(0)).startsWith("SAGA_STARTED null {").endsWith(" [\"s1\"]");
+    assertThat(rows.get(0)).startsWith("SAGA_STARTED null null {").endsWith(" [\"s1\"]");
     // a reply with a body keeps it in its event
-    assertThat(rows.get(1)).startsWith("STEP_SUCCEEDED null {").endsWith("} [\"s2\"]");
+    assertThat(rows.get(1)).startsWith("STEP_SUCCEEDED null null {").endsWith("} [\"s2\"]");
     assertThat(rows.subList(2, rows.size()))
         .containsExactly(
-            "STEP_SUCCEEDED null null [\"s3\"]",
-            "STEP_SUCCEEDED null null [\"s4\"]",
-            "STEP_SUCCEEDED null null [{\"type\":\"SAGA_COMPLETED\"}]");
+            "STEP_SUCCEEDED null null null [\"s3\"]",
+            "STEP_SUCCEEDED null null null [\"s4\"]",
+            "STEP_SUCCEEDED null null null [{\"type\":\"SAGA_COMPLETED\"}]");
   }
 
   @Test
@@ -237,7 +239,8 @@ class LogFoldingTest {
     for (Step s : happyPath(sagaId)) {
       seq++;
       LogRow v82 = fromKafka(sagaId, seq, s);
-      // the same row as V70 wrote it: default details, the bare reply event, objects only
+      // the same row as V70 wrote it: default details, the bare reply event, objects only, the
+      // phase of a success
       String then = v82.thenJson();
       if (then != null) {
         then =
@@ -253,7 +256,7 @@ class LogFoldingTest {
               v82.seq(),
               v82.type(),
               v82.step(),
-              v82.phase(),
+              start ? null : "forward",
               v82.attempt(),
               v82.commandId(),
               start ? "{\"deadline\":null}" : "{}",
@@ -277,16 +280,7 @@ class LogFoldingTest {
     UUID sagaId = UUID.randomUUID();
     Step success = happyPath(sagaId).get(2);
     // the same reply without a Kafka origin keeps its event
-    LogRow noOrigin =
-        LogFolding.row(
-            sagaId,
-            2,
-            success.transition().log(),
-            success.eventJson(),
-            T0,
-            "sec-1",
-            null,
-            pinned(def));
+    LogRow noOrigin = write(sagaId, 2, success, null, pinned(def));
     assertThat(tree(noOrigin.eventJson())).isEqualTo(tree("{\"type\":\"ReplyReceived\"}"));
     assertThat(tree(LogFolding.event(noOrigin))).isEqualTo(tree(success.eventJson()));
 
@@ -373,13 +367,10 @@ class LogFoldingTest {
   /** A row as the coordinator writes it, a start without and a reply with its Kafka origin. */
   private LogRow fromKafka(UUID sagaId, int seq, Step s) {
     boolean start = seq == 1;
-    return LogFolding.row(
+    return write(
         sagaId,
         seq,
-        s.transition().log(),
-        s.eventJson(),
-        T0,
-        "sec-1",
+        s,
         start ? null : new TransitionWriter.KafkaOrigin(Topics.DEFAULT_REPLY_TOPIC, 0, 5L),
         pinned(def));
   }
@@ -428,13 +419,10 @@ class LogFoldingTest {
     UUID sagaId = UUID.randomUUID();
     Step success = run(sagaId).get(1);
     LogRow fromReplies =
-        LogFolding.row(
+        write(
             sagaId,
             2,
-            success.transition().log(),
-            success.eventJson(),
-            T0,
-            "sec-1",
+            success,
             new TransitionWriter.KafkaOrigin(Topics.DEFAULT_REPLY_TOPIC, 3, 9L),
             pinned(def));
     assertThat(fromReplies.kafkaTopic()).isNull();
@@ -488,15 +476,13 @@ class LogFoldingTest {
   }
 
   private LogRow write(UUID sagaId, int seq, Step s, LogFolding.Pinned pinned) {
+    return write(sagaId, seq, s, new TransitionWriter.KafkaOrigin("replies", 1, 7L), pinned);
+  }
+
+  private static LogRow write(
+      UUID sagaId, int seq, Step s, TransitionWriter.KafkaOrigin origin, LogFolding.Pinned pinned) {
     return LogFolding.row(
-        sagaId,
-        seq,
-        s.transition().log(),
-        s.eventJson(),
-        T0,
-        "sec-1",
-        new TransitionWriter.KafkaOrigin("replies", 1, 7L),
-        pinned);
+        sagaId, seq, s.transition().log(), s.eventJson(), T0, "sec-1", origin, pinned);
   }
 
   /** A row as the coordinator wrote it before V50: every field of every entry and event. */
