@@ -410,7 +410,7 @@ final class LogFolding {
    * row without an event has one (before V30 a transition's later rows had none, but a {@code
    * STEP_SUCCEEDED} is always the first entry of a reply's transition).
    */
-  static String storedEvent(LogRow row) {
+  private static String storedEvent(LogRow row) {
     if (row.eventJson() == null
         && STEP_SUCCEEDED.equals(row.type())
         && row.kafkaPartition() != null) {
