@@ -8,6 +8,7 @@ import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.protocol.SagaIds;
 import io.sagacoord.server.internal.api.OperatorActions;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
+import io.sagacoord.server.support.InstanceWriteBlock;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.TestData;
@@ -19,10 +20,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -177,9 +174,9 @@ class StartPathIntegrationTest {
       List<CompletableFuture<HttpResponse<String>>> accepted = new ArrayList<>();
       List<HttpResponse<String>> refused = new ArrayList<>();
       // keep writers out of the instance table: the one writer blocks on its first batch
-      try (Connection blocker = blockInstanceWrites(db)) {
+      try (InstanceWriteBlock blocker = InstanceWriteBlock.hold(db)) {
         accepted.add(postAsync(http, sec, "a0-" + suffix));
-        await().atMost(WAIT).until(() -> waitingOnLock(jdbc), n -> n == 1);
+        await().atMost(WAIT).until(() -> InstanceWriteBlock.waiting(jdbc), n -> n == 1);
         accepted.add(postAsync(http, sec, "a1-" + suffix));
         accepted.add(postAsync(http, sec, "a2-" + suffix));
         await()
@@ -194,7 +191,7 @@ class StartPathIntegrationTest {
         for (int i = 0; i < 3; i++) {
           refused.add(postAsync(http, sec, "r" + i + "-" + suffix).get());
         }
-        blocker.rollback();
+        blocker.release();
       }
 
       for (HttpResponse<String> r : refused) {
@@ -273,25 +270,6 @@ class StartPathIntegrationTest {
     return sec.bean(QuarantineDao.class).findAll().stream()
         .filter(q -> q.topic().equals(topic))
         .toList();
-  }
-
-  /** A connection whose open transaction keeps every writer out of {@code saga_instance}. */
-  private static Connection blockInstanceWrites(TestDatabase db) throws SQLException {
-    Connection blocker = DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password());
-    blocker.setAutoCommit(false);
-    try (Statement st = blocker.createStatement()) {
-      // SHARE: reads go on, inserts wait
-      st.execute("LOCK TABLE saga_instance IN SHARE MODE");
-    }
-    return blocker;
-  }
-
-  private static long waitingOnLock(JdbcClient jdbc) {
-    return jdbc.sql(
-            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-                + " WHERE c.relname = 'saga_instance' AND NOT l.granted")
-        .query(Long.class)
-        .single();
   }
 
   private static CompletableFuture<HttpResponse<String>> postAsync(

@@ -9,6 +9,7 @@ import io.sagacoord.server.IdempotencyKeyConflictException;
 import io.sagacoord.server.SagaCoordinator;
 import io.sagacoord.server.StartResult;
 import io.sagacoord.server.internal.ops.RetentionPurger;
+import io.sagacoord.server.support.InstanceWriteBlock;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.TestData;
 import io.sagacoord.server.support.TestSagas;
@@ -21,9 +22,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -118,18 +116,13 @@ class StartKeysIntegrationTest {
       UUID racedId = SagaIds.ofStart(TestSagas.TRIP, raced);
       StartBatcher.Job first = coordinator.prepare(TestSagas.TRIP, raced, OK_BODY);
       StartBatcher.Job second = coordinator.prepare(TestSagas.TRIP, raced, REORDERED);
-      try (Connection blocker =
-          DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password())) {
-        blocker.setAutoCommit(false);
-        try (Statement st = blocker.createStatement()) {
-          st.execute("LOCK TABLE saga_instance IN SHARE MODE");
-        }
+      try (InstanceWriteBlock blocker = InstanceWriteBlock.hold(db)) {
         CompletableFuture<Void> one =
             CompletableFuture.runAsync(() -> batcher.write(List.of(first)));
         CompletableFuture<Void> two =
             CompletableFuture.runAsync(() -> batcher.write(List.of(second)));
-        await().atMost(WAIT).until(() -> waitingOnInstances(jdbc), n -> n == 2);
-        blocker.rollback();
+        await().atMost(WAIT).until(() -> InstanceWriteBlock.waiting(jdbc), n -> n == 2);
+        blocker.release();
         one.get();
         two.get();
       }
@@ -302,14 +295,6 @@ class StartKeysIntegrationTest {
 
   private static double started(RunningCoordinator sec, String type) {
     return sec.bean(MeterRegistry.class).counter("sec.sagas.started", "type", type).count();
-  }
-
-  private static long waitingOnInstances(JdbcClient jdbc) {
-    return jdbc.sql(
-            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-                + " WHERE c.relname = 'saga_instance' AND NOT l.granted")
-        .query(Long.class)
-        .single();
   }
 
   private static HttpResponse<String> post(
