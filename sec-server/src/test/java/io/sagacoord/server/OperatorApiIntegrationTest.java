@@ -153,7 +153,6 @@ class OperatorApiIntegrationTest {
   @Test
   void starterLimitedToOneTypeGets403ForAnotherTypeAndNothingIsWritten() {
     long sagas = count("saga_instance");
-    long keys = count("saga_start_request");
 
     HttpResponse<String> other =
         f.send(
@@ -173,7 +172,6 @@ class OperatorApiIntegrationTest {
         .isEqualTo("Saga type not allowed");
     assertThat(own.statusCode()).isEqualTo(201);
     assertThat(count("saga_instance")).isEqualTo(sagas + 1);
-    assertThat(count("saga_start_request")).isEqualTo(keys + 1);
   }
 
   // --- operator actions

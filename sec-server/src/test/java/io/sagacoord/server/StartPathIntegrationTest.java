@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.sagacoord.protocol.SagaHeaders;
+import io.sagacoord.protocol.SagaIds;
 import io.sagacoord.server.internal.api.OperatorActions;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
+import io.sagacoord.server.support.InstanceWriteBlock;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.TestData;
@@ -18,9 +20,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -88,9 +87,7 @@ class StartPathIntegrationTest {
           .atMost(WAIT)
           .until(
               () ->
-                  jdbc.sql(
-                          "SELECT count(*) FROM saga_instance i JOIN saga_start_request r"
-                              + " ON r.saga_id = i.id WHERE i.status = 'COMPLETED'")
+                  jdbc.sql("SELECT count(*) FROM saga_instance WHERE status = 'COMPLETED'")
                       .query(Long.class)
                       .single(),
               n -> n == 2);
@@ -98,14 +95,20 @@ class StartPathIntegrationTest {
 
       assertThat(jdbc.sql("SELECT count(*) FROM saga_instance").query(Long.class).single())
           .isEqualTo(2);
-      assertThat(
-              jdbc.sql("SELECT idempotency_key FROM saga_start_request ORDER BY 1")
-                  .query(String.class)
-                  .list())
-          .containsExactly(first, second);
+      // the key is the saga's id; nothing goes to the table of older coordinators
+      assertThat(jdbc.sql("SELECT id FROM saga_instance").query(UUID.class).list())
+          .containsExactlyInAnyOrder(
+              SagaIds.ofStart(TestSagas.TRIP, first), SagaIds.ofStart(TestSagas.TRIP, second));
+      assertThat(jdbc.sql("SELECT count(*) FROM saga_start_request").query(Long.class).single())
+          .isZero();
       assertThat(quarantined(sec, startTopic))
           .extracting(QuarantineDao.Quarantined::reason)
-          .anySatisfy(r -> assertThat(r).contains("idempotency key").contains(first))
+          .anySatisfy(
+              r ->
+                  assertThat(r)
+                      .contains("idempotency key")
+                      .contains(first)
+                      .contains(SagaIds.ofStart(TestSagas.TRIP, first).toString()))
           .anySatisfy(r -> assertThat(r).contains("no-such-saga"))
           .anySatisfy(r -> assertThat(r).contains(SagaHeaders.SAGA_TYPE + " is missing"))
           .anySatisfy(r -> assertThat(r).contains(SagaHeaders.IDEMPOTENCY_KEY + " is missing"))
@@ -146,10 +149,8 @@ class StartPathIntegrationTest {
           .atMost(WAIT)
           .until(
               () ->
-                  jdbc.sql(
-                          "SELECT i.status FROM saga_instance i JOIN saga_start_request r"
-                              + " ON r.saga_id = i.id WHERE r.idempotency_key = :key")
-                      .param("key", later)
+                  jdbc.sql("SELECT status FROM saga_instance WHERE id = :id")
+                      .param("id", SagaIds.ofStart(TestSagas.TRIP, later))
                       .query(String.class)
                       .optional(),
               status -> status.filter("COMPLETED"::equals).isPresent());
@@ -172,15 +173,10 @@ class StartPathIntegrationTest {
       JdbcClient jdbc = JdbcClient.create(db.dataSource());
       List<CompletableFuture<HttpResponse<String>>> accepted = new ArrayList<>();
       List<HttpResponse<String>> refused = new ArrayList<>();
-      // hold the idempotency-key table: the one writer blocks on its first batch
-      try (Connection blocker =
-          DriverManager.getConnection(db.jdbcUrl(), db.username(), db.password())) {
-        blocker.setAutoCommit(false);
-        try (Statement st = blocker.createStatement()) {
-          st.execute("LOCK TABLE saga_start_request IN ACCESS EXCLUSIVE MODE");
-        }
+      // keep writers out of the instance table: the one writer blocks on its first batch
+      try (InstanceWriteBlock blocker = InstanceWriteBlock.hold(db)) {
         accepted.add(postAsync(http, sec, "a0-" + suffix));
-        await().atMost(WAIT).until(() -> waitingOnLock(jdbc), n -> n == 1);
+        await().atMost(WAIT).until(() -> InstanceWriteBlock.waiting(jdbc), n -> n == 1);
         accepted.add(postAsync(http, sec, "a1-" + suffix));
         accepted.add(postAsync(http, sec, "a2-" + suffix));
         await()
@@ -195,7 +191,7 @@ class StartPathIntegrationTest {
         for (int i = 0; i < 3; i++) {
           refused.add(postAsync(http, sec, "r" + i + "-" + suffix).get());
         }
-        blocker.rollback();
+        blocker.release();
       }
 
       for (HttpResponse<String> r : refused) {
@@ -208,13 +204,11 @@ class StartPathIntegrationTest {
       for (CompletableFuture<HttpResponse<String>> f : accepted) {
         assertThat(f.get().statusCode()).isEqualTo(201);
       }
-      assertThat(
-              jdbc.sql("SELECT idempotency_key FROM saga_start_request ORDER BY 1")
-                  .query(String.class)
-                  .list())
-          .containsExactly("a0-" + suffix, "a1-" + suffix, "a2-" + suffix);
-      assertThat(jdbc.sql("SELECT count(*) FROM saga_instance").query(Long.class).single())
-          .isEqualTo(3);
+      assertThat(jdbc.sql("SELECT id FROM saga_instance").query(UUID.class).list())
+          .containsExactlyInAnyOrder(
+              SagaIds.ofStart(TestSagas.TRIP, "a0-" + suffix),
+              SagaIds.ofStart(TestSagas.TRIP, "a1-" + suffix),
+              SagaIds.ofStart(TestSagas.TRIP, "a2-" + suffix));
     }
   }
 
@@ -241,10 +235,27 @@ class StartPathIntegrationTest {
           tx.execute(status -> coordinator.start(TestSagas.TRIP, "committed", TestData.ok()));
 
       JdbcClient jdbc = JdbcClient.create(db.dataSource());
-      assertThat(
-              jdbc.sql("SELECT idempotency_key FROM saga_start_request").query(String.class).list())
-          .containsExactly("committed");
+      assertThat(jdbc.sql("SELECT id FROM saga_instance").query(UUID.class).list())
+          .containsExactly(SagaIds.ofStart(TestSagas.TRIP, "committed"));
+      assertThat(kept)
+          .isEqualTo(new StartResult(SagaIds.ofStart(TestSagas.TRIP, "committed"), true));
       assertThat(coordinator.find(kept.sagaId())).isPresent();
+      // the key again in a transaction: the same saga; with other data: the conflict
+      StartResult again =
+          tx.execute(status -> coordinator.start(TestSagas.TRIP, "committed", TestData.ok()));
+      assertThat(again).isEqualTo(new StartResult(kept.sagaId(), false));
+      assertThatThrownBy(
+              () ->
+                  tx.execute(
+                      status ->
+                          coordinator.start(
+                              TestSagas.TRIP, "committed", TestData.of("fail", "s1"))))
+          .isInstanceOfSatisfying(
+              IdempotencyKeyConflictException.class,
+              e -> assertThat(e.existingSagaId()).isEqualTo(kept.sagaId()));
+      // the rolled back start left nothing behind: its key starts a saga now
+      assertThat(coordinator.start(TestSagas.TRIP, "rolled-back", TestData.ok()).created())
+          .isTrue();
     }
   }
 
@@ -259,14 +270,6 @@ class StartPathIntegrationTest {
     return sec.bean(QuarantineDao.class).findAll().stream()
         .filter(q -> q.topic().equals(topic))
         .toList();
-  }
-
-  private static long waitingOnLock(JdbcClient jdbc) {
-    return jdbc.sql(
-            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-                + " WHERE c.relname = 'saga_start_request' AND NOT l.granted")
-        .query(Long.class)
-        .single();
   }
 
   private static CompletableFuture<HttpResponse<String>> postAsync(

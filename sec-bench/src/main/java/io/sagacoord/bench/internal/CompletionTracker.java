@@ -1,6 +1,7 @@
 package io.sagacoord.bench.internal;
 
 import io.sagacoord.bench.BenchSaga;
+import io.sagacoord.protocol.SagaIds;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,30 +19,27 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Finds sagas that reached a terminal status by polling {@code saga_instance} on {@code
  * finished_at} (set by the transition that made the saga terminal, null before; indexed where set,
- * while {@code updated_at} is not indexed so that step updates stay HOT), joined with {@code
- * saga_start_request} for the idempotency key each record is known by (a start through Kafka gets
- * no saga id back). The end time of a saga is its row's {@code finished_at}, not the time of the
- * poll. A row committed a little after its {@code finished_at} is still found because every poll
- * looks {@value #SLACK_MILLIS} ms behind the newest time seen; {@link #sweep} asks for the rest by
- * key.
+ * while {@code updated_at} is not indexed so that step updates stay HOT). A record is known by the
+ * id its start's idempotency key gives the saga ({@link SagaIds#ofStart}: a start through Kafka
+ * gets no saga id back, and none is needed). The end time of a saga is its row's {@code
+ * finished_at}, not the time of the poll. A row committed a little after its {@code finished_at} is
+ * still found because every poll looks {@value #SLACK_MILLIS} ms behind the newest time seen;
+ * {@link #sweep} asks for the rest by id.
  */
 public final class CompletionTracker implements AutoCloseable {
   static final String TERMINAL = "('COMPLETED','COMPENSATED','FAILED')";
   private static final long SLACK_MILLIS = 1500;
 
   private final Connection connection;
-  private final Map<String, SagaRecord> known = new ConcurrentHashMap<>();
+  private final Map<UUID, SagaRecord> known = new ConcurrentHashMap<>();
 
   /** Terminal rows seen before the saga was registered. */
-  private final Map<String, Terminal> early = new ConcurrentHashMap<>();
+  private final Map<UUID, Terminal> early = new ConcurrentHashMap<>();
 
   private record Terminal(UUID id, String status, long created, long updated) {}
 
   private static final String SELECT =
-      "SELECT i.id, r.idempotency_key, i.status, i.created_at, i.finished_at"
-          // a start key has its saga's created_at, which is indexed (saga_id is not, V70)
-          + " FROM saga_instance i JOIN saga_start_request r"
-          + " ON r.created_at = i.created_at AND r.saga_id = i.id"
+      "SELECT i.id, i.status, i.created_at, i.finished_at FROM saga_instance i"
           + " WHERE i.finished_at IS NOT NULL AND i.status IN "
           + TERMINAL;
   private final Thread poller;
@@ -72,8 +70,9 @@ public final class CompletionTracker implements AutoCloseable {
 
   /** Registers a started saga; completes it at once if its terminal row was seen already. */
   void register(SagaRecord record) {
-    known.put(record.key, record);
-    Terminal t = early.remove(record.key);
+    UUID id = idOf(record);
+    known.put(id, record);
+    Terminal t = early.remove(id);
     if (t != null) {
       record.complete(t.id(), t.status(), t.created(), t.updated());
     }
@@ -101,37 +100,36 @@ public final class CompletionTracker implements AutoCloseable {
     Terminal t =
         new Terminal(
             rs.getObject(1, UUID.class),
-            rs.getString(3),
-            Micros.of(rs.getObject(4, OffsetDateTime.class)),
-            Micros.of(rs.getObject(5, OffsetDateTime.class)));
-    String key = rs.getString(2);
-    SagaRecord record = known.get(key);
+            rs.getString(2),
+            Micros.of(rs.getObject(3, OffsetDateTime.class)),
+            Micros.of(rs.getObject(4, OffsetDateTime.class)));
+    SagaRecord record = known.get(t.id());
     if (record != null) {
       record.complete(t.id(), t.status(), t.created(), t.updated());
     } else {
-      early.put(key, t);
+      early.put(t.id(), t);
     }
     return t.updated();
   }
 
-  /** Asks by key for the records not yet seen terminal (what the incremental poll may miss). */
+  /** The id the record's start gives its saga. */
+  private static UUID idOf(SagaRecord record) {
+    return SagaIds.ofStart(BenchSaga.TYPE, record.key);
+  }
+
+  /** Asks by id for the records not yet seen terminal (what the incremental poll may miss). */
   public synchronized void sweep(List<SagaRecord> records) throws SQLException {
-    List<String> open = new ArrayList<>();
+    List<UUID> open = new ArrayList<>();
     for (SagaRecord r : records) {
       if (!r.startError && !r.terminal()) {
-        open.add(r.key);
+        open.add(idOf(r));
       }
     }
     for (int i = 0; i < open.size(); i += 5000) {
-      List<String> chunk = open.subList(i, Math.min(open.size(), i + 5000));
-      Array keys = connection.createArrayOf("varchar", chunk.toArray());
-      try (PreparedStatement ps =
-          connection.prepareStatement(
-              SELECT
-                  + " AND r.saga_type = '"
-                  + BenchSaga.TYPE
-                  + "' AND r.idempotency_key = ANY (?)")) {
-        ps.setArray(1, keys);
+      List<UUID> chunk = open.subList(i, Math.min(open.size(), i + 5000));
+      Array ids = connection.createArrayOf("uuid", chunk.toArray());
+      try (PreparedStatement ps = connection.prepareStatement(SELECT + " AND i.id = ANY (?)")) {
+        ps.setArray(1, ids);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             accept(rs);

@@ -4,7 +4,7 @@ import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.engine.InvalidSagaDataException;
 import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.Transition;
-import io.sagacoord.server.IdempotencyKeyConflictException;
+import io.sagacoord.protocol.SagaIds;
 import io.sagacoord.server.InvalidStartDataException;
 import io.sagacoord.server.SagaCoordinator;
 import io.sagacoord.server.SagaView;
@@ -14,14 +14,9 @@ import io.sagacoord.server.internal.kafka.OutboxRelay;
 import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
-import io.sagacoord.server.internal.persistence.StartRequestDao;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -32,8 +27,6 @@ import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /** Starts sagas (idempotently) and reads them. */
 @Service
@@ -41,8 +34,6 @@ public class CoordinatorService implements SagaCoordinator {
 
   private final DefinitionRegistry registry;
   private final SagaEngine engine;
-  private final TransitionWriter writer;
-  private final StartRequestDao startRequests;
   private final SagaInstanceDao instances;
   private final EventJson events;
   private final OutboxRelay relay;
@@ -50,14 +41,11 @@ public class CoordinatorService implements SagaCoordinator {
   private final CrashPoints crashPoints;
   private final TransactionTemplate tx;
   private final ObjectMapper json;
-  private final JsonMapper canonical;
   private final Clock clock;
 
   public CoordinatorService(
       DefinitionRegistry registry,
       SagaEngine engine,
-      TransitionWriter writer,
-      StartRequestDao startRequests,
       SagaInstanceDao instances,
       EventJson events,
       OutboxRelay relay,
@@ -68,8 +56,6 @@ public class CoordinatorService implements SagaCoordinator {
       Clock clock) {
     this.registry = registry;
     this.engine = engine;
-    this.writer = writer;
-    this.startRequests = startRequests;
     this.instances = instances;
     this.events = events;
     this.relay = relay;
@@ -77,8 +63,6 @@ public class CoordinatorService implements SagaCoordinator {
     this.crashPoints = crashPoints;
     this.tx = tx;
     this.json = json;
-    this.canonical =
-        JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
     this.clock = clock;
   }
 
@@ -111,14 +95,15 @@ public class CoordinatorService implements SagaCoordinator {
     }
     SagaDefinition<?> def =
         registry.newest(sagaType).orElseThrow(() -> new UnknownSagaTypeException(sagaType));
-    String hash = requestHash(sagaType, dataJson);
+    checkJson(sagaType, dataJson);
     if (dataJson.contains("\\u0000")) {
       // jsonb cannot hold it: refuse here rather than fail the write
       throw new InvalidStartDataException(
           sagaType, "the data contains \\u0000, which PostgreSQL jsonb cannot store", null);
     }
     Instant now = now();
-    UUID sagaId = UUID.randomUUID();
+    // the key's saga has this id whoever starts it: the instance's primary key deduplicates
+    UUID sagaId = SagaIds.ofStart(sagaType, idempotencyKey);
     Transition transition;
     try {
       transition = engine.start(def, sagaId, dataJson, now);
@@ -128,7 +113,7 @@ public class CoordinatorService implements SagaCoordinator {
     return new StartBatcher.Job(
         sagaType,
         idempotencyKey,
-        hash,
+        dataJson,
         sagaId,
         transition,
         events.start(dataJson),
@@ -137,61 +122,29 @@ public class CoordinatorService implements SagaCoordinator {
   }
 
   private StartResult startInCurrentTransaction(StartBatcher.Job job) {
-    String sagaType = job.sagaType();
-    String idempotencyKey = job.idempotencyKey();
-    String hash = job.requestHash();
-    UUID sagaId = job.sagaId();
-    Instant now = job.now();
     return tx.execute(
         status -> {
-          Optional<StartResult> earlier = earlier(sagaType, idempotencyKey, hash);
-          if (earlier.isPresent()) {
-            return earlier.get();
+          StartResult result = batcher.writeInCurrentTransaction(job);
+          if (result.created()) {
+            AfterCommit.run(
+                () -> {
+                  crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
+                  relay.submit(List.of(job.sagaId()));
+                });
           }
-          if (!startRequests.insertIfAbsent(sagaType, idempotencyKey, hash, sagaId, now)) {
-            // a concurrent request with the same key committed first
-            return earlier(sagaType, idempotencyKey, hash).orElseThrow();
-          }
-          writer.write(null, job.transition(), job.eventJson(), now, null);
-          AfterCommit.run(
-              () -> {
-                crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
-                relay.submit(List.of(sagaId));
-              });
-          return new StartResult(sagaId, true);
+          return result;
         });
   }
 
-  private Optional<StartResult> earlier(String sagaType, String key, String hash) {
-    return startRequests
-        .find(sagaType, key)
-        .map(
-            existing -> {
-              if (!existing.requestHash().equals(hash)) {
-                throw new IdempotencyKeyConflictException(sagaType, key, existing.sagaId());
-              }
-              return new StartResult(existing.sagaId(), false);
-            });
-  }
-
-  /** SHA-256 of the data in canonical form (keys sorted), so formatting does not matter. */
-  private String requestHash(String sagaType, String dataJson) {
-    String canonicalJson;
+  /** Refuses data that is not JSON (before the engine decodes it into the saga's data type). */
+  private void checkJson(String sagaType, String dataJson) {
     try {
       JsonNode tree = json.readTree(dataJson == null ? "" : dataJson);
       if (tree == null || tree.isMissingNode()) {
         throw new InvalidStartDataException(sagaType, "the body is empty", null);
       }
-      canonicalJson = canonical.writeValueAsString(canonical.treeToValue(tree, Object.class));
     } catch (JacksonException e) {
       throw new InvalidStartDataException(sagaType, "not valid JSON: " + e.getOriginalMessage(), e);
-    }
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of()
-          .formatHex(digest.digest(canonicalJson.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
   }
 

@@ -6,6 +6,7 @@ import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.stereotype.Component;
 
@@ -48,24 +49,32 @@ public class SagaLogReader {
   public List<LogRow> rows(UUID sagaId) {
     List<LogRow> rows = new ArrayList<>();
     for (LogRow r : log.findBySaga(sagaId)) {
-      rows.add(
-          new LogRow(
-              r.sagaId(),
-              r.seq(),
-              r.type(),
-              r.step(),
-              LogFolding.phase(r),
-              r.attempt(),
-              LogFolding.commandId(r),
-              r.detailJson(),
-              r.thenJson(),
-              LogFolding.event(r),
-              r.occurredAt(),
-              r.handledBy(),
-              LogFolding.kafkaTopic(r),
-              r.kafkaPartition(),
-              r.kafkaOffset()));
+      rows.add(full(r));
     }
     return rows;
+  }
+
+  /** The saga's first row (its start) like {@link #rows}; empty if the saga has no log. */
+  public Optional<LogRow> first(UUID sagaId) {
+    return log.findFirst(sagaId).map(SagaLogReader::full);
+  }
+
+  private static LogRow full(LogRow r) {
+    return new LogRow(
+        r.sagaId(),
+        r.seq(),
+        r.type(),
+        r.step(),
+        LogFolding.phase(r),
+        r.attempt(),
+        LogFolding.commandId(r),
+        r.detailJson(),
+        r.thenJson(),
+        LogFolding.event(r),
+        r.occurredAt(),
+        r.handledBy(),
+        LogFolding.kafkaTopic(r),
+        r.kafkaPartition(),
+        r.kafkaOffset());
   }
 }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sagacoord.dsl.engine.Transition;
+import io.sagacoord.protocol.SagaIds;
 import io.sagacoord.server.CoordinatorBusyException;
 import io.sagacoord.server.IdempotencyKeyConflictException;
 import io.sagacoord.server.StartResult;
@@ -12,16 +13,23 @@ import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.kafka.OutboxRelay;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.ops.Failures;
+import io.sagacoord.server.internal.persistence.LogRow;
 import io.sagacoord.server.internal.persistence.OutboxDao;
 import io.sagacoord.server.internal.persistence.OutboxRow;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaLogDao;
+import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.internal.persistence.StartRequestDao;
 import io.sagacoord.server.internal.persistence.TimerDao;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,13 +46,24 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Group commit for starts. A caller prepares its start (the engine is pure, so that happens in the
  * caller's thread), queues it and waits; writer threads take whatever is queued, up to {@code
- * sec.starts.batch-size}, and write it in one transaction with one JDBC batch per statement kind:
- * the idempotency keys, the instances, the log rows, the timers and the outbox rows. After the
- * commit the callers get their answer and the relay publishes the first commands.
+ * sec.starts.batch-size}, and write it in one transaction with one statement or JDBC batch per
+ * kind: the instances, the log rows, the timers and the outbox rows. After the commit the callers
+ * get their answer and the relay publishes the first commands.
+ *
+ * <p>A saga's id is derived from its type and idempotency key ({@link SagaIds#ofStart}), so the
+ * instance's primary key deduplicates starts: the instances are inserted first, sorted by id, with
+ * {@code ON CONFLICT (id) DO NOTHING}, and only the new ones get the rest of their rows. A start
+ * whose saga exists already is the same start if its data equals the data the saga was started with
+ * (its first log row; JSON compared as trees, so formatting and key order do not matter), a
+ * conflict otherwise. While {@code saga_start_request} still holds keys of older coordinators
+ * (sagas with random ids), a batch looks its keys up there first ({@link StartRequestDao}).
  *
  * <p>The queue is bounded ({@code sec.starts.max-pending}): beyond it a start is refused at once
  * with {@link CoordinatorBusyException}. Under overload the coordinator therefore keeps its
@@ -64,24 +83,28 @@ public class StartBatcher implements SmartLifecycle {
   public record Job(
       String sagaType,
       String idempotencyKey,
-      String requestHash,
+      String dataJson,
       UUID sagaId,
       Transition transition,
       String eventJson,
       Instant now,
       CompletableFuture<StartResult> result) {}
 
-  private record Key(String sagaType, String idempotencyKey) {}
-
-  // the order in which keys are inserted: two writers inserting overlapping keys never deadlock
-  private static final Comparator<Key> KEY_ORDER =
-      Comparator.comparing(Key::sagaType).thenComparing(Key::idempotencyKey);
+  // the order in which instances are inserted (PostgreSQL's order of uuid: unsigned bytes): two
+  // writers inserting overlapping ids never deadlock
+  static final Comparator<UUID> ID_ORDER =
+      Comparator.comparing(UUID::getMostSignificantBits, Long::compareUnsigned)
+          .thenComparing(UUID::getLeastSignificantBits, Long::compareUnsigned);
 
   private final SecProperties.Starts settings;
   private final TransitionWriter writer;
   private final StartRequestDao startRequests;
   private final SagaInstanceDao instances;
   private final SagaLogDao sagaLog;
+  private final SagaLogReader logReader;
+  private final EventJson events;
+  private final ObjectMapper json;
+  private final JsonMapper canonical;
   private final TimerDao timers;
   private final OutboxDao outbox;
   private final OutboxRelay relay;
@@ -99,6 +122,9 @@ public class StartBatcher implements SmartLifecycle {
       StartRequestDao startRequests,
       SagaInstanceDao instances,
       SagaLogDao sagaLog,
+      SagaLogReader logReader,
+      EventJson events,
+      ObjectMapper json,
       TimerDao timers,
       OutboxDao outbox,
       OutboxRelay relay,
@@ -110,6 +136,11 @@ public class StartBatcher implements SmartLifecycle {
     this.startRequests = startRequests;
     this.instances = instances;
     this.sagaLog = sagaLog;
+    this.logReader = logReader;
+    this.events = events;
+    this.json = json;
+    this.canonical =
+        JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
     this.timers = timers;
     this.outbox = outbox;
     this.relay = relay;
@@ -215,18 +246,18 @@ public class StartBatcher implements SmartLifecycle {
   /** What one start came to: a result or an exception for its caller. */
   private record Outcome(StartResult result, RuntimeException error) {}
 
-  /** Writes the batch and completes every job's future (outcomes are keyed by the new saga id). */
+  /** Writes the batch and completes every job's future. */
   void write(List<Job> batch) {
-    // the same key twice in one batch: the first decides, the others follow it
-    Map<Key, Job> leaders = new TreeMap<>(KEY_ORDER);
+    // the same key (so the same saga id) twice in one batch: the first decides, the others follow
+    Map<UUID, Job> leaders = new TreeMap<>(ID_ORDER);
     List<Job> followers = new ArrayList<>();
     for (Job job : batch) {
-      if (leaders.putIfAbsent(new Key(job.sagaType(), job.idempotencyKey()), job) != null) {
+      if (leaders.putIfAbsent(job.sagaId(), job) != null) {
         followers.add(job);
       }
     }
     List<Job> ordered = List.copyOf(leaders.values());
-    Map<UUID, Outcome> outcomes;
+    Map<Job, Outcome> outcomes;
     // the outbox rows of committed transactions only: the relay sends them from memory
     List<OutboxRow> commands = new ArrayList<>();
     try {
@@ -246,19 +277,19 @@ public class StartBatcher implements SmartLifecycle {
       relay.handOver(commands);
     }
     for (Job job : batch) {
-      complete(job, outcomes.get(job.sagaId()));
+      complete(job, outcomes.get(job));
     }
   }
 
-  private Map<UUID, Outcome> oneByOne(List<Job> jobs, List<OutboxRow> commands) {
-    Map<UUID, Outcome> outcomes = new LinkedHashMap<>();
+  private Map<Job, Outcome> oneByOne(List<Job> jobs, List<OutboxRow> commands) {
+    Map<Job, Outcome> outcomes = new IdentityHashMap<>();
     for (Job job : jobs) {
       try {
         List<OutboxRow> written = new ArrayList<>();
         outcomes.putAll(tx.execute(status -> writeInTransaction(List.of(job), written)));
         commands.addAll(written);
       } catch (RuntimeException e) {
-        outcomes.put(job.sagaId(), new Outcome(null, e));
+        outcomes.put(job, new Outcome(null, e));
       }
     }
     return outcomes;
@@ -272,38 +303,111 @@ public class StartBatcher implements SmartLifecycle {
     }
   }
 
-  /** Writes the starts; adds the outbox rows it inserted to {@code commands}. */
-  private Map<UUID, Outcome> writeInTransaction(List<Job> jobs, List<OutboxRow> commands) {
-    Set<UUID> inserted =
-        startRequests.insertAllIfAbsent(
+  /**
+   * Writes one start in the current transaction (the caller's); the caller publishes its commands
+   * after the commit.
+   *
+   * @throws IdempotencyKeyConflictException if the key started a saga with other data
+   */
+  StartResult writeInCurrentTransaction(Job job) {
+    Outcome outcome = writeInTransaction(List.of(job), new ArrayList<>()).get(job);
+    if (outcome.error() != null) {
+      throw outcome.error();
+    }
+    return outcome.result();
+  }
+
+  /**
+   * Writes the starts (distinct saga ids, sorted by {@link #ID_ORDER}); adds the outbox rows it
+   * inserted to {@code commands}.
+   */
+  private Map<Job, Outcome> writeInTransaction(List<Job> jobs, List<OutboxRow> commands) {
+    Map<Job, Outcome> outcomes = new IdentityHashMap<>();
+    // keys that older coordinators recorded for sagas with random ids: one statement while any
+    // are left, none after
+    Map<StartRequestDao.Key, StartRequestDao.StartRequest> legacy =
+        startRequests.find(
             jobs.stream()
-                .map(
-                    j ->
-                        new StartRequestDao.NewStart(
-                            j.sagaType(), j.idempotencyKey(), j.requestHash(), j.sagaId(), j.now()))
+                .map(j -> new StartRequestDao.Key(j.sagaType(), j.idempotencyKey()))
                 .toList());
-    Map<UUID, Outcome> outcomes = new LinkedHashMap<>();
-    WriteBatch batch = new WriteBatch();
+    List<Job> fresh = new ArrayList<>();
     for (Job job : jobs) {
-      if (inserted.contains(job.sagaId())) {
-        writer.write(null, job.transition(), job.eventJson(), job.now(), null, batch);
-        outcomes.put(job.sagaId(), new Outcome(new StartResult(job.sagaId(), true), null));
+      StartRequestDao.StartRequest old =
+          legacy.get(new StartRequestDao.Key(job.sagaType(), job.idempotencyKey()));
+      if (old == null) {
+        fresh.add(job);
       } else {
-        // the key was there before: the same saga if the body is the same, else a conflict
-        StartRequestDao.StartRequest existing =
-            startRequests.find(job.sagaType(), job.idempotencyKey()).orElseThrow();
         outcomes.put(
-            job.sagaId(),
-            existing.requestHash().equals(job.requestHash())
-                ? new Outcome(new StartResult(existing.sagaId(), false), null)
-                : new Outcome(
-                    null,
-                    new IdempotencyKeyConflictException(
-                        job.sagaType(), job.idempotencyKey(), existing.sagaId())));
+            job, earlier(job, old.sagaId(), old.requestHash().equals(legacyHash(job.dataJson()))));
       }
     }
-    commands.addAll(batch.flush(instances, sagaLog, timers, outbox));
+    // each start's rows apart, so that only the starts whose instance is new write the rest
+    Map<UUID, WriteBatch> writes = new LinkedHashMap<>();
+    List<SagaRow> rows = new ArrayList<>();
+    for (Job job : fresh) {
+      WriteBatch own = new WriteBatch();
+      writer.write(null, job.transition(), job.eventJson(), job.now(), null, own);
+      rows.addAll(own.newInstances());
+      writes.put(job.sagaId(), own);
+    }
+    Set<UUID> inserted = instances.insertAllIfAbsent(rows);
+    WriteBatch rest = new WriteBatch();
+    for (Job job : fresh) {
+      if (inserted.contains(job.sagaId())) {
+        rest.append(writes.get(job.sagaId()));
+        outcomes.put(job, new Outcome(new StartResult(job.sagaId(), true), null));
+      } else {
+        // the key started this saga before: the same start if it came with the same data
+        outcomes.put(job, earlier(job, job.sagaId(), sameAsStarted(job)));
+      }
+    }
+    commands.addAll(rest.flushAfterInstanceInserts(sagaLog, timers, outbox));
     return outcomes;
+  }
+
+  private static Outcome earlier(Job job, UUID existing, boolean same) {
+    return same
+        ? new Outcome(new StartResult(existing, false), null)
+        : new Outcome(
+            null,
+            new IdempotencyKeyConflictException(job.sagaType(), job.idempotencyKey(), existing));
+  }
+
+  /**
+   * Whether the job's data equals the data its existing saga was started with (the saga's id is
+   * derived from its type and key, so the type is the same). JSON trees compare objects without
+   * regard to key order, as the request hash of older coordinators did.
+   */
+  private boolean sameAsStarted(Job job) {
+    LogRow first =
+        logReader
+            .first(job.sagaId())
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "saga "
+                            + job.sagaId()
+                            + " of idempotency key '"
+                            + job.idempotencyKey()
+                            + "' was removed while it was started again; retry the start"));
+    return json.readTree(events.startData(first.eventJson())).equals(json.readTree(job.dataJson()));
+  }
+
+  /**
+   * The request hash that older coordinators stored with a key: SHA-256 of the data in canonical
+   * form (keys sorted), as hex.
+   */
+  private String legacyHash(String dataJson) {
+    String canonicalJson =
+        canonical.writeValueAsString(canonical.treeToValue(json.readTree(dataJson), Object.class));
+    try {
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(canonicalJson.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
   }
 
   @Override

@@ -97,6 +97,11 @@ final class WriteBatch implements TransitionWriter.Sink {
     return ops.isEmpty();
   }
 
+  /** The instance rows a flush would insert (a start's writes: its new saga). */
+  List<SagaRow> newInstances() {
+    return resolve().inserts();
+  }
+
   /** The statements a flush would run, resolved; visible for tests. */
   record Resolved(
       List<SagaRow> inserts,
@@ -160,6 +165,24 @@ final class WriteBatch implements TransitionWriter.Sink {
     Resolved r = resolve();
     instances.insertAll(r.inserts());
     instances.updateAll(r.updates());
+    return flushRest(r, logDao, timerDao, outboxDao);
+  }
+
+  /**
+   * Like {@link #flush} for new sagas whose instance rows the caller has inserted already ({@link
+   * SagaInstanceDao#insertAllIfAbsent}: a start writes the rest only if its saga is new).
+   */
+  List<OutboxRow> flushAfterInstanceInserts(
+      SagaLogDao logDao, TimerDao timerDao, OutboxDao outboxDao) {
+    Resolved r = resolve();
+    if (!r.updates().isEmpty()) {
+      throw new IllegalStateException("a batch of new sagas updates an instance");
+    }
+    return flushRest(r, logDao, timerDao, outboxDao);
+  }
+
+  private static List<OutboxRow> flushRest(
+      Resolved r, SagaLogDao logDao, TimerDao timerDao, OutboxDao outboxDao) {
     logDao.insert(r.log());
     timerDao.cancelAll(r.cancels());
     timerDao.insert(r.timers());

@@ -5,10 +5,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -79,6 +81,89 @@ public class SagaInstanceDao {
   /** Like {@link #insert} for many rows, in one JDBC batch. */
   public void insertAll(Collection<SagaRow> rows) {
     batch(rows, INSERT, SagaInstanceDao::insertParams, this::insert);
+  }
+
+  /**
+   * Inserts the new sagas whose id does not exist yet, in one statement and in the given order: a
+   * saga started with an idempotency key has an id derived from the key, so an existing id is a
+   * start seen before. Callers sort the rows by id, so two transactions inserting overlapping ids
+   * wait for each other (the second skips the row once the first commits) instead of deadlocking.
+   *
+   * @return the ids this call inserted
+   */
+  public Set<UUID> insertAllIfAbsent(List<SagaRow> rows) {
+    if (rows.isEmpty()) {
+      return Set.of();
+    }
+    int n = rows.size();
+    UUID[] ids = new UUID[n];
+    String[] types = new String[n];
+    Integer[] versions = new Integer[n];
+    String[] fingerprints = new String[n];
+    String[] statuses = new String[n];
+    String[] reasons = new String[n];
+    String[] previous = new String[n];
+    String[] data = new String[n];
+    String[] steps = new String[n];
+    String[] deadlines = new String[n];
+    String[] businessKeys = new String[n];
+    String[] created = new String[n];
+    String[] updated = new String[n];
+    Integer[] lastSeqs = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      SagaRow r = rows.get(i);
+      ids[i] = r.id();
+      types[i] = r.sagaType();
+      versions[i] = r.definitionVersion();
+      fingerprints[i] = r.fingerprint();
+      statuses[i] = r.status();
+      reasons[i] = r.statusReason();
+      previous[i] = r.previousStatus();
+      data[i] = r.dataJson();
+      steps[i] = r.stepsJson();
+      // ISO-8601 with offset: parsed by timestamptz exactly, microseconds included
+      deadlines[i] = r.deadline() == null ? null : r.deadline().toString();
+      businessKeys[i] = r.businessKey();
+      created[i] = r.createdAt().toString();
+      updated[i] = r.updatedAt().toString();
+      lastSeqs[i] = r.lastSeq();
+    }
+    return new HashSet<>(
+        jdbc.sql(
+                """
+                INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,
+                    status_reason, previous_status, data, steps, deadline, business_key,
+                    created_at, updated_at, last_seq, finished_at)
+                SELECT id, t, v, f, s, sr, ps, CAST(d AS jsonb), CAST(st AS jsonb), dl, bk, c, u, q,
+                    CASE WHEN s IN ('COMPLETED', 'COMPENSATED', 'FAILED') THEN u END
+                FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS varchar[]),
+                    CAST(:versions AS integer[]), CAST(:fingerprints AS varchar[]),
+                    CAST(:statuses AS varchar[]), CAST(:reasons AS text[]),
+                    CAST(:previous AS varchar[]), CAST(:data AS text[]), CAST(:steps AS text[]),
+                    CAST(:deadlines AS timestamptz[]), CAST(:businessKeys AS varchar[]),
+                    CAST(:created AS timestamptz[]), CAST(:updated AS timestamptz[]),
+                    CAST(:lastSeqs AS integer[])) WITH ORDINALITY
+                    AS r (id, t, v, f, s, sr, ps, d, st, dl, bk, c, u, q, o)
+                ORDER BY o
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id
+                """)
+            .param("ids", ids)
+            .param("types", types)
+            .param("versions", versions)
+            .param("fingerprints", fingerprints)
+            .param("statuses", statuses)
+            .param("reasons", reasons)
+            .param("previous", previous)
+            .param("data", data)
+            .param("steps", steps)
+            .param("deadlines", deadlines)
+            .param("businessKeys", businessKeys)
+            .param("created", created)
+            .param("updated", updated)
+            .param("lastSeqs", lastSeqs)
+            .query(UUID.class)
+            .list());
   }
 
   /** One JDBC batch of {@code sql} over the rows; one by one when there is a single row. */
@@ -195,7 +280,7 @@ public class SagaInstanceDao {
   /**
    * Deletes up to {@code limit} sagas in one of the given (finished) statuses that entered it
    * before {@code before} ({@code finished_at}, indexed), with their log, timers, outbox rows and
-   * start keys. Returns how many went.
+   * legacy start keys. Returns how many went.
    */
   public int purgeFinished(Collection<String> statuses, Instant before, int limit) {
     List<UUID> ids = new ArrayList<>();
@@ -219,7 +304,8 @@ public class SagaInstanceDao {
       return 0;
     }
     UUID[] array = ids.toArray(new UUID[0]);
-    // a start key has its saga's created_at (V70: found by it, no index on saga_id)
+    // the start keys of older coordinators (sagas with random ids; a saga id derived from its key
+    // needs none): a key has its saga's created_at (V70: found by it, no index on saga_id)
     jdbc.sql(
             """
             DELETE FROM saga_start_request r

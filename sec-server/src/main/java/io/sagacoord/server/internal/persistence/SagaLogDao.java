@@ -3,6 +3,7 @@ package io.sagacoord.server.internal.persistence;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -63,18 +64,28 @@ public class SagaLogDao {
     named.batchUpdate(INSERT, batch);
   }
 
+  private static final String ROWS =
+      """
+      SELECT saga_id, seq, type, step, phase, attempt, command_id, detail::text AS detail,
+          then_entries::text AS then_entries, event::text AS event, occurred_at, handled_by,
+          kafka_topic, kafka_partition, kafka_offset
+      FROM saga_log
+      """;
+
   /** The saga's rows (one per transition), in order. */
   public List<LogRow> findBySaga(UUID sagaId) {
-    return jdbc.sql(
-            """
-            SELECT saga_id, seq, type, step, phase, attempt, command_id, detail::text AS detail,
-                then_entries::text AS then_entries, event::text AS event, occurred_at, handled_by,
-                kafka_topic, kafka_partition, kafka_offset
-            FROM saga_log WHERE saga_id = :sagaId ORDER BY seq
-            """)
+    return jdbc.sql(ROWS + " WHERE saga_id = :sagaId ORDER BY seq")
         .param("sagaId", sagaId)
         .query(SagaLogDao::map)
         .list();
+  }
+
+  /** The saga's first row (its start), if the saga has a log. */
+  public Optional<LogRow> findFirst(UUID sagaId) {
+    return jdbc.sql(ROWS + " WHERE saga_id = :sagaId ORDER BY seq LIMIT 1")
+        .param("sagaId", sagaId)
+        .query(SagaLogDao::map)
+        .optional();
   }
 
   /** The saga's log entries, one per engine {@code LogEntry}, in the order the engine made them. */
