@@ -21,8 +21,10 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class SagaInstanceDao {
 
+  // fingerprint: the 32 bytes of the definition's SHA-256 since V81, the hex digits in Java
   private static final String COLUMNS =
-      "id, saga_type, definition_version, fingerprint, status, status_reason, previous_status,"
+      "id, saga_type, definition_version, encode(fingerprint, 'hex') AS fingerprint, status,"
+          + " status_reason, previous_status,"
           + " data::text AS data,"
           + " steps::text AS steps, deadline, business_key, created_at, updated_at, last_seq";
 
@@ -64,7 +66,8 @@ public class SagaInstanceDao {
       INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,
           status_reason, previous_status, data, steps, deadline, business_key, created_at, updated_at,
           last_seq, finished_at)
-      VALUES (:id, :sagaType, :definitionVersion, :fingerprint, :status, :statusReason,
+      VALUES (:id, :sagaType, :definitionVersion, decode(:fingerprint, 'hex'), :status,
+          :statusReason,
           :previousStatus,
           CAST(:data AS jsonb), CAST(:steps AS jsonb), :deadline, :businessKey, :createdAt,
           :updatedAt, :lastSeq,
