@@ -1,7 +1,21 @@
 -- Fewer bytes per saga, third round: the saga_instance row.
 -- Needs every older coordinator stopped before it runs (docs/operations.md, "Upgrading"): an older
--- one reads the fingerprint as text ("\x..."), which parks every saga.
+-- one reads the fingerprint as text ("\x..."), which parks every saga, and cannot read the steps.
 --
+-- From this version on the coordinator writes in saga_instance.steps (StateMapper):
+--   * no "step" name when it is the name of the step at the same position of the saga's pinned
+--     definition (type, version, fingerprint), unless the step is in a status that SQL looks up by
+--     name: IN_PROGRESS, RETRY_WAIT, COMPENSATING, COMPENSATION_RETRY_WAIT, COMPENSATION_FAILED
+--     (SagaQueryDao.CURRENT_STEP_STATUSES), which are also kept in full under "status";
+--   * no "status" when it is SUCCEEDED, and a one-letter code for the other settled statuses:
+--     P (PENDING), K (SKIPPED), T (TIMED_OUT), F (FAILED), C (COMPENSATED);
+--   * a step that succeeded on its first attempt, started when the step before it finished and
+--     has nothing else to say as the bare number of its finish offset "f" (V60), and a step not
+--     reached yet as null.
+-- Rows written before always have "step" and "status" in every element and read unchanged; they
+-- take the new form when their saga is next written. SQL reads the name and status of a step
+-- only in the statuses kept in full.
+
 -- The fingerprint of the saga's definition as the 32 bytes of its SHA-256 instead of 64 hex
 -- digits (every fingerprint written so far is SagaDefinition.fingerprint(): 64 lowercase hex
 -- digits); the coordinator still deals in hex (SagaInstanceDao: encode / decode). The view below

@@ -18,7 +18,12 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class SagaQueryDao {
 
-  /** Step statuses that make a step "current": in flight, waiting to retry, or stuck. */
+  /**
+   * Step statuses that make a step "current": in flight, waiting to retry, or stuck. The queries
+   * here read a step's {@code step} and {@code status} keys from the stored JSON; since V81 the
+   * steps JSON leaves out a step's name and codes its status, except in these statuses ({@code
+   * StateMapper}).
+   */
   public static final List<String> CURRENT_STEP_STATUSES =
       List.of(
           "IN_PROGRESS",
