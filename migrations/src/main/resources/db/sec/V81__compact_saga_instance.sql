@@ -1,6 +1,7 @@
 -- Fewer bytes per saga, third round: the saga_instance row.
 -- Needs every older coordinator stopped before it runs (docs/operations.md, "Upgrading"): an older
--- one reads the fingerprint as text ("\x..."), which parks every saga, and cannot read the steps.
+-- one reads the fingerprint as text ("\x..."), which parks every saga, cannot read the steps and
+-- reads the updated_at of a finished saga as null.
 --
 -- From this version on the coordinator writes in saga_instance.steps (StateMapper):
 --   * no "step" name when it is the name of the step at the same position of the saga's pinned
@@ -16,14 +17,22 @@
 -- take the new form when their saga is next written. SQL reads the name and status of a step
 -- only in the statuses kept in full.
 
--- The fingerprint of the saga's definition as the 32 bytes of its SHA-256 instead of 64 hex
--- digits (every fingerprint written so far is SagaDefinition.fingerprint(): 64 lowercase hex
--- digits); the coordinator still deals in hex (SagaInstanceDao: encode / decode). The view below
--- reads the column, so it goes and comes back with the hex digits. Rewrites the table and its
--- indexes.
+-- One rewrite of the table (and its indexes) for two columns:
+--   * the fingerprint of the saga's definition as the 32 bytes of its SHA-256 instead of 64 hex
+--     digits (every fingerprint written so far is SagaDefinition.fingerprint(): 64 lowercase hex
+--     digits); the coordinator still deals in hex (SagaInstanceDao: encode / decode). The view
+--     below reads the column, so it goes and comes back with the hex digits;
+--   * updated_at as null when it equals finished_at, which it does when the saga's last
+--     transition made it terminal (V30 set finished_at from updated_at for the sagas terminal
+--     then): 8 bytes less per finished saga. Readers take COALESCE(updated_at, finished_at)
+--     (SagaInstanceDao.UPDATED_AT); a saga that is not terminal has no finished_at and always has
+--     its updated_at, so the stuck-saga scan and its ORDER BY updated_at are unchanged.
 DROP VIEW saga_log_entry;
 ALTER TABLE saga_instance
-    ALTER COLUMN fingerprint TYPE bytea USING decode(fingerprint, 'hex');
+    ALTER COLUMN fingerprint TYPE bytea USING decode(fingerprint, 'hex'),
+    ALTER COLUMN updated_at DROP NOT NULL,
+    ALTER COLUMN updated_at TYPE timestamptz
+        USING CASE WHEN updated_at = finished_at THEN NULL ELSE updated_at END;
 
 -- As in V70 but for the fingerprint, shown in hex as before.
 CREATE VIEW saga_log_entry AS

@@ -341,6 +341,20 @@ class MigrationsTest {
                     + "', 'RUNNING', '{}', '"
                     + steps
                     + "', now(), now(), 1 FROM generate_series(1, 1000)");
+        // finished sagas: updated at their finish (the terminal transition was the last one), and
+        // one updated after it (an operator's note on a FAILED saga, say)
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,"
+                    + " data, steps, created_at, updated_at, last_seq, finished_at) VALUES"
+                    + " ('00000000-0000-0000-0000-00000000000c', 'trip', 1, '"
+                    + FINGERPRINT
+                    + "', 'COMPLETED', '{}', '[]', '2026-11-26 20:00:00+00',"
+                    + " '2026-11-26 20:00:05+00', 4, '2026-11-26 20:00:05+00'),"
+                    + " ('00000000-0000-0000-0000-00000000000f', 'trip', 1, '"
+                    + FINGERPRINT
+                    + "', 'FAILED', '{}', '[]', '2026-11-26 20:00:00+00',"
+                    + " '2026-11-26 20:00:09+00', 5, '2026-11-26 20:00:05+00')");
         c.createStatement()
             .execute(
                 "INSERT INTO saga_log (saga_id, seq, type, detail, event, occurred_at)"
@@ -359,8 +373,17 @@ class MigrationsTest {
               strings(
                   db,
                   "SELECT DISTINCT encode(fingerprint, 'hex') || '/' || octet_length(fingerprint)"
-                      + " || '/' || steps::text FROM saga_instance"))
+                      + " || '/' || steps::text FROM saga_instance WHERE status = 'RUNNING'"
+                      + " AND updated_at IS NOT NULL"))
           .containsExactly(FINGERPRINT + "/32/" + steps);
+      // updated_at left out where it is finished_at; the coordinator reads it back (UPDATED_AT)
+      assertThat(
+              strings(
+                  db,
+                  "SELECT status || '/' || (updated_at IS NULL) || '/'"
+                      + " || to_char(COALESCE(updated_at, finished_at) AT TIME ZONE 'UTC', 'SS')"
+                      + " FROM saga_instance WHERE status <> 'RUNNING' ORDER BY id"))
+          .containsExactly("COMPLETED/true/05", "FAILED/false/09");
       assertThat(
               strings(
                   db,

@@ -98,7 +98,7 @@ public class SagaQueryDao {
         new StringBuilder(
             """
             SELECT id, saga_type, definition_version, status, status_reason, business_key,
-                steps::text AS steps, created_at, updated_at
+                steps::text AS steps, created_at, COALESCE(updated_at, finished_at) AS updated_at
             FROM saga_instance WHERE TRUE
             """);
     MapSqlParameterSource p = new MapSqlParameterSource();
@@ -133,8 +133,8 @@ public class SagaQueryDao {
     }
     range(sql, p, "created_at", "createdFrom", f.createdFrom(), ">=");
     range(sql, p, "created_at", "createdTo", f.createdTo(), "<");
-    range(sql, p, "updated_at", "updatedFrom", f.updatedFrom(), ">=");
-    range(sql, p, "updated_at", "updatedTo", f.updatedTo(), "<");
+    range(sql, p, SagaInstanceDao.UPDATED_AT, "updatedFrom", f.updatedFrom(), ">=");
+    range(sql, p, SagaInstanceDao.UPDATED_AT, "updatedTo", f.updatedTo(), "<");
     if (f.text() != null) {
       sql.append(
           " AND (CAST(id AS text) LIKE :textPrefix ESCAPE '\\'"
@@ -204,7 +204,7 @@ public class SagaQueryDao {
     return jdbc.sql(
             """
             SELECT id, saga_type, definition_version, status, status_reason, business_key,
-                steps::text AS steps, created_at, updated_at
+                steps::text AS steps, created_at, COALESCE(updated_at, finished_at) AS updated_at
             FROM saga_instance WHERE status IN ('RUNNING', 'COMPENSATING')
             ORDER BY created_at, id LIMIT 1
             """)
@@ -223,7 +223,11 @@ public class SagaQueryDao {
         .optional();
   }
 
-  /** RUNNING or COMPENSATING sagas unchanged since before {@code before}, least recent first. */
+  /**
+   * RUNNING or COMPENSATING sagas unchanged since before {@code before}, least recent first. A saga
+   * that is not terminal always has its {@code updated_at} (see {@link
+   * SagaInstanceDao#UPDATED_AT}).
+   */
   public List<Quiet> quietSince(Instant before, int limit) {
     List<Quiet> out = new ArrayList<>();
     jdbc.sql(
