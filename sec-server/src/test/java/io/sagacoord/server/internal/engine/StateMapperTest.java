@@ -193,11 +193,16 @@ class StateMapperTest {
 
   private SagaRow rowWithSteps(String stepsJson) {
     SagaRow row = mapper.toRow(state(Map.of()), null, 1);
+    return copy(row, row.fingerprint(), stepsJson);
+  }
+
+  /** The row with another fingerprint and steps. */
+  private static SagaRow copy(SagaRow row, String fingerprint, String stepsJson) {
     return new SagaRow(
         row.id(),
         row.sagaType(),
         row.definitionVersion(),
-        row.fingerprint(),
+        fingerprint,
         row.status(),
         null,
         null,
@@ -279,6 +284,16 @@ class StateMapperTest {
         name, StepStatus.IN_PROGRESS, 1, 0, COMMAND, at(fromMillis), null, null, 0, 0);
   }
 
+  /** s1 succeeded, s2 in flight, s3 and s4 not reached. */
+  private static SagaState running() {
+    return trip(
+        TRIP.fingerprint(),
+        succeeded("s1", 0, 100),
+        inProgress("s2", 100),
+        StepState.pending("s3"),
+        StepState.pending("s4"));
+  }
+
   private SagaState roundTrip(StateMapper m, SagaState state) {
     return m.toState(m.toRow(state, null, 1));
   }
@@ -310,13 +325,7 @@ class StateMapperTest {
 
   @Test
   void onlyTheStepsThatSqlLooksUpByStatusKeepTheirNameAndStatus() {
-    SagaState running =
-        trip(
-            TRIP.fingerprint(),
-            succeeded("s1", 0, 100),
-            inProgress("s2", 100),
-            StepState.pending("s3"),
-            StepState.pending("s4"));
+    SagaState running = running();
     // a retried step, a compensated one, a failed one
     SagaState compensated =
         trip(
@@ -369,30 +378,9 @@ class StateMapperTest {
 
   @Test
   void withoutItsDefinitionASagaReadsWithStandInNamesAndIsWrittenBackAsItWas() {
-    SagaState running =
-        trip(
-            TRIP.fingerprint(),
-            succeeded("s1", 0, 100),
-            inProgress("s2", 100),
-            StepState.pending("s3"),
-            StepState.pending("s4"));
+    SagaState running = running();
     SagaRow row = pinned.toRow(running, null, 1);
-    SagaRow changedDefinition =
-        new SagaRow(
-            row.id(),
-            row.sagaType(),
-            row.definitionVersion(),
-            "00".repeat(32),
-            row.status(),
-            null,
-            null,
-            row.dataJson(),
-            row.stepsJson(),
-            null,
-            null,
-            row.createdAt(),
-            row.updatedAt(),
-            1);
+    SagaRow changedDefinition = copy(row, "00".repeat(32), row.stepsJson());
 
     // the version is not loaded (mapper), or it is with another fingerprint (pinned)
     for (SagaState read : List.of(mapper.toState(row), pinned.toState(changedDefinition))) {
@@ -423,30 +411,9 @@ class StateMapperTest {
             + "{\"step\":\"s2\",\"status\":\"IN_PROGRESS\",\"a\":1,"
             + "\"commandId\":\"00000000-0000-0000-0000-0000000000aa\"},"
             + "{\"step\":\"s3\",\"status\":\"PENDING\"},{\"step\":\"s4\",\"status\":\"PENDING\"}]";
-    SagaState expected =
-        trip(
-            TRIP.fingerprint(),
-            succeeded("s1", 0, 100),
-            inProgress("s2", 100),
-            StepState.pending("s3"),
-            StepState.pending("s4"));
+    SagaState expected = running();
     SagaRow row = pinned.toRow(expected, null, 1);
-    SagaRow old =
-        new SagaRow(
-            row.id(),
-            row.sagaType(),
-            row.definitionVersion(),
-            row.fingerprint(),
-            row.status(),
-            null,
-            null,
-            row.dataJson(),
-            v70,
-            null,
-            null,
-            row.createdAt(),
-            row.updatedAt(),
-            1);
+    SagaRow old = copy(row, row.fingerprint(), v70);
 
     assertThat(pinned.toState(old).steps()).containsExactlyEntriesOf(expected.steps());
     assertThat(mapper.toState(old).steps()).containsExactlyEntriesOf(expected.steps());
