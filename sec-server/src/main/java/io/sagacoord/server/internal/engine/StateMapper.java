@@ -9,11 +9,10 @@ import io.sagacoord.server.internal.persistence.SagaQueryDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.type.TypeReference;
@@ -81,18 +80,17 @@ public class StateMapper {
    * The stored code of a settled step status other than SUCCEEDED (which is left out) since V81.
    * The statuses SQL compares ({@link SagaQueryDao#CURRENT_STEP_STATUSES}) are stored in full.
    */
-  static final Map<StepStatus, String> CODES = new EnumMap<>(StepStatus.class);
+  private static final Map<StepStatus, String> CODES =
+      Map.of(
+          StepStatus.PENDING, "P",
+          StepStatus.SKIPPED, "K",
+          StepStatus.TIMED_OUT, "T",
+          StepStatus.FAILED, "F",
+          StepStatus.COMPENSATED, "C");
 
-  private static final Map<String, String> STATUS_BY_CODE = new HashMap<>();
-
-  static {
-    CODES.put(StepStatus.PENDING, "P");
-    CODES.put(StepStatus.SKIPPED, "K");
-    CODES.put(StepStatus.TIMED_OUT, "T");
-    CODES.put(StepStatus.FAILED, "F");
-    CODES.put(StepStatus.COMPENSATED, "C");
-    CODES.forEach((status, code) -> STATUS_BY_CODE.put(code, status.name()));
-  }
+  private static final Map<String, String> STATUS_BY_CODE =
+      CODES.entrySet().stream()
+          .collect(Collectors.toUnmodifiableMap(Map.Entry::getValue, e -> e.getKey().name()));
 
   private final ObjectMapper json;
   private final DefinitionRegistry registry;
