@@ -32,7 +32,7 @@ SELECT l.saga_id, l.seq, 0 AS entry, l.type::text AS type, l.step::text AS step,
                      WHEN 'SAGA_STARTED'
                          THEN (SELECT jsonb_build_object('sagaType', i.saga_type,
                                                          'version', i.definition_version,
-                                                         'fingerprint', i.fingerprint,
+                                                         'fingerprint', encode(i.fingerprint, 'hex'),
                                                          'deadline', NULL)
                                FROM saga_instance i WHERE i.id = l.saga_id)
                      WHEN 'SAGA_COMPLETED' THEN '{"reason": null}'::jsonb
@@ -41,7 +41,7 @@ SELECT l.saga_id, l.seq, 0 AS entry, l.type::text AS type, l.step::text AS step,
                  AND NOT l.detail ? 'sagaType'
             THEN (SELECT jsonb_build_object('sagaType', i.saga_type,
                                             'version', i.definition_version,
-                                            'fingerprint', i.fingerprint)
+                                            'fingerprint', encode(i.fingerprint, 'hex'))
                   FROM saga_instance i WHERE i.id = l.saga_id) || l.detail
             ELSE l.detail END AS detail,
        CASE v.event ->> 'type'

@@ -19,6 +19,10 @@ import org.junit.jupiter.api.Test;
  */
 class MigrationsTest {
 
+  // a definition's fingerprint: the hex SHA-256 of its structure (bytea since V81)
+  private static final String FINGERPRINT =
+      "08f18248417e6eee09eb9d2586e7d66f1065f63a5622e245831c21bf194b0f77";
+
   private static Flyway flyway(TestDatabase db, String location, String table) {
     return Flyway.configure()
         .dataSource(db.jdbcUrl(), db.username(), db.password())
@@ -128,8 +132,9 @@ class MigrationsTest {
             .execute(
                 "INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,"
                     + " data, steps, created_at, updated_at, last_seq) VALUES"
-                    + " ('00000000-0000-0000-0000-000000000001', 't', 1, 'f', 'RUNNING', '{}', '[]',"
-                    + " now(), now(), 2)");
+                    + " ('00000000-0000-0000-0000-000000000001', 't', 1, decode('"
+                    + FINGERPRINT
+                    + "', 'hex'), 'RUNNING', '{}', '[]', now(), now(), 2)");
         c.createStatement()
             .execute(
                 "INSERT INTO saga_log (saga_id, seq, type, detail, then_entries, event, occurred_at)"
@@ -147,7 +152,9 @@ class MigrationsTest {
                       + " detail, event IS NULL) FROM saga_log_entry ORDER BY seq, entry"))
           .containsExactly(
               // a SAGA_STARTED detail without sagaType gets the instance's (V50)
-              "1/0/SAGA_STARTED/{\"version\": 1, \"sagaType\": \"t\", \"fingerprint\": \"f\"}/f",
+              "1/0/SAGA_STARTED/{\"version\": 1, \"sagaType\": \"t\", \"fingerprint\": \""
+                  + FINGERPRINT
+                  + "\"}/f",
               "1/1/COMMAND_SENT/a/forward/1/00000000-0000-0000-0000-0000000000aa/{\"x\": 1}/t",
               "2/0/STEP_SUCCEEDED/{}/f");
     }
@@ -185,7 +192,9 @@ class MigrationsTest {
                       + " event) FROM saga_log_entry ORDER BY seq, entry"))
           .containsExactly(
               "1/0/SAGA_STARTED/{\"version\": 3, \"deadline\": null, \"sagaType\": \"trip\","
-                  + " \"fingerprint\": \"abc\"}/{\"type\": \"Start\"}",
+                  + " \"fingerprint\": \""
+                  + FINGERPRINT
+                  + "\"}/{\"type\": \"Start\"}",
               "1/1/COMMAND_SENT/compensate/2/" + expected,
               "1/2/COMMAND_SENT/forward/1/" + forward,
               "2/0/STEP_SUCCEEDED/forward/1/00000000-0000-0000-0000-0000000000aa/{}/{\"step\":"
@@ -278,7 +287,9 @@ class MigrationsTest {
                       + " detail, event) FROM saga_log_entry ORDER BY seq, entry"))
           .containsExactly(
               "1/0/SAGA_STARTED/{\"version\": 3, \"deadline\": null, \"sagaType\": \"trip\","
-                  + " \"fingerprint\": \"abc\"}/{\"type\": \"Start\"}",
+                  + " \"fingerprint\": \""
+                  + FINGERPRINT
+                  + "\"}/{\"type\": \"Start\"}",
               "1/1/COMMAND_SENT/a/forward/1/" + first,
               "2/0/STEP_SUCCEEDED/a/forward/1/"
                   + first
@@ -351,14 +362,16 @@ class MigrationsTest {
     }
   }
 
-  /** A running saga of type trip, version 3, fingerprint abc. */
+  /** A running saga of type trip, version 3, fingerprint {@link #FINGERPRINT}. */
   private static void insertTrip(Connection c, String saga, int lastSeq) throws SQLException {
     c.createStatement()
         .execute(
             "INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,"
                 + " data, steps, created_at, updated_at, last_seq) VALUES ('"
                 + saga
-                + "', 'trip', 3, 'abc', 'RUNNING', '{}', '[]', now(), now(), "
+                + "', 'trip', 3, decode('"
+                + FINGERPRINT
+                + "', 'hex'), 'RUNNING', '{}', '[]', now(), now(), "
                 + lastSeq
                 + ")");
   }
@@ -369,6 +382,89 @@ class MigrationsTest {
     return java.util.UUID.nameUUIDFromBytes(
         (saga + "|" + step + "|" + phase + "|" + attempt)
             .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void v81KeepsTheFingerprintsAsBytesAndTheStepsAsTheyWere() throws SQLException {
+    try (TestDatabase db = SagaInfra.postgres().newDatabase("migrations")) {
+      Flyway.configure()
+          .dataSource(db.jdbcUrl(), db.username(), db.password())
+          .locations("classpath:db/sec")
+          .table("sec_schema_history")
+          .target("70")
+          .load()
+          .migrate();
+      String steps =
+          "[{\"a\": 1, \"f\": 105623, \"step\": \"reserve-flight\", \"status\": \"SUCCEEDED\"},"
+              + " {\"a\": 1, \"step\": \"reserve-hotel\", \"status\": \"IN_PROGRESS\"},"
+              + " {\"step\": \"reserve-car\", \"status\": \"PENDING\"}]";
+      try (Connection c = db.dataSource().getConnection()) {
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,"
+                    + " data, steps, created_at, updated_at, last_seq) SELECT gen_random_uuid(),"
+                    + " 'trip', 1, '"
+                    + FINGERPRINT
+                    + "', 'RUNNING', '{}', '"
+                    + steps
+                    + "', now(), now(), 1 FROM generate_series(1, 1000)");
+        // finished sagas: updated at their finish (the terminal transition was the last one), and
+        // one updated after it (an operator's note on a FAILED saga, say)
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,"
+                    + " data, steps, created_at, updated_at, last_seq, finished_at) VALUES"
+                    + " ('00000000-0000-0000-0000-00000000000c', 'trip', 1, '"
+                    + FINGERPRINT
+                    + "', 'COMPLETED', '{}', '[]', '2026-11-26 20:00:00+00',"
+                    + " '2026-11-26 20:00:05+00', 4, '2026-11-26 20:00:05+00'),"
+                    + " ('00000000-0000-0000-0000-00000000000f', 'trip', 1, '"
+                    + FINGERPRINT
+                    + "', 'FAILED', '{}', '[]', '2026-11-26 20:00:00+00',"
+                    + " '2026-11-26 20:00:09+00', 5, '2026-11-26 20:00:05+00')");
+        c.createStatement()
+            .execute(
+                "INSERT INTO saga_log (saga_id, seq, type, detail, event, occurred_at)"
+                    + " SELECT id, 1, 'SAGA_STARTED', '{}', '{\"type\":\"Start\"}', now()"
+                    + " FROM saga_instance LIMIT 1");
+      }
+      List<String> indexes =
+          strings(
+              db,
+              "SELECT pg_get_indexdef(indexrelid) FROM pg_index"
+                  + " WHERE indrelid = 'saga_instance'::regclass ORDER BY 1");
+
+      flyway(db, "sec", "sec_schema_history").migrate();
+
+      assertThat(
+              strings(
+                  db,
+                  "SELECT DISTINCT encode(fingerprint, 'hex') || '/' || octet_length(fingerprint)"
+                      + " || '/' || steps::text FROM saga_instance WHERE status = 'RUNNING'"
+                      + " AND updated_at IS NOT NULL"))
+          .containsExactly(FINGERPRINT + "/32/" + steps);
+      // updated_at left out where it is finished_at; the coordinator reads it back (UPDATED_AT)
+      assertThat(
+              strings(
+                  db,
+                  "SELECT status || '/' || (updated_at IS NULL) || '/'"
+                      + " || to_char(COALESCE(updated_at, finished_at) AT TIME ZONE 'UTC', 'SS')"
+                      + " FROM saga_instance WHERE status <> 'RUNNING' ORDER BY id"))
+          .containsExactly("COMPLETED/true/05", "FAILED/false/09");
+      assertThat(
+              strings(
+                  db,
+                  "SELECT detail ->> 'fingerprint' FROM saga_log_entry WHERE type = 'SAGA_STARTED'"))
+          .containsExactly(FINGERPRINT);
+      // the table was rewritten: its indexes are as they were
+      assertThat(
+              strings(
+                  db,
+                  "SELECT pg_get_indexdef(indexrelid) FROM pg_index"
+                      + " WHERE indrelid = 'saga_instance'::regclass ORDER BY 1"))
+          .isEqualTo(indexes)
+          .hasSize(6);
+    }
   }
 
   private static List<String> strings(TestDatabase db, String sql) throws SQLException {

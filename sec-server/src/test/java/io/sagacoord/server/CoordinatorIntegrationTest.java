@@ -1,18 +1,19 @@
 package io.sagacoord.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.StepState;
-import io.sagacoord.dsl.engine.StepStatus;
 import io.sagacoord.protocol.MessageKind;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.ReplyOutcome;
 import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.protocol.SagaIds;
 import io.sagacoord.protocol.Topics;
+import io.sagacoord.server.internal.engine.DefinitionRegistry;
 import io.sagacoord.server.internal.engine.SagaLogReader;
 import io.sagacoord.server.internal.engine.SagaReplayer;
 import io.sagacoord.server.internal.engine.StateMapper;
@@ -49,10 +50,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -258,20 +261,23 @@ class CoordinatorIntegrationTest {
 
     SagaRow row = sec.bean(SagaInstanceDao.class).find(id).orElseThrow();
     JsonNode stored = json.readTree(row.stepsJson());
-    // finish times as offsets (V60); attempts under "a", and no start: each step started when
-    // the one before finished, the first when the saga was created (V70)
-    assertThat(stored)
-        .allSatisfy(
-            s -> {
-              assertThat(s.get("f").isIntegralNumber()).isTrue();
-              assertThat(s.get("a").asInt()).isEqualTo(1);
-              assertThat(s.has("s") || s.has("startedAt") || s.has("finishedAt")).isFalse();
-              assertThat(s.has("forwardAttempt")).isFalse();
-            });
+    // each step the bare number of its finish offset (V81): no name (the definition's step at that
+    // position), status SUCCEEDED, attempt 1 and no start: each step started when the one before
+    // finished, the first when the saga was created (V70); the finish as an offset (V60)
+    assertThat(stored).hasSize(TestSagas.TRIP_STEPS.size()).allMatch(JsonNode::isIntegralNumber);
+    assertThat(
+            sec.bean(JdbcClient.class)
+                .sql("SELECT pg_column_size(steps) FROM saga_instance WHERE id = :id")
+                .param("id", id)
+                .query(Integer.class)
+                .single())
+        .isLessThan(80);
     JsonNode shown = json.readTree(get("/api/sagas/" + id).body()).get("steps");
     Instant previousFinish = row.createdAt();
     for (int i = 0; i < stored.size(); i++) {
-      Instant finished = row.createdAt().plus(stored.get(i).get("f").asLong(), ChronoUnit.MICROS);
+      Instant finished = row.createdAt().plus(stored.get(i).asLong(), ChronoUnit.MICROS);
+      assertThat(shown.get(i).get("step").asString()).isEqualTo(TestSagas.TRIP_STEPS.get(i));
+      assertThat(shown.get(i).get("status").asString()).isEqualTo("SUCCEEDED");
       assertThat(Instant.parse(shown.get(i).get("startedAt").asString())).isEqualTo(previousFinish);
       assertThat(Instant.parse(shown.get(i).get("finishedAt").asString())).isEqualTo(finished);
       assertThat(shown.get(i).get("forwardAttempt").asInt()).isEqualTo(1);
@@ -280,23 +286,28 @@ class CoordinatorIntegrationTest {
     assertThat(sec.bean(SagaCoordinator.class).find(id).orElseThrow().steps())
         .allSatisfy(
             s ->
-                assertThat(s.has("startedAt") && s.has("finishedAt") && s.has("forwardAttempt"))
+                assertThat(
+                        s.has("step")
+                            && s.has("status")
+                            && s.has("startedAt")
+                            && s.has("finishedAt")
+                            && s.has("forwardAttempt"))
                     .isTrue());
+    // the fingerprint is stored as bytes (V81) and read as the hex digits
+    assertThat(row.fingerprint())
+        .isEqualTo(
+            sec.bean(DefinitionRegistry.class)
+                .find(TestSagas.TRIP, row.definitionVersion())
+                .orElseThrow()
+                .fingerprint());
 
-    // a coordinator of a version before V70 reads the steps with the application's mapper and
-    // without this version's StateMapper.fullSteps: it reads the attempts as 0, which is why the
-    // upgrade to V70 stops the older coordinators first
-    List<StepState> readByOlder =
+    // a coordinator of a version before V81 reads every step as an object: a bare number is
+    // none, which is why the upgrade to V81 stops the older coordinators first
+    ObjectReader older =
         sec.bean(ObjectMapper.class)
             .readerFor(new TypeReference<List<StepState>>() {})
-            .without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .readValue(row.stepsJson());
-    assertThat(readByOlder)
-        .allSatisfy(
-            s -> {
-              assertThat(s.status()).isEqualTo(StepStatus.SUCCEEDED);
-              assertThat(s.forwardAttempt()).isZero();
-            });
+            .without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    assertThatThrownBy(() -> older.readValue(row.stepsJson())).isInstanceOf(JacksonException.class);
   }
 
   @Test
@@ -314,12 +325,23 @@ class CoordinatorIntegrationTest {
         .untilAsserted(() -> assertThat(hotUpdatesOfSagaInstance()).isGreaterThan(hotBefore));
     assertThat(
             sec.bean(JdbcClient.class)
-                .sql("SELECT finished_at = updated_at FROM saga_instance WHERE id = :id")
+                .sql(
+                    "SELECT finished_at IS NOT NULL AND updated_at IS NULL FROM saga_instance"
+                        + " WHERE id = :id")
                 .param("id", id)
                 .query(Boolean.class)
                 .single())
-        .as("finished_at set by the terminal transition")
+        .as("finished_at set by the terminal transition, updated_at left out as equal (V81)")
         .isTrue();
+    SagaRow row = sec.bean(SagaInstanceDao.class).find(id).orElseThrow();
+    assertThat(row.updatedAt())
+        .isEqualTo(
+            sec.bean(JdbcClient.class)
+                .sql("SELECT finished_at FROM saga_instance WHERE id = :id")
+                .param("id", id)
+                .query(java.sql.Timestamp.class)
+                .single()
+                .toInstant());
   }
 
   @Test

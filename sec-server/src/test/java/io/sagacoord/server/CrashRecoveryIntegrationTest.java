@@ -251,7 +251,7 @@ class CrashRecoveryIntegrationTest {
     SagaReplayer replayer =
         new SagaReplayer(
             logReader, registry, new SagaEngine(new JacksonJsonCodec(json)), new EventJson(json));
-    StateMapper mapper = new StateMapper(json);
+    StateMapper mapper = new StateMapper(json, registry);
     for (SagaRow row : sagas) {
       SagaState replayed = replayer.replay(row.id(), row.sagaType(), row.definitionVersion());
       assertThat(replayed.status().name()).as("status of %s", row.id()).isEqualTo(row.status());

@@ -388,6 +388,23 @@ class OperatorApiIntegrationTest {
   }
 
   @Test
+  void aFinishedSagaIsListedAndFilteredByItsUpdateTimeThoughTheColumnLeavesItOut() {
+    // V81: updated_at is null where it is finished_at; the API shows and filters the time
+    java.time.Instant updated =
+        java.time.Instant.parse(get("/api/sagas/" + completed).get("updatedAt").asString());
+    String done = "&q=" + completed.toString().substring(0, 13);
+
+    JsonNode from = get("/api/sagas?updatedFrom=" + updated + done);
+    assertThat(ids(from)).containsExactly(completed);
+    assertThat(java.time.Instant.parse(from.get("items").get(0).get("updatedAt").asString()))
+        .isEqualTo(updated);
+    assertThat(ids(get("/api/sagas?updatedTo=" + updated.plusNanos(1_000) + done)))
+        .containsExactly(completed);
+    assertThat(ids(get("/api/sagas?updatedTo=" + updated + done))).isEmpty();
+    assertThat(ids(get("/api/sagas?updatedFrom=" + updated.plusNanos(1_000) + done))).isEmpty();
+  }
+
+  @Test
   void sagaDetailShowsDefinitionStepsAndTimersAndTheLogShowsKafkaPositions() {
     UUID waiting = f.start(ApiFixture.AFTER_PIVOT, TestData.of("silent", "s3"));
     awaitStep(waiting, "s3", "IN_PROGRESS");

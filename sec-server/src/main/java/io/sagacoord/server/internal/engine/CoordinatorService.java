@@ -161,7 +161,7 @@ public class CoordinatorService implements SagaCoordinator {
                     row.status(),
                     row.statusReason(),
                     json.readTree(row.dataJson()),
-                    StateMapper.fullSteps(json.readTree(row.stepsJson()), row.createdAt()),
+                    StateMapper.fullSteps(json.readTree(row.stepsJson()), row, registry),
                     row.deadline(),
                     row.createdAt(),
                     row.updatedAt()));

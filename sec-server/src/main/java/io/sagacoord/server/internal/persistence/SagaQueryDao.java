@@ -18,7 +18,12 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class SagaQueryDao {
 
-  /** Step statuses that make a step "current": in flight, waiting to retry, or stuck. */
+  /**
+   * Step statuses that make a step "current": in flight, waiting to retry, or stuck. The queries
+   * here read a step's {@code step} and {@code status} keys from the stored JSON; since V81 the
+   * steps JSON leaves out a step's name and codes its status, except in these statuses ({@code
+   * StateMapper}).
+   */
   public static final List<String> CURRENT_STEP_STATUSES =
       List.of(
           "IN_PROGRESS",
@@ -93,7 +98,7 @@ public class SagaQueryDao {
         new StringBuilder(
             """
             SELECT id, saga_type, definition_version, status, status_reason, business_key,
-                steps::text AS steps, created_at, updated_at
+                steps::text AS steps, created_at, COALESCE(updated_at, finished_at) AS updated_at
             FROM saga_instance WHERE TRUE
             """);
     MapSqlParameterSource p = new MapSqlParameterSource();
@@ -128,8 +133,8 @@ public class SagaQueryDao {
     }
     range(sql, p, "created_at", "createdFrom", f.createdFrom(), ">=");
     range(sql, p, "created_at", "createdTo", f.createdTo(), "<");
-    range(sql, p, "updated_at", "updatedFrom", f.updatedFrom(), ">=");
-    range(sql, p, "updated_at", "updatedTo", f.updatedTo(), "<");
+    range(sql, p, SagaInstanceDao.UPDATED_AT, "updatedFrom", f.updatedFrom(), ">=");
+    range(sql, p, SagaInstanceDao.UPDATED_AT, "updatedTo", f.updatedTo(), "<");
     if (f.text() != null) {
       sql.append(
           " AND (CAST(id AS text) LIKE :textPrefix ESCAPE '\\'"
@@ -199,7 +204,7 @@ public class SagaQueryDao {
     return jdbc.sql(
             """
             SELECT id, saga_type, definition_version, status, status_reason, business_key,
-                steps::text AS steps, created_at, updated_at
+                steps::text AS steps, created_at, COALESCE(updated_at, finished_at) AS updated_at
             FROM saga_instance WHERE status IN ('RUNNING', 'COMPENSATING')
             ORDER BY created_at, id LIMIT 1
             """)
@@ -218,7 +223,11 @@ public class SagaQueryDao {
         .optional();
   }
 
-  /** RUNNING or COMPENSATING sagas unchanged since before {@code before}, least recent first. */
+  /**
+   * RUNNING or COMPENSATING sagas unchanged since before {@code before}, least recent first. A saga
+   * that is not terminal always has its {@code updated_at} (see {@link
+   * SagaInstanceDao#UPDATED_AT}).
+   */
   public List<Quiet> quietSince(Instant before, int limit) {
     List<Quiet> out = new ArrayList<>();
     jdbc.sql(

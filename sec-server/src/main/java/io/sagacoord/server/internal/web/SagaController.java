@@ -356,6 +356,7 @@ public class SagaController {
   }
 
   private List<String> currentSteps(String stepsJson) {
+    // the stored form: a step in a current status always has its name and status in full (V81)
     List<String> current = new ArrayList<>();
     for (JsonNode step : json.readTree(stepsJson)) {
       if (SagaQueryDao.CURRENT_STEP_STATUSES.contains(step.path("status").asString(""))) {
@@ -376,7 +377,7 @@ public class SagaController {
     Optional<SagaDefinition<?>> def = registry.find(row.sagaType(), row.definitionVersion());
     boolean loaded = def.isPresent() && def.get().fingerprint().equals(row.fingerprint());
     List<StepView> steps = new ArrayList<>();
-    for (JsonNode s : StateMapper.fullSteps(json.readTree(row.stepsJson()), row.createdAt())) {
+    for (JsonNode s : StateMapper.fullSteps(json.readTree(row.stepsJson()), row, registry)) {
       String name = s.path("step").asString("");
       Optional<? extends StepDefinition<?>> stepDef = def.flatMap(d -> d.step(name));
       steps.add(

@@ -2,13 +2,17 @@ package io.sagacoord.server.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.dsl.engine.StepState;
 import io.sagacoord.dsl.engine.StepStatus;
+import io.sagacoord.server.internal.persistence.SagaQueryDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
+import io.sagacoord.server.support.TestSagas;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -63,7 +67,7 @@ class StateMapperTest {
 
     assertThat(back.steps()).containsExactlyEntriesOf(steps);
     // the pending step carries its name and status only
-    assertThat(json).contains("{\"step\":\"pending\",\"status\":\"PENDING\"}");
+    assertThat(json).contains("{\"step\":\"pending\",\"status\":\"P\"}");
     assertThat(json).doesNotContain("null").doesNotContain("Base\":0");
   }
 
@@ -104,7 +108,7 @@ class StateMapperTest {
 
     // the first step started when the saga was created: its start is left out (V70)
     assertThat(json)
-        .contains("{\"step\":\"done\",\"status\":\"SUCCEEDED\",\"a\":1,\"f\":3376544}")
+        .contains("{\"step\":\"done\",\"a\":1,\"f\":3376544}")
         .contains("\"startedAt\":\"2026-11-26T20:00:04.000000001Z\"")
         .doesNotContain("\"startedAt\":\"2026-11-26T20:00:00")
         .doesNotContain("finishedAt");
@@ -112,7 +116,7 @@ class StateMapperTest {
         .containsExactlyEntriesOf(steps);
 
     JsonNode shown =
-        StateMapper.fullSteps(JsonMapper.builder().build().readTree(json), state.createdAt());
+        StateMapper.fullSteps(JsonMapper.builder().build().readTree(json), state.createdAt(), null);
     assertThat(shown.get(0).get("startedAt").asString()).isEqualTo("2026-11-26T20:00:00.123456Z");
     assertThat(shown.get(0).get("finishedAt").asString()).isEqualTo("2026-11-26T20:00:03.500Z");
     assertThat(shown.get(0).has("s") || shown.get(0).has("f") || shown.get(0).has("a")).isFalse();
@@ -142,16 +146,17 @@ class StateMapperTest {
     String json = mapper.stepsJson(state);
 
     assertThat(json)
-        .contains("{\"step\":\"first\",\"status\":\"SUCCEEDED\",\"a\":1,\"f\":876544}")
-        .contains("{\"step\":\"second\",\"status\":\"COMPENSATED\",\"a\":2,\"c\":1,\"f\":1876544}")
+        .contains("{\"step\":\"first\",\"a\":1,\"f\":876544}")
+        .contains("{\"step\":\"second\",\"status\":\"C\",\"a\":2,\"c\":1,\"f\":1876544}")
         .contains("\"a\":1,\"s\":1881544,\"f\":1885544}")
         .contains("{\"step\":\"odd\",\"status\":\"IN_PROGRESS\",\"a\":1,\"s\":null}")
-        .contains("{\"step\":\"skipped\",\"status\":\"SKIPPED\",\"s\":1876544,\"f\":1876544}")
+        .contains("{\"step\":\"skipped\",\"status\":\"K\",\"s\":1876544,\"f\":1876544}")
         .doesNotContain("Attempt\"");
     assertThat(mapper.toState(mapper.toRow(state, null, 1)).steps())
         .containsExactlyEntriesOf(steps);
 
-    JsonNode shown = StateMapper.fullSteps(JsonMapper.builder().build().readTree(json), created);
+    JsonNode shown =
+        StateMapper.fullSteps(JsonMapper.builder().build().readTree(json), created, null);
     assertThat(shown.get(1).get("startedAt").asString()).isEqualTo(t1.toString());
     assertThat(shown.get(1).get("forwardAttempt").asInt()).isEqualTo(2);
     assertThat(shown.get(1).get("compensationAttempt").asInt()).isEqualTo(1);
@@ -189,11 +194,16 @@ class StateMapperTest {
 
   private SagaRow rowWithSteps(String stepsJson) {
     SagaRow row = mapper.toRow(state(Map.of()), null, 1);
+    return copy(row, row.fingerprint(), stepsJson);
+  }
+
+  /** The row with another fingerprint and steps. */
+  private static SagaRow copy(SagaRow row, String fingerprint, String stepsJson) {
     return new SagaRow(
         row.id(),
         row.sagaType(),
         row.definitionVersion(),
-        row.fingerprint(),
+        fingerprint,
         row.status(),
         null,
         null,
@@ -230,5 +240,192 @@ class StateMapperTest {
                 null,
                 0,
                 0));
+  }
+
+  // V81: what the pinned definition says is left out
+
+  private static final SagaDefinition<?> TRIP = TestSagas.trip("x");
+  private static final DefinitionRegistry REGISTRY = new DefinitionRegistry(List.of(TRIP));
+  private static final Instant CREATED = Instant.parse("2026-11-26T20:00:00.123456Z");
+  private static final UUID COMMAND = UUID.fromString("00000000-0000-0000-0000-0000000000aa");
+
+  private final StateMapper pinned = new StateMapper(JsonMapper.builder().build(), REGISTRY);
+
+  /** A saga of the trip definition (s1 .. s4) with these steps, in this order. */
+  private static SagaState trip(String fingerprint, StepState... steps) {
+    Map<String, StepState> map = new LinkedHashMap<>();
+    for (StepState s : steps) {
+      map.put(s.step(), s);
+    }
+    return new SagaState(
+        UUID.randomUUID(),
+        TestSagas.TRIP,
+        TRIP.version(),
+        fingerprint,
+        SagaStatus.RUNNING,
+        null,
+        "{}",
+        map,
+        null,
+        CREATED,
+        CREATED,
+        null);
+  }
+
+  private static Instant at(long millis) {
+    return CREATED.plusMillis(millis);
+  }
+
+  private static StepState succeeded(String name, long fromMillis, long toMillis) {
+    return step(name, StepStatus.SUCCEEDED, 1, 0, at(fromMillis), at(toMillis));
+  }
+
+  private static StepState inProgress(String name, long fromMillis) {
+    return new StepState(
+        name, StepStatus.IN_PROGRESS, 1, 0, COMMAND, at(fromMillis), null, null, 0, 0);
+  }
+
+  /** s1 succeeded, s2 in flight, s3 and s4 not reached. */
+  private static SagaState running() {
+    return trip(
+        TRIP.fingerprint(),
+        succeeded("s1", 0, 100),
+        inProgress("s2", 100),
+        StepState.pending("s3"),
+        StepState.pending("s4"));
+  }
+
+  private SagaState roundTrip(StateMapper m, SagaState state) {
+    return m.toState(m.toRow(state, null, 1));
+  }
+
+  @Test
+  void stepsThatSucceededOnTheFirstAttemptAreTheirFinishOffsetsOnly() {
+    SagaState state =
+        trip(
+            TRIP.fingerprint(),
+            succeeded("s1", 0, 100),
+            succeeded("s2", 100, 250),
+            succeeded("s3", 250, 400),
+            succeeded("s4", 400, 500));
+
+    String json = pinned.stepsJson(state);
+
+    assertThat(json).isEqualTo("[100000,250000,400000,500000]");
+    assertThat(roundTrip(pinned, state).steps()).containsExactlyEntriesOf(state.steps());
+    // the API shows them as before
+    JsonNode shown =
+        StateMapper.fullSteps(
+            JsonMapper.builder().build().readTree(json), pinned.toRow(state, null, 1), REGISTRY);
+    assertThat(shown.get(1).toString())
+        .isEqualTo(
+            "{\"step\":\"s2\",\"status\":\"SUCCEEDED\",\"forwardAttempt\":1,"
+                + "\"startedAt\":\"2026-11-26T20:00:00.223456Z\","
+                + "\"finishedAt\":\"2026-11-26T20:00:00.373456Z\"}");
+  }
+
+  @Test
+  void onlyTheStepsThatSqlLooksUpByStatusKeepTheirNameAndStatus() {
+    SagaState running = running();
+    // a retried step, a compensated one, a failed one
+    SagaState compensated =
+        trip(
+            TRIP.fingerprint(),
+            step("s1", StepStatus.SUCCEEDED, 2, 0, at(0), at(100)),
+            step("s2", StepStatus.COMPENSATED, 1, 1, at(100), at(300)),
+            new StepState("s3", StepStatus.FAILED, 1, 0, null, at(200), at(250), "no", 0, 0),
+            new StepState(
+                "s4", StepStatus.COMPENSATION_FAILED, 1, 5, null, at(250), at(260), "x", 0, 0));
+
+    assertThat(pinned.stepsJson(running))
+        .isEqualTo(
+            "[100000,{\"step\":\"s2\",\"status\":\"IN_PROGRESS\",\"a\":1,"
+                + "\"commandId\":\"00000000-0000-0000-0000-0000000000aa\"},null,null]");
+    assertThat(pinned.stepsJson(compensated))
+        .isEqualTo(
+            "[{\"a\":2,\"f\":100000},{\"status\":\"C\",\"a\":1,\"c\":1,\"f\":300000},"
+                + "{\"status\":\"F\",\"a\":1,\"s\":200000,\"f\":250000,\"lastError\":\"no\"},"
+                + "{\"step\":\"s4\",\"status\":\"COMPENSATION_FAILED\",\"a\":1,\"c\":5,"
+                + "\"f\":260000,\"lastError\":\"x\"}]");
+    assertThat(roundTrip(pinned, running).steps()).containsExactlyEntriesOf(running.steps());
+    assertThat(roundTrip(pinned, compensated).steps())
+        .containsExactlyEntriesOf(compensated.steps());
+    // every status reads back, codes or not; SQL finds the current ones by name and status
+    for (StepStatus status : StepStatus.values()) {
+      SagaState one =
+          trip(TRIP.fingerprint(), step("s1", status, 1, 1, at(0), at(1)), succeeded("s2", 1, 2));
+      assertThat(roundTrip(pinned, one).steps()).containsExactlyEntriesOf(one.steps());
+      if (SagaQueryDao.CURRENT_STEP_STATUSES.contains(status.name())) {
+        assertThat(pinned.stepsJson(one))
+            .startsWith("[{\"step\":\"s1\",\"status\":\"" + status + "\",");
+      }
+    }
+  }
+
+  @Test
+  void aNameThatIsNotTheDefinitionsAtItsPositionIsWritten() {
+    // not what the engine makes (it keeps the definition's order), but it must not be lost
+    SagaState state =
+        trip(
+            TRIP.fingerprint(),
+            succeeded("s2", 0, 100),
+            succeeded("s1", 100, 200),
+            succeeded("s3", 200, 300),
+            succeeded("s4", 300, 400),
+            StepState.pending("s5"));
+
+    assertThat(pinned.stepsJson(state))
+        .isEqualTo(
+            "[{\"step\":\"s2\",\"a\":1,\"f\":100000},{\"step\":\"s1\",\"a\":1,\"f\":200000},"
+                + "300000,400000,{\"step\":\"s5\",\"status\":\"P\"}]");
+    assertThat(roundTrip(pinned, state).steps()).containsExactlyEntriesOf(state.steps());
+  }
+
+  @Test
+  void withoutItsDefinitionASagaReadsWithStandInNamesAndIsWrittenBackAsItWas() {
+    SagaState running = running();
+    SagaRow row = pinned.toRow(running, null, 1);
+    SagaRow changedDefinition = copy(row, "00".repeat(32), row.stepsJson());
+
+    // the version is not loaded (mapper), or it is with another fingerprint (pinned)
+    for (SagaState read : List.of(mapper.toState(row), pinned.toState(changedDefinition))) {
+      assertThat(read.steps().keySet()).containsExactly("#1", "s2", "#3", "#4");
+      assertThat(read.step("#1"))
+          .isEqualTo(
+              new StepState("#1", StepStatus.SUCCEEDED, 1, 0, null, at(0), at(100), null, 0, 0));
+      assertThat(read.step("s2")).isEqualTo(running.step("s2"));
+      assertThat(read.step("#3")).isEqualTo(StepState.pending("#3"));
+      // parked and written back without the definition: the same steps as stored
+      assertThat(mapper.stepsJson(read)).isEqualTo(row.stepsJson());
+    }
+    // loaded again: the names are back
+    assertThat(pinned.toState(row).steps()).containsExactlyEntriesOf(running.steps());
+    JsonNode shown =
+        StateMapper.fullSteps(
+            JsonMapper.builder().build().readTree(row.stepsJson()), CREATED, null);
+    assertThat(shown.get(0).get("step").asString()).isEqualTo("#1");
+    assertThat(shown.get(0).get("status").asString()).isEqualTo("SUCCEEDED");
+    assertThat(shown.get(2).get("status").asString()).isEqualTo("PENDING");
+  }
+
+  @Test
+  void stepsWrittenBeforeReadUnchangedWithTheDefinitionLoaded() {
+    // V70's form: every step an object with its name and status
+    String v70 =
+        "[{\"step\":\"s1\",\"status\":\"SUCCEEDED\",\"a\":1,\"f\":100000},"
+            + "{\"step\":\"s2\",\"status\":\"IN_PROGRESS\",\"a\":1,"
+            + "\"commandId\":\"00000000-0000-0000-0000-0000000000aa\"},"
+            + "{\"step\":\"s3\",\"status\":\"PENDING\"},{\"step\":\"s4\",\"status\":\"PENDING\"}]";
+    SagaState expected = running();
+    SagaRow row = pinned.toRow(expected, null, 1);
+    SagaRow old = copy(row, row.fingerprint(), v70);
+
+    assertThat(pinned.toState(old).steps()).containsExactlyEntriesOf(expected.steps());
+    assertThat(mapper.toState(old).steps()).containsExactlyEntriesOf(expected.steps());
+    // shown as before, and as the new form is
+    assertThat(StateMapper.fullSteps(JsonMapper.builder().build().readTree(v70), old, REGISTRY))
+        .isEqualTo(
+            StateMapper.fullSteps(
+                JsonMapper.builder().build().readTree(row.stepsJson()), row, REGISTRY));
   }
 }
