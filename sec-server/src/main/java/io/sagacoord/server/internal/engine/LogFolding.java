@@ -280,6 +280,10 @@ final class LogFolding {
         || EVENT_APPLIED.type().equals(type)) {
       return false;
     }
+    if ("{}".equals(detailJson)) {
+      // the common case, a STEP_SUCCEEDED's {}: no parse
+      return !SAGA_COMPLETED.equals(type) && !SAGA_STARTED.equals(type);
+    }
     JsonNode node = JSON.readTree(detailJson);
     return node instanceof ObjectNode o && o.equals(storedDefault(type));
   }

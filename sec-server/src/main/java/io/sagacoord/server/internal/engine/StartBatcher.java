@@ -382,14 +382,17 @@ public class StartBatcher implements SmartLifecycle {
     LogRow first =
         logReader
             .first(job.sagaId())
+            // the retention purge deleted the saga after this start's insert found it: a retry
+            // starts it anew (REST: 503 with Retry-After)
             .orElseThrow(
                 () ->
-                    new IllegalStateException(
+                    new CoordinatorBusyException(
                         "saga "
                             + job.sagaId()
                             + " of idempotency key '"
                             + job.idempotencyKey()
-                            + "' was removed while it was started again; retry the start"));
+                            + "' was removed while it was started again; retry the start",
+                        RETRY_AFTER));
     return json.readTree(events.startData(first.eventJson())).equals(json.readTree(job.dataJson()));
   }
 
