@@ -173,7 +173,10 @@ public record SecProperties(
   }
 
   /**
-   * @param finishedSagas how long finished sagas (and their log) are kept; default 30 days
+   * @param finishedSagas how long finished sagas (and their log) are kept; default 31 days: a day
+   *     longer than the participant SDK's default fence retention (30 days), so that a start key
+   *     used again after its saga was purged (the same saga id, {@code SagaIds.ofStart}) meets no
+   *     inbox or fence row of the purged saga
    * @param purgeInterval how often the purge runs; default 1h
    * @param queueVacuumInterval how often the coordinator vacuums the queue tables {@code
    *     saga_outbox} and {@code saga_timer}, whose rows are all deleted again, so the space of the
@@ -181,7 +184,7 @@ public record SecProperties(
    *     minute); 0 leaves them to autovacuum; default 10s
    */
   public record Retention(
-      @DefaultValue("30d") Duration finishedSagas,
+      @DefaultValue("31d") Duration finishedSagas,
       @DefaultValue("1h") Duration purgeInterval,
       @DefaultValue("10s") Duration queueVacuumInterval) {
     public Retention {

@@ -17,7 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Deletes finished sagas (COMPLETED, COMPENSATED) that finished (reached that status: {@code
- * finished_at}) longer ago than {@code sec.retention.finished-sagas} (default 30 days), with their
+ * finished_at}) longer ago than {@code sec.retention.finished-sagas} (default 31 days), with their
  * log, in small batches. FAILED and PARKED sagas wait for an operator and are kept. Start keys of
  * older coordinators ({@code saga_start_request}) go with their sagas; once none is left, starts
  * stop looking there.
