@@ -1,6 +1,7 @@
 package io.sagacoord.server.config;
 
 import java.time.Duration;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -83,6 +84,14 @@ public record SecProperties(
    * @param earlyStart start the outbox relay and the reply consumers as soon as their beans exist,
    *     before the web, security, OpenAPI and actuator beans; false leaves them to the lifecycle;
    *     default true
+   * @param properties Kafka client properties applied to every client of the coordinator (its
+   *     producer, consumers and admin client), after the coordinator's own settings, for example
+   *     {@code security.protocol} and SASL or TLS settings; {@code
+   *     sec.kafka.properties[key]=value}; default none
+   * @param consumerProperties Kafka client properties applied to its consumers only (after {@code
+   *     properties}), for example {@code fetch.max.wait.ms}; default none
+   * @param producerProperties Kafka client properties applied to its producer only (after {@code
+   *     properties}); default none
    */
   public record Kafka(
       @DefaultValue("localhost:9092") String bootstrapServers,
@@ -98,8 +107,17 @@ public record SecProperties(
       @DefaultValue("true") boolean startConsumer,
       @DefaultValue("2") int consumers,
       @DefaultValue("2ms") Duration linger,
-      @DefaultValue("true") boolean earlyStart) {
+      @DefaultValue("true") boolean earlyStart,
+      @DefaultValue Map<String, String> properties,
+      @DefaultValue Map<String, String> consumerProperties,
+      @DefaultValue Map<String, String> producerProperties) {
     public Kafka {
+      properties = properties == null ? Map.of() : Map.copyOf(properties);
+      consumerProperties = consumerProperties == null ? Map.of() : Map.copyOf(consumerProperties);
+      producerProperties = producerProperties == null ? Map.of() : Map.copyOf(producerProperties);
+      requireNotReserved("sec.kafka.properties", properties);
+      requireNotReserved("sec.kafka.consumer-properties", consumerProperties);
+      requireNotReserved("sec.kafka.producer-properties", producerProperties);
       requirePositive("sec.kafka.consumers", consumers);
       if (linger.isNegative()) {
         throw new IllegalArgumentException("sec.kafka.linger must not be negative: " + linger);
@@ -108,6 +126,39 @@ public record SecProperties(
       requirePositive("sec.kafka.batch-size", batchSize);
       requirePositive("sec.kafka.max-reply-bytes", maxReplyBytes);
       requirePositive("sec.kafka.replication-factor", replicationFactor);
+    }
+  }
+
+  /**
+   * Kafka client properties the coordinator's guarantees rest on: the serialization of its records,
+   * its consumer groups and offset commits (after the database commit, never automatic) and the
+   * idempotent, fully acknowledged sends of its outbox.
+   */
+  static final java.util.Set<String> RESERVED_KAFKA_PROPERTIES =
+      java.util.Set.of(
+          "key.serializer",
+          "value.serializer",
+          "key.deserializer",
+          "value.deserializer",
+          "group.id",
+          "group.instance.id",
+          "enable.auto.commit",
+          "isolation.level",
+          "max.poll.records",
+          "acks",
+          "enable.idempotence");
+
+  private static void requireNotReserved(String name, Map<String, String> properties) {
+    for (String key : properties.keySet()) {
+      if (RESERVED_KAFKA_PROPERTIES.contains(key)) {
+        throw new IllegalArgumentException(
+            name
+                + " must not set "
+                + key
+                + ": the coordinator sets it itself (reserved: "
+                + new java.util.TreeSet<>(RESERVED_KAFKA_PROPERTIES)
+                + ")");
+      }
     }
   }
 

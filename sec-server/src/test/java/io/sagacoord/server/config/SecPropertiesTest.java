@@ -1,9 +1,13 @@
 package io.sagacoord.server.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 class SecPropertiesTest {
 
@@ -11,27 +15,35 @@ class SecPropertiesTest {
     return new SecProperties(
         false,
         instanceId,
-        new SecProperties.Kafka(
-            "localhost:9092",
-            "replies",
-            6,
-            (short) 1,
-            "g",
-            200,
-            1024,
-            true,
-            true,
-            "starts",
-            true,
-            2,
-            Duration.ZERO,
-            true),
+        kafka(Map.of(), Map.of()),
         new SecProperties.Starts(2000, 500, 2, Duration.ofSeconds(30)),
         new SecProperties.Outbox(Duration.ofSeconds(1), 500, Duration.ofSeconds(10)),
         new SecProperties.Timers(Duration.ofMillis(200), 200, Duration.ofSeconds(30)),
         new SecProperties.Retention(
             Duration.ofDays(30), Duration.ofHours(1), Duration.ofSeconds(10)),
         new SecProperties.Test(null, 1));
+  }
+
+  private static SecProperties.Kafka kafka(
+      Map<String, String> properties, Map<String, String> consumerProperties) {
+    return new SecProperties.Kafka(
+        "localhost:9092",
+        "replies",
+        6,
+        (short) 1,
+        "g",
+        200,
+        1024,
+        true,
+        true,
+        "starts",
+        true,
+        2,
+        Duration.ZERO,
+        true,
+        properties,
+        consumerProperties,
+        Map.of());
   }
 
   @Test
@@ -46,5 +58,35 @@ class SecPropertiesTest {
   @Test
   void aConfiguredIdIsKept() {
     assertThat(withInstanceId("sec-pod-0").instanceId()).isEqualTo("sec-pod-0");
+  }
+
+  @Test
+  void clientPropertiesThatTheGuaranteesRestOnAreRefusedByName() {
+    assertThatThrownBy(() -> kafka(Map.of("enable.auto.commit", "true"), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sec.kafka.properties must not set enable.auto.commit");
+    assertThatThrownBy(() -> kafka(Map.of(), Map.of("isolation.level", "read_uncommitted")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sec.kafka.consumer-properties must not set isolation.level");
+    assertThat(kafka(Map.of("security.protocol", "SSL"), Map.of("fetch.max.wait.ms", "5")))
+        .satisfies(k -> assertThat(k.properties()).containsEntry("security.protocol", "SSL"))
+        .satisfies(k -> assertThat(k.consumerProperties()).containsEntry("fetch.max.wait.ms", "5"));
+  }
+
+  @Test
+  void kafkaClientPropertiesBindFromBracketedKeysAndDefaultToNone() {
+    SecProperties bound =
+        new Binder(
+                new MapConfigurationPropertySource(
+                    Map.of(
+                        "sec.kafka.properties[security.protocol]", "SASL_SSL",
+                        "sec.kafka.consumer-properties[fetch.max.wait.ms]", "20")))
+            .bindOrCreate("sec", SecProperties.class);
+
+    assertThat(bound.kafka().properties()).isEqualTo(Map.of("security.protocol", "SASL_SSL"));
+    assertThat(bound.kafka().consumerProperties()).isEqualTo(Map.of("fetch.max.wait.ms", "20"));
+    assertThat(bound.kafka().producerProperties()).isEmpty();
+    assertThat(new Binder().bindOrCreate("sec", SecProperties.class).kafka().properties())
+        .isEmpty();
   }
 }

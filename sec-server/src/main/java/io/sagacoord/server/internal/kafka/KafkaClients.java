@@ -29,7 +29,7 @@ final class KafkaClients {
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-    return config;
+    return overridden(config, properties, properties.kafka().producerProperties());
   }
 
   /** The reply consumer number {@code index} of this coordinator (static member id per index). */
@@ -49,7 +49,7 @@ final class KafkaClients {
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, properties.kafka().batchSize());
     config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     config.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 15_000);
-    return config;
+    return overridden(config, properties, properties.kafka().consumerProperties());
   }
 
   /** The start topic's consumer: its own group, so start and reply partitions never mix. */
@@ -62,12 +62,39 @@ final class KafkaClients {
     return config;
   }
 
+  /** The participant registry's consumer: a group of its own per instance, auto commit. */
+  static Map<String, Object> registryConsumer(SecProperties properties) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, properties.kafka().bootstrapServers());
+    config.put(
+        ConsumerConfig.GROUP_ID_CONFIG,
+        properties.kafka().consumerGroup() + "-registry-" + properties.instanceId());
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, properties.instanceId() + "-registry");
+    config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    config.put(
+        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, true);
+    return overridden(config, properties, properties.kafka().consumerProperties());
+  }
+
   static Map<String, Object> admin(SecProperties properties) {
     Map<String, Object> config = new HashMap<>();
     config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, properties.kafka().bootstrapServers());
     config.put(CommonClientConfigs.CLIENT_ID_CONFIG, properties.instanceId() + "-admin");
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
     config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000);
+    return overridden(config, properties, Map.of());
+  }
+
+  /**
+   * The user's client properties over the coordinator's: {@code sec.kafka.properties}, then the
+   * ones of this kind of client.
+   */
+  private static Map<String, Object> overridden(
+      Map<String, Object> config, SecProperties properties, Map<String, String> ofThisKind) {
+    config.putAll(properties.kafka().properties());
+    config.putAll(ofThisKind);
     return config;
   }
 }

@@ -8,15 +8,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -53,24 +49,6 @@ public class RegistryConsumer implements SmartLifecycle {
     this.participants = participants;
     this.json = json;
     this.clock = clock;
-  }
-
-  private Map<String, Object> config() {
-    return Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-        properties.kafka().bootstrapServers(),
-        ConsumerConfig.GROUP_ID_CONFIG,
-        properties.kafka().consumerGroup() + "-registry-" + properties.instanceId(),
-        ConsumerConfig.CLIENT_ID_CONFIG,
-        properties.instanceId() + "-registry",
-        ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
-        StringDeserializer.class.getName(),
-        ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
-        ByteArrayDeserializer.class.getName(),
-        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-        "earliest",
-        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-        true);
   }
 
   private void loop() {
@@ -153,7 +131,7 @@ public class RegistryConsumer implements SmartLifecycle {
       return;
     }
     running = true;
-    consumer = new KafkaConsumer<>(config());
+    consumer = new KafkaConsumer<>(KafkaClients.registryConsumer(properties));
     thread = new Thread(this::loop, "sec-registry");
     thread.setDaemon(true);
     thread.start();
