@@ -27,6 +27,9 @@ public final class BenchParticipantsMain {
   /** Printed when all three consume. */
   public static final String READY = "bench participants ready";
 
+  static final String PRODUCER_PREFIX = "bench.participants.producer.";
+  static final String CONSUMER_PREFIX = "bench.participants.consumer.";
+
   private BenchParticipantsMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -135,6 +138,15 @@ public final class BenchParticipantsMain {
             }
             return Outcome.done();
           });
+    }
+    // client settings to try (for example -Dbench.participants.producer.linger.ms=0), passed on
+    // by the driver from its own -Dbench.participants.producer.* and .consumer.* properties
+    for (String key : System.getProperties().stringPropertyNames()) {
+      if (key.startsWith(PRODUCER_PREFIX)) {
+        builder.producerProperty(key.substring(PRODUCER_PREFIX.length()), System.getProperty(key));
+      } else if (key.startsWith(CONSUMER_PREFIX)) {
+        builder.consumerProperty(key.substring(CONSUMER_PREFIX.length()), System.getProperty(key));
+      }
     }
     Participant participant = builder.build();
     participant.start();

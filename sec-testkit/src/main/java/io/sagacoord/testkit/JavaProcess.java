@@ -153,6 +153,31 @@ public final class JavaProcess implements AutoCloseable {
     return this;
   }
 
+  /**
+   * SIGTERM (the child's shutdown hooks run, and the JVM finishes what it does at exit) and waits
+   * for the exit; SIGKILL if it has not ended within {@code timeout}. Returns the exit code.
+   */
+  public int stop(Duration timeout) {
+    Process p;
+    synchronized (this) {
+      p = process;
+    }
+    if (p == null) {
+      return -1;
+    }
+    p.destroy();
+    try {
+      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        kill();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TestkitException("interrupted while stopping " + spec.name(), e);
+    }
+    ProcessRegistry.forgetPid(p.pid());
+    return p.exitValue();
+  }
+
   /** Waits for the process to end by itself and returns its exit code. */
   public int waitForExit(Duration timeout) {
     Process p;

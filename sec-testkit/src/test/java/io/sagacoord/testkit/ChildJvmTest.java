@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagacoord.testkit.mains.EchoMain;
+import io.sagacoord.testkit.mains.ShutdownHookMain;
 import io.sagacoord.testkit.mains.SleepingMain;
 import io.sagacoord.testkit.mains.SpawnsGrandchildMain;
 import java.nio.file.Files;
@@ -30,6 +31,21 @@ class ChildJvmTest {
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive))
           .isIn(Optional.empty(), Optional.of(false));
       System.out.println("[sec-testkit] child JVM " + pid + " killed with SIGKILL and gone");
+    }
+  }
+
+  @Test
+  void stopLetsTheChildRunItsShutdownHooks() throws Exception {
+    try (JavaProcess child =
+        JavaProcess.builder(ShutdownHookMain.class.getName()).name("stopped").start()) {
+      child.awaitLogLine("waiting for a signal", Duration.ofSeconds(60));
+
+      int exit = child.stop(Duration.ofSeconds(60));
+
+      // 128 + SIGTERM: the JVM ended on the signal, after its hooks
+      assertThat(exit).isEqualTo(143);
+      assertThat(child.isAlive()).isFalse();
+      assertThat(Files.readString(child.logFile())).contains("shutdown hook ran");
     }
   }
 

@@ -200,13 +200,28 @@ public final class BenchCluster implements AutoCloseable {
     } catch (IOException e) {
       return null;
     }
-    try (JavaProcess training =
-        coordinatorBuilder()
-            .name("bench-coordinator-cds-training")
-            .jvmArg((aotCache() ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + archive)
-            .systemProperty("spring.context.exit", "onRefresh")
-            .start()) {
-      training.waitForExit(START_TIMEOUT);
+    if (aotCache() && trainingWorkload() > 0) {
+      // the AOT cache also keeps the method profiles of what the training run executed (JEP 515):
+      // a run that applies replies lets the restarted coordinator compile its reply path sooner
+      try (JavaProcess training =
+          coordinatorBuilder()
+              .name("bench-coordinator-cds-training")
+              .jvmArg("-XX:AOTCacheOutput=" + archive)
+              .start()) {
+        training.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
+        runTrainingSagas(trainingWorkload());
+        // SIGTERM: the JVM writes the cache as it exits
+        training.stop(START_TIMEOUT);
+      }
+    } else {
+      try (JavaProcess training =
+          coordinatorBuilder()
+              .name("bench-coordinator-cds-training")
+              .jvmArg((aotCache() ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + archive)
+              .systemProperty("spring.context.exit", "onRefresh")
+              .start()) {
+        training.waitForExit(START_TIMEOUT);
+      }
     }
     if (!Files.isRegularFile(archive)) {
       Files2.deleteRecursively(archive.getParent());
@@ -216,6 +231,73 @@ public final class BenchCluster implements AutoCloseable {
     System.out.println(
         "[bench] coordinator " + (aotCache() ? "AOT cache " : "CDS archive ") + archive);
     return archive;
+  }
+
+  /**
+   * {@code bench.coordinator.training-sagas}: how many sagas the AOT training run carries (REST
+   * starts, 10% compensating) before it is stopped; 0 ends it after the context refresh instead, as
+   * before the seventh session. Default 3000.
+   */
+  static int trainingWorkload() {
+    return Integer.getInteger("bench.coordinator.training-sagas", 3000);
+  }
+
+  /** Starts {@code n} sagas over REST (64 at a time) and waits until every saga is terminal. */
+  private void runTrainingSagas(int n) {
+    java.net.http.HttpClient http =
+        java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1)
+            .build();
+    URI start = coordinatorUri().resolve("/api/sagas/" + BenchSaga.TYPE);
+    java.util.concurrent.Semaphore outstanding = new java.util.concurrent.Semaphore(64);
+    java.util.concurrent.atomic.AtomicInteger failed =
+        new java.util.concurrent.atomic.AtomicInteger();
+    String run = Long.toString(System.nanoTime(), 36);
+    for (int i = 0; i < n; i++) {
+      outstanding.acquireUninterruptibly();
+      String ref = "training-" + run + "-" + i;
+      java.net.http.HttpRequest request =
+          java.net.http.HttpRequest.newBuilder(start)
+              .timeout(Duration.ofSeconds(60))
+              .header("Content-Type", "application/json")
+              .header("Idempotency-Key", ref)
+              .header("X-API-Key", API_KEY)
+              .POST(
+                  java.net.http.HttpRequest.BodyPublishers.ofString(
+                      "{\"ref\":\"" + ref + "\",\"failCar\":" + (i % 10 == 9) + "}"))
+              .build();
+      http.sendAsync(request, java.net.http.HttpResponse.BodyHandlers.discarding())
+          .whenComplete(
+              (response, e) -> {
+                if (e != null || response.statusCode() >= 300) {
+                  failed.incrementAndGet();
+                }
+                outstanding.release();
+              });
+    }
+    outstanding.acquireUninterruptibly(64);
+    Instant deadline = Instant.now().plus(START_TIMEOUT);
+    try (Connection c = secConnection();
+        java.sql.Statement st = c.createStatement()) {
+      while (true) {
+        try (java.sql.ResultSet rs =
+            st.executeQuery(
+                "SELECT count(*) FROM saga_instance WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')")) {
+          rs.next();
+          if (rs.getLong(1) == 0 || Instant.now().isAfter(deadline)) {
+            break;
+          }
+        }
+        Thread.sleep(200);
+      }
+    } catch (SQLException e) {
+      throw new BenchException("the training run's sagas could not be counted", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BenchException("interrupted", e);
+    }
+    System.out.println(
+        "[bench] AOT training run: " + n + " sagas, " + failed.get() + " starts failed");
   }
 
   /** Whether the coordinator starts with an AOT cache rather than a dynamic AppCDS archive. */
@@ -292,6 +374,13 @@ public final class BenchCluster implements AutoCloseable {
             .name("bench-participants")
             .jvmArg("-Xmx384m");
     extraJvmArgs("bench.participants.jvm-args").forEach(builder::jvmArg);
+    // the participants' Kafka client settings to try (BenchParticipantsMain)
+    System.getProperties().stringPropertyNames().stream()
+        .filter(
+            k ->
+                k.startsWith("bench.participants.producer.")
+                    || k.startsWith("bench.participants.consumer."))
+        .forEach(k -> builder.systemProperty(k, System.getProperty(k)));
     participants =
         builder
             .systemProperty("bench.kafka", infra.bootstrapServers())

@@ -1,0 +1,19 @@
+package io.sagacoord.testkit.mains;
+
+/** A child JVM that sleeps until stopped and says so from a shutdown hook. */
+public final class ShutdownHookMain {
+  private ShutdownHookMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  System.out.println("shutdown hook ran");
+                  System.out.flush();
+                }));
+    System.out.println("waiting for a signal");
+    System.out.flush();
+    Thread.sleep(Long.MAX_VALUE);
+  }
+}
