@@ -277,6 +277,7 @@ public final class BenchCluster implements AutoCloseable {
     }
     outstanding.acquireUninterruptibly(64);
     Instant deadline = Instant.now().plus(START_TIMEOUT);
+    long open;
     try (Connection c = secConnection();
         java.sql.Statement st = c.createStatement()) {
       while (true) {
@@ -284,7 +285,8 @@ public final class BenchCluster implements AutoCloseable {
             st.executeQuery(
                 "SELECT count(*) FROM saga_instance WHERE status NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED')")) {
           rs.next();
-          if (rs.getLong(1) == 0 || Instant.now().isAfter(deadline)) {
+          open = rs.getLong(1);
+          if (open == 0 || Instant.now().isAfter(deadline)) {
             break;
           }
         }
@@ -297,7 +299,13 @@ public final class BenchCluster implements AutoCloseable {
       throw new BenchException("interrupted", e);
     }
     System.out.println(
-        "[bench] AOT training run: " + n + " sagas, " + failed.get() + " starts failed");
+        "[bench] AOT training run: "
+            + n
+            + " sagas, "
+            + failed.get()
+            + " starts failed, "
+            + open
+            + " not terminal when it was stopped");
   }
 
   /** Whether the coordinator starts with an AOT cache rather than a dynamic AppCDS archive. */
