@@ -168,7 +168,10 @@ public final class JavaProcess implements AutoCloseable {
     p.destroy();
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        kill();
+        p.destroyForcibly();
+        if (!p.waitFor(KILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+          throw failure("still running " + KILL_TIMEOUT + " after SIGTERM and SIGKILL");
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -158,9 +158,11 @@ public final class BenchCluster implements AutoCloseable {
 
   /**
    * The coordinator as a user would run it in production, plus: once per run, a training run that
-   * records the classes the coordinator loads while it starts ({@code
-   * -Dspring.context.exit=onRefresh}: Spring refreshes the context and exits before starting its
-   * lifecycle), used by every start after: a faster restart is part of recovery. {@code
+   * records the classes the coordinator loads, used by every start after: a faster restart is part
+   * of recovery. With an AOT cache the training coordinator carries {@link #trainingWorkload()}
+   * sagas and is then stopped (the cache also holds the profiles of the reply path); otherwise, or
+   * with 0 sagas, it ends after the context refresh ({@code -Dspring.context.exit=onRefresh}:
+   * Spring refreshes the context and exits before starting its lifecycle). {@code
    * bench.coordinator.cds} says how: {@code auto} (the default) an AOT cache on a JDK of version 25
    * or later (JEP 483, 514 and 515: classes loaded and linked ahead of time, with the training
    * run's method profiles; {@code -XX:AOTCacheOutput}, then {@code -XX:AOTCache}) and a dynamic
@@ -209,9 +211,15 @@ public final class BenchCluster implements AutoCloseable {
               .jvmArg("-XX:AOTCacheOutput=" + archive)
               .start()) {
         training.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
-        runTrainingSagas(trainingWorkload());
+        runTrainingSagas(training, trainingWorkload());
         // SIGTERM: the JVM writes the cache as it exits
-        training.stop(START_TIMEOUT);
+        int exit = training.stop(START_TIMEOUT);
+        System.out.println("[bench] AOT training run stopped, exit code " + exit);
+      } catch (RuntimeException e) {
+        // a failed training costs the cache, not the run
+        System.out.println("[bench] the AOT training run failed (" + e + "); starting without");
+        Files2.deleteRecursively(archive.getParent());
+        return null;
       }
     } else {
       try (JavaProcess training =
@@ -243,7 +251,7 @@ public final class BenchCluster implements AutoCloseable {
   }
 
   /** Starts {@code n} sagas over REST (64 at a time) and waits until every saga is terminal. */
-  private void runTrainingSagas(int n) {
+  private void runTrainingSagas(JavaProcess training, int n) {
     java.net.http.HttpClient http =
         java.net.http.HttpClient.newBuilder()
             .version(java.net.http.HttpClient.Version.HTTP_1_1)
@@ -288,6 +296,9 @@ public final class BenchCluster implements AutoCloseable {
           open = rs.getLong(1);
           if (open == 0 || Instant.now().isAfter(deadline)) {
             break;
+          }
+          if (!training.isAlive()) {
+            throw new BenchException("the training coordinator ended; see " + training.logFile());
           }
         }
         Thread.sleep(200);

@@ -83,13 +83,18 @@ final class Environment {
     Map<String, Object> processes = new LinkedHashMap<>();
     processes.put(
         "coordinator",
-        "io.sagacoord.server.SecApplication in its own JVM, -Xmx512m, G1, defaults of sec.* and Hikari pool 10"
+        "io.sagacoord.server.SecApplication in its own JVM, -Xmx512m, G1, defaults of sec.* (but for \"overrides\") and Hikari pool 10"
             + (BenchCluster.aot() ? ", Spring AOT (-Dspring.aot.enabled=true)" : ", no Spring AOT")
             + switch (BenchCluster.cdsMode()) {
               case "false" -> ", no class data sharing";
               default ->
                   BenchCluster.aotCache()
                       ? ", AOT cache from a training run (-XX:AOTCacheOutput, -XX:AOTCache)"
+                          + (BenchCluster.trainingWorkload() > 0
+                              ? " that carried "
+                                  + BenchCluster.trainingWorkload()
+                                  + " sagas before SIGTERM"
+                              : " that ended after the context refresh")
                       : ", dynamic AppCDS archive from a training run (-XX:ArchiveClassesAtExit)";
             });
     processes.put(
@@ -97,6 +102,14 @@ final class Environment {
         "bench-flight, bench-hotel, bench-car in one other JVM, -Xmx384m, one consumer thread each (bench.participant.threads)");
     processes.put("driver", "load generator, completion poller, ceiling clients, Kafka broker");
     m.put("processes", processes);
+    // settings given on the command line that change the coordinator or the participants
+    Map<String, String> overrides = new java.util.TreeMap<>();
+    for (String key : System.getProperties().stringPropertyNames()) {
+      if (key.startsWith("sec.") || key.startsWith("bench.participants.")) {
+        overrides.put(key, System.getProperty(key));
+      }
+    }
+    m.put("overrides", overrides);
     return m;
   }
 }

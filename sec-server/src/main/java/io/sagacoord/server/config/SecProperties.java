@@ -131,8 +131,9 @@ public record SecProperties(
 
   /**
    * Kafka client properties the coordinator's guarantees rest on: the serialization of its records,
-   * its consumer groups and offset commits (after the database commit, never automatic) and the
-   * idempotent, fully acknowledged sends of its outbox.
+   * its consumer groups, offset commits (after the database commit, never automatic) and reading
+   * from the start of a new group, the idempotent, fully acknowledged and not transactional sends
+   * of its outbox, a saga's records in one partition (by key), and a client id per client.
    */
   static final java.util.Set<String> RESERVED_KAFKA_PROPERTIES =
       java.util.Set.of(
@@ -146,7 +147,11 @@ public record SecProperties(
           "isolation.level",
           "max.poll.records",
           "acks",
-          "enable.idempotence");
+          "enable.idempotence",
+          "transactional.id",
+          "auto.offset.reset",
+          "client.id",
+          "partitioner.class");
 
   private static void requireNotReserved(String name, Map<String, String> properties) {
     for (String key : properties.keySet()) {

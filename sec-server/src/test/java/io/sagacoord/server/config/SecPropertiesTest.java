@@ -65,6 +65,12 @@ class SecPropertiesTest {
     assertThatThrownBy(() -> kafka(Map.of("enable.auto.commit", "true"), Map.of()))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("sec.kafka.properties must not set enable.auto.commit");
+    assertThatThrownBy(() -> kafka(Map.of("transactional.id", "sec"), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not set transactional.id");
+    assertThatThrownBy(() -> kafka(Map.of(), Map.of("auto.offset.reset", "latest")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("must not set auto.offset.reset");
     assertThatThrownBy(() -> kafka(Map.of(), Map.of("isolation.level", "read_uncommitted")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("sec.kafka.consumer-properties must not set isolation.level");
