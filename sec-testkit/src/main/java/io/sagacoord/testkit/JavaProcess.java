@@ -165,7 +165,9 @@ public final class JavaProcess implements AutoCloseable {
     if (p == null) {
       return -1;
     }
-    p.destroy();
+    // through the handle: Process.destroy() would also close the child's stdin, and the child's
+    // watchdog halts on that EOF (exit 86) before its shutdown hooks have run
+    p.toHandle().destroy();
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();

@@ -1,6 +1,6 @@
 package io.sagacoord.testkit.mains;
 
-/** A child JVM that sleeps until stopped and says so from a shutdown hook. */
+/** A child JVM that sleeps until stopped and says so from a slow shutdown hook. */
 public final class ShutdownHookMain {
   private ShutdownHookMain() {}
 
@@ -9,6 +9,12 @@ public final class ShutdownHookMain {
         .addShutdownHook(
             new Thread(
                 () -> {
+                  // a hook that takes a while, as a Spring context's close does
+                  try {
+                    Thread.sleep(2000);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
                   System.out.println("shutdown hook ran");
                   System.out.flush();
                 }));
