@@ -129,16 +129,20 @@ public final class JavaProcess implements AutoCloseable {
     if (process == null) {
       return;
     }
-    process.destroyForcibly();
+    killAndWait(process);
+  }
+
+  private void killAndWait(Process p) {
+    p.destroyForcibly();
     try {
-      if (!process.waitFor(KILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!p.waitFor(KILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
         throw failure("still running " + KILL_TIMEOUT + " after SIGKILL");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TestkitException("interrupted while killing " + spec.name(), e);
     }
-    ProcessRegistry.forgetPid(process.pid());
+    ProcessRegistry.forgetPid(p.pid());
   }
 
   /**
@@ -169,17 +173,15 @@ public final class JavaProcess implements AutoCloseable {
     // watchdog halts on that EOF (exit 86) before its shutdown hooks have run
     p.toHandle().destroy();
     try {
-      if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        p.destroyForcibly();
-        if (!p.waitFor(KILL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          throw failure("still running " + KILL_TIMEOUT + " after SIGTERM and SIGKILL");
-        }
+      if (p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        ProcessRegistry.forgetPid(p.pid());
+      } else {
+        killAndWait(p);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TestkitException("interrupted while stopping " + spec.name(), e);
     }
-    ProcessRegistry.forgetPid(p.pid());
     return p.exitValue();
   }
 
