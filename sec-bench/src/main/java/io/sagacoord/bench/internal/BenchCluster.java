@@ -300,12 +300,16 @@ public final class BenchCluster implements AutoCloseable {
     JavaProcess.Builder builder =
         JavaProcess.builder("io.sagacoord.server.SecApplication")
             .name("bench-coordinator")
-            .jvmArg("-Xmx512m")
-            .jvmArg("-XX:+UseG1GC");
+            .jvmArg("-Xmx512m");
+    List<String> extra = extraJvmArgs("bench.coordinator.jvm-args");
+    if (extra.stream().noneMatch(a -> a.matches("-XX:\\+Use\\w+GC"))) {
+      // G1 unless bench.coordinator.jvm-args names another collector (two would not start)
+      builder.jvmArg("-XX:+UseG1GC");
+    }
     if (aot()) {
       builder.systemProperty("spring.aot.enabled", "true");
     }
-    extraJvmArgs("bench.coordinator.jvm-args").forEach(builder::jvmArg);
+    extra.forEach(builder::jvmArg);
     // -Dsec.x=y given to the driver reaches the coordinator (settings to compare)
     System.getProperties().stringPropertyNames().stream()
         .filter(k -> k.startsWith("sec."))
