@@ -302,7 +302,7 @@ public final class BenchCluster implements AutoCloseable {
             .name("bench-coordinator")
             .jvmArg("-Xmx512m");
     List<String> extra = extraJvmArgs("bench.coordinator.jvm-args");
-    if (extra.stream().noneMatch(a -> a.matches("-XX:\\+Use\\w+GC"))) {
+    if (collector(extra) == null) {
       // G1 unless bench.coordinator.jvm-args names another collector (two would not start)
       builder.jvmArg("-XX:+UseG1GC");
     }
@@ -343,6 +343,27 @@ public final class BenchCluster implements AutoCloseable {
     String initializer = "io.sagacoord.server.SecApplication__ApplicationContextInitializer";
     return BenchCluster.class.getClassLoader().getResource(initializer.replace('.', '/') + ".class")
         != null;
+  }
+
+  /**
+   * The coordinator's garbage collector: G1 unless {@code bench.coordinator.jvm-args} names one.
+   */
+  static String coordinatorCollector() {
+    String named = collector(extraJvmArgs("bench.coordinator.jvm-args"));
+    return named == null ? "G1" : named;
+  }
+
+  /** The collector an option list selects ({@code -XX:+UseParallelGC} gives Parallel), or null. */
+  static String collector(List<String> jvmArgs) {
+    java.util.regex.Pattern flag =
+        java.util.regex.Pattern.compile("-XX:\\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC");
+    for (String arg : jvmArgs) {
+      java.util.regex.Matcher m = flag.matcher(arg);
+      if (m.matches()) {
+        return m.group(1);
+      }
+    }
+    return null;
   }
 
   /** Extra JVM options from a system property, separated by spaces (e.g. a JFR recording). */

@@ -83,7 +83,9 @@ final class Environment {
     Map<String, Object> processes = new LinkedHashMap<>();
     processes.put(
         "coordinator",
-        "io.sagacoord.server.SecApplication in its own JVM, -Xmx512m, G1, defaults of sec.* (but for \"overrides\") and Hikari pool 10"
+        "io.sagacoord.server.SecApplication in its own JVM, -Xmx512m, "
+            + BenchCluster.coordinatorCollector()
+            + ", defaults of sec.* (but for \"overrides\") and Hikari pool 10"
             + (BenchCluster.aot() ? ", Spring AOT (-Dspring.aot.enabled=true)" : ", no Spring AOT")
             + switch (BenchCluster.cdsMode()) {
               case "false" -> ", no class data sharing";
@@ -105,7 +107,9 @@ final class Environment {
     // settings given on the command line that change the coordinator or the participants
     Map<String, String> overrides = new java.util.TreeMap<>();
     for (String key : System.getProperties().stringPropertyNames()) {
-      if (key.startsWith("sec.") || key.startsWith("bench.participants.")) {
+      if (key.startsWith("sec.")
+          || key.startsWith("bench.participants.")
+          || key.equals("bench.coordinator.jvm-args")) {
         overrides.put(key, System.getProperty(key));
       }
     }

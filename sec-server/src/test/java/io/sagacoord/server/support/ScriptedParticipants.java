@@ -39,6 +39,8 @@ public final class ScriptedParticipants implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final Map<String, UUID> firstCommandIds = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger sent =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final Thread thread;
   private volatile boolean running = true;
 
@@ -64,6 +66,11 @@ public final class ScriptedParticipants implements AutoCloseable {
 
   public List<Received> received() {
     return List.copyOf(received);
+  }
+
+  /** How many messages (replies and others) the broker has acknowledged. */
+  public int sent() {
+    return sent.get();
   }
 
   public List<Received> received(UUID sagaId) {
@@ -168,6 +175,7 @@ public final class ScriptedParticipants implements AutoCloseable {
     headers.forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
     try {
       producer.send(record).get();
+      sent.incrementAndGet();
     } catch (Exception e) {
       throw new IllegalStateException("send failed", e);
     }

@@ -1,0 +1,26 @@
+package io.sagacoord.bench.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Which collector the coordinator's extra JVM options select (the bench adds G1 otherwise). */
+class CollectorChoiceTest {
+
+  @Test
+  void aCollectorFlagIsRecognisedAmongOtherOptions() {
+    assertThat(BenchCluster.collector(List.of("-Xlog:gc", "-XX:+UseParallelGC")))
+        .isEqualTo("Parallel");
+    assertThat(BenchCluster.collector(List.of("-XX:+UseZGC"))).isEqualTo("Z");
+  }
+
+  @Test
+  void optionsThatOnlyEndInGcSelectNone() {
+    assertThat(
+            BenchCluster.collector(
+                List.of("-XX:+UseAdaptiveSizePolicyWithSystemGC", "-XX:-UseParallelGC")))
+        .isNull();
+    assertThat(BenchCluster.collector(List.of())).isNull();
+  }
+}
