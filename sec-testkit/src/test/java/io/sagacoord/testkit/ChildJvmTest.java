@@ -38,7 +38,7 @@ class ChildJvmTest {
   void stopLetsTheChildRunItsShutdownHooks() throws Exception {
     try (JavaProcess child =
         JavaProcess.builder(ShutdownHookMain.class.getName()).name("stopped").start()) {
-      child.awaitLogLine("waiting for a signal", Duration.ofSeconds(60));
+      child.awaitLogLine("sleeping", Duration.ofSeconds(60));
 
       int exit = child.stop(Duration.ofSeconds(60));
 

@@ -16,6 +16,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Postgres and Kafka (embedded, in this JVM's reach), the coordinator in a child JVM and the three
@@ -353,12 +355,13 @@ public final class BenchCluster implements AutoCloseable {
     return named == null ? "G1" : named;
   }
 
+  private static final Pattern COLLECTOR_FLAG =
+      Pattern.compile("-XX:\\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC");
+
   /** The collector an option list selects ({@code -XX:+UseParallelGC} gives Parallel), or null. */
   static String collector(List<String> jvmArgs) {
-    java.util.regex.Pattern flag =
-        java.util.regex.Pattern.compile("-XX:\\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC");
     for (String arg : jvmArgs) {
-      java.util.regex.Matcher m = flag.matcher(arg);
+      Matcher m = COLLECTOR_FLAG.matcher(arg);
       if (m.matches()) {
         return m.group(1);
       }

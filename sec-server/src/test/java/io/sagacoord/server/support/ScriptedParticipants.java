@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,8 +40,7 @@ public final class ScriptedParticipants implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final Map<String, UUID> firstCommandIds = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicInteger sent =
-      new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger sent = new AtomicInteger();
   private final Thread thread;
   private volatile boolean running = true;
 

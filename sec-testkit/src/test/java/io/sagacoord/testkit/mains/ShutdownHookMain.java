@@ -1,6 +1,9 @@
 package io.sagacoord.testkit.mains;
 
-/** A child JVM that sleeps until stopped and says so from a slow shutdown hook. */
+/**
+ * A child JVM like {@link SleepingMain} with a slow shutdown hook that says when it has run. The
+ * hook's pause stands for a Spring context's close: it is the work under test, not a wait.
+ */
 public final class ShutdownHookMain {
   private ShutdownHookMain() {}
 
@@ -9,7 +12,6 @@ public final class ShutdownHookMain {
         .addShutdownHook(
             new Thread(
                 () -> {
-                  // a hook that takes a while, as a Spring context's close does
                   try {
                     Thread.sleep(2000);
                   } catch (InterruptedException e) {
@@ -18,8 +20,6 @@ public final class ShutdownHookMain {
                   System.out.println("shutdown hook ran");
                   System.out.flush();
                 }));
-    System.out.println("waiting for a signal");
-    System.out.flush();
-    Thread.sleep(Long.MAX_VALUE);
+    SleepingMain.main(args);
   }
 }
