@@ -23,6 +23,7 @@ import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.ScriptedParticipants.Received;
 import io.sagacoord.server.support.TestSagas;
+import io.sagacoord.testkit.FreePorts;
 import io.sagacoord.testkit.JavaProcess;
 import io.sagacoord.testkit.KafkaInfra;
 import io.sagacoord.testkit.SagaInfra;
@@ -116,7 +117,7 @@ class CrashRecoveryIntegrationTest {
     int rounds = Integer.getInteger("sec.crash.rounds", 5);
     System.out.println("CrashRecoveryIntegrationTest seed=" + seed);
     Random random = new Random(seed);
-    port = ChildCoordinators.freePort();
+    port = FreePorts.one();
     int crashes = 0;
 
     // named crash points: each halts the coordinator on its 3rd pass

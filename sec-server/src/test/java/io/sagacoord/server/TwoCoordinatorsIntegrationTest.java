@@ -7,6 +7,7 @@ import io.sagacoord.server.support.ChildCoordinators;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.TestSagas;
+import io.sagacoord.testkit.FreePorts;
 import io.sagacoord.testkit.JavaProcess;
 import io.sagacoord.testkit.KafkaInfra;
 import io.sagacoord.testkit.SagaInfra;
@@ -46,8 +47,9 @@ class TwoCoordinatorsIntegrationTest {
       kafka.createTopic(topic, 4);
       topics.add(topic);
     }
-    int portA = ChildCoordinators.freePort();
-    int portB = ChildCoordinators.freePort();
+    int[] ports = FreePorts.distinct(2);
+    int portA = ports[0];
+    int portB = ports[1];
     try (TestDatabase db = SagaInfra.postgres().newDatabase("sec_two");
         ScriptedParticipants participants =
             new ScriptedParticipants(

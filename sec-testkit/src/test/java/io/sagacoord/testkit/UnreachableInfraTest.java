@@ -3,7 +3,6 @@ package io.sagacoord.testkit;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagacoord.testkit.internal.InfraFactory;
-import io.sagacoord.testkit.internal.Ports;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -14,7 +13,7 @@ class UnreachableInfraTest {
   @Test
   @Timeout(value = 20, unit = java.util.concurrent.TimeUnit.SECONDS)
   void externalJdbcUrlThatDoesNotAnswerFailsWithTheUrlInTheMessage() {
-    String url = "jdbc:postgresql://127.0.0.1:" + Ports.freePort() + "/postgres";
+    String url = "jdbc:postgresql://127.0.0.1:" + FreePorts.one() + "/postgres";
     assertThatThrownBy(() -> InfraFactory.connectExternalPostgres(url, "postgres", "secret"))
         .isInstanceOf(InfraUnavailableException.class)
         .hasMessageContaining(url);
@@ -23,7 +22,7 @@ class UnreachableInfraTest {
   @Test
   @Timeout(value = 30, unit = java.util.concurrent.TimeUnit.SECONDS)
   void externalKafkaBootstrapThatDoesNotAnswerFailsWithTheAddressInTheMessage() {
-    String bootstrap = "127.0.0.1:" + Ports.freePort();
+    String bootstrap = "127.0.0.1:" + FreePorts.one();
     long start = System.nanoTime();
     assertThatThrownBy(() -> InfraFactory.connectExternalKafka(bootstrap))
         .isInstanceOf(InfraUnavailableException.class)

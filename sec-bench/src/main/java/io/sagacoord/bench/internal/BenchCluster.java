@@ -3,10 +3,10 @@ package io.sagacoord.bench.internal;
 import io.sagacoord.bench.BenchParticipantsMain;
 import io.sagacoord.bench.BenchSaga;
 import io.sagacoord.testkit.EmbeddedInfra;
+import io.sagacoord.testkit.FreePorts;
 import io.sagacoord.testkit.JavaProcess;
 import io.sagacoord.testkit.SagaInfra;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +64,7 @@ public final class BenchCluster implements AutoCloseable {
     this.flightJdbc = infra.jdbcUrl("bench_flight");
     this.hotelJdbc = infra.jdbcUrl("bench_hotel");
     this.carJdbc = infra.jdbcUrl("bench_car");
-    this.port = freePort();
+    this.port = FreePorts.one();
   }
 
   /**
@@ -504,14 +504,6 @@ public final class BenchCluster implements AutoCloseable {
       Files2.deleteRecursively(cdsArchive.getParent());
     }
     infra.close();
-  }
-
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new BenchException("no free port: " + e, e);
-    }
   }
 
   /** Small file helper (the test kit's is internal). */

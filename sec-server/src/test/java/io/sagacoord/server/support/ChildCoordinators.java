@@ -3,8 +3,6 @@ package io.sagacoord.server.support;
 import io.sagacoord.testkit.JavaProcess;
 import io.sagacoord.testkit.KafkaInfra;
 import io.sagacoord.testkit.TestDatabase;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Map;
 
@@ -58,13 +56,5 @@ public final class ChildCoordinators {
       throw e;
     }
     return child;
-  }
-
-  public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port", e);
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.sagacoord.testkit.internal;
 
+import io.sagacoord.testkit.FreePorts;
 import io.sagacoord.testkit.InfraUnavailableException;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.File;
@@ -34,7 +35,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
    */
   public static EmbeddedPostgresServer start(Path dataDir, boolean deleteOnClose, boolean durable) {
     requireUnshareWhenRoot();
-    int port = Ports.freePort();
+    int port = FreePorts.one();
     try {
       Files.createDirectories(dataDir);
       EmbeddedPostgres.Builder builder =

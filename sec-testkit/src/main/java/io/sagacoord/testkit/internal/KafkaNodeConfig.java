@@ -1,5 +1,6 @@
 package io.sagacoord.testkit.internal;
 
+import io.sagacoord.testkit.FreePorts;
 import io.sagacoord.testkit.TestkitException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,11 +27,15 @@ public record KafkaNodeConfig(Path workDir, int brokerPort, int controllerPort, 
       String clusterId = stored.getProperty("sec-testkit.cluster.id");
       if (clusterId != null) {
         // ports may be held by someone else since the last run; the cluster id must stay
-        return new KafkaNodeConfig(workDir, Ports.freePort(), Ports.freePort(), clusterId);
+        return withFreshPorts(workDir, clusterId);
       }
     }
-    return new KafkaNodeConfig(
-        workDir, Ports.freePort(), Ports.freePort(), Uuid.randomUuid().toString());
+    return withFreshPorts(workDir, Uuid.randomUuid().toString());
+  }
+
+  private static KafkaNodeConfig withFreshPorts(Path workDir, String clusterId) {
+    int[] ports = FreePorts.distinct(2);
+    return new KafkaNodeConfig(workDir, ports[0], ports[1], clusterId);
   }
 
   public String bootstrapServers() {
