@@ -20,4 +20,17 @@ public final class Failures {
       throw (VirtualMachineError) t;
     }
   }
+
+  /**
+   * One line for a log: the innermost cause's class and message (a database or broker outage is
+   * told by its cause; the wrapping layers add nothing an operator needs).
+   */
+  public static String describe(Throwable t) {
+    Throwable root = t;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = root.getMessage();
+    return root.getClass().getSimpleName() + (message == null ? "" : ": " + message.strip());
+  }
 }

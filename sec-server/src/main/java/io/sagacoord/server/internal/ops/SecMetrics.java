@@ -20,6 +20,7 @@ public class SecMetrics {
   private final Counter ignored;
   private final Counter late;
   private final Counter batchFallbacks;
+  private final Timer timerLateness;
   private final AtomicLong outboxBacklog = new AtomicLong();
   private final OutboxDao outbox;
 
@@ -30,6 +31,11 @@ public class SecMetrics {
     this.ignored = registry.counter("sec.replies.ignored");
     this.late = registry.counter("sec.replies.late");
     this.batchFallbacks = registry.counter("sec.replies.batch.fallbacks");
+    this.timerLateness =
+        Timer.builder("sec.timers.lateness")
+            .description("how long after its due time a timer fired")
+            .publishPercentiles(0.5, 0.99)
+            .register(registry);
     Gauge.builder("sec.outbox.backlog", this, SecMetrics::refreshBacklog)
         .description("rows waiting in saga_outbox")
         .register(registry);
@@ -68,6 +74,11 @@ public class SecMetrics {
   /** A reply batch that could not be written at once and was applied reply by reply. */
   public void batchFallback() {
     batchFallbacks.increment();
+  }
+
+  /** A timer fired this long after its due time (recorded once its transaction committed). */
+  public void timerFired(Duration lateness) {
+    AfterCommit.run(() -> timerLateness.record(lateness));
   }
 
   /** Time from sending a step's command to the reply that settled it. */

@@ -4,7 +4,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
@@ -18,9 +20,19 @@ public class TimerDao {
   private final JdbcClient jdbc;
   private final NamedParameterJdbcTemplate named;
 
+  private volatile Consumer<Instant> onInsert = due -> {};
+
   public TimerDao(JdbcClient jdbc, NamedParameterJdbcTemplate named) {
     this.jdbc = jdbc;
     this.named = named;
+  }
+
+  /**
+   * Tells {@code listener} the earliest due time of every batch of timers inserted, inside the
+   * inserting transaction (the listener decides what to do once it commits).
+   */
+  public void onInsert(Consumer<Instant> listener) {
+    this.onInsert = listener;
   }
 
   public void insert(List<TimerRow> rows) {
@@ -28,8 +40,12 @@ public class TimerDao {
       return;
     }
     SqlParameterSource[] batch = new SqlParameterSource[rows.size()];
+    Instant earliest = rows.get(0).dueAt();
     for (int i = 0; i < rows.size(); i++) {
       TimerRow row = rows.get(i);
+      if (row.dueAt().isBefore(earliest)) {
+        earliest = row.dueAt();
+      }
       batch[i] =
           new MapSqlParameterSource()
               .addValue("sagaId", row.sagaId())
@@ -45,6 +61,16 @@ public class TimerDao {
         VALUES (:sagaId, :kind, :step, :phase, :attempt, :dueAt)
         """,
         batch);
+    onInsert.accept(earliest);
+  }
+
+  /** The earliest due time of any timer, of any coordinator; empty when there is none. */
+  public Optional<Instant> nextDue() {
+    List<Instant> first =
+        jdbc.sql("SELECT min(due_at) AS first_due FROM saga_timer")
+            .query((rs, n) -> Sql.instant(rs, "first_due"))
+            .list();
+    return first.isEmpty() ? Optional.empty() : Optional.ofNullable(first.get(0));
   }
 
   /** A cancel of the timers of one step of a saga, or of all of them when {@code step} is null. */

@@ -11,8 +11,10 @@ import io.sagacoord.server.internal.engine.SagaLoader;
 import io.sagacoord.server.internal.engine.TransitionWriter;
 import io.sagacoord.server.internal.kafka.OutboxRelay;
 import io.sagacoord.server.internal.kafka.ReplyConsumer;
+import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.ops.Failures;
+import io.sagacoord.server.internal.ops.SecMetrics;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.internal.persistence.TimerDao;
@@ -26,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
@@ -34,10 +38,18 @@ import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Fires due timers: every {@code sec.timers.poll-interval} (and at once at start-up, so overdue
- * timers of a crashed coordinator fire without waiting for traffic) it locks sagas with due timers
- * ({@code SKIP LOCKED}: a saga busy elsewhere is tried next time), claims their due timers, feeds
- * each to the engine as {@code TimerFired} and records the transition, all in one transaction.
+ * Fires due timers: it locks sagas with due timers ({@code SKIP LOCKED}: a saga busy elsewhere is
+ * tried next time), claims their due timers, feeds each to the engine as {@code TimerFired} and
+ * records the transition, all in one transaction.
+ *
+ * <p>The database is the truth; memory only decides when to look. A pass runs when the earliest
+ * known timer comes due (known from the table after each pass, and from every commit of this
+ * coordinator that inserts timers, which wakes the loop at once when it brings an earlier one), and
+ * at least every {@code sec.timers.poll-interval}, which finds timers inserted by other
+ * coordinators and those a busy saga kept from firing. A timer therefore fires within a pass's own
+ * time of its due time on an idle coordinator, and never before it. At start-up the first pass
+ * waits until the replies already in Kafka are read, so answers that came while the coordinator was
+ * away are applied before the timeouts they beat.
  */
 @Component
 public class TimerPoller implements SmartLifecycle {
@@ -56,8 +68,15 @@ public class TimerPoller implements SmartLifecycle {
   private final CrashPoints crashPoints;
   private final TransactionTemplate tx;
   private final Clock clock;
+  private final SecMetrics metrics;
   private volatile Thread thread;
   private volatile boolean running;
+
+  /** The earliest due time announced by a commit and not yet reached; null when none. */
+  private final AtomicReference<Instant> announced = new AtomicReference<>();
+
+  /** When the loop plans to wake; an announcement earlier than this wakes it. */
+  private volatile Instant wakeAt = Instant.MAX;
 
   public TimerPoller(
       SecProperties properties,
@@ -71,7 +90,8 @@ public class TimerPoller implements SmartLifecycle {
       ReplyConsumer replies,
       CrashPoints crashPoints,
       TransactionTemplate tx,
-      Clock clock) {
+      Clock clock,
+      SecMetrics metrics) {
     this.properties = properties;
     this.timers = timers;
     this.instances = instances;
@@ -84,6 +104,17 @@ public class TimerPoller implements SmartLifecycle {
     this.crashPoints = crashPoints;
     this.tx = tx;
     this.clock = clock;
+    this.metrics = metrics;
+    timers.onInsert(due -> AfterCommit.run(() -> announce(due)));
+  }
+
+  /** A committed timer comes due at {@code due}: wakes the loop if it planned to sleep past it. */
+  void announce(Instant due) {
+    announced.accumulateAndGet(due, (a, b) -> a == null || b.isBefore(a) ? b : a);
+    Thread t = thread;
+    if (t != null && due.isBefore(wakeAt)) {
+      LockSupport.unpark(t);
+    }
   }
 
   /** What one pass did. */
@@ -150,6 +181,7 @@ public class TimerPoller implements SmartLifecycle {
       // finished or parked: the timer goes (a resume re-arms what is outstanding)
       return loaded.written();
     }
+    metrics.timerFired(Duration.between(timer.dueAt(), now));
     SagaEvent event =
         new SagaEvent.TimerFired(
             TimerKind.valueOf(timer.kind()),
@@ -218,27 +250,75 @@ public class TimerPoller implements SmartLifecycle {
     } catch (Throwable e) {
       log.warn("Resuming parked sagas failed", e);
     }
+    boolean failing = false;
     while (running) {
       try {
-        // keep firing while whole batches are due (after downtime many timers may be overdue)
-        int fired;
-        do {
-          fired = fireDue();
-        } while (running && fired >= properties.timers().batchSize());
-        Thread.sleep(properties.timers().pollInterval().toMillis());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (Throwable e) {
-        // the loop never ends except on shutdown
-        log.warn("Timer pass failed; retrying", e);
-        try {
-          Thread.sleep(1000);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          return;
+        Instant next = firePasses();
+        if (failing) {
+          failing = false;
+          log.info("Timer passes work again");
         }
+        waitUntil(next);
+      } catch (Throwable e) {
+        // the loop never ends except on shutdown; an outage costs one line, not one per poll
+        Failures.rethrowIfFatal(e);
+        if (!failing) {
+          failing = true;
+          log.warn("Timer pass failed, retried every poll interval: " + Failures.describe(e));
+        } else if (log.isDebugEnabled()) {
+          log.debug("Timer pass failed again: " + Failures.describe(e));
+        }
+        waitUntil(Instant.MAX);
       }
+    }
+  }
+
+  /**
+   * Fires what is due (whole batches in a row after downtime) and returns when the next known timer
+   * comes due ({@link Instant#MAX} when none is known).
+   */
+  private Instant firePasses() {
+    Instant now = now();
+    // announcements up to now are covered by this pass: their timers committed before it starts
+    announced.updateAndGet(a -> a != null && !a.isAfter(now) ? null : a);
+    int fired;
+    do {
+      fired = fireDue();
+    } while (running && fired >= properties.timers().batchSize());
+    Instant after = now();
+    Instant next = timers.nextDue().filter(due -> due.isAfter(after)).orElse(Instant.MAX);
+    Instant early = announced.get();
+    return early != null && early.isBefore(next) ? early : next;
+  }
+
+  /**
+   * Parks until the clock reaches {@code next} or an earlier announcement, but no longer than one
+   * poll interval of real time.
+   */
+  private void waitUntil(Instant next) {
+    long pollDeadline = System.nanoTime() + properties.timers().pollInterval().toNanos();
+    while (running) {
+      Instant target = next;
+      Instant early = announced.get();
+      if (early != null && early.isBefore(target)) {
+        target = early;
+      }
+      wakeAt = target;
+      Instant now = clock.instant();
+      long untilPoll = pollDeadline - System.nanoTime();
+      if (!now.isBefore(target) || untilPoll <= 0) {
+        return;
+      }
+      long untilDue = target == Instant.MAX ? Long.MAX_VALUE : nanosBetween(now, target);
+      LockSupport.parkNanos(this, Math.min(untilDue, untilPoll));
+    }
+  }
+
+  private static long nanosBetween(Instant from, Instant to) {
+    try {
+      return Math.max(1, Duration.between(from, to).toNanos());
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
     }
   }
 

@@ -1,0 +1,134 @@
+package io.sagacoord.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sagacoord.dsl.RetryPolicy;
+import io.sagacoord.dsl.SagaDefinition;
+import io.sagacoord.server.internal.persistence.TimerDao;
+import io.sagacoord.server.internal.persistence.TimerRow;
+import io.sagacoord.server.internal.timer.TimerPoller;
+import io.sagacoord.server.support.RunningCoordinator;
+import io.sagacoord.server.support.ScriptedParticipants;
+import io.sagacoord.server.support.ScriptedParticipants.Received;
+import io.sagacoord.server.support.TestClock;
+import io.sagacoord.server.support.TestData;
+import io.sagacoord.server.support.TestSagas;
+import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.SagaInfra;
+import io.sagacoord.testkit.TestDatabase;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Retry back-off on a coordinator whose clock only the test moves: each retry is scheduled by the
+ * policy, fires once the clock reaches its due time and never before, and the gaps grow.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TimerSchedulingIntegrationTest {
+
+  private static final Duration WAIT = Duration.ofSeconds(45);
+  private static final String TYPE = "backoff-trip";
+
+  private final TestClock clock = new TestClock(Instant.now());
+  private KafkaInfra kafka;
+  private TestDatabase db;
+  private RunningCoordinator sec;
+  private ScriptedParticipants participants;
+
+  @BeforeAll
+  void start() {
+    kafka = SagaInfra.kafka();
+    db = SagaInfra.postgres().newDatabase("sec_timers");
+    String suffix = UUID.randomUUID().toString().substring(0, 8);
+    SagaDefinition<TestData> definition =
+        SagaDefinition.named(TYPE, TestData.class)
+            .defaultTimeout(Duration.ofHours(1))
+            .defaultRetry(RetryPolicy.exponential(4, Duration.ofMillis(50)))
+            .step("s1")
+            .invoke(TestSagas.participant("s1", suffix), "s1.do", d -> d)
+            .compensateWith("s1.undo", d -> d)
+            .build();
+    sec =
+        RunningCoordinator.start(
+            db,
+            kafka,
+            kafka.uniqueTopic("replies"),
+            Map.of(),
+            List.of(definition),
+            Map.of("clock", clock));
+    participants =
+        new ScriptedParticipants(
+            kafka.consumerConfig("participants-" + suffix),
+            kafka.producerConfig(),
+            List.of(TestSagas.participant("s1", suffix).commandTopic()));
+  }
+
+  @AfterAll
+  void stop() {
+    try (TestDatabase d = db;
+        RunningCoordinator s = sec;
+        ScriptedParticipants p = participants) {
+      // closed in reverse order
+    }
+  }
+
+  @Test
+  void backOffRetriesFireAtTheirDueTimesInGrowingGaps() {
+    // three technical failures, then a success: retries after 50, 100 and 200 ms
+    UUID id =
+        sec.bean(SagaCoordinator.class)
+            .start(TYPE, "backoff-1", new TestData("tech", "s1", 3, null))
+            .sagaId();
+    TimerDao timers = sec.bean(TimerDao.class);
+    TimerPoller poller = sec.bean(TimerPoller.class);
+    List<Duration> gaps = new ArrayList<>();
+
+    for (int attempt = 2; attempt <= 4; attempt++) {
+      int next = attempt;
+      TimerRow retry =
+          await()
+              .atMost(WAIT)
+              .until(() -> retryTimer(timers, id, next), Optional::isPresent)
+              .orElseThrow();
+      Instant failedAt = clock.instant();
+      gaps.add(Duration.between(failedAt, retry.dueAt()));
+
+      // a microsecond before its due time the retry does not fire, whoever looks
+      clock.set(retry.dueAt().minusNanos(1_000));
+      poller.fireDue();
+      assertThat(retryTimer(timers, id, next)).contains(retry);
+      assertThat(attempts(id)).doesNotContain(next);
+
+      clock.set(retry.dueAt());
+      await().atMost(WAIT).until(() -> attempts(id).contains(next));
+    }
+
+    assertThat(gaps)
+        .containsExactly(Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(200));
+    await()
+        .atMost(WAIT)
+        .until(
+            () -> sec.bean(SagaCoordinator.class).find(id).orElseThrow().status(),
+            "COMPLETED"::equals);
+  }
+
+  private static Optional<TimerRow> retryTimer(TimerDao timers, UUID sagaId, int attempt) {
+    return timers.findBySaga(sagaId).stream()
+        .filter(t -> t.kind().equals("RETRY") && t.attempt() == attempt)
+        .findFirst();
+  }
+
+  private List<Integer> attempts(UUID sagaId) {
+    return participants.received(sagaId).stream().map(Received::attempt).toList();
+  }
+}
