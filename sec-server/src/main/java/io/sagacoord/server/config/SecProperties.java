@@ -212,7 +212,8 @@ public record SecProperties(
   }
 
   /**
-   * @param pollInterval how often due timers are looked for; default 200ms
+   * @param pollInterval longest time between two looks for due timers (timers this coordinator
+   *     writes wake it at their due time); default 200ms
    * @param batchSize timers claimed per poll; default 200
    * @param startupWait at start-up, timers wait until the replies already in Kafka are read, at
    *     most this long; default 30s
