@@ -40,6 +40,7 @@ public final class ScriptedParticipants implements AutoCloseable {
   private final KafkaProducer<String, byte[]> producer;
   private final List<Received> received = new CopyOnWriteArrayList<>();
   private final Map<String, UUID> firstCommandIds = new ConcurrentHashMap<>();
+  private final Map<UUID, Map<String, String>> commandHeaders = new ConcurrentHashMap<>();
   private final AtomicInteger sent = new AtomicInteger();
   private final Thread thread;
   private volatile boolean running = true;
@@ -102,6 +103,7 @@ public final class ScriptedParticipants implements AutoCloseable {
     Phase phase = Phase.fromWire(h.get(SagaHeaders.PHASE));
     int attempt = Integer.parseInt(h.get(SagaHeaders.ATTEMPT));
     UUID commandId = UUID.fromString(h.get(SagaHeaders.COMMAND_ID));
+    commandHeaders.put(commandId, h);
     received.add(new Received(sagaId, step, phase, attempt, commandId));
     TestData data = json.readValue(record.value(), TestData.class);
     String key = sagaId + "/" + step + "/" + phase;
@@ -150,6 +152,18 @@ public final class ScriptedParticipants implements AutoCloseable {
       case "throw" -> reply(h, attempt, commandId, ReplyOutcome.SUCCESS, "{\"boom\":true}");
       default -> reply(h, attempt, commandId, ReplyOutcome.SUCCESS, okBody);
     }
+  }
+
+  /**
+   * Answers a command that the scenario left unanswered ("silent"), as its participant would; the
+   * broker has acknowledged the reply when this returns.
+   */
+  public void answer(Received command, ReplyOutcome outcome, String body) {
+    Map<String, String> headers = commandHeaders.get(command.commandId());
+    if (headers == null) {
+      throw new IllegalArgumentException("no such command received: " + command);
+    }
+    reply(headers, command.attempt(), command.commandId(), outcome, body);
   }
 
   private void reply(

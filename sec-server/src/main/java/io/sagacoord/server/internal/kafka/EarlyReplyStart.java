@@ -15,13 +15,13 @@ import org.springframework.stereotype.Component;
  * replies that waited in Kafka while the coordinator was down are applied, and the next commands
  * sent, while the main thread still creates those (seconds on a loaded machine). The lifecycle
  * later finds both running and leaves them; it stops them at shutdown in its usual order. The timer
- * poller, the start batcher and the start and registry consumers still start in the lifecycle; the
- * timers wait for the replies that were waiting at start-up as before ({@link
- * ReplyConsumer#awaitCaughtUp}). Readiness is unchanged: the web server (and with it the health
- * endpoint) starts last. {@code sec.kafka.early-start=false} leaves both to the lifecycle, and so
- * does a run that only refreshes the context ({@code -Dspring.context.exit=onRefresh}, the AppCDS
- * training run, or {@code spring.context.checkpoint}): it must not join the consumer group (with a
- * running coordinator's instance id it would fence that coordinator's consumers).
+ * poller, the start batcher and the start and registry consumers still start in the lifecycle; a
+ * due timer waits until the replies appended before its due time are applied ({@link
+ * ReplyWatermark}). Readiness is unchanged: the web server (and with it the health endpoint) starts
+ * last. {@code sec.kafka.early-start=false} leaves both to the lifecycle, and so does a run that
+ * only refreshes the context ({@code -Dspring.context.exit=onRefresh}, the AppCDS training run, or
+ * {@code spring.context.checkpoint}): it must not join the consumer group (with a running
+ * coordinator's instance id it would fence that coordinator's consumers).
  */
 @Component
 public class EarlyReplyStart implements InitializingBean, DisposableBean {

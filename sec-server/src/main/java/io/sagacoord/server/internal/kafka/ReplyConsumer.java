@@ -8,8 +8,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -26,7 +24,8 @@ import org.springframework.stereotype.Component;
  * Reads the reply topic in batches. Per batch: the processor applies it in one database transaction
  * and commits; then the new commands are published; only then are the offsets committed. A crash
  * anywhere in between replays the batch, and the engine ignores what it has already seen (same
- * attempt, command no longer outstanding).
+ * attempt, command no longer outstanding). After each poll whose records are applied it tells the
+ * {@link ReplyWatermark} how far each of its partitions is applied.
  */
 @Component
 public class ReplyConsumer implements SmartLifecycle {
@@ -37,6 +36,7 @@ public class ReplyConsumer implements SmartLifecycle {
   private final ReplyProcessor processor;
   private final OutboxRelay relay;
   private final CrashPoints crashPoints;
+  private final ReplyWatermark watermark;
   private final List<Worker> workers = new ArrayList<>();
   private volatile boolean running;
 
@@ -47,11 +47,6 @@ public class ReplyConsumer implements SmartLifecycle {
   private final class Worker {
     final KafkaConsumer<String, byte[]> consumer;
     final Thread thread;
-    volatile boolean assigned;
-    // end offsets of the first assignment: what was waiting when this coordinator started
-    // (null until read)
-    volatile Map<TopicPartition, Long> startupEnds;
-    final CountDownLatch caughtUp = new CountDownLatch(1);
     final PendingOffsets offsets = new PendingOffsets();
 
     Worker(int index) {
@@ -65,11 +60,13 @@ public class ReplyConsumer implements SmartLifecycle {
       SecProperties properties,
       ReplyProcessor processor,
       OutboxRelay relay,
-      CrashPoints crashPoints) {
+      CrashPoints crashPoints,
+      ReplyWatermark watermark) {
     this.properties = properties;
     this.processor = processor;
     this.relay = relay;
     this.crashPoints = crashPoints;
+    this.watermark = watermark;
   }
 
   private void loop(Worker w) {
@@ -80,13 +77,13 @@ public class ReplyConsumer implements SmartLifecycle {
           new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+              watermark.released(partitions);
               w.offsets.commitBeforeRevocation(c);
             }
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-              // the end offsets are read in the loop, where a broker error is retried
-              w.assigned = true;
+              // how far they are applied is told after the first poll that reads them
             }
           });
       while (running) {
@@ -130,9 +127,9 @@ public class ReplyConsumer implements SmartLifecycle {
       sleepQuietly(1000);
       return;
     }
-    checkCaughtUp(w);
     if (records.isEmpty()) {
       w.offsets.commit(c);
+      reportApplied(c);
       return;
     }
     List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
@@ -148,6 +145,7 @@ public class ReplyConsumer implements SmartLifecycle {
       relay.publishNow(outcome.sagasWithCommands());
       crashPoints.pass(CrashPoints.AFTER_PUBLISH_BEFORE_OFFSET_COMMIT);
       w.offsets.processed(c, nextOffsets(batch));
+      reportApplied(c);
     } catch (WakeupException e) {
       throw e;
     } catch (Throwable e) {
@@ -164,56 +162,19 @@ public class ReplyConsumer implements SmartLifecycle {
   }
 
   /**
-   * Counts the caught-up latch down once the replies that were waiting at start-up are applied.
-   * Broker errors here (end or committed offsets unavailable) are retried on the next poll.
+   * Everything before each assigned partition's position has been returned by a poll of this thread
+   * and applied (the batch committed), so the positions are how far the partitions are applied.
    */
-  private void checkCaughtUp(Worker w) {
-    if (!w.assigned || w.caughtUp.getCount() == 0) {
-      return;
-    }
-    KafkaConsumer<String, byte[]> c = w.consumer;
-    try {
-      if (w.startupEnds == null) {
-        var partitions = c.assignment();
-        w.startupEnds = partitions.isEmpty() ? Map.of() : c.endOffsets(partitions);
-      }
-      if (readUpTo(c, w.startupEnds)) {
-        // the replies from before the start are applied: timers may fire now
-        w.caughtUp.countDown();
-      }
-    } catch (WakeupException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      log.warn("Checking whether the reply backlog is read failed; checking again", e);
-    }
-  }
-
-  private static boolean readUpTo(KafkaConsumer<String, byte[]> c, Map<TopicPartition, Long> ends) {
-    for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
-      if (end.getValue() > 0 && c.assignment().contains(end.getKey())) {
-        OffsetAndMetadata committed = c.committed(java.util.Set.of(end.getKey())).get(end.getKey());
-        if (committed == null || committed.offset() < end.getValue()) {
-          return false;
-        }
+  private void reportApplied(KafkaConsumer<String, byte[]> c) {
+    for (TopicPartition tp : c.assignment()) {
+      try {
+        watermark.applied(tp, c.position(tp, Duration.ZERO));
+      } catch (WakeupException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // no position yet (not fetched): told after a later poll
       }
     }
-    return true;
-  }
-
-  /**
-   * Waits until the replies that were waiting in Kafka when this coordinator started have been
-   * applied (or the timeout passed), so that a timer that fell due during downtime does not retry a
-   * step whose reply is already there. Returns whether it caught up in time.
-   */
-  public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    for (Worker w : List.copyOf(workers)) {
-      long left = deadline - System.nanoTime();
-      if (!w.caughtUp.await(Math.max(0, left), TimeUnit.NANOSECONDS)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   static Map<TopicPartition, OffsetAndMetadata> nextOffsets(

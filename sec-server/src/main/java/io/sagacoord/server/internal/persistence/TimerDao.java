@@ -64,6 +64,14 @@ public class TimerDao {
     onInsert.accept(earliest);
   }
 
+  /** Whether any timer is due at {@code now}. */
+  public boolean anyDue(Instant now) {
+    return jdbc.sql("SELECT EXISTS (SELECT 1 FROM saga_timer WHERE due_at <= :now)")
+        .param("now", Sql.ts(now))
+        .query(Boolean.class)
+        .single();
+  }
+
   /** The earliest due time of any timer, of any coordinator; empty when there is none. */
   public Optional<Instant> nextDue() {
     List<Instant> first =

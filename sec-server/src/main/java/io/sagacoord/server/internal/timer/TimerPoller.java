@@ -10,7 +10,7 @@ import io.sagacoord.server.internal.engine.EventJson;
 import io.sagacoord.server.internal.engine.SagaLoader;
 import io.sagacoord.server.internal.engine.TransitionWriter;
 import io.sagacoord.server.internal.kafka.OutboxRelay;
-import io.sagacoord.server.internal.kafka.ReplyConsumer;
+import io.sagacoord.server.internal.kafka.ReplyWatermark;
 import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.ops.Failures;
@@ -64,7 +64,7 @@ public class TimerPoller implements SmartLifecycle {
   private final TransitionWriter writer;
   private final EventJson events;
   private final OutboxRelay relay;
-  private final ReplyConsumer replies;
+  private final ReplyWatermark replies;
   private final CrashPoints crashPoints;
   private final TransactionTemplate tx;
   private final Clock clock;
@@ -78,6 +78,9 @@ public class TimerPoller implements SmartLifecycle {
   /** When the loop plans to wake; an announcement earlier than this wakes it. */
   private volatile Instant wakeAt = Instant.MAX;
 
+  /** Whether the last wait for reply intake ran out (warned once until it catches up). */
+  private volatile boolean repliesLagging;
+
   public TimerPoller(
       SecProperties properties,
       TimerDao timers,
@@ -87,7 +90,7 @@ public class TimerPoller implements SmartLifecycle {
       TransitionWriter writer,
       EventJson events,
       OutboxRelay relay,
-      ReplyConsumer replies,
+      ReplyWatermark replies,
       CrashPoints crashPoints,
       TransactionTemplate tx,
       Clock clock,
@@ -120,9 +123,17 @@ public class TimerPoller implements SmartLifecycle {
   /** What one pass did. */
   record Pass(int fired, Set<UUID> sagasWithCommands, boolean compensating) {}
 
-  /** Fires what is due now; returns how many timers fired. Public for tests. */
+  /**
+   * Fires what is due now, once the replies appended before now are applied; returns how many
+   * timers fired. Public for tests.
+   */
   public int fireDue() {
-    Pass pass = tx.execute(this::fireDueInTransaction);
+    Instant now = now();
+    if (!timers.anyDue(now)) {
+      return 0;
+    }
+    awaitReplies(now);
+    Pass pass = tx.execute(status -> fireDueInTransaction(status, now));
     if (pass == null || pass.fired() == 0) {
       return 0;
     }
@@ -134,8 +145,22 @@ public class TimerPoller implements SmartLifecycle {
     return pass.fired();
   }
 
-  private Pass fireDueInTransaction(TransactionStatus status) {
-    Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+  private void awaitReplies(Instant now) {
+    Duration wait = properties.timers().replyWait();
+    if (replies.awaitApplied(now, wait)) {
+      repliesLagging = false;
+    } else if (!repliesLagging) {
+      repliesLagging = true;
+      log.warn(
+          "Reply intake has not applied the replies appended before "
+              + now
+              + " within "
+              + wait
+              + "; due timers fire anyway (sec.timers.reply-wait)");
+    }
+  }
+
+  private Pass fireDueInTransaction(TransactionStatus status, Instant now) {
     List<UUID> due = timers.sagasWithDueTimers(now, properties.timers().batchSize());
     if (due.isEmpty()) {
       return new Pass(0, Set.of(), false);
@@ -236,15 +261,6 @@ public class TimerPoller implements SmartLifecycle {
   }
 
   private void loop() {
-    try {
-      Duration wait = properties.timers().startupWait();
-      if (!replies.awaitCaughtUp(wait)) {
-        log.warn("Reply backlog not read within " + wait + "; firing timers anyway");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return;
-    }
     try {
       resumeParked();
     } catch (Throwable e) {
