@@ -1,12 +1,10 @@
 package io.sagacoord.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sagacoord.dsl.engine.SagaState;
-import io.sagacoord.dsl.engine.StepState;
 import io.sagacoord.protocol.MessageKind;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.ReplyOutcome;
@@ -50,12 +48,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import tools.jackson.core.JacksonException;
-import tools.jackson.core.type.TypeReference;
-import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -154,7 +147,7 @@ class CoordinatorIntegrationTest {
     assertThat(rows).allSatisfy(r -> assertThat(r.thenJson()).isNotNull());
     assertThat(sec.bean(SagaInstanceDao.class).find(id).orElseThrow().lastSeq()).isEqualTo(5);
     // each reply answers the outstanding command, whose id is the deterministic one: the rows
-    // leave it out (V70), and the reader and the view below put it back
+    // leave it out, and the reader and the view below put it back
     assertThat(rows).extracting(LogRow::commandId).containsOnlyNulls();
 
     List<String> expectedTypes =
@@ -189,12 +182,12 @@ class CoordinatorIntegrationTest {
       assertThat(List.of(v.entry(), String.valueOf(v.step()), String.valueOf(v.phase())))
           .isEqualTo(List.of(e.entry(), String.valueOf(e.step()), String.valueOf(e.phase())));
       assertThat(v.attempt()).isEqualTo(e.attempt());
-      // the defaults that V82 rows leave out (start, success, completion), put back alike
+      // the defaults that rows leave out (start, success, completion), put back alike
       if (!e.type().equals("COMMAND_SENT")) {
         assertThat(tree(v.detailJson())).as("detail of %s", e).isEqualTo(tree(e.detailJson()));
       }
     }
-    // the default details are left out (V82); the replies here have bodies, so their rows keep
+    // the default details are left out; the replies here have bodies, so their rows keep
     // the event (LogFoldingTest and MigrationsTest cover rows without one)
     assertThat(rows).extracting(LogRow::detailJson).containsOnlyNulls();
     assertThat(rows.get(1).thenJson()).isEqualTo("[\"s2\"]");
@@ -211,7 +204,7 @@ class CoordinatorIntegrationTest {
             org.assertj.core.groups.Tuple.tuple("s3", "forward", 1),
             org.assertj.core.groups.Tuple.tuple("s4", "forward", 1));
 
-    // the REST timeline lists each entry as before the folding, numbered 1..10
+    // the REST timeline lists each log entry on its own, numbered 1..10
     JsonNode timeline = json.readTree(get("/api/sagas/" + id + "/log").body());
     List<JsonNode> logged = new ArrayList<>();
     timeline.get("entries").forEach(e -> logged.add(e));
@@ -232,7 +225,7 @@ class CoordinatorIntegrationTest {
     assertThat(sentIds).isEqualTo(forward(id).stream().map(Received::commandId).toList());
     assertThat(logged.get(0).get("event").get("type").asString()).isEqualTo("Start");
     // a topic other than the protocol's reply topic is stored; the reply topic itself is left
-    // out (V60) and the view puts it back for a row with a partition and no topic
+    // out and the view puts it back for a row with a partition and no topic
     assertThat(rows.subList(1, rows.size()))
         .extracting(LogRow::kafkaTopic)
         .containsOnly(replyTopic);
@@ -255,15 +248,15 @@ class CoordinatorIntegrationTest {
   }
 
   @Test
-  void storesStepsCompactlyAndShowsThemAsBefore() throws Exception {
+  void storesStepsCompactlyAndShowsThemInFull() throws Exception {
     UUID id = startTrip(TestData.ok());
     awaitStatus(id, "COMPLETED");
 
     SagaRow row = sec.bean(SagaInstanceDao.class).find(id).orElseThrow();
     JsonNode stored = json.readTree(row.stepsJson());
-    // each step the bare number of its finish offset (V81): no name (the definition's step at that
+    // each step the bare number of its finish offset: no name (the definition's step at that
     // position), status SUCCEEDED, attempt 1 and no start: each step started when the one before
-    // finished, the first when the saga was created (V70); the finish as an offset (V60)
+    // finished, the first when the saga was created
     assertThat(stored).hasSize(TestSagas.TRIP_STEPS.size()).allMatch(JsonNode::isIntegralNumber);
     assertThat(
             sec.bean(JdbcClient.class)
@@ -293,21 +286,13 @@ class CoordinatorIntegrationTest {
                             && s.has("finishedAt")
                             && s.has("forwardAttempt"))
                     .isTrue());
-    // the fingerprint is stored as bytes (V81) and read as the hex digits
+    // the fingerprint is stored as bytes and read as the hex digits
     assertThat(row.fingerprint())
         .isEqualTo(
             sec.bean(DefinitionRegistry.class)
                 .find(TestSagas.TRIP, row.definitionVersion())
                 .orElseThrow()
                 .fingerprint());
-
-    // a coordinator of a version before V81 reads every step as an object: a bare number is
-    // none, which is why the upgrade to V81 stops the older coordinators first
-    ObjectReader older =
-        sec.bean(ObjectMapper.class)
-            .readerFor(new TypeReference<List<StepState>>() {})
-            .without(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
-    assertThatThrownBy(() -> older.readValue(row.stepsJson())).isInstanceOf(JacksonException.class);
   }
 
   @Test
@@ -331,7 +316,7 @@ class CoordinatorIntegrationTest {
                 .param("id", id)
                 .query(Boolean.class)
                 .single())
-        .as("finished_at set by the terminal transition, updated_at left out as equal (V81)")
+        .as("finished_at set by the terminal transition, updated_at left out as equal")
         .isTrue();
     SagaRow row = sec.bean(SagaInstanceDao.class).find(id).orElseThrow();
     assertThat(row.updatedAt())
@@ -592,19 +577,6 @@ class CoordinatorIntegrationTest {
     UUID failed = startTrip(TestData.of("throw", "s1"));
     awaitStatus(done, "COMPLETED");
     awaitStatus(failed, "FAILED");
-    // start keys as older coordinators recorded them (with the saga's created_at)
-    for (UUID saga : List.of(done, failed)) {
-      sec.bean(JdbcClient.class)
-          .sql(
-              """
-              INSERT INTO saga_start_request (idempotency_key, saga_type, request_hash, saga_id,
-                  created_at)
-              SELECT 'legacy-' || id, saga_type, '\\x00', id, created_at
-              FROM saga_instance WHERE id = :id
-              """)
-          .param("id", saga)
-          .update();
-    }
 
     int purged =
         sec.bean(SagaInstanceDao.class)
@@ -617,19 +589,7 @@ class CoordinatorIntegrationTest {
     assertThat(coordinator.find(done)).isEmpty();
     assertThat(log(done)).isEmpty();
     assertThat(coordinator.find(failed)).isPresent();
-    // start keys are found by their saga's created_at (V70): the purged saga's goes, the kept one's
-    // stays
-    assertThat(startKeys(done)).isZero();
-    assertThat(startKeys(failed)).isEqualTo(1);
-    sec.bean(JdbcClient.class).sql("DELETE FROM saga_start_request").update();
-  }
-
-  private long startKeys(UUID sagaId) {
-    return sec.bean(JdbcClient.class)
-        .sql("SELECT count(*) FROM saga_start_request WHERE saga_id = :id")
-        .param("id", sagaId)
-        .query(Long.class)
-        .single();
+    assertThat(log(failed)).isNotEmpty();
   }
 
   private double failedCount() {

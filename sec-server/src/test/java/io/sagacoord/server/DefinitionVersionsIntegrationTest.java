@@ -54,7 +54,7 @@ class DefinitionVersionsIntegrationTest {
         // the step timeout of the v1 saga fires here, where v1 is not loaded
         SagaView parked = awaitStatus(coordinator, onV1, "PARKED");
         assertThat(parked.statusReason()).contains("version 1 is not loaded");
-        // the stored steps leave out the names of v1 (V81): without v1, the steps not in flight
+        // the stored steps leave out the names of v1: without v1, the steps not in flight
         // are shown by their position
         assertThat(parked.steps())
             .extracting(s -> s.get("step").asString() + " " + s.get("status").asString())

@@ -371,7 +371,7 @@ class OperatorApiIntegrationTest {
 
   @Test
   void listFilteredByStatusFindsCompletedSagasAsWellAsThoseTheStatusIndexHolds() {
-    // the status index leaves out COMPLETED sagas (V60): a filter with COMPLETED walks the
+    // the status index leaves out COMPLETED sagas: a filter with COMPLETED walks the
     // created_at index, one without it says so for the partial index
     UUID waiting = f.start(ApiFixture.AFTER_PIVOT, TestData.of("silent", "s3"));
     awaitStep(waiting, "s3", "IN_PROGRESS");
@@ -389,7 +389,7 @@ class OperatorApiIntegrationTest {
 
   @Test
   void aFinishedSagaIsListedAndFilteredByItsUpdateTimeThoughTheColumnLeavesItOut() {
-    // V81: updated_at is null where it is finished_at; the API shows and filters the time
+    // updated_at is null where it is finished_at; the API shows and filters the time
     java.time.Instant updated =
         java.time.Instant.parse(get("/api/sagas/" + completed).get("updatedAt").asString());
     String done = "&q=" + completed.toString().substring(0, 13);

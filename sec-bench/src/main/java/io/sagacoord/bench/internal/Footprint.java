@@ -23,7 +23,7 @@ record Footprint(
     Map<String, Long> liveRowBytes) {
 
   /** The tables that keep rows per saga; the outbox and timers are queues that empty again. */
-  static final List<String> KEPT = List.of("saga_instance", "saga_log", "saga_start_request");
+  static final List<String> KEPT = List.of("saga_instance", "saga_log");
 
   static Footprint take(BenchCluster cluster) throws Exception {
     long logRows;

@@ -28,8 +28,8 @@ import tools.jackson.databind.util.RawValue;
  * steps on the happy path) and their index entries; {@link #unfold} (and, for the stored form only,
  * the view {@code saga_log_entry}) unfolds them again.
  *
- * <p>Since V50 a row leaves out what it would only repeat (docs/performance.md, "Footprint changes
- * (fourth session)"), and {@link #unfold} / {@link #event} put it back on read:
+ * <p>A row leaves out what it would only repeat, and {@link #unfold} / {@link #event} put it back
+ * on read:
  *
  * <ul>
  *   <li>the fields of the causing event ({@code step}, {@code phase}, {@code attempt}, {@code
@@ -42,34 +42,31 @@ import tools.jackson.databind.util.RawValue;
  *       of the instance) says;
  *   <li>{@code sagaType}, {@code version} and {@code fingerprint} in the detail of {@code
  *       SAGA_STARTED}: the instance's columns;
- *   <li>since V60, {@code kafka_topic} when it is the protocol's reply topic ({@link
+ *   <li>{@code kafka_topic} when it is the protocol's reply topic ({@link
  *       Topics#DEFAULT_REPLY_TOPIC}): a row with a Kafka partition and no topic came from it;
- *   <li>since V70, {@code command_id} of a row caused by a reply ({@code ReplyReceived}) when it is
- *       the deterministic one of the row's saga, step, phase and attempt: such a row's event has no
- *       {@code commandId} either, while a row written before has it in the column or in the event;
- *       and in the reply event an empty body ({@code "bodyJson": "{}"}) and, in a {@code
- *       STEP_SUCCEEDED} row, the outcome {@code SUCCESS} (rows before have both keys).
- *   <li>since V82, a detail equal to its type's default ({@link #defaultDetail}): {@code {}} for
- *       most types, {@code {"reason": null}} for {@code SAGA_COMPLETED}, and for {@code
- *       SAGA_STARTED} the instance's columns with {@code "deadline": null}. The column is then null
- *       and a folded entry has no {@code detail} key (rows before never have a null detail or a
- *       folded entry without one, except a {@code COMMAND_SENT}, whose detail comes from the
- *       definition as before, and {@code EVENT_APPLIED}, whose detail is null);
- *   <li>since V82, the event of a {@code STEP_SUCCEEDED} row caused by a reply from Kafka when its
- *       stored form is just {@code {"type": "ReplyReceived"}} (everything else derived): the column
- *       is null. Every row written before has its event, except the second and later rows of a
- *       transition before V30, which are never a {@code STEP_SUCCEEDED}: such a row's event is the
- *       first entry of a reply's transition ({@link #storedEvent});
- *   <li>since V82, a folded {@code COMMAND_SENT} entry that would keep only its type and step
- *       (first forward attempt, deterministic command id, detail from the definition): the step
- *       name as a JSON string instead of an object ({@code ["s2"]} for {@code [{"type":
- *       "COMMAND_SENT", "step": "s2"}]}). Rows before hold only objects;
- *   <li>since V82, the {@code phase} of a {@code STEP_SUCCEEDED} row: always {@code forward}
- *       ({@link #phase(LogRow)}).
+ *   <li>{@code command_id} of a row caused by a reply ({@code ReplyReceived}) when it is the
+ *       deterministic one of the row's saga, step, phase and attempt: such a row's event has no
+ *       {@code commandId} key either (a reply without a command id keeps {@code "commandId":
+ *       null}); and in the reply event an empty body ({@code "bodyJson": "{}"}) and, in a {@code
+ *       STEP_SUCCEEDED} row, the outcome {@code SUCCESS};
+ *   <li>a detail equal to its type's default ({@link #defaultDetail}): {@code {}} for most types,
+ *       {@code {"reason": null}} for {@code SAGA_COMPLETED}, and for {@code SAGA_STARTED} the
+ *       instance's columns with {@code "deadline": null}. The column is then null and a folded
+ *       entry has no {@code detail} key; a null detail of a {@code COMMAND_SENT} comes from the
+ *       definition, and {@code EVENT_APPLIED} has none;
+ *   <li>the event of a {@code STEP_SUCCEEDED} row caused by a reply from Kafka when its stored form
+ *       is just {@code {"type": "ReplyReceived"}} (everything else derived): the column is null.
+ *       Every other row has its event ({@link #storedEvent});
+ *   <li>a folded {@code COMMAND_SENT} entry that would keep only its type and step (first forward
+ *       attempt, deterministic command id, detail from the definition): the step name as a JSON
+ *       string instead of an object ({@code ["s2"]} for {@code [{"type": "COMMAND_SENT", "step":
+ *       "s2"}]});
+ *   <li>the {@code phase} of a {@code STEP_SUCCEEDED} row: always {@code forward} ({@link
+ *       #phase(LogRow)}).
  * </ul>
  *
  * A field is left out only when it is equal to what the reader derives, and an absent key means
- * "derive" (rows written before always have every key, null or not), so both forms read the same.
+ * "derive", so a field that is kept, null or not, reads as itself.
  */
 final class LogFolding {
 
@@ -82,7 +79,7 @@ final class LogFolding {
   private static final String STEP_SUCCEEDED = "STEP_SUCCEEDED";
   private static final String SAGA_COMPLETED = "SAGA_COMPLETED";
 
-  /** The stored form of a reply event that only repeats its row (V70): left out since V82. */
+  /** The stored form of a reply event that only repeats its row: left out of the row. */
   private static final String BARE_REPLY = "{\"type\":\"ReplyReceived\"}";
 
   private static final String EMPTY_BODY = "{}";
@@ -176,8 +173,8 @@ final class LogFolding {
       detail = null;
     }
     String storedEvent = event.json();
-    // V82: a reply event that only repeats its row; the reader knows it by the row's type and
-    // Kafka origin (see storedEvent)
+    // a reply event that only repeats its row; the reader knows it by the row's type and Kafka
+    // origin (see storedEvent)
     if (origin != null
         && STEP_SUCCEEDED.equals(first.type())
         && event.node() != null
@@ -227,15 +224,15 @@ final class LogFolding {
         m.put("commandId", e.commandId().toString());
       }
       String detail = compactDetail(e.type(), e.step(), phase, e.detailJson(), pinned);
-      // V82: a default detail is left out too (not the start's, which never comes after another
-      // entry and whose default needs the instance)
+      // a default detail is left out too (not the start's, which never comes after another entry
+      // and whose default needs the instance)
       boolean leftOut = !SAGA_STARTED.equals(e.type()) && isDefaultDetail(e.type(), detail);
       if (detail != null && !leftOut) {
         // already JSON: written as is, not parsed again
         m.putRawValue("detail", new RawValue(detail));
       }
       if (m.size() == 2 && command && m.has("step")) {
-        // V82: only the step is left: the step name stands for the whole entry
+        // only the step is left: the step name stands for the whole entry
         list.remove(list.size() - 1);
         list.add(e.step());
       }
@@ -268,8 +265,8 @@ final class LogFolding {
   }
 
   /**
-   * Whether a detail (as compacted) is its type's default, which a row leaves out since V82: {@code
-   * {}}, {@code {"reason": null}} for {@code SAGA_COMPLETED}, {@code {"deadline": null}} for {@code
+   * Whether a detail (as compacted) is its type's default, which a row leaves out: {@code {}},
+   * {@code {"reason": null}} for {@code SAGA_COMPLETED}, {@code {"deadline": null}} for {@code
    * SAGA_STARTED} (the rest of its default is the instance's and already left out). Never for a
    * {@code COMMAND_SENT} (null already means "from the definition") or {@code EVENT_APPLIED}.
    */
@@ -332,8 +329,8 @@ final class LogFolding {
   }
 
   /**
-   * The causing event as stored: without the fields that equal the row's columns, and (V70) a
-   * reply's empty body and the outcome SUCCESS of a reply whose row is a STEP_SUCCEEDED.
+   * The causing event as stored: without the fields that equal the row's columns, a reply's empty
+   * body and the outcome SUCCESS of a reply whose row is a STEP_SUCCEEDED.
    */
   private static CompactEvent compactEvent(
       String eventJson, String type, String step, String phase, Integer attempt, UUID commandId) {
@@ -375,8 +372,8 @@ final class LogFolding {
   private record CompactEvent(String json, JsonNode node) {}
 
   /**
-   * What a stored reply event without the key means (V70; rows before always have both keys): an
-   * empty body, and the outcome SUCCESS if the row is a STEP_SUCCEEDED.
+   * What a stored reply event without the key means: an empty body, and the outcome SUCCESS if the
+   * row is a STEP_SUCCEEDED.
    */
   private static Map<String, String> replyDefaults(String rowType) {
     return STEP_SUCCEEDED.equals(rowType)
@@ -394,8 +391,8 @@ final class LogFolding {
 
   /**
    * The row's phase: its column, or {@code forward} for a {@code STEP_SUCCEEDED} of a step, which
-   * leaves it out since V82 (the engine logs a success of a forward reply only; a compensation's is
-   * {@code STEP_COMPENSATED}). Rows before always have it.
+   * leaves it out (the engine logs a success of a forward reply only; a compensation's is {@code
+   * STEP_COMPENSATED}).
    */
   static String phase(LogRow row) {
     return row.phase() == null && STEP_SUCCEEDED.equals(row.type()) && row.step() != null
@@ -403,16 +400,14 @@ final class LogFolding {
         : row.phase();
   }
 
-  /** Whether a row's phase is the one {@link #phase(LogRow)} derives (V82). */
+  /** Whether a row's phase is the one {@link #phase(LogRow)} derives. */
   private static boolean forwardSuccess(String type, String step, String phase) {
     return STEP_SUCCEEDED.equals(type) && step != null && FORWARD.equals(phase);
   }
 
   /**
    * The causing event of a row in its stored form: its column, or for a {@code STEP_SUCCEEDED} row
-   * with a Kafka origin and no event (V82) the bare reply event that the columns complete. No other
-   * row without an event has one (before V30 a transition's later rows had none, but a {@code
-   * STEP_SUCCEEDED} is always the first entry of a reply's transition).
+   * with a Kafka origin and no event the bare reply event that the columns complete.
    */
   private static String storedEvent(LogRow row) {
     if (row.eventJson() == null
@@ -424,8 +419,7 @@ final class LogFolding {
   }
 
   /**
-   * The row's command id: its column, or for a reply row that left it out (V70) the deterministic
-   * one.
+   * The row's command id: its column, or for a reply row that left it out the deterministic one.
    */
   static UUID commandId(LogRow row) {
     if (row.commandId() != null) {
@@ -440,8 +434,7 @@ final class LogFolding {
 
   /**
    * The deterministic command id of a reply row without one: its event (stored form) is a {@code
-   * ReplyReceived} without a {@code commandId} key (rows before V70 have one there or in the
-   * column). Null for any other row.
+   * ReplyReceived} without a {@code commandId} key. Null for any other row.
    */
   private static UUID derivedCommandId(
       UUID sagaId, String step, String phase, Integer attempt, JsonNode event) {
@@ -542,7 +535,7 @@ final class LogFolding {
     for (JsonNode stored : JSON.readTree(row.thenJson())) {
       JsonNode e = stored;
       if (stored.isString()) {
-        // V82: a step name alone is that step's COMMAND_SENT with everything else derived
+        // a step name alone is that step's COMMAND_SENT with everything else derived
         ObjectNode command = JSON.createObjectNode();
         command.put("type", COMMAND_SENT);
         command.put("step", stored.asString());
@@ -553,7 +546,7 @@ final class LogFolding {
       String phase = textOrNull(e, "phase");
       Integer attempt = e.hasNonNull("attempt") ? e.get("attempt").asInt() : null;
       if (COMMAND_SENT.equals(type)) {
-        // rows before V50 always have both
+        // left out: a forward one, the first attempt
         phase = e.has("phase") ? phase : FORWARD;
         attempt = e.has("attempt") ? attempt : Integer.valueOf(1);
       }
@@ -604,9 +597,7 @@ final class LogFolding {
     if (detailJson == null) {
       return defaultDetail(type, step, phase, pinned);
     }
-    if (SAGA_STARTED.equals(type)
-        && JSON.readTree(detailJson) instanceof ObjectNode node
-        && !node.has("sagaType")) {
+    if (SAGA_STARTED.equals(type) && JSON.readTree(detailJson) instanceof ObjectNode node) {
       return startDetail(node, pinned);
     }
     return detailJson;

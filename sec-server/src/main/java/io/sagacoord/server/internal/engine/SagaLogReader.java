@@ -12,8 +12,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Reads a saga's log as the engine wrote it: the stored rows leave out what the saga and its pinned
- * definition already determine (see {@link LogFolding}), which this puts back. Rows written before
- * that (V40 and older) read the same way.
+ * definition already determine (see {@link LogFolding}), which this puts back.
  */
 @Component
 public class SagaLogReader {

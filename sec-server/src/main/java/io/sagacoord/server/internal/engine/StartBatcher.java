@@ -19,16 +19,11 @@ import io.sagacoord.server.internal.persistence.OutboxRow;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
-import io.sagacoord.server.internal.persistence.StartRequestDao;
 import io.sagacoord.server.internal.persistence.TimerDao;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,8 +42,6 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.SerializationFeature;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Group commit for starts. A caller prepares its start (the engine is pure, so that happens in the
@@ -62,8 +55,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code ON CONFLICT (id) DO NOTHING}, and only the new ones get the rest of their rows. A start
  * whose saga exists already is the same start if its data equals the data the saga was started with
  * (its first log row; JSON compared as trees, so formatting and key order do not matter), a
- * conflict otherwise. While {@code saga_start_request} still holds keys of older coordinators
- * (sagas with random ids), a batch looks its keys up there first ({@link StartRequestDao}).
+ * conflict otherwise.
  *
  * <p>The queue is bounded ({@code sec.starts.max-pending}): beyond it a start is refused at once
  * with {@link CoordinatorBusyException}. Under overload the coordinator therefore keeps its
@@ -98,13 +90,11 @@ public class StartBatcher implements SmartLifecycle {
 
   private final SecProperties.Starts settings;
   private final TransitionWriter writer;
-  private final StartRequestDao startRequests;
   private final SagaInstanceDao instances;
   private final SagaLogDao sagaLog;
   private final SagaLogReader logReader;
   private final EventJson events;
   private final ObjectMapper json;
-  private final JsonMapper canonical;
   private final TimerDao timers;
   private final OutboxDao outbox;
   private final OutboxRelay relay;
@@ -119,7 +109,6 @@ public class StartBatcher implements SmartLifecycle {
   public StartBatcher(
       SecProperties properties,
       TransitionWriter writer,
-      StartRequestDao startRequests,
       SagaInstanceDao instances,
       SagaLogDao sagaLog,
       SagaLogReader logReader,
@@ -133,14 +122,11 @@ public class StartBatcher implements SmartLifecycle {
       MeterRegistry meters) {
     this.settings = properties.starts();
     this.writer = writer;
-    this.startRequests = startRequests;
     this.instances = instances;
     this.sagaLog = sagaLog;
     this.logReader = logReader;
     this.events = events;
     this.json = json;
-    this.canonical =
-        JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
     this.timers = timers;
     this.outbox = outbox;
     this.relay = relay;
@@ -323,28 +309,10 @@ public class StartBatcher implements SmartLifecycle {
    */
   private Map<Job, Outcome> writeInTransaction(List<Job> jobs, List<OutboxRow> commands) {
     Map<Job, Outcome> outcomes = new IdentityHashMap<>();
-    // keys that older coordinators recorded for sagas with random ids: one statement while any
-    // are left, none after
-    Map<StartRequestDao.Key, StartRequestDao.StartRequest> legacy =
-        startRequests.find(
-            jobs.stream()
-                .map(j -> new StartRequestDao.Key(j.sagaType(), j.idempotencyKey()))
-                .toList());
-    List<Job> fresh = new ArrayList<>();
-    for (Job job : jobs) {
-      StartRequestDao.StartRequest old =
-          legacy.get(new StartRequestDao.Key(job.sagaType(), job.idempotencyKey()));
-      if (old == null) {
-        fresh.add(job);
-      } else {
-        outcomes.put(
-            job, earlier(job, old.sagaId(), old.requestHash().equals(legacyHash(job.dataJson()))));
-      }
-    }
     // each start's rows apart, so that only the starts whose instance is new write the rest
     Map<UUID, WriteBatch> writes = new LinkedHashMap<>();
     List<SagaRow> rows = new ArrayList<>();
-    for (Job job : fresh) {
+    for (Job job : jobs) {
       WriteBatch own = new WriteBatch();
       writer.write(null, job.transition(), job.eventJson(), job.now(), null, own);
       rows.addAll(own.newInstances());
@@ -352,31 +320,33 @@ public class StartBatcher implements SmartLifecycle {
     }
     Set<UUID> inserted = instances.insertAllIfAbsent(rows);
     WriteBatch rest = new WriteBatch();
-    for (Job job : fresh) {
+    for (Job job : jobs) {
       if (inserted.contains(job.sagaId())) {
         rest.append(writes.get(job.sagaId()));
         outcomes.put(job, new Outcome(new StartResult(job.sagaId(), true), null));
       } else {
         // the key started this saga before: the same start if it came with the same data
-        outcomes.put(job, earlier(job, job.sagaId(), sameAsStarted(job)));
+        outcomes.put(job, earlier(job, sameAsStarted(job)));
       }
     }
     commands.addAll(rest.flushAfterInstanceInserts(sagaLog, timers, outbox));
     return outcomes;
   }
 
-  private static Outcome earlier(Job job, UUID existing, boolean same) {
+  /** The outcome of a start whose saga exists already: the same start, or a key conflict. */
+  private static Outcome earlier(Job job, boolean same) {
     return same
-        ? new Outcome(new StartResult(existing, false), null)
+        ? new Outcome(new StartResult(job.sagaId(), false), null)
         : new Outcome(
             null,
-            new IdempotencyKeyConflictException(job.sagaType(), job.idempotencyKey(), existing));
+            new IdempotencyKeyConflictException(
+                job.sagaType(), job.idempotencyKey(), job.sagaId()));
   }
 
   /**
    * Whether the job's data equals the data its existing saga was started with (the saga's id is
    * derived from its type and key, so the type is the same). JSON trees compare objects without
-   * regard to key order, as the request hash of older coordinators did.
+   * regard to key order.
    */
   private boolean sameAsStarted(Job job) {
     LogRow first =
@@ -394,23 +364,6 @@ public class StartBatcher implements SmartLifecycle {
                             + "' was removed while it was started again; retry the start",
                         RETRY_AFTER));
     return json.readTree(events.startData(first.eventJson())).equals(json.readTree(job.dataJson()));
-  }
-
-  /**
-   * The request hash that older coordinators stored with a key: SHA-256 of the data in canonical
-   * form (keys sorted), as hex.
-   */
-  private String legacyHash(String dataJson) {
-    String canonicalJson =
-        canonical.writeValueAsString(canonical.treeToValue(json.readTree(dataJson), Object.class));
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256")
-                  .digest(canonicalJson.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
   }
 
   @Override

@@ -25,60 +25,51 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Converts between the engine's {@link SagaState} and a {@code saga_instance} row. Steps are stored
- * as a JSON array (jsonb keeps array order but not object key order), so definition order survives.
- *
- * <p>Since V60 a step's {@code startedAt} and {@code finishedAt} are stored as whole microseconds
- * after the saga's {@code created_at} under the keys {@code s} and {@code f} (about 45 bytes less
- * per step than two ISO-8601 strings under their long keys). Rows written before, and an instant
- * that is not a whole microsecond, keep the ISO-8601 string under {@code startedAt} / {@code
- * finishedAt}.
- *
- * <p>Since V70 the forward and compensation attempts are stored under {@code a} and {@code c}
- * instead of {@code forwardAttempt} and {@code compensationAttempt}, and a step with an {@code a}
- * leaves out its start time when it started as the step before it finished (the first step: when
- * the saga was created), which is how a step after the first one starts. A step object with an
- * {@code a} and no start key has this derived start; rows written before never have an {@code a}.
- *
- * <p>Since V81 a step leaves out what the saga's pinned definition (its type, version and
- * fingerprint, loaded with that fingerprint) and the most common values say:
+ * as a JSON array in definition order (jsonb keeps array order but not object key order; the engine
+ * keeps every step of the definition, skipped ones included). A saga row is written on every step,
+ * so an element stores only what the saga's pinned definition (its type and version, loaded with
+ * its fingerprint) and the most common values do not say:
  *
  * <ul>
- *   <li>the {@code step} name when it is the name of the definition's step at the same position
- *       (the engine keeps every step of the definition, in definition order, skipped ones included)
- *       and the step is not in one of the statuses that SQL looks up by name ({@link
- *       SagaQueryDao#CURRENT_STEP_STATUSES}: the list filtered by step, the current steps of the
- *       list, the stuck-saga scan);
- *   <li>the {@code status} when it is {@code SUCCEEDED}; the other settled statuses, which SQL
- *       never reads, are one-letter codes ({@link #CODES}); the current ones stay in full;
+ *   <li>a step not reached yet ({@code PENDING} and nothing else) is {@code null};
  *   <li>a step that succeeded on its first attempt with nothing else to say (no compensation
- *       attempt, command id, error or attempt base), started when the step before it finished (as
- *       in V70) and finished at a whole microsecond is the bare number of its {@code f};
- *   <li>a step not reached yet ({@code PENDING} and nothing else) is {@code null}.
+ *       attempt, command id, error or attempt base), started when the step before it finished (the
+ *       first step: when the saga was created) and finished at a whole microsecond is the bare
+ *       number of its finish offset;
+ *   <li>any other step is an object. Its {@code step} name is left out when it is the name of the
+ *       definition's step at the same position and the step is not in one of the statuses that SQL
+ *       looks up by name ({@link SagaQueryDao#CURRENT_STEP_STATUSES}: the list filtered by step,
+ *       the current steps of the list, the stuck-saga scan). Its {@code status} is left out when it
+ *       is {@code SUCCEEDED}; the other settled statuses, which SQL never reads, are one-letter
+ *       codes ({@link #CODES}); the current ones are in full. {@code a} and {@code c} hold the
+ *       forward and compensation attempts, {@code s} and {@code f} the start and finish as whole
+ *       microseconds after the saga's {@code created_at}; an instant that is not a whole
+ *       microsecond is an ISO-8601 string under {@code startedAt} / {@code finishedAt}. A step with
+ *       an {@code a} and no start key started when the step before it finished. Null fields and
+ *       zero counters are left out.
  * </ul>
  *
  * A step whose name is left out and whose definition is not loaded (with the saga's fingerprint) is
  * read with the stand-in name {@code #<position from 1>}, which no step name can be (they start
  * with a letter or digit), and a stand-in name at its own position is left out again when written:
  * such a saga is read, parked (see {@link SagaLoader}) and written back without losing a name, and
- * the API shows the stand-in. Rows written before always have a {@code step} and a {@code status}
- * and are objects, so every form reads the same. {@link #toState} and {@link #fullSteps} read every
- * form.
+ * the API shows the stand-in.
  */
 @Component
 public class StateMapper {
 
   private static final TypeReference<List<StepState>> STEPS = new TypeReference<>() {};
 
-  // {ISO-8601 key (before V60), offset key (microseconds after created_at, since V60)}
+  // {field of StepState (and key of an ISO-8601 time), stored key}; a stored time is the whole
+  // microseconds after created_at
   private static final String[] STARTED = {"startedAt", "s"};
   private static final String[] FINISHED = {"finishedAt", "f"};
-  // {long key (before V70), short key (since V70)}
   private static final String[] FORWARD_ATTEMPT = {"forwardAttempt", "a"};
   private static final String[] COMPENSATION_ATTEMPT = {"compensationAttempt", "c"};
 
   /**
-   * The stored code of a settled step status other than SUCCEEDED (which is left out) since V81.
-   * The statuses SQL compares ({@link SagaQueryDao#CURRENT_STEP_STATUSES}) are stored in full.
+   * The stored code of a settled step status other than SUCCEEDED (which is left out). The statuses
+   * SQL compares ({@link SagaQueryDao#CURRENT_STEP_STATUSES}) are stored in full.
    */
   private static final Map<StepStatus, String> CODES =
       Map.of(
@@ -262,12 +253,9 @@ public class StateMapper {
   }
 
   /**
-   * The steps JSON as it was before V60, whichever form it is stored in: every step an object with
-   * its {@code step} and {@code status} (V81: a bare number, a null, a left-out name or status, a
-   * status code), each offset key ({@code s}, {@code f}) replaced by its ISO-8601 key ({@code
-   * startedAt}, {@code finishedAt}), a start time left out (V70) put back, and the attempt keys
-   * {@code a} and {@code c} (V70) replaced by {@code forwardAttempt} and {@code
-   * compensationAttempt}. Changes {@code steps} in place and returns it.
+   * The stored steps in full: every step an object with its {@code step} name and {@code status}
+   * first, then the fields of {@link StepState} by their names, times as ISO-8601 strings, and what
+   * the stored form leaves out put back. Changes {@code steps} in place and returns it.
    *
    * @param createdAt the saga's {@code created_at}, what the offsets count from
    * @param names the step names of the saga's pinned definition, null when it is not loaded
@@ -280,7 +268,7 @@ public class StateMapper {
     for (int i = 0; i < array.size(); i++) {
       JsonNode step = array.get(i);
       if (step.isIntegralNumber()) {
-        // V81: succeeded on the first attempt, started when the step before finished
+        // succeeded on the first attempt, started when the step before finished
         ObjectNode node = array.objectNode();
         node.put("step", derivedName(names, i));
         node.put("status", StepStatus.SUCCEEDED.name());
@@ -291,14 +279,14 @@ public class StateMapper {
         array.set(i, node);
         previousFinish = finished;
       } else if (step.isNull()) {
-        // V81: not reached yet
+        // not reached yet
         ObjectNode node = array.objectNode();
         node.put("step", derivedName(names, i));
         node.put("status", StepStatus.PENDING.name());
         array.set(i, node);
         previousFinish = null;
       } else if (step instanceof ObjectNode stored) {
-        // "step" and "status" first, as before V81
+        // "step" and "status" first
         ObjectNode node = array.objectNode();
         JsonNode name = stored.remove("step");
         node.put("step", name == null ? derivedName(names, i) : name.asString());

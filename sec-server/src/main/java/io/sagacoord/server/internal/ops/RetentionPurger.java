@@ -2,7 +2,6 @@ package io.sagacoord.server.internal.ops;
 
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
-import io.sagacoord.server.internal.persistence.StartRequestDao;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -18,9 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Deletes finished sagas (COMPLETED, COMPENSATED) that finished (reached that status: {@code
  * finished_at}) longer ago than {@code sec.retention.finished-sagas} (default 31 days), with their
- * log, in small batches. FAILED and PARKED sagas wait for an operator and are kept. Start keys of
- * older coordinators ({@code saga_start_request}) go with their sagas; once none is left, starts
- * stop looking there.
+ * log, in small batches. FAILED and PARKED sagas wait for an operator and are kept.
  */
 @Component
 public class RetentionPurger implements SmartLifecycle {
@@ -31,20 +28,14 @@ public class RetentionPurger implements SmartLifecycle {
 
   private final SecProperties properties;
   private final SagaInstanceDao instances;
-  private final StartRequestDao startRequests;
   private final TransactionTemplate tx;
   private final Clock clock;
   private volatile ScheduledExecutorService executor;
 
   public RetentionPurger(
-      SecProperties properties,
-      SagaInstanceDao instances,
-      StartRequestDao startRequests,
-      TransactionTemplate tx,
-      Clock clock) {
+      SecProperties properties, SagaInstanceDao instances, TransactionTemplate tx, Clock clock) {
     this.properties = properties;
     this.instances = instances;
-    this.startRequests = startRequests;
     this.tx = tx;
     this.clock = clock;
   }
@@ -59,7 +50,6 @@ public class RetentionPurger implements SmartLifecycle {
       n = purged == null ? 0 : purged;
       total += n;
     } while (n == BATCH);
-    startRequests.recheck();
     if (total > 0) {
       log.info("Purged " + total + " finished sagas older than " + before);
     }

@@ -24,14 +24,14 @@ import org.springframework.stereotype.Repository;
 public class SagaInstanceDao {
 
   /**
-   * A saga's {@code updated_at}. Since V81 the column is null when it equals {@code finished_at}
-   * (the transition that made the saga terminal, usually its last one), 8 bytes less per finished
-   * saga; every query that reads or compares it goes through this expression. A saga that is not
-   * terminal always has the column.
+   * A saga's {@code updated_at}. The column is null when it equals {@code finished_at} (the
+   * transition that made the saga terminal, usually its last one), 8 bytes less per finished saga;
+   * every query that reads or compares it goes through this expression. A saga that is not terminal
+   * always has the column.
    */
   static final String UPDATED_AT = "COALESCE(updated_at, finished_at)";
 
-  // fingerprint: the 32 bytes of the definition's SHA-256 since V81, the hex digits in Java
+  // fingerprint: the 32 bytes of the definition's SHA-256 in the table, the hex digits in Java
   private static final String COLUMNS =
       "id, saga_type, definition_version, encode(fingerprint, 'hex') AS fingerprint, status,"
           + " status_reason, previous_status,"
@@ -41,10 +41,10 @@ public class SagaInstanceDao {
           + " AS updated_at, last_seq";
 
   /**
-   * finished_at (V30): when the saga entered its current terminal status, null while not terminal.
-   * Only the transition that changes the status writes it (status on the right is the old value),
-   * so the index on it leaves every other update HOT. updated_at is null when it is that same time
-   * (V81, {@link #UPDATED_AT}).
+   * finished_at: when the saga entered its current terminal status, null while not terminal. Only
+   * the transition that changes the status writes it (status on the right is the old value), so the
+   * index on it leaves every other update HOT. updated_at is null when it is that same time ({@link
+   * #UPDATED_AT}).
    */
   private static final String UPDATE =
       """
@@ -156,7 +156,7 @@ public class SagaInstanceDao {
                     created_at, updated_at, last_seq, finished_at)
                 SELECT id, t, v, decode(f, 'hex'), s, sr, ps, CAST(d AS jsonb), CAST(st AS jsonb),
                     dl, bk, c,
-                    -- V81: updated_at is null when it is finished_at (as in INSERT)
+                    -- updated_at is null when it is finished_at (as in INSERT)
                     CASE WHEN s NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED') THEN u END, q,
                     CASE WHEN s IN ('COMPLETED', 'COMPENSATED', 'FAILED') THEN u END
                 FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS varchar[]),
@@ -302,43 +302,27 @@ public class SagaInstanceDao {
 
   /**
    * Deletes up to {@code limit} sagas in one of the given (finished) statuses that entered it
-   * before {@code before} ({@code finished_at}, indexed), with their log, timers, outbox rows and
-   * legacy start keys. Returns how many went.
+   * before {@code before} ({@code finished_at}, indexed), with their log, timers and outbox rows.
+   * Returns how many went.
    */
   public int purgeFinished(Collection<String> statuses, Instant before, int limit) {
-    List<UUID> ids = new ArrayList<>();
-    List<String> created = new ArrayList<>();
-    jdbc.sql(
-            """
-            SELECT id, created_at FROM saga_instance
-            WHERE finished_at < :before AND status = ANY(:statuses)
-            ORDER BY finished_at LIMIT :limit FOR UPDATE SKIP LOCKED
-            """)
-        .param("statuses", statuses.toArray(new String[0]))
-        .param("before", Sql.ts(before))
-        .param("limit", limit)
-        .query(
-            (ResultSet rs) -> {
-              ids.add(Sql.uuid(rs, "id"));
-              // ISO-8601 with offset: parsed by timestamptz exactly, microseconds included
-              created.add(Sql.instant(rs, "created_at").toString());
-            });
+    List<UUID> ids =
+        jdbc.sql(
+                """
+                SELECT id FROM saga_instance
+                WHERE finished_at < :before AND status = ANY(:statuses)
+                ORDER BY finished_at LIMIT :limit FOR UPDATE SKIP LOCKED
+                """)
+            .param("statuses", statuses.toArray(new String[0]))
+            .param("before", Sql.ts(before))
+            .param("limit", limit)
+            .query((rs, n) -> Sql.uuid(rs, "id"))
+            .list();
     if (ids.isEmpty()) {
       return 0;
     }
     UUID[] array = ids.toArray(new UUID[0]);
-    // the start keys of older coordinators (sagas with random ids; a saga id derived from its key
-    // needs none): a key has its saga's created_at (V70: found by it, no index on saga_id)
-    jdbc.sql(
-            """
-            DELETE FROM saga_start_request r
-            USING unnest(CAST(:ids AS uuid[]), CAST(:created AS timestamptz[])) AS p (id, created_at)
-            WHERE r.created_at = p.created_at AND r.saga_id = p.id
-            """)
-        .param("ids", array)
-        .param("created", created.toArray(new String[0]))
-        .update();
-    // no foreign keys point at saga_instance (V40): its dependent rows go explicitly
+    // no foreign keys point at saga_instance: its dependent rows go explicitly
     for (String table : List.of("saga_log", "saga_outbox", "saga_timer")) {
       jdbc.sql("DELETE FROM " + table + " WHERE saga_id = ANY(:ids)").param("ids", array).update();
     }

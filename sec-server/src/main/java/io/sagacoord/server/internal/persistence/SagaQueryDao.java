@@ -20,9 +20,8 @@ public class SagaQueryDao {
 
   /**
    * Step statuses that make a step "current": in flight, waiting to retry, or stuck. The queries
-   * here read a step's {@code step} and {@code status} keys from the stored JSON; since V81 the
-   * steps JSON leaves out a step's name and codes its status, except in these statuses ({@code
-   * StateMapper}).
+   * here read a step's {@code step} and {@code status} keys from the stored JSON, which leaves out
+   * a step's name and codes its status except in these statuses ({@code StateMapper}).
    */
   public static final List<String> CURRENT_STEP_STATUSES =
       List.of(
@@ -35,9 +34,9 @@ public class SagaQueryDao {
   private static final String COMPLETED = "COMPLETED";
 
   /**
-   * Implies the predicate of {@code saga_instance_status_open_idx} (V60), which holds no COMPLETED
-   * saga: the planner uses that index only for a query that says so in its own text, also in a
-   * generic plan where the statuses are bind parameters.
+   * Implies the predicate of {@code saga_instance_status_open_idx}, which holds no COMPLETED saga:
+   * the planner uses that index only for a query that says so in its own text, also in a generic
+   * plan where the statuses are bind parameters.
    */
   static final String NOT_COMPLETED = " AND status <> 'COMPLETED'";
 

@@ -213,7 +213,7 @@ public class CatalogController {
       if (def.isEmpty()) {
         continue;
       }
-      // the stored form: an in-flight step always has its name and status in full (V81)
+      // the stored form: an in-flight step always has its name and status in full
       for (JsonNode s : json.readTree(quiet.stepsJson())) {
         String status = s.path("status").asString("");
         if (!status.equals(StepStatus.IN_PROGRESS.name())

@@ -356,7 +356,7 @@ public class SagaController {
   }
 
   private List<String> currentSteps(String stepsJson) {
-    // the stored form: a step in a current status always has its name and status in full (V81)
+    // the stored form: a step in a current status always has its name and status in full
     List<String> current = new ArrayList<>();
     for (JsonNode step : json.readTree(stepsJson)) {
       if (SagaQueryDao.CURRENT_STEP_STATUSES.contains(step.path("status").asString(""))) {

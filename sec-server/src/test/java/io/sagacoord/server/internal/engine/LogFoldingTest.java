@@ -28,8 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.util.RawValue;
 
 /**
- * The compact log rows (V50) read back to exactly the entries and events the engine made, and the
- * same as rows in the form written before (every field stored).
+ * The compact log rows read back to exactly the entries and events the engine made, and leave out
+ * only what the reader derives.
  */
 class LogFoldingTest {
 
@@ -111,16 +111,12 @@ class LogFoldingTest {
     for (Step s : steps) {
       seq++;
       LogRow compact = write(sagaId, seq, s, pinned(def));
-      LogRow legacy = legacyRow(sagaId, seq, s);
       List<LogEntry> expected =
           s.transition().log().isEmpty() ? List.of(LogFolding.EVENT_APPLIED) : s.transition().log();
 
       List<LogEntryRow> fromCompact = LogFolding.unfold(compact, pinned(def));
-      List<LogEntryRow> fromLegacy = LogFolding.unfold(legacy, pinned(def));
       assertEntries(fromCompact, expected, sagaId);
-      assertEntries(fromLegacy, expected, sagaId);
       assertThat(tree(LogFolding.event(compact))).isEqualTo(tree(s.eventJson()));
-      assertThat(tree(LogFolding.event(legacy))).isEqualTo(tree(s.eventJson()));
       assertThat(tree(fromCompact.get(0).eventJson())).isEqualTo(tree(s.eventJson()));
       commandsSent += (int) expected.stream().filter(e -> e.type().equals("COMMAND_SENT")).count();
     }
@@ -132,21 +128,21 @@ class LogFoldingTest {
     UUID sagaId = UUID.randomUUID();
     List<Step> steps = run(sagaId);
     LogRow start = write(sagaId, 1, steps.get(0), pinned(def));
-    // {"deadline": null}, the rest being the instance's: the default, left out (V82)
+    // {"deadline": null}, the rest being the instance's: the default, left out
     assertThat(start.detailJson()).isNull();
-    // the first forward command with everything derived: its step name only (V82)
+    // the first forward command with everything derived: its step name only
     assertThat(tree(start.thenJson())).isEqualTo(tree("[\"s1\"]"));
     LogRow success = write(sagaId, 2, steps.get(1), pinned(def));
     JsonNode event = tree(success.eventJson());
     assertThat(event.has("step") || event.has("commandId") || event.has("attempt")).isFalse();
-    // a success of a STEP_SUCCEEDED row: the outcome is left out (V70), the body is not empty
+    // a success of a STEP_SUCCEEDED row: the outcome is left out, the body is not empty
     assertThat(event.has("outcome")).isFalse();
     assertThat(event.get("bodyJson").asString()).contains("boom");
-    // a technical failure with an empty body: the outcome is kept, the body left out (V70)
+    // a technical failure with an empty body: the outcome is kept, the body left out
     JsonNode failure = tree(write(sagaId, 4, steps.get(3), pinned(def)).eventJson());
     assertThat(failure.get("outcome").asString()).isEqualTo("TECHNICAL_FAILURE");
     assertThat(failure.has("bodyJson")).isFalse();
-    // the reply's command id is the deterministic one: left out of the column too (V70)
+    // the reply's command id is the deterministic one: left out of the column too
     assertThat(success.commandId()).isNull();
     assertThat(LogFolding.commandId(success))
         .isEqualTo(steps.get(1).transition().log().get(0).commandId());
@@ -155,18 +151,18 @@ class LogFoldingTest {
     assertThat(tree(stale.eventJson()).has("commandId")).isTrue();
 
     int compactBytes = 0;
-    int legacyBytes = 0;
+    int fullBytes = 0;
     for (int i = 0; i < steps.size(); i++) {
       LogRow c = write(sagaId, i + 1, steps.get(i), pinned(def));
-      LogRow l = legacyRow(sagaId, i + 1, steps.get(i));
+      LogRow f = fullRow(sagaId, i + 1, steps.get(i));
       compactBytes += length(c.detailJson()) + length(c.thenJson()) + length(c.eventJson());
-      legacyBytes += length(l.detailJson()) + length(l.thenJson()) + length(l.eventJson());
+      fullBytes += length(f.detailJson()) + length(f.thenJson()) + length(f.eventJson());
     }
-    assertThat(compactBytes).isLessThan(legacyBytes * 2 / 3);
+    assertThat(compactBytes).isLessThan(fullBytes * 2 / 3);
   }
 
   @Test
-  void rowsWithTheCommandIdInTheColumnReadAsBeforeAndOnlyReplyRowsLeaveItOut() {
+  void onlyReplyRowsLeaveOutTheirCommandId() {
     UUID sagaId = UUID.randomUUID();
     List<Step> steps = run(sagaId);
     List<String> leftOut = new ArrayList<>();
@@ -176,12 +172,6 @@ class LogFoldingTest {
       LogRow compact = write(sagaId, seq, s, pinned(def));
       LogEntry first =
           s.transition().log().isEmpty() ? LogFolding.EVENT_APPLIED : s.transition().log().get(0);
-      // the form of V50/V60: the column keeps the first entry's command id
-      LogRow v60 = withCommandId(compact, first.commandId());
-      List<LogEntry> expected =
-          s.transition().log().isEmpty() ? List.of(LogFolding.EVENT_APPLIED) : s.transition().log();
-      assertEntries(LogFolding.unfold(v60, pinned(def)), expected, sagaId);
-      assertThat(tree(LogFolding.event(v60))).isEqualTo(tree(s.eventJson()));
       if (compact.commandId() == null && first.commandId() != null) {
         leftOut.add(first.type() + " " + first.step() + " " + first.phase());
         assertThat(tree(s.eventJson()).get("type").asString()).isEqualTo("ReplyReceived");
@@ -233,50 +223,7 @@ class LogFoldingTest {
   }
 
   @Test
-  void rowsOfV70ReadAsTheirV82Form() {
-    UUID sagaId = UUID.randomUUID();
-    int seq = 0;
-    for (Step s : happyPath(sagaId)) {
-      seq++;
-      LogRow v82 = fromKafka(sagaId, seq, s);
-      // the same row as V70 wrote it: default details, the bare reply event, objects only, the
-      // phase of a success
-      String then = v82.thenJson();
-      if (then != null) {
-        then =
-            then.replaceAll("\"(s\\d)\"", "{\"type\":\"COMMAND_SENT\",\"step\":\"$1\"}")
-                .replace(
-                    "{\"type\":\"SAGA_COMPLETED\"}",
-                    "{\"type\":\"SAGA_COMPLETED\",\"detail\":{\"reason\":null}}");
-      }
-      boolean start = v82.type().equals("SAGA_STARTED");
-      LogRow v70 =
-          new LogRow(
-              v82.sagaId(),
-              v82.seq(),
-              v82.type(),
-              v82.step(),
-              start ? null : "forward",
-              v82.attempt(),
-              v82.commandId(),
-              start ? "{\"deadline\":null}" : "{}",
-              then,
-              v82.eventJson() != null ? v82.eventJson() : "{\"type\":\"ReplyReceived\"}",
-              v82.occurredAt(),
-              v82.handledBy(),
-              v82.kafkaTopic(),
-              v82.kafkaPartition(),
-              v82.kafkaOffset());
-      assertThat(v82.detailJson()).isNull();
-      assertThat(LogFolding.unfold(v70, pinned(def)))
-          .isEqualTo(LogFolding.unfold(v82, pinned(def)));
-      assertThat(LogFolding.event(v70)).isEqualTo(LogFolding.event(v82));
-      assertThat(LogFolding.commandId(v70)).isEqualTo(LogFolding.commandId(v82));
-    }
-  }
-
-  @Test
-  void onlyAReplyRowFromKafkaLeavesOutItsEventAndRowsWithoutOneStayWithout() {
+  void onlyAReplyRowFromKafkaLeavesOutItsEvent() {
     UUID sagaId = UUID.randomUUID();
     Step success = happyPath(sagaId).get(2);
     // the same reply without a Kafka origin keeps its event
@@ -284,46 +231,6 @@ class LogFoldingTest {
     assertThat(tree(noOrigin.eventJson())).isEqualTo(tree("{\"type\":\"ReplyReceived\"}"));
     assertThat(tree(LogFolding.event(noOrigin))).isEqualTo(tree(success.eventJson()));
 
-    // before V30 a transition's later entries were rows of their own without an event, with the
-    // Kafka origin of the reply: they still have none, and no command id is made up
-    LogRow sent =
-        new LogRow(
-            sagaId,
-            3,
-            "COMMAND_SENT",
-            "s2",
-            "forward",
-            1,
-            UUID.randomUUID(),
-            "{\"participant\":\"p\",\"topic\":\"t\",\"commandType\":\"c\"}",
-            null,
-            null,
-            T0,
-            "sec-1",
-            null,
-            5,
-            7L);
-    assertThat(LogFolding.event(sent)).isNull();
-    assertThat(LogFolding.unfold(sent, pinned(def)).get(0).eventJson()).isNull();
-    LogRow completed =
-        new LogRow(
-            sagaId,
-            4,
-            "SAGA_COMPLETED",
-            null,
-            null,
-            null,
-            null,
-            "{\"reason\":null}",
-            null,
-            null,
-            T0,
-            "sec-1",
-            null,
-            5,
-            7L);
-    assertThat(LogFolding.event(completed)).isNull();
-    assertThat(LogFolding.commandId(completed)).isNull();
     // an event applied without log entries: its detail stays null
     LogRow applied =
         new LogRow(
@@ -373,25 +280,6 @@ class LogFoldingTest {
         s,
         start ? null : new TransitionWriter.KafkaOrigin(Topics.DEFAULT_REPLY_TOPIC, 0, 5L),
         pinned(def));
-  }
-
-  private static LogRow withCommandId(LogRow r, UUID commandId) {
-    return new LogRow(
-        r.sagaId(),
-        r.seq(),
-        r.type(),
-        r.step(),
-        r.phase(),
-        r.attempt(),
-        commandId,
-        r.detailJson(),
-        r.thenJson(),
-        r.eventJson(),
-        r.occurredAt(),
-        r.handledBy(),
-        r.kafkaTopic(),
-        r.kafkaPartition(),
-        r.kafkaOffset());
   }
 
   @Test
@@ -485,8 +373,11 @@ class LogFoldingTest {
         sagaId, seq, s.transition().log(), s.eventJson(), T0, "sec-1", origin, pinned);
   }
 
-  /** A row as the coordinator wrote it before V50: every field of every entry and event. */
-  private static LogRow legacyRow(UUID sagaId, int seq, Step s) {
+  /**
+   * A row with every field of every entry and event stored: what the compact form is measured
+   * against.
+   */
+  private static LogRow fullRow(UUID sagaId, int seq, Step s) {
     List<LogEntry> entries =
         s.transition().log().isEmpty() ? List.of(LogFolding.EVENT_APPLIED) : s.transition().log();
     LogEntry first = entries.get(0);

@@ -20,11 +20,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -39,8 +36,8 @@ import tools.jackson.databind.json.JsonMapper;
  * A saga started with an idempotency key has the id the key determines ({@link SagaIds#ofStart}),
  * and that id is the start's only record: the same key again, in one batch, in the next batch, from
  * another writer at the same moment or through REST, finds the saga; other data is a conflict; the
- * same key in another saga type is another saga. Keys that older coordinators recorded in {@code
- * saga_start_request} keep deduplicating until the purge removes them with their sagas.
+ * same key in another saga type is another saga. Once the retention purge has removed a saga, its
+ * key starts a new one with the same id.
  */
 class StartKeysIntegrationTest {
 
@@ -133,7 +130,7 @@ class StartKeysIntegrationTest {
           .extracting(StartResult::created)
           .containsExactlyInAnyOrder(true, false);
 
-      // one saga, one start row in its log and one "started" per key; nothing in the old table
+      // one saga, one start row in its log and one "started" per key
       assertThat(jdbc.sql("SELECT id FROM saga_instance").query(UUID.class).list())
           .containsExactlyInAnyOrder(
               id, SagaIds.ofStart(TestSagas.TRIP, other), otherType, racedId);
@@ -147,70 +144,48 @@ class StartKeysIntegrationTest {
       }
       await().atMost(WAIT).until(() -> started(sec, TestSagas.TRIP) - startedBefore, n -> n >= 3);
       assertThat(started(sec, TestSagas.TRIP) - startedBefore).isEqualTo(3.0);
-      assertThat(jdbc.sql("SELECT count(*) FROM saga_start_request").query(Long.class).single())
-          .isZero();
     }
   }
 
   @Test
-  void keysOfOlderCoordinatorsStillDeduplicateUntilThePurgeRemovesThemWithTheirSagas()
+  void theJavaApiInTheCallersTransactionFindsTheSagaAndAPurgedSagasKeyStartsItAgain()
       throws Exception {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String replyTopic = kafka.uniqueTopic("replies");
-    try (TestDatabase db = SagaInfra.postgres().newDatabase("sec_legacy_keys");
+    try (TestDatabase db = SagaInfra.postgres().newDatabase("sec_purged_keys");
         RunningCoordinator sec =
             RunningCoordinator.start(
                 db, kafka, replyTopic, Map.of(), List.of(TestSagas.trip(suffix)))) {
       JdbcClient jdbc = JdbcClient.create(db.dataSource());
-      // what an older coordinator left: a saga with a random id, finished 40 days ago, and its key
-      // (before the first start: a coordinator checks once whether there are any)
-      UUID legacy = UUID.randomUUID();
-      String key = "legacy-" + suffix;
-      Instant created = Instant.now().minus(Duration.ofDays(41));
-      insertLegacySaga(jdbc, legacy, created);
-      insertLegacyKey(jdbc, key, legacy, created);
-
-      CoordinatorService coordinator = sec.bean(CoordinatorService.class);
-      StartBatcher batcher = sec.bean(StartBatcher.class);
-      String fresh = "fresh-" + suffix;
-      List<StartBatcher.Job> batch =
-          List.of(
-              coordinator.prepare(TestSagas.TRIP, key, REORDERED),
-              coordinator.prepare(TestSagas.TRIP, key, OTHER_BODY),
-              coordinator.prepare(TestSagas.TRIP, fresh, OK_BODY));
-      batcher.write(batch);
-      assertThat(batch.get(0).result().get()).isEqualTo(new StartResult(legacy, false));
-      assertConflict(batch.get(1).result(), key, legacy);
-      assertThat(batch.get(2).result().get())
-          .isEqualTo(new StartResult(SagaIds.ofStart(TestSagas.TRIP, fresh), true));
-      // the Java API in the caller's transaction and REST find it too
+      SagaCoordinator api = sec.bean(SagaCoordinator.class);
       TransactionTemplate tx = sec.bean(TransactionTemplate.class);
-      StartResult inTransaction =
-          tx.execute(
-              status -> sec.bean(SagaCoordinator.class).start(TestSagas.TRIP, key, TestData.ok()));
-      assertThat(inTransaction).isEqualTo(new StartResult(legacy, false));
+      String key = "kept-" + suffix;
+      UUID id = SagaIds.ofStart(TestSagas.TRIP, key);
+
+      StartResult first = tx.execute(status -> api.start(TestSagas.TRIP, key, TestData.ok()));
+      StartResult again = tx.execute(status -> api.start(TestSagas.TRIP, key, TestData.ok()));
+      assertThat(first).isEqualTo(new StartResult(id, true));
+      assertThat(again).isEqualTo(new StartResult(id, false));
       HttpResponse<String> conflict = post(sec, TestSagas.TRIP, key, OTHER_BODY);
       assertThat(conflict.statusCode()).isEqualTo(409);
-      assertThat(conflict.body()).contains(legacy.toString());
-      assertThat(count(jdbc, SagaIds.ofStart(TestSagas.TRIP, key))).isZero();
-      // new starts record no key
-      assertThat(jdbc.sql("SELECT count(*) FROM saga_start_request").query(Long.class).single())
-          .isEqualTo(1);
+      assertThat(conflict.body()).contains(id.toString());
 
-      // the purge removes the finished saga with its key; then the table is empty and starts no
-      // longer read it: a key put there now deduplicates nothing
+      // the saga finished longer ago than the retention: the purge removes it, and its key starts
+      // a new saga with the id the key determines
+      jdbc.sql(
+              """
+              UPDATE saga_instance SET status = 'COMPLETED', finished_at = :finished,
+                  updated_at = NULL
+              WHERE id = :id
+              """)
+          .param("id", id)
+          .param("finished", java.sql.Timestamp.from(Instant.now().minus(Duration.ofDays(40))))
+          .update();
       assertThat(sec.bean(RetentionPurger.class).purge()).isEqualTo(1);
-      assertThat(count(jdbc, legacy)).isZero();
-      assertThat(jdbc.sql("SELECT count(*) FROM saga_start_request").query(Long.class).single())
-          .isZero();
-      insertLegacyKey(jdbc, fresh + "-late", UUID.randomUUID(), Instant.now());
-      StartResult late =
-          sec.bean(SagaCoordinator.class).start(TestSagas.TRIP, fresh + "-late", TestData.ok());
-      assertThat(late)
-          .isEqualTo(new StartResult(SagaIds.ofStart(TestSagas.TRIP, fresh + "-late"), true));
-      // and the purged saga's key starts a new saga, with the id the key determines
-      assertThat(sec.bean(SagaCoordinator.class).start(TestSagas.TRIP, key, TestData.ok()))
-          .isEqualTo(new StartResult(SagaIds.ofStart(TestSagas.TRIP, key), true));
+      assertThat(count(jdbc, id)).isZero();
+      assertThat(api.start(TestSagas.TRIP, key, TestData.ok()))
+          .isEqualTo(new StartResult(id, true));
+      assertThat(count(jdbc, id)).isEqualTo(1);
     }
   }
 
@@ -232,58 +207,6 @@ class StartKeysIntegrationTest {
       throw new IllegalStateException(e);
     }
     throw new AssertionError("no conflict");
-  }
-
-  /** A finished saga as an older coordinator wrote it: random id, its start in the log. */
-  private static void insertLegacySaga(JdbcClient jdbc, UUID id, Instant created) {
-    jdbc.sql(
-            """
-            INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,
-                data, steps, created_at, updated_at, last_seq, finished_at)
-            VALUES (:id, :type, 1, 'legacy', 'COMPLETED', CAST(:data AS jsonb), '[]', :created,
-                :created, 1, :created)
-            """)
-        .param("id", id)
-        .param("type", TestSagas.TRIP)
-        .param("data", OK_BODY)
-        .param("created", java.sql.Timestamp.from(created))
-        .update();
-    jdbc.sql(
-            """
-            INSERT INTO saga_log (saga_id, seq, type, event, occurred_at, handled_by)
-            VALUES (:id, 1, 'SAGA_STARTED',
-                jsonb_build_object('type', 'Start', 'dataJson', :data), :created, 'old')
-            """)
-        .param("id", id)
-        .param("data", OK_BODY)
-        .param("created", java.sql.Timestamp.from(created))
-        .update();
-  }
-
-  /**
-   * A key as older coordinators recorded it: with the SHA-256 of the data in canonical form (keys
-   * sorted, no spaces).
-   */
-  private static void insertLegacyKey(JdbcClient jdbc, String key, UUID sagaId, Instant created)
-      throws Exception {
-    String canonical = "{\"failAt\":null,\"failTimes\":0,\"note\":null,\"scenario\":\"ok\"}";
-    String hash =
-        HexFormat.of()
-            .formatHex(
-                MessageDigest.getInstance("SHA-256")
-                    .digest(canonical.getBytes(StandardCharsets.UTF_8)));
-    jdbc.sql(
-            """
-            INSERT INTO saga_start_request (idempotency_key, saga_type, request_hash, saga_id,
-                created_at)
-            VALUES (:key, :type, decode(:hash, 'hex'), :id, :created)
-            """)
-        .param("key", key)
-        .param("type", TestSagas.TRIP)
-        .param("hash", hash)
-        .param("id", sagaId)
-        .param("created", java.sql.Timestamp.from(created))
-        .update();
   }
 
   private static long count(JdbcClient jdbc, UUID id) {
