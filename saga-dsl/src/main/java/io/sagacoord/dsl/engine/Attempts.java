@@ -26,23 +26,25 @@ final class Attempts {
    * command of a step up to the pivot carries the saga deadline; after the pivot the saga only
    * moves forward, so later commands and compensations carry none and are never refused as late.
    */
-  static <D> void send(TransitionContext<D> tx, String step, Phase phase, int attempt) {
-    StepDefinition<D> definition = tx.stepDefinition(step);
+  static <D> void send(TransitionContext<D> transition, String step, Phase phase, int attempt) {
+    StepDefinition<D> definition = transition.stepDefinition(step);
     boolean forward = phase == Phase.FORWARD;
     String label = forward ? "forward" : "compensation";
-    D data = tx.data();
+    D data = transition.data();
     Object command =
-        tx.runDefinitionCode(
+        transition.runDefinitionCode(
             step,
             label + " command mapper",
             () -> forward ? definition.forwardCommand(data) : definition.compensationCommand(data));
-    String payload = tx.encode(step, "encoding the " + label + " command", command);
-    UUID commandId = Hashing.commandId(tx.state().sagaId(), step, phase.name(), attempt);
+    String payload = transition.encode(step, "encoding the " + label + " command", command);
+    UUID commandId = Hashing.commandId(transition.state().sagaId(), step, phase.name(), attempt);
     String commandType =
         forward ? definition.commandType() : definition.compensationCommandType().orElseThrow();
     Instant deadline =
-        forward && !tx.definition().isAfterPivot(step) ? tx.state().deadline() : null;
-    tx.emit(
+        forward && !transition.definition().isAfterPivot(step)
+            ? transition.state().deadline()
+            : null;
+    transition.emit(
         new SendCommand(
             step,
             definition.participant().name(),
@@ -53,15 +55,19 @@ final class Attempts {
             commandType,
             payload,
             deadline));
-    tx.emit(
+    transition.emit(
         new ScheduleTimer(
-            TimerKind.STEP_TIMEOUT, step, phase, attempt, tx.now().plus(definition.timeout())));
-    tx.replaceStep(tx.step(step).sent(phase, attempt, commandId, tx.now()));
+            TimerKind.STEP_TIMEOUT,
+            step,
+            phase,
+            attempt,
+            transition.now().plus(definition.timeout())));
+    transition.replaceStep(transition.step(step).sent(phase, attempt, commandId, transition.now()));
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("participant", definition.participant().name());
     detail.put("topic", definition.participant().commandTopic());
     detail.put("commandType", commandType);
-    tx.log(LogEntryType.COMMAND_SENT, step, phase, attempt, commandId, detail);
+    transition.log(LogEntryType.COMMAND_SENT, step, phase, attempt, commandId, detail);
   }
 
   /**
@@ -69,21 +75,22 @@ final class Attempts {
    * error} is why the attempt before it failed.
    */
   static <D> void scheduleRetry(
-      TransitionContext<D> tx, String step, Phase phase, int nextAttempt, String error) {
-    StepDefinition<D> definition = tx.stepDefinition(step);
+      TransitionContext<D> transition, String step, Phase phase, int nextAttempt, String error) {
+    StepDefinition<D> definition = transition.stepDefinition(step);
     RetryPolicy policy =
         phase == Phase.FORWARD ? definition.retry() : definition.compensationRetry();
     double random =
-        Hashing.unitRandom(tx.state().sagaId() + "|" + step + "|" + phase + "|" + nextAttempt);
+        Hashing.unitRandom(
+            transition.state().sagaId() + "|" + step + "|" + phase + "|" + nextAttempt);
     Duration delay = policy.delayBefore(nextAttempt, random);
-    Instant due = tx.now().plus(delay);
-    tx.emit(new ScheduleTimer(TimerKind.RETRY, step, phase, nextAttempt, due));
-    tx.replaceStep(tx.step(step).waitingForRetry(phase, error));
+    Instant due = transition.now().plus(delay);
+    transition.emit(new ScheduleTimer(TimerKind.RETRY, step, phase, nextAttempt, due));
+    transition.replaceStep(transition.step(step).waitingForRetry(phase, error));
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("error", error);
     detail.put("nextAttempt", nextAttempt);
     detail.put("delayMillis", delay.toMillis());
     detail.put("dueAt", due);
-    tx.log(LogEntryType.RETRY_SCHEDULED, step, phase, nextAttempt - 1, null, detail);
+    transition.log(LogEntryType.RETRY_SCHEDULED, step, phase, nextAttempt - 1, null, detail);
   }
 }

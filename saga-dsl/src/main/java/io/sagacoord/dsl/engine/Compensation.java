@@ -19,15 +19,15 @@ final class Compensation {
   private Compensation() {}
 
   /** The saga starts to compensate; siblings waiting for a retry are not retried. */
-  static <D> void begin(TransitionContext<D> tx, String reason) {
-    tx.changeStatus(SagaStatus.COMPENSATING, reason, null);
-    tx.logSaga(LogEntryType.COMPENSATION_STARTED, Map.of("reason", reason));
-    for (StepState step : tx.state().steps().values()) {
+  static <D> void begin(TransitionContext<D> transition, String reason) {
+    transition.changeStatus(SagaStatus.COMPENSATING, reason, null);
+    transition.logSaga(LogEntryType.COMPENSATION_STARTED, Map.of("reason", reason));
+    for (StepState step : transition.state().steps().values()) {
       if (step.status() == StepStatus.RETRY_WAIT) {
-        tx.emit(new CancelTimers(step.step()));
+        transition.emit(new CancelTimers(step.step()));
       }
     }
-    next(tx);
+    next(transition);
   }
 
   /**
@@ -35,34 +35,37 @@ final class Compensation {
    * compensation is outstanding, go forward again if the pivot succeeded meanwhile, else send the
    * compensation of the last step that needs one, or end COMPENSATED when none is left.
    */
-  static <D> void next(TransitionContext<D> tx) {
-    if (tx.anyForwardInFlight()) {
+  static <D> void next(TransitionContext<D> transition) {
+    if (transition.anyForwardInFlight()) {
       return; // siblings answer or time out first, so that it is known what to undo
     }
-    if (tx.pivotSucceeded()) {
+    if (transition.pivotSucceeded()) {
       // only reachable when the deadline or an operator started compensating while the pivot
       // was in flight and it then succeeded: nothing was undone yet, so move forward instead
-      tx.changeStatus(SagaStatus.RUNNING, null, null);
-      tx.logSaga(LogEntryType.COMPENSATION_ABANDONED, Map.of("reason", "the pivot succeeded"));
-      ForwardProgress.advance(tx);
+      transition.changeStatus(SagaStatus.RUNNING, null, null);
+      transition.logSaga(
+          LogEntryType.COMPENSATION_ABANDONED, Map.of("reason", "the pivot succeeded"));
+      ForwardProgress.advance(transition);
       return;
     }
-    for (StepState step : tx.state().steps().values()) {
+    for (StepState step : transition.state().steps().values()) {
       if (step.status() == StepStatus.COMPENSATING
           || step.status() == StepStatus.COMPENSATION_RETRY_WAIT) {
         return; // one compensation at a time, in reverse order
       }
     }
-    List<StepDefinition<D>> steps = tx.definition().steps();
+    List<StepDefinition<D>> steps = transition.definition().steps();
     for (int i = steps.size() - 1; i >= 0; i--) {
       StepDefinition<D> definition = steps.get(i);
-      StepState step = tx.step(definition.name());
+      StepState step = transition.step(definition.name());
       if (needsCompensation(definition, step)) {
-        Attempts.send(tx, definition.name(), Phase.COMPENSATE, step.compensationAttempt() + 1);
+        Attempts.send(
+            transition, definition.name(), Phase.COMPENSATE, step.compensationAttempt() + 1);
         return;
       }
     }
-    tx.endSaga(SagaStatus.COMPENSATED, tx.state().statusReason(), LogEntryType.SAGA_COMPENSATED);
+    transition.endSaga(
+        SagaStatus.COMPENSATED, transition.state().statusReason(), LogEntryType.SAGA_COMPENSATED);
   }
 
   /**
@@ -84,21 +87,22 @@ final class Compensation {
    * The outstanding compensation of the reply's step was answered: SUCCESS and REFUSED (the
    * participant has nothing to undo) compensate the step; any other outcome is a failed attempt.
    */
-  static <D> void onReply(TransitionContext<D> tx, ReplyReceived reply) {
+  static <D> void onReply(TransitionContext<D> transition, ReplyReceived reply) {
     String step = reply.step();
     if (reply.outcome() == ReplyOutcome.SUCCESS || reply.outcome() == ReplyOutcome.REFUSED) {
-      tx.replaceStep(tx.step(step).settled(StepStatus.COMPENSATED, tx.now()));
-      tx.log(
+      transition.replaceStep(
+          transition.step(step).settled(StepStatus.COMPENSATED, transition.now()));
+      transition.log(
           LogEntryType.STEP_COMPENSATED,
           step,
           Phase.COMPENSATE,
           reply.attempt(),
           reply.commandId(),
           Map.of("outcome", reply.outcome()));
-      next(tx);
+      next(transition);
     } else {
       String outcome = reply.outcome().name().toLowerCase().replace('_', ' ');
-      attemptFailed(tx, step, outcome + ": " + reply.bodyJson());
+      attemptFailed(transition, step, outcome + ": " + reply.bodyJson());
     }
   }
 
@@ -106,22 +110,24 @@ final class Compensation {
    * A compensation attempt failed or timed out: another attempt after the back-off while the
    * compensation policy allows one, else the step is COMPENSATION_FAILED and the saga FAILED.
    */
-  static <D> void attemptFailed(TransitionContext<D> tx, String step, String error) {
-    StepState state = tx.step(step);
-    if (tx.stepDefinition(step)
+  static <D> void attemptFailed(TransitionContext<D> transition, String step, String error) {
+    StepState state = transition.step(step);
+    if (transition
+        .stepDefinition(step)
         .compensationRetry()
         .allowsAnotherAttempt(state.compensationAttemptsInBudget())) {
-      Attempts.scheduleRetry(tx, step, Phase.COMPENSATE, state.compensationAttempt() + 1, error);
+      Attempts.scheduleRetry(
+          transition, step, Phase.COMPENSATE, state.compensationAttempt() + 1, error);
       return;
     }
-    tx.replaceStep(state.settled(StepStatus.COMPENSATION_FAILED, tx.now(), error));
-    tx.log(
+    transition.replaceStep(state.settled(StepStatus.COMPENSATION_FAILED, transition.now(), error));
+    transition.log(
         LogEntryType.STEP_COMPENSATION_FAILED,
         step,
         Phase.COMPENSATE,
         state.compensationAttempt(),
         null,
         Map.of("error", error));
-    tx.failSaga("compensation exhausted: step '" + step + "': " + error);
+    transition.failSaga("compensation exhausted: step '" + step + "': " + error);
   }
 }

@@ -19,11 +19,11 @@ final class ForwardProgress {
    * Moves the saga as far as it goes without new events: forward while it runs, on to the next
    * compensation while it compensates.
    */
-  static <D> void moveOn(TransitionContext<D> tx) {
-    if (tx.status() == SagaStatus.RUNNING) {
-      advance(tx);
-    } else if (tx.status() == SagaStatus.COMPENSATING) {
-      Compensation.next(tx);
+  static <D> void moveOn(TransitionContext<D> transition) {
+    if (transition.status() == SagaStatus.RUNNING) {
+      advance(transition);
+    } else if (transition.status() == SagaStatus.COMPENSATING) {
+      Compensation.next(transition);
     }
   }
 
@@ -31,25 +31,29 @@ final class ForwardProgress {
    * Starts every pending step of the first stage not yet done (skipping those whose condition is
    * false) and moves past stages that are done; after the last stage the saga is COMPLETED.
    */
-  static <D> void advance(TransitionContext<D> tx) {
-    for (List<StepDefinition<D>> stage : tx.definition().stages()) {
-      if (allDone(tx, stage)) {
+  static <D> void advance(TransitionContext<D> transition) {
+    for (List<StepDefinition<D>> stage : transition.definition().stages()) {
+      if (allDone(transition, stage)) {
         continue;
       }
       boolean reachedAny = false;
       for (StepDefinition<D> step : stage) {
-        if (tx.step(step.name()).status() != StepStatus.PENDING) {
+        if (transition.step(step.name()).status() != StepStatus.PENDING) {
           continue;
         }
         reachedAny = true;
-        D data = tx.data();
+        D data = transition.data();
         boolean enabled =
-            tx.runDefinitionCode(step.name(), "condition", () -> step.isEnabledFor(data));
+            transition.runDefinitionCode(step.name(), "condition", () -> step.isEnabledFor(data));
         if (enabled) {
-          Attempts.send(tx, step.name(), Phase.FORWARD, tx.step(step.name()).forwardAttempt() + 1);
+          Attempts.send(
+              transition,
+              step.name(),
+              Phase.FORWARD,
+              transition.step(step.name()).forwardAttempt() + 1);
         } else {
-          tx.replaceStep(tx.step(step.name()).skipped(tx.now()));
-          tx.log(
+          transition.replaceStep(transition.step(step.name()).skipped(transition.now()));
+          transition.log(
               LogEntryType.STEP_SKIPPED,
               step.name(),
               null,
@@ -58,17 +62,18 @@ final class ForwardProgress {
               Map.of("reason", "condition is false"));
         }
       }
-      if (reachedAny && allDone(tx, stage)) {
+      if (reachedAny && allDone(transition, stage)) {
         continue; // every member was skipped
       }
       return;
     }
-    tx.endSaga(SagaStatus.COMPLETED, null, LogEntryType.SAGA_COMPLETED);
+    transition.endSaga(SagaStatus.COMPLETED, null, LogEntryType.SAGA_COMPLETED);
   }
 
-  private static <D> boolean allDone(TransitionContext<D> tx, List<StepDefinition<D>> stage) {
+  private static <D> boolean allDone(
+      TransitionContext<D> transition, List<StepDefinition<D>> stage) {
     return stage.stream()
-        .map(step -> tx.step(step.name()).status())
+        .map(step -> transition.step(step.name()).status())
         .allMatch(s -> s == StepStatus.SUCCEEDED || s == StepStatus.SKIPPED);
   }
 
@@ -76,56 +81,60 @@ final class ForwardProgress {
    * The outstanding forward attempt of the reply's step was answered (see the table "Forward
    * replies" in {@code docs/dsl.md}).
    */
-  static <D> void onReply(TransitionContext<D> tx, ReplyReceived reply) {
+  static <D> void onReply(TransitionContext<D> transition, ReplyReceived reply) {
     String step = reply.step();
-    StepDefinition<D> definition = tx.stepDefinition(step);
+    StepDefinition<D> definition = transition.stepDefinition(step);
     switch (reply.outcome()) {
       case SUCCESS -> {
         if (definition.replyType().isPresent()) {
           Object body =
-              tx.decode(step, "decoding the reply", reply.bodyJson(), definition.replyType().get());
-          D data = tx.data();
+              transition.decode(
+                  step, "decoding the reply", reply.bodyJson(), definition.replyType().get());
+          D data = transition.data();
           D next =
-              tx.runDefinitionCode(step, "reply handler", () -> definition.applyReply(data, body));
-          tx.replaceData(next, step);
+              transition.runDefinitionCode(
+                  step, "reply handler", () -> definition.applyReply(data, body));
+          transition.replaceData(next, step);
         }
-        tx.replaceStep(tx.step(step).settled(StepStatus.SUCCEEDED, tx.now()));
-        tx.log(
+        transition.replaceStep(
+            transition.step(step).settled(StepStatus.SUCCEEDED, transition.now()));
+        transition.log(
             LogEntryType.STEP_SUCCEEDED,
             step,
             Phase.FORWARD,
             reply.attempt(),
             reply.commandId(),
             Map.of());
-        moveOn(tx);
+        moveOn(transition);
       }
       case BUSINESS_FAILURE -> {
         String error = "business failure: " + reply.bodyJson();
         if (definition.kind() == StepKind.RETRIABLE) {
-          attemptFailed(tx, step, error, StepStatus.FAILED);
+          attemptFailed(transition, step, error, StepStatus.FAILED);
         } else {
           if (definition.failureType().isPresent()) {
             Object failure =
-                tx.decode(
+                transition.decode(
                     step, "decoding the failure", reply.bodyJson(), definition.failureType().get());
-            D data = tx.data();
+            D data = transition.data();
             D next =
-                tx.runDefinitionCode(
+                transition.runDefinitionCode(
                     step, "failure handler", () -> definition.applyFailure(data, failure));
-            tx.replaceData(next, step);
+            transition.replaceData(next, step);
           }
-          gaveUp(tx, step, StepStatus.FAILED, error);
+          gaveUp(transition, step, StepStatus.FAILED, error);
         }
       }
       case TECHNICAL_FAILURE ->
           // a technical failure means the participant rolled back: the step did not happen
-          attemptFailed(tx, step, "technical failure: " + reply.bodyJson(), StepStatus.FAILED);
+          attemptFailed(
+              transition, step, "technical failure: " + reply.bodyJson(), StepStatus.FAILED);
       case REFUSED -> {
         String error = "refused: " + reply.bodyJson();
         if (definition.kind() == StepKind.RETRIABLE) {
-          attemptFailed(tx, step, error, StepStatus.FAILED);
+          attemptFailed(transition, step, error, StepStatus.FAILED);
         } else {
-          gaveUp(tx, step, StepStatus.FAILED, error);
+          gaveUp(transition, step, StepStatus.FAILED, error);
         }
       }
     }
@@ -136,13 +145,16 @@ final class ForwardProgress {
    * saga runs and the policy allows one, else the step gives up as {@code whenExhausted}.
    */
   static <D> void attemptFailed(
-      TransitionContext<D> tx, String step, String error, StepStatus whenExhausted) {
-    StepState state = tx.step(step);
-    if (tx.status() == SagaStatus.RUNNING
-        && tx.stepDefinition(step).retry().allowsAnotherAttempt(state.forwardAttemptsInBudget())) {
-      Attempts.scheduleRetry(tx, step, Phase.FORWARD, state.forwardAttempt() + 1, error);
+      TransitionContext<D> transition, String step, String error, StepStatus whenExhausted) {
+    StepState state = transition.step(step);
+    if (transition.status() == SagaStatus.RUNNING
+        && transition
+            .stepDefinition(step)
+            .retry()
+            .allowsAnotherAttempt(state.forwardAttemptsInBudget())) {
+      Attempts.scheduleRetry(transition, step, Phase.FORWARD, state.forwardAttempt() + 1, error);
     } else {
-      gaveUp(tx, step, whenExhausted, error);
+      gaveUp(transition, step, whenExhausted, error);
     }
   }
 
@@ -151,25 +163,27 @@ final class ForwardProgress {
    * (maybe done). A pivot with an unknown outcome or a step after the pivot fails the saga; a step
    * before it starts compensation, or lets a running one go on.
    */
-  static <D> void gaveUp(TransitionContext<D> tx, String step, StepStatus outcome, String error) {
-    StepState state = tx.step(step);
-    tx.replaceStep(state.settled(outcome, tx.now(), error));
-    tx.log(
+  static <D> void gaveUp(
+      TransitionContext<D> transition, String step, StepStatus outcome, String error) {
+    StepState state = transition.step(step);
+    transition.replaceStep(state.settled(outcome, transition.now(), error));
+    transition.log(
         outcome == StepStatus.TIMED_OUT ? LogEntryType.STEP_TIMED_OUT : LogEntryType.STEP_FAILED,
         step,
         Phase.FORWARD,
         state.forwardAttempt(),
         null,
         Map.of("error", error));
-    if (tx.stepDefinition(step).kind() == StepKind.PIVOT && outcome == StepStatus.TIMED_OUT) {
+    if (transition.stepDefinition(step).kind() == StepKind.PIVOT
+        && outcome == StepStatus.TIMED_OUT) {
       // a pivot cannot be undone, so an unknown outcome cannot be compensated safely
-      tx.failSaga("pivot outcome unknown: step '" + step + "' timed out on every attempt");
-    } else if (tx.definition().isAfterPivot(step)) {
-      tx.failSaga("step after pivot exhausted: step '" + step + "': " + error);
-    } else if (tx.status() == SagaStatus.RUNNING) {
-      Compensation.begin(tx, "step '" + step + "' failed: " + error);
+      transition.failSaga("pivot outcome unknown: step '" + step + "' timed out on every attempt");
+    } else if (transition.definition().isAfterPivot(step)) {
+      transition.failSaga("step after pivot exhausted: step '" + step + "': " + error);
+    } else if (transition.status() == SagaStatus.RUNNING) {
+      Compensation.begin(transition, "step '" + step + "' failed: " + error);
     } else {
-      Compensation.next(tx);
+      Compensation.next(transition);
     }
   }
 }

@@ -21,50 +21,52 @@ final class OperatorActions {
    * stuck step gets a fresh budget and is attempted now, and the saga moves on; in a running or
    * compensating saga only steps waiting for a retry are sent now.
    */
-  static <D> Transition retry(TransitionContext<D> tx, OperatorRetryStep retry) {
-    SagaState before = tx.state();
+  static <D> Transition retry(TransitionContext<D> transition, OperatorRetryStep retry) {
+    SagaState before = transition.state();
     if (retry.step() != null && !before.steps().containsKey(retry.step())) {
-      return tx.rejected("unknown step '" + retry.step() + "'");
+      return transition.rejected("unknown step '" + retry.step() + "'");
     }
     SagaStatus status = before.status();
     if (status == SagaStatus.FAILED) {
       SagaStatus back =
           before.previousStatus() == null ? SagaStatus.RUNNING : before.previousStatus();
-      tx.changeStatus(back, null, null);
-      logAction(tx, LogEntryType.OPERATOR_RETRY, retry.step(), retry.actor(), retry.reason());
-      boolean any = retryStuckSteps(tx, retry.step(), true);
+      transition.changeStatus(back, null, null);
+      logAction(
+          transition, LogEntryType.OPERATOR_RETRY, retry.step(), retry.actor(), retry.reason());
+      boolean any = retryStuckSteps(transition, retry.step(), true);
       if (!any
           && retry.step() != null
           && before.step(retry.step()).status() != StepStatus.PENDING) {
-        return tx.rejected("step '" + retry.step() + "' is not stuck");
+        return transition.rejected("step '" + retry.step() + "' is not stuck");
       }
       if (back == SagaStatus.COMPENSATING) {
-        tx.changeStatus(
+        transition.changeStatus(
             SagaStatus.COMPENSATING, byOperator("retried", retry.actor(), retry.reason()), null);
       }
-      ForwardProgress.moveOn(tx);
-      return tx.applied();
+      ForwardProgress.moveOn(transition);
+      return transition.applied();
     }
     if (status == SagaStatus.RUNNING || status == SagaStatus.COMPENSATING) {
-      logAction(tx, LogEntryType.OPERATOR_RETRY, retry.step(), retry.actor(), retry.reason());
-      if (!retryStuckSteps(tx, retry.step(), false)) {
-        return tx.rejected(
+      logAction(
+          transition, LogEntryType.OPERATOR_RETRY, retry.step(), retry.actor(), retry.reason());
+      if (!retryStuckSteps(transition, retry.step(), false)) {
+        return transition.rejected(
             retry.step() == null
                 ? "no step is waiting for a retry"
                 : "step '" + retry.step() + "' is not waiting for a retry");
       }
-      return tx.applied();
+      return transition.applied();
     }
-    return tx.rejected("saga is " + status);
+    return transition.rejected("saga is " + status);
   }
 
   /** Retries the named step, or every step (null); whether any was stuck. */
   private static <D> boolean retryStuckSteps(
-      TransitionContext<D> tx, String only, boolean sagaWasFailed) {
+      TransitionContext<D> transition, String only, boolean sagaWasFailed) {
     boolean any = false;
-    for (String step : tx.state().steps().keySet()) {
+    for (String step : transition.state().steps().keySet()) {
       if (only == null || only.equals(step)) {
-        any |= retryStuck(tx, step, sagaWasFailed);
+        any |= retryStuck(transition, step, sagaWasFailed);
       }
     }
     return any;
@@ -76,9 +78,9 @@ final class OperatorActions {
    * retriable forward policy or its compensation, or is a timed-out pivot.
    */
   private static <D> boolean retryStuck(
-      TransitionContext<D> tx, String name, boolean sagaWasFailed) {
-    StepState step = tx.step(name);
-    StepKind kind = tx.stepDefinition(name).kind();
+      TransitionContext<D> transition, String name, boolean sagaWasFailed) {
+    StepState step = transition.step(name);
+    StepKind kind = transition.stepDefinition(name).kind();
     StepStatus status = step.status();
     boolean forward =
         status == StepStatus.RETRY_WAIT
@@ -91,16 +93,16 @@ final class OperatorActions {
             || (sagaWasFailed
                 && (status == StepStatus.COMPENSATING || status == StepStatus.COMPENSATION_FAILED));
     if (forward) {
-      if (status == StepStatus.RETRY_WAIT && tx.status() != SagaStatus.RUNNING) {
+      if (status == StepStatus.RETRY_WAIT && transition.status() != SagaStatus.RUNNING) {
         return false; // waiting for its compensation, not for a retry
       }
-      tx.replaceStep(step.withFreshForwardBudget());
-      Attempts.send(tx, name, Phase.FORWARD, step.forwardAttempt() + 1);
+      transition.replaceStep(step.withFreshForwardBudget());
+      Attempts.send(transition, name, Phase.FORWARD, step.forwardAttempt() + 1);
       return true;
     }
     if (compensation) {
-      tx.replaceStep(step.withFreshCompensationBudget());
-      Attempts.send(tx, name, Phase.COMPENSATE, step.compensationAttempt() + 1);
+      transition.replaceStep(step.withFreshCompensationBudget());
+      Attempts.send(transition, name, Phase.COMPENSATE, step.compensationAttempt() + 1);
       return true;
     }
     return false;
@@ -112,44 +114,47 @@ final class OperatorActions {
    * compensated when its turn comes.
    */
   static <D> Transition forceCompensation(
-      TransitionContext<D> tx, OperatorForceCompensation force) {
-    SagaState before = tx.state();
+      TransitionContext<D> transition, OperatorForceCompensation force) {
+    SagaState before = transition.state();
     if (before.status() != SagaStatus.RUNNING && before.status() != SagaStatus.FAILED) {
-      return tx.rejected("saga is " + before.status());
+      return transition.rejected("saga is " + before.status());
     }
-    if (tx.pivotSucceeded()) {
-      return tx.rejected("the pivot has succeeded: the saga can only move forward");
+    if (transition.pivotSucceeded()) {
+      return transition.rejected("the pivot has succeeded: the saga can only move forward");
     }
-    logAction(tx, LogEntryType.OPERATOR_FORCE_COMPENSATION, null, force.actor(), force.reason());
+    logAction(
+        transition, LogEntryType.OPERATOR_FORCE_COMPENSATION, null, force.actor(), force.reason());
     if (before.status() == SagaStatus.FAILED) {
       for (StepState step : before.steps().values()) {
         switch (step.status()) {
           case IN_PROGRESS ->
               // its reply was ignored while FAILED: treat as possibly done
-              tx.replaceStep(step.settled(StepStatus.TIMED_OUT, tx.now()));
+              transition.replaceStep(step.settled(StepStatus.TIMED_OUT, transition.now()));
           case COMPENSATING, COMPENSATION_RETRY_WAIT, COMPENSATION_FAILED ->
-              tx.replaceStep(
-                  step.withFreshCompensationBudget().settled(StepStatus.TIMED_OUT, tx.now()));
+              transition.replaceStep(
+                  step.withFreshCompensationBudget()
+                      .settled(StepStatus.TIMED_OUT, transition.now()));
           default -> {}
         }
       }
     }
-    Compensation.begin(tx, byOperator("forced", force.actor(), force.reason()));
-    return tx.applied();
+    Compensation.begin(transition, byOperator("forced", force.actor(), force.reason()));
+    return transition.applied();
   }
 
   /** Settles a FAILED saga by hand: COMPENSATED if it was compensating, else COMPLETED. */
-  static <D> Transition resolve(TransitionContext<D> tx, OperatorResolve resolve) {
-    if (tx.status() != SagaStatus.FAILED) {
-      return tx.rejected("only a FAILED saga can be resolved; saga is " + tx.status());
+  static <D> Transition resolve(TransitionContext<D> transition, OperatorResolve resolve) {
+    if (transition.status() != SagaStatus.FAILED) {
+      return transition.rejected(
+          "only a FAILED saga can be resolved; saga is " + transition.status());
     }
-    boolean compensating = tx.state().previousStatus() == SagaStatus.COMPENSATING;
-    logAction(tx, LogEntryType.OPERATOR_RESOLVED, null, resolve.actor(), resolve.reason());
-    tx.endSaga(
+    boolean compensating = transition.state().previousStatus() == SagaStatus.COMPENSATING;
+    logAction(transition, LogEntryType.OPERATOR_RESOLVED, null, resolve.actor(), resolve.reason());
+    transition.endSaga(
         compensating ? SagaStatus.COMPENSATED : SagaStatus.COMPLETED,
         byOperator("resolved", resolve.actor(), resolve.reason()),
         compensating ? LogEntryType.SAGA_COMPENSATED : LogEntryType.SAGA_COMPLETED);
-    return tx.applied();
+    return transition.applied();
   }
 
   private static String byOperator(String what, String actor, String reason) {
@@ -157,10 +162,14 @@ final class OperatorActions {
   }
 
   private static <D> void logAction(
-      TransitionContext<D> tx, LogEntryType type, String step, String actor, String reason) {
+      TransitionContext<D> transition,
+      LogEntryType type,
+      String step,
+      String actor,
+      String reason) {
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("actor", actor);
     detail.put("reason", reason);
-    tx.log(type, step, null, 0, null, detail);
+    transition.log(type, step, null, 0, null, detail);
   }
 }

@@ -12,22 +12,23 @@ final class Replies {
 
   private Replies() {}
 
-  static <D> Transition apply(TransitionContext<D> tx, ReplyReceived reply) {
-    if (tx.status() != SagaStatus.RUNNING && tx.status() != SagaStatus.COMPENSATING) {
-      return tx.ignored("saga is " + tx.status());
+  static <D> Transition apply(TransitionContext<D> transition, ReplyReceived reply) {
+    if (transition.status() != SagaStatus.RUNNING
+        && transition.status() != SagaStatus.COMPENSATING) {
+      return transition.ignored("saga is " + transition.status());
     }
-    StepState step = tx.state().steps().get(reply.step());
+    StepState step = transition.state().steps().get(reply.step());
     if (step == null) {
-      return tx.ignored("unknown step '" + reply.step() + "'");
+      return transition.ignored("unknown step '" + reply.step() + "'");
     }
     if (reply.commandId() != null && !reply.commandId().equals(step.commandId())) {
-      return tx.ignored("command " + reply.commandId() + " is not outstanding");
+      return transition.ignored("command " + reply.commandId() + " is not outstanding");
     }
     boolean forward = reply.phase() == Phase.FORWARD;
     StepStatus outstanding = forward ? StepStatus.IN_PROGRESS : StepStatus.COMPENSATING;
     int attempt = forward ? step.forwardAttempt() : step.compensationAttempt();
     if (step.status() != outstanding || reply.attempt() != attempt) {
-      return tx.ignored(
+      return transition.ignored(
           "no "
               + (forward ? "forward" : "compensation")
               + " attempt "
@@ -35,12 +36,12 @@ final class Replies {
               + " outstanding at "
               + reply.step());
     }
-    tx.emit(new CancelTimers(reply.step()));
+    transition.emit(new CancelTimers(reply.step()));
     if (forward) {
-      ForwardProgress.onReply(tx, reply);
+      ForwardProgress.onReply(transition, reply);
     } else {
-      Compensation.onReply(tx, reply);
+      Compensation.onReply(transition, reply);
     }
-    return tx.applied();
+    return transition.applied();
   }
 }

@@ -149,43 +149,43 @@ public final class SagaEngine {
             now,
             now,
             null);
-    TransitionContext<D> tx = new TransitionContext<>(def, codec, initial, data, now);
+    TransitionContext<D> transition = new TransitionContext<>(def, codec, initial, data, now);
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("sagaType", def.name());
     detail.put("version", def.version());
     detail.put("fingerprint", def.fingerprint());
     detail.put("deadline", deadline);
-    tx.logSaga(LogEntryType.SAGA_STARTED, detail);
+    transition.logSaga(LogEntryType.SAGA_STARTED, detail);
     if (deadline != null) {
-      tx.emit(new ScheduleTimer(TimerKind.DEADLINE, null, Phase.FORWARD, 0, deadline));
+      transition.emit(new ScheduleTimer(TimerKind.DEADLINE, null, Phase.FORWARD, 0, deadline));
     }
     try {
-      ForwardProgress.advance(tx);
+      ForwardProgress.advance(transition);
     } catch (DefinitionCodeFailure failure) {
       // the saga exists, FAILED: its log starts with SAGA_STARTED all the same
       Transition failed = failure.failedSaga(initial, null, now);
-      List<LogEntry> entries = new ArrayList<>(tx.logEntries().subList(0, 1));
+      List<LogEntry> entries = new ArrayList<>(transition.logEntries().subList(0, 1));
       entries.addAll(failed.log());
       return new Transition(
           failed.state(), failed.effects(), entries, failed.disposition(), failed.reason());
     }
-    return tx.applied();
+    return transition.applied();
   }
 
   private <D> Transition applyTyped(
       SagaDefinition<D> def, SagaState state, SagaEvent event, Instant now) {
-    TransitionContext<D> tx = new TransitionContext<>(def, codec, state, now);
+    TransitionContext<D> transition = new TransitionContext<>(def, codec, state, now);
     try {
       if (event instanceof ReplyReceived reply) {
-        return Replies.apply(tx, reply);
+        return Replies.apply(transition, reply);
       } else if (event instanceof TimerFired timer) {
-        return Timers.fire(tx, timer);
+        return Timers.fire(transition, timer);
       } else if (event instanceof OperatorRetryStep retry) {
-        return OperatorActions.retry(tx, retry);
+        return OperatorActions.retry(transition, retry);
       } else if (event instanceof OperatorForceCompensation force) {
-        return OperatorActions.forceCompensation(tx, force);
+        return OperatorActions.forceCompensation(transition, force);
       } else if (event instanceof OperatorResolve resolve) {
-        return OperatorActions.resolve(tx, resolve);
+        return OperatorActions.resolve(transition, resolve);
       }
       throw new IllegalArgumentException("unknown event " + event);
     } catch (DefinitionCodeFailure failure) {
@@ -195,10 +195,10 @@ public final class SagaEngine {
 
   private <D> Transition resumeTyped(SagaDefinition<D> def, SagaState state, Instant now) {
     SagaStatus back = state.previousStatus() == null ? SagaStatus.RUNNING : state.previousStatus();
-    TransitionContext<D> tx =
+    TransitionContext<D> transition =
         new TransitionContext<>(def, codec, state.withStatus(back, null, null, now), now);
-    tx.logSaga(LogEntryType.SAGA_RESUMED, Map.of("status", back));
-    Timers.rearm(tx, back);
-    return tx.applied();
+    transition.logSaga(LogEntryType.SAGA_RESUMED, Map.of("status", back));
+    Timers.rearm(transition, back);
+    return transition.applied();
   }
 }

@@ -15,32 +15,33 @@ final class Timers {
 
   private Timers() {}
 
-  static <D> Transition fire(TransitionContext<D> tx, TimerFired timer) {
+  static <D> Transition fire(TransitionContext<D> transition, TimerFired timer) {
     if (timer.kind() == TimerKind.DEADLINE) {
-      return deadlineDue(tx);
+      return deadlineDue(transition);
     }
-    if (tx.status() != SagaStatus.RUNNING && tx.status() != SagaStatus.COMPENSATING) {
-      return tx.ignored("saga is " + tx.status());
+    if (transition.status() != SagaStatus.RUNNING
+        && transition.status() != SagaStatus.COMPENSATING) {
+      return transition.ignored("saga is " + transition.status());
     }
-    StepState step = tx.state().steps().get(timer.step());
+    StepState step = transition.state().steps().get(timer.step());
     if (step == null) {
-      return tx.ignored("unknown step '" + timer.step() + "'");
+      return transition.ignored("unknown step '" + timer.step() + "'");
     }
     return timer.kind() == TimerKind.STEP_TIMEOUT
-        ? attemptTimedOut(tx, timer, step)
-        : retryDue(tx, timer, step);
+        ? attemptTimedOut(transition, timer, step)
+        : retryDue(transition, timer, step);
   }
 
   /** The attempt got no reply within the step timeout: a failed attempt of its phase. */
   private static <D> Transition attemptTimedOut(
-      TransitionContext<D> tx, TimerFired timer, StepState step) {
+      TransitionContext<D> transition, TimerFired timer, StepState step) {
     boolean forward = timer.phase() == Phase.FORWARD;
     StepStatus outstanding = forward ? StepStatus.IN_PROGRESS : StepStatus.COMPENSATING;
     int current = forward ? step.forwardAttempt() : step.compensationAttempt();
     if (step.status() != outstanding || timer.attempt() != current) {
-      return tx.ignored(forward ? "stale forward timeout" : "stale compensation timeout");
+      return transition.ignored(forward ? "stale forward timeout" : "stale compensation timeout");
     }
-    tx.log(
+    transition.log(
         LogEntryType.ATTEMPT_TIMED_OUT,
         timer.step(),
         timer.phase(),
@@ -48,11 +49,11 @@ final class Timers {
         step.commandId(),
         Map.of());
     if (forward) {
-      ForwardProgress.attemptFailed(tx, timer.step(), "timed out", StepStatus.TIMED_OUT);
+      ForwardProgress.attemptFailed(transition, timer.step(), "timed out", StepStatus.TIMED_OUT);
     } else {
-      Compensation.attemptFailed(tx, timer.step(), "timed out");
+      Compensation.attemptFailed(transition, timer.step(), "timed out");
     }
-    return tx.applied();
+    return transition.applied();
   }
 
   /**
@@ -60,20 +61,20 @@ final class Timers {
    * runs; once it compensates, the waiting step is compensated instead.
    */
   private static <D> Transition retryDue(
-      TransitionContext<D> tx, TimerFired timer, StepState step) {
+      TransitionContext<D> transition, TimerFired timer, StepState step) {
     boolean forward = timer.phase() == Phase.FORWARD;
     boolean due =
         forward
-            ? tx.status() == SagaStatus.RUNNING
+            ? transition.status() == SagaStatus.RUNNING
                 && step.status() == StepStatus.RETRY_WAIT
                 && timer.attempt() == step.forwardAttempt() + 1
             : step.status() == StepStatus.COMPENSATION_RETRY_WAIT
                 && timer.attempt() == step.compensationAttempt() + 1;
     if (!due) {
-      return tx.ignored(forward ? "stale forward retry" : "stale compensation retry");
+      return transition.ignored(forward ? "stale forward retry" : "stale compensation retry");
     }
-    Attempts.send(tx, timer.step(), timer.phase(), timer.attempt());
-    return tx.applied();
+    Attempts.send(transition, timer.step(), timer.phase(), timer.attempt());
+    return transition.applied();
   }
 
   /**
@@ -81,20 +82,20 @@ final class Timers {
    * pivot it completes forward. A deadline timer fired early, or while the saga does not run, is
    * IGNORED.
    */
-  private static <D> Transition deadlineDue(TransitionContext<D> tx) {
-    SagaState state = tx.state();
+  private static <D> Transition deadlineDue(TransitionContext<D> transition) {
+    SagaState state = transition.state();
     if (state.status() != SagaStatus.RUNNING) {
-      return tx.ignored("saga is " + state.status());
+      return transition.ignored("saga is " + state.status());
     }
-    if (state.deadline() == null || tx.now().isBefore(state.deadline())) {
-      return tx.ignored("deadline not reached");
+    if (state.deadline() == null || transition.now().isBefore(state.deadline())) {
+      return transition.ignored("deadline not reached");
     }
-    if (tx.pivotSucceeded()) {
-      return tx.ignored("deadline passed after the pivot: the saga completes forward");
+    if (transition.pivotSucceeded()) {
+      return transition.ignored("deadline passed after the pivot: the saga completes forward");
     }
-    tx.logSaga(LogEntryType.DEADLINE_PASSED, Map.of("deadline", state.deadline()));
-    Compensation.begin(tx, "deadline passed");
-    return tx.applied();
+    transition.logSaga(LogEntryType.DEADLINE_PASSED, Map.of("deadline", state.deadline()));
+    Compensation.begin(transition, "deadline passed");
+    return transition.applied();
   }
 
   /**
@@ -102,19 +103,19 @@ final class Timers {
    * attempt (a reply dropped while parked then leads to a retry), a retry due now for every step
    * waiting for one, and the deadline (now if it has passed) while the saga runs.
    */
-  static <D> void rearm(TransitionContext<D> tx, SagaStatus status) {
-    Instant now = tx.now();
-    for (StepDefinition<D> definition : tx.definition().steps()) {
+  static <D> void rearm(TransitionContext<D> transition, SagaStatus status) {
+    Instant now = transition.now();
+    for (StepDefinition<D> definition : transition.definition().steps()) {
       String name = definition.name();
-      StepState step = tx.step(name);
+      StepState step = transition.step(name);
       Instant timeout = now.plus(definition.timeout());
       switch (step.status()) {
         case IN_PROGRESS ->
-            tx.emit(
+            transition.emit(
                 new ScheduleTimer(
                     TimerKind.STEP_TIMEOUT, name, Phase.FORWARD, step.forwardAttempt(), timeout));
         case COMPENSATING ->
-            tx.emit(
+            transition.emit(
                 new ScheduleTimer(
                     TimerKind.STEP_TIMEOUT,
                     name,
@@ -122,20 +123,20 @@ final class Timers {
                     step.compensationAttempt(),
                     timeout));
         case RETRY_WAIT ->
-            tx.emit(
+            transition.emit(
                 new ScheduleTimer(
                     TimerKind.RETRY, name, Phase.FORWARD, step.forwardAttempt() + 1, now));
         case COMPENSATION_RETRY_WAIT ->
-            tx.emit(
+            transition.emit(
                 new ScheduleTimer(
                     TimerKind.RETRY, name, Phase.COMPENSATE, step.compensationAttempt() + 1, now));
         default -> {}
       }
     }
-    Instant deadline = tx.state().deadline();
+    Instant deadline = transition.state().deadline();
     if (deadline != null && status == SagaStatus.RUNNING) {
       Instant due = deadline.isAfter(now) ? deadline : now;
-      tx.emit(new ScheduleTimer(TimerKind.DEADLINE, null, Phase.FORWARD, 0, due));
+      transition.emit(new ScheduleTimer(TimerKind.DEADLINE, null, Phase.FORWARD, 0, due));
     }
   }
 }
