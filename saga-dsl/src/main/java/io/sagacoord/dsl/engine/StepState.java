@@ -1,5 +1,6 @@
 package io.sagacoord.dsl.engine;
 
+import io.sagacoord.protocol.Phase;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.UUID;
@@ -51,21 +52,64 @@ public record StepState(
     return compensationAttempt - compensationAttemptBase;
   }
 
-  StepState withStatus(StepStatus newStatus) {
-    return new StepState(
-        step,
-        newStatus,
-        forwardAttempt,
-        compensationAttempt,
-        commandId,
-        startedAt,
-        finishedAt,
-        lastError,
-        forwardAttemptBase,
-        compensationAttemptBase);
+  /**
+   * An attempt is outstanding: {@code IN_PROGRESS} (forward) or {@code COMPENSATING} with the given
+   * attempt number and command id; the step counts as reached from {@code now} if it was not yet.
+   */
+  StepState sent(Phase phase, int attempt, UUID newCommandId, Instant now) {
+    boolean forward = phase == Phase.FORWARD;
+    return with(
+        forward ? StepStatus.IN_PROGRESS : StepStatus.COMPENSATING,
+        forward ? attempt : forwardAttempt,
+        forward ? compensationAttempt : attempt,
+        newCommandId,
+        startedAt == null ? now : startedAt,
+        null,
+        lastError);
   }
 
-  StepState with(
+  /**
+   * Waiting for the back-off before the next attempt of {@code phase}: {@code RETRY_WAIT} or {@code
+   * COMPENSATION_RETRY_WAIT}, no command outstanding, {@code error} the failure of the last one.
+   */
+  StepState waitingForRetry(Phase phase, String error) {
+    StepStatus wait =
+        phase == Phase.FORWARD ? StepStatus.RETRY_WAIT : StepStatus.COMPENSATION_RETRY_WAIT;
+    return with(wait, forwardAttempt, compensationAttempt, null, startedAt, null, error);
+  }
+
+  /** Settled in {@code newStatus} at {@code now}, no command outstanding, the last error kept. */
+  StepState settled(StepStatus newStatus, Instant now) {
+    return settled(newStatus, now, lastError);
+  }
+
+  /** Settled in {@code newStatus} at {@code now} because of {@code error}. */
+  StepState settled(StepStatus newStatus, Instant now, String error) {
+    return with(newStatus, forwardAttempt, compensationAttempt, null, startedAt, now, error);
+  }
+
+  /** Skipped at {@code now}: its condition was false, no attempt made. */
+  StepState skipped(Instant now) {
+    return with(StepStatus.SKIPPED, 0, 0, null, now, now, null);
+  }
+
+  /** The same state with {@code error} as the latest failure. */
+  StepState withLastError(String error) {
+    return with(
+        status, forwardAttempt, compensationAttempt, commandId, startedAt, finishedAt, error);
+  }
+
+  /** A fresh forward retry budget: the attempts made so far no longer count. */
+  StepState withFreshForwardBudget() {
+    return withBases(forwardAttempt, compensationAttemptBase);
+  }
+
+  /** A fresh compensation retry budget: the attempts made so far no longer count. */
+  StepState withFreshCompensationBudget() {
+    return withBases(forwardAttemptBase, compensationAttempt);
+  }
+
+  private StepState with(
       StepStatus newStatus,
       int newForwardAttempt,
       int newCompensationAttempt,
@@ -86,7 +130,7 @@ public record StepState(
         compensationAttemptBase);
   }
 
-  StepState withBases(int newForwardBase, int newCompensationBase) {
+  private StepState withBases(int newForwardBase, int newCompensationBase) {
     return new StepState(
         step,
         status,

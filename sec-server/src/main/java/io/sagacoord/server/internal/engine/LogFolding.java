@@ -1,8 +1,14 @@
 package io.sagacoord.server.internal.engine;
 
+import static io.sagacoord.dsl.engine.LogEntryType.COMMAND_SENT;
+import static io.sagacoord.dsl.engine.LogEntryType.SAGA_COMPLETED;
+import static io.sagacoord.dsl.engine.LogEntryType.SAGA_STARTED;
+import static io.sagacoord.dsl.engine.LogEntryType.STEP_SUCCEEDED;
+
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.StepDefinition;
 import io.sagacoord.dsl.engine.LogEntry;
+import io.sagacoord.dsl.engine.LogEntryType;
 import io.sagacoord.dsl.internal.Hashing;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.Topics;
@@ -71,13 +77,10 @@ import tools.jackson.databind.util.RawValue;
 final class LogFolding {
 
   /** Logged for a transition whose engine log is empty: the event still changed the state. */
-  static final LogEntry EVENT_APPLIED = new LogEntry("EVENT_APPLIED", null, null, 0, null, null);
+  static final LogEntry EVENT_APPLIED =
+      new LogEntry(LogEntryType.EVENT_APPLIED.stored(), null, null, 0, null, null);
 
-  static final String COMMAND_SENT = "COMMAND_SENT";
-  static final String SAGA_STARTED = "SAGA_STARTED";
   private static final String REPLY_RECEIVED = "ReplyReceived";
-  private static final String STEP_SUCCEEDED = "STEP_SUCCEEDED";
-  private static final String SAGA_COMPLETED = "SAGA_COMPLETED";
 
   /** The stored form of a reply event that only repeats its row: left out of the row. */
   private static final String BARE_REPLY = "{\"type\":\"ReplyReceived\"}";
@@ -176,7 +179,7 @@ final class LogFolding {
     // a reply event that only repeats its row; the reader knows it by the row's type and Kafka
     // origin (see storedEvent)
     if (origin != null
-        && STEP_SUCCEEDED.equals(first.type())
+        && STEP_SUCCEEDED.stored().equals(first.type())
         && event.node() != null
         && event.node().equals(BARE_REPLY_NODE)) {
       storedEvent = null;
@@ -210,7 +213,7 @@ final class LogFolding {
       if (e.step() != null) {
         m.put("step", e.step());
       }
-      boolean command = COMMAND_SENT.equals(e.type());
+      boolean command = COMMAND_SENT.stored().equals(e.type());
       // a folded COMMAND_SENT without phase is a forward one, without attempt the first attempt
       if (phase != null && !(command && phase.equals(FORWARD))) {
         m.put("phase", phase);
@@ -219,14 +222,15 @@ final class LogFolding {
         m.put("attempt", e.attempt());
       }
       if (e.commandId() != null
-          && !(COMMAND_SENT.equals(e.type())
+          && !(COMMAND_SENT.stored().equals(e.type())
               && e.commandId().equals(commandId(sagaId, e.step(), phase, e.attempt())))) {
         m.put("commandId", e.commandId().toString());
       }
       String detail = compactDetail(e.type(), e.step(), phase, e.detailJson(), pinned);
       // a default detail is left out too (not the start's, which never comes after another entry
       // and whose default needs the instance)
-      boolean leftOut = !SAGA_STARTED.equals(e.type()) && isDefaultDetail(e.type(), detail);
+      boolean leftOut =
+          !SAGA_STARTED.stored().equals(e.type()) && isDefaultDetail(e.type(), detail);
       if (detail != null && !leftOut) {
         // already JSON: written as is, not parsed again
         m.putRawValue("detail", new RawValue(detail));
@@ -244,14 +248,14 @@ final class LogFolding {
   private static String compactDetail(
       String type, String step, String phase, String detailJson, Pinned pinned) {
     if (detailJson == null
-        || !(COMMAND_SENT.equals(type) || SAGA_STARTED.equals(type))
+        || !(COMMAND_SENT.stored().equals(type) || SAGA_STARTED.stored().equals(type))
         || !(JSON.readTree(detailJson) instanceof ObjectNode node)) {
       return detailJson;
     }
-    if (COMMAND_SENT.equals(type)) {
+    if (COMMAND_SENT.stored().equals(type)) {
       return node.equals(pinned.commandDetail(step, phase)) ? null : detailJson;
     }
-    if (SAGA_STARTED.equals(type)
+    if (SAGA_STARTED.stored().equals(type)
         && text(node, "sagaType").equals(pinned.sagaType())
         && node.path("version").isInt()
         && node.get("version").asInt() == pinned.version()
@@ -273,13 +277,13 @@ final class LogFolding {
   private static boolean isDefaultDetail(String type, String detailJson) {
     if (detailJson == null
         || detailJson.length() > 32 // every default is shorter: no parse of a long detail
-        || COMMAND_SENT.equals(type)
+        || COMMAND_SENT.stored().equals(type)
         || EVENT_APPLIED.type().equals(type)) {
       return false;
     }
     if ("{}".equals(detailJson)) {
       // the common case, a STEP_SUCCEEDED's {}: no parse
-      return !SAGA_COMPLETED.equals(type) && !SAGA_STARTED.equals(type);
+      return !SAGA_COMPLETED.stored().equals(type) && !SAGA_STARTED.stored().equals(type);
     }
     JsonNode node = JSON.readTree(detailJson);
     return node instanceof ObjectNode o && o.equals(storedDefault(type));
@@ -290,9 +294,9 @@ final class LogFolding {
    */
   private static ObjectNode storedDefault(String type) {
     ObjectNode node = JSON.createObjectNode();
-    if (SAGA_COMPLETED.equals(type)) {
+    if (SAGA_COMPLETED.stored().equals(type)) {
       node.putNull("reason");
-    } else if (SAGA_STARTED.equals(type)) {
+    } else if (SAGA_STARTED.stored().equals(type)) {
       node.putNull("deadline");
     }
     return node;
@@ -305,14 +309,14 @@ final class LogFolding {
    * SAGA_STARTED}, and otherwise the stored default of {@link #isDefaultDetail}.
    */
   private static String defaultDetail(String type, String step, String phase, Pinned pinned) {
-    if (COMMAND_SENT.equals(type)) {
+    if (COMMAND_SENT.stored().equals(type)) {
       ObjectNode derived = pinned.commandDetail(step, phase);
       return derived == null ? null : derived.toString();
     }
     if (EVENT_APPLIED.type().equals(type) || type == null) {
       return null;
     }
-    if (SAGA_STARTED.equals(type)) {
+    if (SAGA_STARTED.stored().equals(type)) {
       return startDetail(storedDefault(type), pinned);
     }
     return storedDefault(type).toString();
@@ -376,7 +380,7 @@ final class LogFolding {
    * row is a STEP_SUCCEEDED.
    */
   private static Map<String, String> replyDefaults(String rowType) {
-    return STEP_SUCCEEDED.equals(rowType)
+    return STEP_SUCCEEDED.stored().equals(rowType)
         ? Map.of("bodyJson", EMPTY_BODY, "outcome", SUCCESS)
         : Map.of("bodyJson", EMPTY_BODY);
   }
@@ -395,14 +399,14 @@ final class LogFolding {
    * STEP_COMPENSATED}).
    */
   static String phase(LogRow row) {
-    return row.phase() == null && STEP_SUCCEEDED.equals(row.type()) && row.step() != null
+    return row.phase() == null && STEP_SUCCEEDED.stored().equals(row.type()) && row.step() != null
         ? FORWARD
         : row.phase();
   }
 
   /** Whether a row's phase is the one {@link #phase(LogRow)} derives. */
   private static boolean forwardSuccess(String type, String step, String phase) {
-    return STEP_SUCCEEDED.equals(type) && step != null && FORWARD.equals(phase);
+    return STEP_SUCCEEDED.stored().equals(type) && step != null && FORWARD.equals(phase);
   }
 
   /**
@@ -411,7 +415,7 @@ final class LogFolding {
    */
   private static String storedEvent(LogRow row) {
     if (row.eventJson() == null
-        && STEP_SUCCEEDED.equals(row.type())
+        && STEP_SUCCEEDED.stored().equals(row.type())
         && row.kafkaPartition() != null) {
       return BARE_REPLY;
     }
@@ -537,7 +541,7 @@ final class LogFolding {
       if (stored.isString()) {
         // a step name alone is that step's COMMAND_SENT with everything else derived
         ObjectNode command = JSON.createObjectNode();
-        command.put("type", COMMAND_SENT);
+        command.put("type", COMMAND_SENT.stored());
         command.put("step", stored.asString());
         e = command;
       }
@@ -545,7 +549,7 @@ final class LogFolding {
       String step = textOrNull(e, "step");
       String phase = textOrNull(e, "phase");
       Integer attempt = e.hasNonNull("attempt") ? e.get("attempt").asInt() : null;
-      if (COMMAND_SENT.equals(type)) {
+      if (COMMAND_SENT.stored().equals(type)) {
         // left out: a forward one, the first attempt
         phase = e.has("phase") ? phase : FORWARD;
         attempt = e.has("attempt") ? attempt : Integer.valueOf(1);
@@ -553,7 +557,7 @@ final class LogFolding {
       UUID commandId = null;
       if (e.hasNonNull("commandId")) {
         commandId = UUID.fromString(e.get("commandId").asString());
-      } else if (COMMAND_SENT.equals(type)
+      } else if (COMMAND_SENT.stored().equals(type)
           && !e.has("commandId")
           && step != null
           && phase != null) {
@@ -597,7 +601,8 @@ final class LogFolding {
     if (detailJson == null) {
       return defaultDetail(type, step, phase, pinned);
     }
-    if (SAGA_STARTED.equals(type) && JSON.readTree(detailJson) instanceof ObjectNode node) {
+    if (SAGA_STARTED.stored().equals(type)
+        && JSON.readTree(detailJson) instanceof ObjectNode node) {
       return startDetail(node, pinned);
     }
     return detailJson;
