@@ -2,7 +2,6 @@ package io.sagacoord.server.internal.persistence;
 
 import java.math.BigDecimal;
 import java.time.Instant;
-import java.util.Iterator;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
@@ -71,36 +70,36 @@ public final class Storable {
    * numeric} (read the tree with big decimals for floats, or a tiny number reads as 0).
    */
   public static String jsonProblem(JsonNode node) {
-    return jsonProblem(node, "$");
+    String problem = problemBelow(node);
+    return problem == null ? null : "$" + problem;
   }
 
-  private static String jsonProblem(JsonNode node, String path) {
+  /** The problem with its path relative to {@code node} in front; the path is built only then. */
+  private static String problemBelow(JsonNode node) {
     if (node.isString()) {
       String problem = textProblem(node.asString());
-      return problem == null ? null : path + " " + problem;
+      return problem == null ? null : " " + problem;
     }
     if (node.isNumber()) {
-      return numberFits(node) ? null : path + " is a number beyond what PostgreSQL can store";
+      return numberFits(node) ? null : " is a number beyond what PostgreSQL can store";
     }
     if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
-        String problem = jsonProblem(node.get(i), path + "[" + i + "]");
+        String problem = problemBelow(node.get(i));
         if (problem != null) {
-          return problem;
+          return "[" + i + "]" + problem;
         }
       }
     } else if (node.isObject()) {
-      Iterator<Map.Entry<String, JsonNode>> fields = node.properties().iterator();
-      while (fields.hasNext()) {
-        Map.Entry<String, JsonNode> field = fields.next();
+      for (Map.Entry<String, JsonNode> field : node.properties()) {
         String name = field.getKey();
         String nameProblem = textProblem(name);
         if (nameProblem != null) {
-          return path + " has a field name that " + nameProblem;
+          return " has a field name that " + nameProblem;
         }
-        String problem = jsonProblem(field.getValue(), path + "." + abbreviate(name));
+        String problem = problemBelow(field.getValue());
         if (problem != null) {
-          return problem;
+          return "." + abbreviate(name) + problem;
         }
       }
     }
