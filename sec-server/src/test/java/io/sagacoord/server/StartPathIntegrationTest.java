@@ -80,6 +80,17 @@ class StartPathIntegrationTest {
           "x",
           start(TestSagas.TRIP, "k7-" + suffix),
           "{\"scenario\":\"ok\",\"note\":\"nul \\u0000 here\"}");
+      participants.send(startTopic, "x", start(TestSagas.TRIP, "k9\u0000" + suffix), OK_BODY);
+      participants.send(
+          startTopic,
+          "x",
+          start(TestSagas.TRIP, "k10-" + suffix),
+          "{\"scenario\":\"ok\",\"note\":\"\\ud800\"}");
+      participants.send(
+          startTopic,
+          "x",
+          start(TestSagas.TRIP, "k11-" + suffix),
+          "{\"scenario\":\"ok\",\"note\":1e1000000}");
       participants.send(startTopic, second, start(TestSagas.TRIP, second), OK_BODY);
 
       JdbcClient jdbc = JdbcClient.create(db.dataSource());
@@ -91,7 +102,7 @@ class StartPathIntegrationTest {
                       .query(Long.class)
                       .single(),
               n -> n == 2);
-      await().atMost(WAIT).until(() -> quarantined(sec, startTopic).size(), n -> n == 7);
+      await().atMost(WAIT).until(() -> quarantined(sec, startTopic).size(), n -> n == 10);
 
       assertThat(jdbc.sql("SELECT count(*) FROM saga_instance").query(Long.class).single())
           .isEqualTo(2);
@@ -111,7 +122,10 @@ class StartPathIntegrationTest {
           .anySatisfy(r -> assertThat(r).contains(SagaHeaders.SAGA_TYPE + " is missing"))
           .anySatisfy(r -> assertThat(r).contains(SagaHeaders.IDEMPOTENCY_KEY + " is missing"))
           .anySatisfy(r -> assertThat(r).contains("not valid JSON"))
-          .anySatisfy(r -> assertThat(r).contains("\\u0000"));
+          .anySatisfy(r -> assertThat(r).contains("$.note contains the NUL character (\\u0000)"))
+          .anySatisfy(r -> assertThat(r).contains("idempotencyKey contains the NUL character"))
+          .anySatisfy(r -> assertThat(r).contains("$.note contains an unpaired surrogate"))
+          .anySatisfy(r -> assertThat(r).contains("$.note is a number beyond"));
       assertThat(quarantined(sec, startTopic)).allSatisfy(q -> assertThat(q.sagaId()).isNull());
 
       // redelivery starts a quarantined start message again; what still cannot start goes back

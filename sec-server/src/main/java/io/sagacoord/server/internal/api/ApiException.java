@@ -26,6 +26,15 @@ public class ApiException extends SecException {
     return new ApiException(HttpStatus.BAD_REQUEST, "Bad request", detail, Map.of());
   }
 
+  /**
+   * A 400 for one bad input value; the problem names it as property {@code kind} ({@code parameter}
+   * or {@code field}).
+   */
+  public static ApiException invalid(String detail, String kind, String name) {
+    return new ApiException(
+        HttpStatus.BAD_REQUEST, "Bad request", detail, InputRules.naming(kind, name));
+  }
+
   public static ApiException notFound(String title, String detail) {
     return new ApiException(HttpStatus.NOT_FOUND, title, detail, Map.of());
   }

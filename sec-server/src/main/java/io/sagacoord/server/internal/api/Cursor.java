@@ -1,5 +1,6 @@
 package io.sagacoord.server.internal.api;
 
+import io.sagacoord.server.internal.persistence.Storable;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -8,7 +9,8 @@ import java.util.UUID;
 /**
  * The opaque keyset cursor of {@code GET /api/sagas}: the sort and the (created_at, id) of the last
  * saga of the page, base64url-encoded. A cursor stays valid while sagas are added: it points at a
- * position in a total order, not at a page number.
+ * position in a total order, not at a page number. A cursor the server did not make (its time
+ * outside {@link Storable#MIN_INSTANT} .. {@link Storable#MAX_INSTANT}, a malformed id) is a 400.
  */
 public record Cursor(boolean descending, Instant createdAt, UUID id) {
 
@@ -33,13 +35,19 @@ public record Cursor(boolean descending, Instant createdAt, UUID id) {
         throw new IllegalArgumentException("not a cursor");
       }
       if (desc != descending) {
-        throw ApiException.badRequest("the cursor belongs to another sort order");
+        throw ApiException.invalid(
+            "the cursor belongs to another sort order", "parameter", "cursor");
       }
-      return new Cursor(desc, Instant.parse(parts[2]), UUID.fromString(parts[3]));
+      Instant createdAt = Instant.parse(parts[2]);
+      if (!Storable.inRange(createdAt) || parts[3].length() != 36) {
+        // a cursor made by the server holds a stored creation time and a saga id
+        throw new IllegalArgumentException("not a cursor");
+      }
+      return new Cursor(desc, createdAt, UUID.fromString(parts[3]));
     } catch (ApiException e) {
       throw e;
     } catch (RuntimeException e) {
-      throw ApiException.badRequest("invalid cursor");
+      throw ApiException.invalid("invalid cursor", "parameter", "cursor");
     }
   }
 }

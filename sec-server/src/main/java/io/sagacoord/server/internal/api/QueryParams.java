@@ -1,6 +1,7 @@
 package io.sagacoord.server.internal.api;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -38,28 +39,32 @@ public final class QueryParams {
     if (value.isBlank()) {
       throw ApiException.badRequest("query parameter '" + name + "' is empty");
     }
-    if (value.length() > MAX_TEXT) {
-      throw ApiException.badRequest(
-          "query parameter '" + name + "' is longer than " + MAX_TEXT + " characters");
-    }
-    return value;
+    return InputRules.parameter(name, value, MAX_TEXT);
   }
 
+  /**
+   * An ISO-8601 instant, clamped to {@link
+   * io.sagacoord.server.internal.persistence.Storable#MIN_INSTANT} .. {@code MAX_INSTANT}.
+   */
   public Instant instant(String name) {
     String value = text(name);
     if (value == null) {
       return null;
     }
+    Instant instant;
     try {
-      return Instant.parse(value);
+      instant = Instant.parse(value);
     } catch (DateTimeParseException e) {
       try {
-        return OffsetDateTime.parse(value).toInstant();
-      } catch (DateTimeParseException e2) {
-        throw ApiException.badRequest(
-            "query parameter '" + name + "' is not an ISO-8601 instant: " + value);
+        instant = OffsetDateTime.parse(value).toInstant();
+      } catch (DateTimeException e2) {
+        throw ApiException.invalid(
+            "query parameter '" + name + "' is not an ISO-8601 instant: " + abbreviate(value),
+            "parameter",
+            name);
       }
     }
+    return InputRules.clamped(instant);
   }
 
   public int limit(int defaultLimit, int max) {
@@ -102,10 +107,20 @@ public final class QueryParams {
     }
   }
 
+  /**
+   * Outside text as echoed in a problem: at most 60 code points, NUL and unpaired surrogates shown
+   * as U+FFFD (JSON writers and the database refuse them).
+   */
   public static String abbreviate(String value) {
     if (value == null) {
       return "null";
     }
-    return value.length() > 60 ? value.substring(0, 60) + "..." : value;
+    StringBuilder out = new StringBuilder();
+    int[] codePoints = value.codePoints().limit(61).toArray();
+    for (int i = 0; i < Math.min(60, codePoints.length); i++) {
+      int c = codePoints[i];
+      out.appendCodePoint(c == 0 || (c >= 0xD800 && c <= 0xDFFF) ? 0xFFFD : c);
+    }
+    return codePoints.length > 60 ? out + "..." : out.toString();
   }
 }

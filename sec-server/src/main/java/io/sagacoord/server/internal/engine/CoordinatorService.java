@@ -14,6 +14,7 @@ import io.sagacoord.server.internal.kafka.OutboxRelay;
 import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import io.sagacoord.server.internal.persistence.Storable;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -25,6 +26,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -85,7 +87,8 @@ public class CoordinatorService implements SagaCoordinator {
    * Checks a start and runs the engine for it (pure, so in the caller's thread: a batch of starts
    * is then only writes). Nothing is written.
    *
-   * @throws IllegalArgumentException if the key is blank or longer than 200 characters
+   * @throws IllegalArgumentException if the key is blank, longer than 200 characters or holds a NUL
+   *     or an unpaired surrogate
    * @throws UnknownSagaTypeException if no such definition is loaded
    * @throws InvalidStartDataException if the data is not JSON or does not fit the saga's data type
    */
@@ -93,14 +96,14 @@ public class CoordinatorService implements SagaCoordinator {
     if (idempotencyKey == null || idempotencyKey.isBlank() || idempotencyKey.length() > 200) {
       throw new IllegalArgumentException("idempotencyKey must be 1-200 characters");
     }
+    String keyProblem = Storable.textProblem(idempotencyKey);
+    if (keyProblem != null) {
+      throw new IllegalArgumentException(
+          "idempotencyKey " + keyProblem + ", which is not accepted");
+    }
     SagaDefinition<?> def =
         registry.newest(sagaType).orElseThrow(() -> new UnknownSagaTypeException(sagaType));
     checkJson(sagaType, dataJson);
-    if (dataJson.contains("\\u0000")) {
-      // jsonb cannot hold it: refuse here rather than fail the write
-      throw new InvalidStartDataException(
-          sagaType, "the data contains \\u0000, which PostgreSQL jsonb cannot store", null);
-    }
     Instant now = now();
     // the key's saga has this id whoever starts it: the instance's primary key deduplicates
     UUID sagaId = SagaIds.ofStart(sagaType, idempotencyKey);
@@ -136,15 +139,28 @@ public class CoordinatorService implements SagaCoordinator {
         });
   }
 
-  /** Refuses data that is not JSON (before the engine decodes it into the saga's data type). */
+  /**
+   * Refuses data that is not JSON, or that jsonb cannot store ({@link Storable#jsonProblem}: NUL,
+   * unpaired surrogates, numbers beyond numeric), before the engine decodes it into the saga's data
+   * type: refused here rather than failing the write.
+   */
   private void checkJson(String sagaType, String dataJson) {
+    JsonNode tree;
     try {
-      JsonNode tree = json.readTree(dataJson == null ? "" : dataJson);
-      if (tree == null || tree.isMissingNode()) {
-        throw new InvalidStartDataException(sagaType, "the body is empty", null);
-      }
+      // big decimals, so that a number too small or too large for numeric is seen as such
+      tree =
+          json.reader()
+              .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+              .readTree(dataJson == null ? "" : dataJson);
     } catch (JacksonException e) {
       throw new InvalidStartDataException(sagaType, "not valid JSON: " + e.getOriginalMessage(), e);
+    }
+    if (tree == null || tree.isMissingNode()) {
+      throw new InvalidStartDataException(sagaType, "the body is empty", null);
+    }
+    String problem = Storable.jsonProblem(tree);
+    if (problem != null) {
+      throw new InvalidStartDataException(sagaType, problem + ", which is not accepted", null);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.sagacoord.server.internal.web;
 
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.webmvc.error.ErrorController;
@@ -12,7 +13,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Errors that never reached a controller (rejected by the servlet container, e.g. a malformed path)
- * are problem details too, instead of Boot's default error JSON.
+ * are problem details too, instead of Boot's default error JSON. The error path requested directly
+ * is a 404: there is nothing there.
  */
 @io.swagger.v3.oas.annotations.Hidden
 @RestController
@@ -20,6 +22,14 @@ public class ProblemErrorController implements ErrorController {
 
   @RequestMapping("${server.error.path:${error.path:/error}}")
   public ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+    if (request.getDispatcherType() != DispatcherType.ERROR) {
+      // requested directly: there is no error to report and no such resource
+      ProblemDetail notFound = ProblemDetail.forStatus(HttpStatus.NOT_FOUND);
+      notFound.setDetail("no resource at this path");
+      return ResponseEntity.status(HttpStatus.NOT_FOUND)
+          .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+          .body(notFound);
+    }
     Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
     HttpStatus status =
         code instanceof Integer i && HttpStatus.resolve(i) != null

@@ -4,7 +4,6 @@ import io.sagacoord.server.config.SecApiProperties;
 import io.sagacoord.server.internal.api.OperatorActions;
 import io.sagacoord.server.internal.api.QueryParams;
 import io.sagacoord.server.internal.persistence.QuarantineAdminDao;
-import io.sagacoord.server.internal.security.Callers;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.enums.ParameterIn;
@@ -20,6 +19,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import org.springframework.http.MediaType;
 import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -147,7 +147,7 @@ public class QuarantineController {
       description =
           "Feeds the stored message through the reply intake again (after a fix). Body"
               + " {\"reason\": \"...\"}. 409 when already redelivered. Role OPERATOR.")
-  @PostMapping("/{id}/redeliver")
+  @PostMapping(path = "/{id}/redeliver", consumes = MediaType.APPLICATION_JSON_VALUE)
   public RedeliveryResponse redeliver(
       @PathVariable String id,
       @RequestBody(required = false) String body,
@@ -155,7 +155,7 @@ public class QuarantineController {
     long quarantineId = QueryParams.id("quarantine id", id);
     SagaController.ActionRequest request = SagaController.parseReasonBody(json, body, false);
     OperatorActions.Redelivered r =
-        actions.redeliver(quarantineId, Callers.actor(auth), request.reason());
+        actions.redeliver(quarantineId, SagaController.caller(auth), request.reason());
     return new RedeliveryResponse(
         r.quarantineId(), r.sagaId(), r.outcome(), r.requarantinedAs(), r.reason());
   }

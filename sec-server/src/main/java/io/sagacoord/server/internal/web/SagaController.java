@@ -9,6 +9,7 @@ import io.sagacoord.server.StartResult;
 import io.sagacoord.server.config.SecApiProperties;
 import io.sagacoord.server.internal.api.ApiException;
 import io.sagacoord.server.internal.api.Cursor;
+import io.sagacoord.server.internal.api.InputRules;
 import io.sagacoord.server.internal.api.OperatorActions;
 import io.sagacoord.server.internal.api.QueryParams;
 import io.sagacoord.server.internal.engine.DefinitionRegistry;
@@ -167,6 +168,9 @@ public class SagaController {
           "limit",
           "sort");
   private static final int MAX_REASON = 2000;
+  private static final int MAX_STEP = 200;
+  // saga_operator_audit.actor is varchar(200)
+  private static final int MAX_ACTOR = 200;
 
   private final SagaCoordinator coordinator;
   private final SagaInstanceDao instances;
@@ -284,8 +288,15 @@ public class SagaController {
     String statusText = p.text("status");
     if (statusText != null) {
       statuses = new LinkedHashSet<>();
-      for (String s : statusText.split(",")) {
+      for (String s : statusText.split(",", -1)) {
         String name = s.trim().toUpperCase(Locale.ROOT);
+        if (name.isEmpty()) {
+          throw ApiException.invalid(
+              "query parameter 'status' has an empty entry; give one or more statuses,"
+                  + " comma-separated",
+              "parameter",
+              "status");
+        }
         try {
           statuses.add(SagaStatus.valueOf(name).name());
         } catch (IllegalArgumentException e) {
@@ -498,7 +509,7 @@ public class SagaController {
           "FAILED saga: each stuck step (or the named one) gets a fresh retry budget and is sent"
               + " again; RUNNING/COMPENSATING: a step waiting for a retry is sent now. 409 in other"
               + " states. Role OPERATOR.")
-  @PostMapping(path = "/{id}/actions/retry-step")
+  @PostMapping(path = "/{id}/actions/retry-step", consumes = MediaType.APPLICATION_JSON_VALUE)
   public ActionResponse retryStep(
       @PathVariable String id,
       @RequestBody(required = false) String body,
@@ -509,9 +520,8 @@ public class SagaController {
         auth,
         "retry-step",
         (request, actor) -> {
-          if (request.step() != null
-              && (request.step().isBlank() || request.step().length() > 200)) {
-            throw ApiException.badRequest("step must be 1-200 characters when given");
+          if (request.step() != null && request.step().isBlank()) {
+            throw ApiException.invalid("\"step\" must not be blank when given", "field", "step");
           }
           return new SagaEvent.OperatorRetryStep(request.step(), actor, request.reason());
         });
@@ -522,7 +532,9 @@ public class SagaController {
       description =
           "RUNNING or FAILED saga whose pivot has not succeeded: compensates the steps done. 409"
               + " after the pivot or when finished. Role OPERATOR.")
-  @PostMapping(path = "/{id}/actions/force-compensation")
+  @PostMapping(
+      path = "/{id}/actions/force-compensation",
+      consumes = MediaType.APPLICATION_JSON_VALUE)
   public ActionResponse forceCompensation(
       @PathVariable String id,
       @RequestBody(required = false) String body,
@@ -540,7 +552,7 @@ public class SagaController {
       description =
           "After a manual fix: COMPENSATED if it was compensating, else COMPLETED. 409 unless"
               + " FAILED. Role OPERATOR.")
-  @PostMapping(path = "/{id}/actions/resolve")
+  @PostMapping(path = "/{id}/actions/resolve", consumes = MediaType.APPLICATION_JSON_VALUE)
   public ActionResponse resolve(
       @PathVariable String id,
       @RequestBody(required = false) String body,
@@ -562,9 +574,14 @@ public class SagaController {
       java.util.function.BiFunction<ActionRequest, String, SagaEvent> event) {
     UUID sagaId = QueryParams.uuid("saga id", id);
     ActionRequest request = actionRequest(body);
-    String actor = Callers.actor(auth);
+    String actor = caller(auth);
     return respond(
         actions.apply(sagaId, action, event.apply(request, actor), actor, request.reason()));
+  }
+
+  /** The caller's name as audited; the input rule holds for it too (it comes from a token). */
+  static String caller(Authentication auth) {
+    return InputRules.field("actor", Callers.actor(auth), MAX_ACTOR);
   }
 
   private static ActionResponse respond(OperatorActions.Applied applied) {
@@ -592,16 +609,15 @@ public class SagaController {
     }
     JsonNode reason = node.get("reason");
     if (reason == null || !reason.isString() || reason.asString().isBlank()) {
-      throw ApiException.badRequest("\"reason\" is required (a non-empty string)");
+      throw ApiException.invalid("\"reason\" is required (a non-empty string)", "field", "reason");
     }
-    if (reason.asString().length() > MAX_REASON) {
-      throw ApiException.badRequest("\"reason\" is longer than " + MAX_REASON + " characters");
-    }
+    InputRules.field("reason", reason.asString(), MAX_REASON);
     JsonNode step = node.get("step");
     if (step != null && !step.isNull()) {
       if (!stepAllowed || !step.isString()) {
-        throw ApiException.badRequest("\"step\" must be a string (retry-step only)");
+        throw ApiException.invalid("\"step\" must be a string (retry-step only)", "field", "step");
       }
+      InputRules.field("step", step.asString(), MAX_STEP);
     }
     for (String field : node.propertyNames()) {
       if (!field.equals("reason") && !(stepAllowed && field.equals("step"))) {
