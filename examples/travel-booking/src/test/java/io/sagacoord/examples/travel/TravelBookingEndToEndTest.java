@@ -2,14 +2,27 @@ package io.sagacoord.examples.travel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sagacoord.examples.travel.common.Misbehaviour;
 import io.sagacoord.examples.travel.demo.DemoInventory;
 import io.sagacoord.examples.travel.demo.TravelSystem;
+import io.sagacoord.examples.travel.trip.CoordinatorClient;
+import io.sagacoord.examples.travel.trip.TripApi;
+import io.sagacoord.examples.travel.trip.TripSaga;
+import io.sagacoord.protocol.SagaIds;
 import io.sagacoord.testkit.KafkaInfra;
 import io.sagacoord.testkit.PostgresInfra;
 import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +31,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -57,6 +71,7 @@ class TravelBookingEndToEndTest {
   private final List<TestDatabase> databases = new ArrayList<>();
   private final LocalDate in = LocalDate.now(ZoneOffset.UTC).plusDays(30);
   private final LocalDate out = in.plusDays(3);
+  private final String adminKey = TravelSystem.randomKey();
   private TravelSystem system;
   private TestDatabase coordinatorDb;
 
@@ -76,8 +91,9 @@ class TravelBookingEndToEndTest {
                 coordinates(database(postgres, "trips")),
                 0,
                 0,
-                null,
-                Map.of()));
+                adminKey,
+                Map.of(),
+                null));
   }
 
   @AfterAll
@@ -311,11 +327,159 @@ class TravelBookingEndToEndTest {
             HttpRequest.newBuilder(system.tripApiUri().resolve("/trips/not-a-uuid")).GET().build(),
             HttpResponse.BodyHandlers.ofString());
 
-    assertThat(noKey.statusCode()).isEqualTo(400);
-    assertThat(badJson.statusCode()).isEqualTo(400);
-    assertThat(badId.statusCode()).isEqualTo(400);
-    assertThat(badJson.headers().firstValue("Content-Type")).hasValue("application/problem+json");
-    assertThat(json.readTree(badJson.body()).path("status").asInt()).isEqualTo(400);
+    Map<String, Object> badDate = trip("Ada", "BAD1", "bad-hotel", null, 1000);
+    badDate.put(
+        "hotel", Map.of("hotelId", "bad-hotel", "checkIn", "soon", "checkOut", out.toString()));
+    HttpResponse<String> wrongForm = post("bad-2", badDate);
+    HttpResponse<String> nullBody =
+        http.send(
+            HttpRequest.newBuilder(system.tripApiUri().resolve("/trips"))
+                .header("Idempotency-Key", "bad-3")
+                .POST(HttpRequest.BodyPublishers.ofString("null"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    for (HttpResponse<String> response : List.of(noKey, badJson, badId, wrongForm, nullBody)) {
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+      assertThat(response.headers().firstValue("Content-Type"))
+          .hasValue("application/problem+json");
+      assertThat(json.readTree(response.body()).path("status").asInt()).isEqualTo(400);
+    }
+    assertThat(json.readTree(badJson.body()).path("detail").asString())
+        .startsWith("the body is not a JSON trip request (line 1, column ");
+    assertThat(json.readTree(wrongForm.body()).path("detail").asString())
+        .startsWith("'hotel.checkIn' does not have the expected form");
+    for (String key : List.of("bad-1", "bad-2", "bad-3")) {
+      assertThat(sagaRows(SagaIds.ofStart(TripSaga.TYPE, "trip:" + key))).isZero();
+    }
+  }
+
+  @Test
+  void coordinatorAndTripApiListenOnTheLoopbackOnlyByDefault() throws Exception {
+    int coordinatorPort = system.coordinatorUri().getPort();
+    int tripPort = system.tripApiUri().getPort();
+    assertThat(system.coordinatorUri().getHost()).isEqualTo("127.0.0.1");
+    assertThat(system.tripApiUri().getHost()).isEqualTo("127.0.0.1");
+    assertThat(connects(InetAddress.getLoopbackAddress(), coordinatorPort)).isTrue();
+    assertThat(connects(InetAddress.getLoopbackAddress(), tripPort)).isTrue();
+
+    InetAddress outward = nonLoopbackAddress();
+    assumeTrue(outward != null, "this machine has no non-loopback address to try");
+    assertThat(connects(outward, coordinatorPort)).as("coordinator on %s", outward).isFalse();
+    assertThat(connects(outward, tripPort)).as("trip API on %s", outward).isFalse();
+  }
+
+  @Test
+  void tripWithoutFlightOrHotelIsAProblemListingWhatIsMissingAndReachesNoCoordinator()
+      throws Exception {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("customer", "Kurt");
+    body.put("priceCents", 1000);
+
+    HttpResponse<String> response = post("incomplete-1", body);
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    JsonNode problem = json.readTree(response.body());
+    assertThat(problem.path("title").asString()).isEqualTo("Invalid trip request");
+    assertThat(problem.path("errors").values().stream().map(JsonNode::asString))
+        .containsExactly("flight is required", "hotel is required");
+    assertThat(sagaRows(SagaIds.ofStart(TripSaga.TYPE, "trip:incomplete-1"))).isZero();
+    assertThat(tripRows("incomplete-1")).isZero();
+  }
+
+  @Test
+  void startWithoutFlightSentStraightToTheCoordinatorIsRefusedAndWritesNothing() throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(system.coordinatorUri().resolve("/api/sagas/" + TripSaga.TYPE))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", "direct-incomplete-1")
+                .header("X-API-Key", adminKey)
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"customer\":\"Kurt\",\"priceCents\":1000,\"hotel\":{\"hotelId\":\"h\","
+                            + "\"checkIn\":\"2030-01-01\",\"checkOut\":\"2030-01-02\"}}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+    assertThat(response.body()).contains("flight is required").doesNotContain("hotel is required");
+    assertThat(sagaRows(SagaIds.ofStart(TripSaga.TYPE, "direct-incomplete-1"))).isZero();
+  }
+
+  @Test
+  void coordinatorRefusingTheTripServiceKeyIsA502NamingTheRefusal() throws Exception {
+    CoordinatorClient wrongKey =
+        new CoordinatorClient(system.coordinatorUri(), TravelSystem.randomKey(), json);
+    try (TripApi api = TripApi.start(0, system.tripDb(), wrongKey, json, Clock.systemUTC())) {
+      HttpResponse<String> response =
+          post(api, "wrong-key-1", trip("Alan", "WRONGKEY1", "wrong-key-hotel", null, 1000));
+
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
+      assertThat(response.headers().firstValue("Content-Type"))
+          .hasValue("application/problem+json");
+      JsonNode problem = json.readTree(response.body());
+      assertThat(problem.path("status").asInt()).isEqualTo(502);
+      assertThat(problem.path("title").asString())
+          .isEqualTo("Coordinator refused the trip service");
+      assertThat(problem.path("detail").asString()).contains("the coordinator answered 401");
+    }
+    assertThat(tripRows("wrong-key-1")).isZero();
+  }
+
+  @Test
+  void coordinatorThatCannotBeReachedIsA502ForBookingAndForShowingATrip() throws Exception {
+    DemoInventory.flight(system.flightDb(), "DOWN1", in, 10);
+    DemoInventory.hotel(system.hotelDb(), "down-hotel", in, out, 5);
+    UUID booked = book("down-0", trip("Ken", "DOWN1", "down-hotel", null, 1000));
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    CoordinatorClient down =
+        new CoordinatorClient(URI.create("http://127.0.0.1:" + closedPort), null, json);
+    try (TripApi api = TripApi.start(0, system.tripDb(), down, json, Clock.systemUTC())) {
+      HttpResponse<String> booking =
+          post(api, "down-1", trip("Ken", "DOWN1", "down-hotel", null, 1000));
+      HttpResponse<String> shown =
+          http.send(
+              HttpRequest.newBuilder(apiUri(api, "/trips/" + booked)).GET().build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      for (HttpResponse<String> response : List.of(booking, shown)) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
+        assertThat(response.headers().firstValue("Content-Type"))
+            .hasValue("application/problem+json");
+        JsonNode problem = json.readTree(response.body());
+        assertThat(problem.path("title").asString()).isEqualTo("Coordinator unavailable");
+        assertThat(problem.path("detail").asString())
+            .contains("127.0.0.1:" + closedPort, "unreachable");
+      }
+    }
+    assertThat(tripRows("down-1")).isZero();
+    awaitEnd(booked);
+  }
+
+  @Test
+  void idempotencyKeyReusedForAnotherTripIsTheCoordinators409PassedOn() throws Exception {
+    DemoInventory.flight(system.flightDb(), "REUSE1", in, 10);
+    DemoInventory.hotel(system.hotelDb(), "reuse-hotel", in, out, 5);
+    UUID first = book("reuse-1", trip("Niklaus", "REUSE1", "reuse-hotel", null, 1000));
+
+    HttpResponse<String> other =
+        post("reuse-1", trip("Niklaus", "REUSE1", "reuse-hotel", null, 2000));
+
+    assertThat(other.statusCode()).as(other.body()).isEqualTo(409);
+    assertThat(other.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    JsonNode problem = json.readTree(other.body());
+    assertThat(problem.path("title").asString()).isEqualTo("Idempotency-Key reused");
+    assertThat(problem.path("detail").asString()).contains("the coordinator answered 409");
+    assertThat(awaitEnd(first).path("status").asString()).isEqualTo("COMPLETED");
+    assertThat(
+            available(
+                system.flightDb(), "SELECT seats_available FROM flight WHERE id = ?", "REUSE1"))
+        .isEqualTo(9);
   }
 
   private Map<String, Object> trip(
@@ -335,8 +499,22 @@ class TravelBookingEndToEndTest {
   }
 
   private HttpResponse<String> post(String key, Map<String, Object> body) throws Exception {
+    return post(system.tripApiUri().resolve("/trips"), key, body);
+  }
+
+  private HttpResponse<String> post(TripApi api, String key, Map<String, Object> body)
+      throws Exception {
+    return post(apiUri(api, "/trips"), key, body);
+  }
+
+  private static URI apiUri(TripApi api, String path) {
+    return URI.create("http://127.0.0.1:" + api.port() + path);
+  }
+
+  private HttpResponse<String> post(URI uri, String key, Map<String, Object> body)
+      throws Exception {
     return http.send(
-        HttpRequest.newBuilder(system.tripApiUri().resolve("/trips"))
+        HttpRequest.newBuilder(uri)
             .header("Content-Type", "application/json")
             .header("Idempotency-Key", key)
             .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body)))
@@ -366,6 +544,60 @@ class TravelBookingEndToEndTest {
               return TERMINAL.contains(last[0].path("status").asString());
             });
     return last[0];
+  }
+
+  /** Rows the coordinator holds for the saga: its instance and its log. */
+  private int sagaRows(UUID saga) throws SQLException {
+    try (Connection connection = coordinatorDb.dataSource().getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT (SELECT count(*) FROM saga_instance WHERE id = ?)"
+                    + " + (SELECT count(*) FROM saga_log WHERE saga_id = ?)")) {
+      statement.setObject(1, saga);
+      statement.setObject(2, saga);
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getInt(1);
+      }
+    }
+  }
+
+  private int tripRows(String idempotencyKey) throws SQLException {
+    try (Connection connection = system.tripDb().getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement("SELECT count(*) FROM trip WHERE idempotency_key = ?")) {
+      statement.setString(1, idempotencyKey);
+      try (ResultSet rows = statement.executeQuery()) {
+        rows.next();
+        return rows.getInt(1);
+      }
+    }
+  }
+
+  private static boolean connects(InetAddress address, int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(address, port), 2000);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** An address of this machine other than the loopback, or null if it has none. */
+  private static InetAddress nonLoopbackAddress() throws SocketException {
+    return NetworkInterface.networkInterfaces()
+        .filter(
+            nic -> {
+              try {
+                return nic.isUp() && !nic.isLoopback();
+              } catch (SocketException e) {
+                return false;
+              }
+            })
+        .flatMap(NetworkInterface::inetAddresses)
+        .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress())
+        .findFirst()
+        .orElse(null);
   }
 
   private List<String> loggedSteps(UUID saga) throws SQLException {

@@ -15,7 +15,8 @@ import java.util.concurrent.CountDownLatch;
  * as expected.
  *
  * <p>Ports: the coordinator's REST API on {@code SEC_PORT} (default 8080), the trip API on {@code
- * TRIP_PORT} (default 8081).
+ * TRIP_PORT} (default 8081), both on {@code BIND_ADDRESS} (default 127.0.0.1: reachable from this
+ * machine only; 0.0.0.0 for every interface).
  */
 public final class DemoMain {
 
@@ -48,7 +49,8 @@ public final class DemoMain {
                   coordinatorPort,
                   tripPort,
                   adminKey,
-                  Map.of()));
+                  Map.of(),
+                  System.getenv("BIND_ADDRESS")));
     } catch (RuntimeException e) {
       infra.close();
       throw e;

@@ -218,6 +218,10 @@ public final class DemoScenario {
           http.send(
               HttpRequest.newBuilder(tripApi.resolve("/trips/" + tripId)).GET().build(),
               HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException(
+            "trip " + tripId + " answered " + response.statusCode() + ": " + response.body());
+      }
       JsonNode trip = json.readTree(response.body());
       String status = trip.path("status").asString();
       boolean ended = Set.of("COMPLETED", "COMPENSATED", "FAILED", "PARKED").contains(status);

@@ -15,7 +15,11 @@ import io.sagacoord.examples.travel.trip.TripMessages.ReserveHotel;
 import io.sagacoord.examples.travel.trip.TripSaga;
 import io.sagacoord.server.SecApplication;
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,6 +48,8 @@ public final class TravelSystem implements AutoCloseable {
    * @param coordinatorApiKey an ADMIN API key for the coordinator (for people and tools), or null
    *     for none; the trip service gets its own starter key, generated at each start
    * @param coordinatorProperties extra Spring properties for the coordinator
+   * @param bindAddress the address the coordinator and the trip API listen on, or null for {@value
+   *     #LOOPBACK} (this machine only)
    */
   public record Config(
       String kafkaBootstrapServers,
@@ -55,7 +61,11 @@ public final class TravelSystem implements AutoCloseable {
       int coordinatorPort,
       int tripApiPort,
       String coordinatorApiKey,
-      Map<String, Object> coordinatorProperties) {}
+      Map<String, Object> coordinatorProperties,
+      String bindAddress) {}
+
+  /** Where the coordinator and the trip API listen unless told otherwise: this machine only. */
+  public static final String LOOPBACK = "127.0.0.1";
 
   private final List<AutoCloseable> toClose = new ArrayList<>();
   private ConfigurableApplicationContext coordinator;
@@ -68,6 +78,7 @@ public final class TravelSystem implements AutoCloseable {
   private HikariDataSource hotelDb;
   private HikariDataSource carDb;
   private HikariDataSource tripDb;
+  private String uriHost = LOOPBACK;
 
   private TravelSystem() {}
 
@@ -87,6 +98,11 @@ public final class TravelSystem implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     ObjectMapper json = JsonMapper.builder().build();
     Map<String, Object> kafka = Map.of("bootstrap.servers", config.kafkaBootstrapServers());
+    String bindAddress =
+        config.bindAddress() == null || config.bindAddress().isBlank()
+            ? LOOPBACK
+            : config.bindAddress().strip();
+    uriHost = uriHost(bindAddress);
 
     Map<String, Object> secProperties = new HashMap<>();
     secProperties.put("sec.embedded", "false");
@@ -95,6 +111,7 @@ public final class TravelSystem implements AutoCloseable {
     secProperties.put("spring.datasource.password", config.coordinatorDb().password());
     secProperties.put("sec.kafka.bootstrap-servers", config.kafkaBootstrapServers());
     secProperties.put("server.port", config.coordinatorPort());
+    secProperties.put("server.address", bindAddress);
     // the trip service may start trip-booking sagas and read them, nothing else
     String tripKey = randomKey();
     secProperties.put("sec.security.api-keys[0].name", "trip-service");
@@ -129,7 +146,9 @@ public final class TravelSystem implements AutoCloseable {
     toClose.add(billing);
 
     CoordinatorClient client = new CoordinatorClient(coordinatorUri(), tripKey, json);
-    tripApi = TripApi.start(config.tripApiPort(), tripDb, client, json, clock);
+    tripApi =
+        TripApi.start(
+            new InetSocketAddress(bindAddress, config.tripApiPort()), tripDb, client, json, clock);
     toClose.add(tripApi);
   }
 
@@ -164,13 +183,29 @@ public final class TravelSystem implements AutoCloseable {
     return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
   }
 
+  /** How a client on this machine reaches a server bound to {@code bindAddress}. */
+  private static String uriHost(String bindAddress) {
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(bindAddress);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("bind address '" + bindAddress + "' is unknown", e);
+    }
+    if (address.isAnyLocalAddress()) {
+      return "localhost";
+    }
+    return address instanceof Inet6Address
+        ? "[" + address.getHostAddress() + "]"
+        : address.getHostAddress();
+  }
+
   public URI coordinatorUri() {
     String port = coordinator.getEnvironment().getProperty("local.server.port");
-    return URI.create("http://localhost:" + port);
+    return URI.create("http://" + uriHost + ":" + port);
   }
 
   public URI tripApiUri() {
-    return URI.create("http://localhost:" + tripApi.port());
+    return URI.create("http://" + uriHost + ":" + tripApi.port());
   }
 
   public ConfigurableApplicationContext coordinator() {

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
@@ -17,25 +18,52 @@ import tools.jackson.databind.ObjectMapper;
  */
 public final class CoordinatorClient {
 
-  /** The coordinator answered with an error status; the body is its problem detail. */
+  /**
+   * The coordinator answered with an error status.
+   *
+   * @see #status()
+   * @see #problem()
+   */
   public static final class CoordinatorException extends RuntimeException {
     private final int status;
-    private final String body;
+    private final String problem;
+    private final String retryAfter;
 
-    CoordinatorException(int status, String body) {
-      super("coordinator answered " + status + ": " + body);
+    CoordinatorException(int status, String problem, String retryAfter) {
+      super("coordinator answered " + status + ": " + problem);
       this.status = status;
-      this.body = body;
+      this.problem = problem;
+      this.retryAfter = retryAfter;
     }
 
+    /** The coordinator's HTTP status. */
     public int status() {
       return status;
     }
 
-    public String body() {
-      return body;
+    /**
+     * What the coordinator said: the title and detail of its problem, shortened, or the start of
+     * its body if it sent no problem.
+     */
+    public String problem() {
+      return problem;
+    }
+
+    /** The coordinator's {@code Retry-After} header, or null. */
+    public String retryAfter() {
+      return retryAfter;
     }
   }
+
+  /** The coordinator could not be reached, did not answer in time, or answered nonsense. */
+  public static final class CoordinatorUnavailableException extends RuntimeException {
+    CoordinatorUnavailableException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** Longest text of the coordinator's answer quoted in an exception. */
+  private static final int MAX_QUOTED = 300;
 
   private final URI baseUri;
   private final String apiKey;
@@ -62,11 +90,22 @@ public final class CoordinatorClient {
             .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(data)));
     HttpResponse<String> response = send(request.build());
     if (response.statusCode() / 100 != 2) {
-      throw new CoordinatorException(response.statusCode(), response.body());
+      throw refused(response);
     }
-    JsonNode body = json.readTree(response.body());
-    JsonNode id = body.has("sagaId") ? body.get("sagaId") : body.get("id");
-    return UUID.fromString(id.asString());
+    try {
+      JsonNode body = json.readTree(response.body());
+      JsonNode id = body.has("sagaId") ? body.get("sagaId") : body.get("id");
+      return UUID.fromString(id.asString());
+    } catch (RuntimeException e) {
+      throw new CoordinatorUnavailableException(
+          "the coordinator at "
+              + baseUri
+              + " answered "
+              + response.statusCode()
+              + " without a saga id: "
+              + abbreviate(response.body()),
+          e);
+    }
   }
 
   /** The saga as the coordinator shows it, if it exists. */
@@ -76,9 +115,41 @@ public final class CoordinatorClient {
       return Optional.empty();
     }
     if (response.statusCode() / 100 != 2) {
-      throw new CoordinatorException(response.statusCode(), response.body());
+      throw refused(response);
     }
-    return Optional.of(json.readTree(response.body()));
+    try {
+      return Optional.of(json.readTree(response.body()));
+    } catch (RuntimeException e) {
+      throw new CoordinatorUnavailableException(
+          "the coordinator at " + baseUri + " answered a saga that is not JSON", e);
+    }
+  }
+
+  /** The coordinator's error answer as an exception that says what it said. */
+  private CoordinatorException refused(HttpResponse<String> response) {
+    String said = abbreviate(response.body());
+    try {
+      JsonNode problem = json.readTree(response.body());
+      String title = problem.path("title").asString("");
+      String detail = problem.path("detail").asString("");
+      if (!title.isEmpty() || !detail.isEmpty()) {
+        said =
+            abbreviate(
+                title.isEmpty() || detail.isEmpty() ? title + detail : title + ": " + detail);
+      }
+    } catch (RuntimeException e) {
+      // not a problem document: quote the start of the body
+    }
+    return new CoordinatorException(
+        response.statusCode(), said, response.headers().firstValue("Retry-After").orElse(null));
+  }
+
+  private static String abbreviate(String text) {
+    if (text == null || text.isBlank()) {
+      return "(no body)";
+    }
+    String flat = text.strip().replaceAll("\\s+", " ");
+    return flat.length() <= MAX_QUOTED ? flat : flat.substring(0, MAX_QUOTED) + "...";
   }
 
   private HttpRequest.Builder request(String path) {
@@ -93,11 +164,25 @@ public final class CoordinatorClient {
   private HttpResponse<String> send(HttpRequest request) {
     try {
       return http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (HttpTimeoutException e) {
+      throw new CoordinatorUnavailableException(
+          "the coordinator at " + baseUri + " did not answer in time", e);
     } catch (IOException e) {
-      throw new IllegalStateException("coordinator at " + baseUri + " unreachable: " + e, e);
+      throw new CoordinatorUnavailableException(
+          "the coordinator at " + baseUri + " is unreachable (" + describe(e) + ")", e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted calling the coordinator", e);
+      throw new CoordinatorUnavailableException("interrupted calling the coordinator", e);
     }
+  }
+
+  /** An I/O failure in a few words: its kind, and its message if it has one. */
+  private static String describe(IOException e) {
+    Throwable cause = e;
+    while (cause.getMessage() == null && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    String kind = cause.getClass().getSimpleName();
+    return cause.getMessage() == null ? kind : kind + ": " + cause.getMessage();
   }
 }

@@ -6,6 +6,8 @@ import io.sagacoord.examples.travel.common.Jdbc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,12 +18,14 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import javax.sql.DataSource;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -36,7 +40,11 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>{@code GET /trips/{id}} shows the trip with its saga status and reservations.
  * </ul>
  *
- * Errors are RFC 9457 problem details.
+ * Errors are RFC 9457 problem details ({@code application/problem+json}): 400 for a malformed or
+ * incomplete request (an incomplete one lists every missing part in {@code errors}, and nothing
+ * reaches the coordinator), 404, 405, 413; the coordinator's refusals as described at {@link
+ * #coordinatorRefused}; 502 when the coordinator cannot be reached or fails; 500 for a fault of the
+ * trip service itself.
  */
 public final class TripApi implements AutoCloseable {
 
@@ -49,6 +57,8 @@ public final class TripApi implements AutoCloseable {
       long priceCents) {}
 
   private static final int MAX_BODY_BYTES = 64 * 1024;
+  private static final String PROBLEM_JSON = "application/problem+json";
+  private static final Logger LOG = System.getLogger(TripApi.class.getName());
 
   private final HttpServer server;
   private final DataSource dataSource;
@@ -109,30 +119,93 @@ public final class TripApi implements AutoCloseable {
     ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
+  /**
+   * Answers one request. Every failure becomes a problem before the exchange is closed: the
+   * coordinator's refusals as described at {@link #coordinatorRefused}, an unreachable or failing
+   * coordinator as 502, a fault of the trip service itself as 500 (with the cause in its log).
+   */
+  private void handle(HttpExchange exchange) {
     try (exchange) {
-      String path = exchange.getRequestURI().getPath();
-      String method = exchange.getRequestMethod();
-      if (path.equals("/trips") || path.equals("/trips/")) {
-        if (!method.equals("POST")) {
-          problem(exchange, 405, "Method not allowed", "use POST /trips to book a trip");
-          return;
-        }
-        book(exchange);
-      } else if (path.startsWith("/trips/") && path.indexOf('/', 7) < 0) {
-        if (!method.equals("GET")) {
-          problem(exchange, 405, "Method not allowed", "use GET /trips/{id}");
-          return;
-        }
-        show(exchange, path.substring(7));
-      } else {
-        problem(exchange, 404, "Not found", "no resource at " + path);
+      try {
+        route(exchange);
+      } catch (CoordinatorClient.CoordinatorException e) {
+        coordinatorRefused(exchange, e);
+      } catch (CoordinatorClient.CoordinatorUnavailableException e) {
+        LOG.log(Level.WARNING, "trip API: " + e.getMessage());
+        problem(exchange, 502, "Coordinator unavailable", e.getMessage());
+      } catch (SQLException e) {
+        LOG.log(Level.ERROR, "trip API: the trip database failed: " + e.getMessage());
+        problem(exchange, 500, "Internal error", "the trip database failed; see the service log");
+      } catch (RuntimeException e) {
+        LOG.log(Level.ERROR, "trip API: " + describe(exchange) + " failed", e);
+        problem(exchange, 500, "Internal error", "the trip service failed; see the service log");
       }
-    } catch (CoordinatorClient.CoordinatorException e) {
-      problem(exchange, e.status() >= 500 ? 502 : e.status(), "Coordinator refused", e.body());
-    } catch (RuntimeException | SQLException e) {
-      problem(exchange, 500, "Internal error", e.toString());
+    } catch (IOException e) {
+      // the client went away; there is no one to answer
+      LOG.log(Level.DEBUG, "trip API: " + describe(exchange) + ": " + e);
     }
+  }
+
+  private void route(HttpExchange exchange) throws IOException, SQLException {
+    String path = exchange.getRequestURI().getPath();
+    String method = exchange.getRequestMethod();
+    if (path.equals("/trips") || path.equals("/trips/")) {
+      if (!method.equals("POST")) {
+        exchange.getResponseHeaders().set("Allow", "POST");
+        problem(exchange, 405, "Method not allowed", "use POST /trips to book a trip");
+        return;
+      }
+      book(exchange);
+    } else if (path.startsWith("/trips/") && path.indexOf('/', 7) < 0) {
+      if (!method.equals("GET")) {
+        exchange.getResponseHeaders().set("Allow", "GET");
+        problem(exchange, 405, "Method not allowed", "use GET /trips/{id}");
+        return;
+      }
+      show(exchange, path.substring(7));
+    } else {
+      problem(exchange, 404, "Not found", "no resource at " + abbreviate(path));
+    }
+  }
+
+  /**
+   * Passes on what the customer can act on: the coordinator's 400 (the trip data), 409 (the
+   * Idempotency-Key was used for another trip), 429 and 503 (try again later, with its {@code
+   * Retry-After}). Everything else is the trip service's problem with the coordinator, not the
+   * customer's (its key refused, the trip saga not loaded, the coordinator failing): 502, naming
+   * the coordinator's status and what it said.
+   */
+  private void coordinatorRefused(HttpExchange exchange, CoordinatorClient.CoordinatorException e)
+      throws IOException {
+    int status = e.status();
+    String said = "the coordinator answered " + status + ": " + e.problem();
+    switch (status) {
+      case 400 -> problem(exchange, 400, "Trip refused by the coordinator", said);
+      case 409 ->
+          problem(
+              exchange,
+              409,
+              "Idempotency-Key reused",
+              "the Idempotency-Key was used before for another trip request; " + said);
+      case 429, 503 -> {
+        if (e.retryAfter() != null) {
+          exchange.getResponseHeaders().set("Retry-After", e.retryAfter());
+        }
+        problem(exchange, status, "Coordinator busy", said + "; try again later");
+      }
+      default -> {
+        String title =
+            status == 401 || status == 403
+                ? "Coordinator refused the trip service"
+                : "Coordinator failed";
+        LOG.log(Level.WARNING, "trip API: " + said);
+        problem(exchange, 502, title, said);
+      }
+    }
+  }
+
+  private static String describe(HttpExchange exchange) {
+    return exchange.getRequestMethod() + " " + abbreviate(exchange.getRequestURI().getPath());
   }
 
   private void book(HttpExchange exchange) throws IOException, SQLException {
@@ -150,12 +223,25 @@ public final class TripApi implements AutoCloseable {
     try {
       request = json.readValue(body, TripRequest.class);
     } catch (JacksonException e) {
-      problem(exchange, 400, "Malformed trip request", e.getOriginalMessage());
+      problem(exchange, 400, "Malformed trip request", malformed(e));
       return;
     }
-    String invalid = validate(request);
-    if (invalid != null) {
-      problem(exchange, 400, "Invalid trip request", invalid);
+    if (request == null) {
+      problem(exchange, 400, "Malformed trip request", "the body is null, not a trip request");
+      return;
+    }
+    List<String> problems =
+        TripData.problems(
+            request.customer(),
+            request.flight(),
+            request.hotel(),
+            request.car(),
+            request.priceCents());
+    if (!problems.isEmpty()) {
+      ObjectNode problem =
+          problemBody(exchange, 400, "Invalid trip request", String.join("; ", problems));
+      problems.forEach(problem.putArray("errors")::add);
+      send(exchange, 400, PROBLEM_JSON, json.writeValueAsBytes(problem));
       return;
     }
     TripData data =
@@ -204,10 +290,13 @@ public final class TripApi implements AutoCloseable {
       problem(exchange, 404, "Trip not found", "no trip " + tripId);
       return;
     }
-    JsonNode saga =
-        coordinator
-            .saga(tripId)
-            .orElseThrow(() -> new IllegalStateException("trip " + tripId + " has no saga"));
+    Optional<JsonNode> found = coordinator.saga(tripId);
+    if (found.isEmpty()) {
+      LOG.log(Level.WARNING, "trip API: the coordinator has no saga for trip " + tripId);
+      problem(exchange, 502, "Coordinator failed", "the coordinator has no saga for this trip");
+      return;
+    }
+    JsonNode saga = found.get();
     JsonNode data = saga.path("data");
     Map<String, Object> trip = new LinkedHashMap<>();
     trip.put("tripId", tripId.toString());
@@ -242,36 +331,33 @@ public final class TripApi implements AutoCloseable {
     }
   }
 
-  private static String validate(TripRequest request) {
-    if (request.customer() == null || request.customer().isBlank()) {
-      return "customer is required";
+  /** What is wrong with a body that does not decode, in our words, with where it is wrong. */
+  private static String malformed(JacksonException e) {
+    StringBuilder field = new StringBuilder();
+    for (JacksonException.Reference reference : e.getPath()) {
+      if (reference.getPropertyName() != null) {
+        field.append(field.length() == 0 ? "" : ".").append(reference.getPropertyName());
+      } else if (reference.getIndex() >= 0) {
+        field.append('[').append(reference.getIndex()).append(']');
+      }
     }
-    if (request.flight() == null || request.flight().flightId() == null) {
-      return "flight.flightId is required";
+    if (field.length() > 0) {
+      return "'"
+          + abbreviate(field.toString())
+          + "' does not have the expected form (text, a number, or a date as YYYY-MM-DD)";
     }
-    if (request.flight().passenger() == null) {
-      return "flight.passenger is required";
-    }
-    if (request.hotel() == null
-        || request.hotel().hotelId() == null
-        || request.hotel().checkIn() == null
-        || request.hotel().checkOut() == null) {
-      return "hotel.hotelId, hotel.checkIn and hotel.checkOut are required";
-    }
-    if (!request.hotel().checkIn().isBefore(request.hotel().checkOut())) {
-      return "hotel.checkIn must be before hotel.checkOut";
-    }
-    if (request.car() != null
-        && (request.car().location() == null
-            || request.car().pickUp() == null
-            || request.car().dropOff() == null
-            || !request.car().pickUp().isBefore(request.car().dropOff()))) {
-      return "car needs location, and pickUp before dropOff";
-    }
-    if (request.priceCents() < 0) {
-      return "priceCents must not be negative";
-    }
-    return null;
+    TokenStreamLocation at = e.getLocation();
+    return at == null || at.getLineNr() < 0
+        ? "the body is not a JSON trip request"
+        : "the body is not a JSON trip request (line "
+            + at.getLineNr()
+            + ", column "
+            + at.getColumnNr()
+            + ")";
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 100 ? text : text.substring(0, 100) + "...";
   }
 
   private static byte[] readBody(HttpExchange exchange) throws IOException {
@@ -283,17 +369,41 @@ public final class TripApi implements AutoCloseable {
 
   private void problem(HttpExchange exchange, int status, String title, String detail)
       throws IOException {
+    send(
+        exchange,
+        status,
+        PROBLEM_JSON,
+        json.writeValueAsBytes(problemBody(exchange, status, title, detail)));
+  }
+
+  private ObjectNode problemBody(HttpExchange exchange, int status, String title, String detail) {
     ObjectNode problem = json.createObjectNode();
     problem.put("type", "about:blank");
     problem.put("title", title);
     problem.put("status", status);
     problem.put("detail", detail);
-    problem.put("instance", exchange.getRequestURI().getPath());
-    send(exchange, status, "application/problem+json", json.writeValueAsBytes(problem));
+    problem.put("instance", abbreviate(exchange.getRequestURI().getPath()));
+    return problem;
   }
 
+  /**
+   * Sends the answer. A failure after the status went out (a bug writing the body) can no longer
+   * become a problem: it is logged and the reply ends where it is.
+   */
   private static void send(HttpExchange exchange, int status, String type, byte[] body)
       throws IOException {
+    if (exchange.getResponseCode() != -1) {
+      LOG.log(
+          Level.ERROR,
+          "trip API: "
+              + describe(exchange)
+              + " failed after answering "
+              + exchange.getResponseCode()
+              + "; the "
+              + status
+              + " it then tried to send is lost");
+      return;
+    }
     exchange.getResponseHeaders().set("Content-Type", type);
     exchange.sendResponseHeaders(status, body.length);
     try (OutputStream out = exchange.getResponseBody()) {

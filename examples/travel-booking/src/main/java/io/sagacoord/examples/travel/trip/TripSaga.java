@@ -26,6 +26,11 @@ import java.util.List;
  * customer (the pivot: after it the trip is sold and only moves forward), then issue the itinerary
  * (retriable: it must eventually happen). The timeouts and retries are explained in {@code
  * docs/getting-started.md}.
+ *
+ * <p>The mappers below read the customer, the flight and the hotel without checks: {@link TripData}
+ * cannot hold a trip without them, so the coordinator refuses such a start (400, nothing written)
+ * when it decodes the data, before any of this code runs. The car is read only when the trip asks
+ * for one.
  */
 public final class TripSaga implements SagaDefinitionProvider {
 

@@ -1,8 +1,11 @@
 package io.sagacoord.examples.travel.trip;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sagacoord.dsl.engine.InvalidSagaDataException;
 import io.sagacoord.dsl.engine.JsonCodec;
+import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.dsl.testing.SagaHarness;
 import io.sagacoord.examples.travel.trip.TripMessages.CarReserved;
@@ -12,7 +15,9 @@ import io.sagacoord.examples.travel.trip.TripMessages.HotelReserved;
 import io.sagacoord.examples.travel.trip.TripMessages.ItineraryIssued;
 import io.sagacoord.examples.travel.trip.TripMessages.PaymentCharged;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -125,5 +130,50 @@ class TripSagaDefinitionTest {
     saga.expectCompensation("flight-service", TripSaga.CANCEL_FLIGHT).replySuccess();
     saga.expectStatus(SagaStatus.COMPENSATED)
         .expectData(d -> assertThat(d.failureReason()).isEqualTo("payment: card declined"));
+  }
+
+  @Test
+  void startWithoutFlightOrHotelIsRefusedBeforeAnySagaExistsNamingWhatIsMissing() {
+    SagaEngine engine = new SagaEngine(CODEC);
+
+    assertThatThrownBy(
+            () ->
+                engine.start(
+                    TripSaga.definition(),
+                    UUID.randomUUID(),
+                    "{\"customer\":\"Ada\",\"priceCents\":100}",
+                    Instant.parse("2030-01-01T00:00:00Z")))
+        .isInstanceOf(InvalidSagaDataException.class)
+        .hasMessageContaining("flight is required; hotel is required")
+        .hasMessageNotContaining("NullPointerException");
+  }
+
+  @Test
+  void tripDataNamesEveryMissingOrInconsistentPartAndCannotBeBuiltWithOne() {
+    assertThat(
+            TripData.problems(
+                " ",
+                new TripData.Flight(null, "Ada"),
+                new TripData.Hotel("harbour-hotel", OUT, IN),
+                new TripData.Car(null, IN, null),
+                -1))
+        .containsExactly(
+            "customer is required",
+            "flight.flightId is required",
+            "hotel.checkIn must be before hotel.checkOut",
+            "car.location is required",
+            "car.dropOff is required",
+            "priceCents must not be negative");
+    assertThat(
+            TripData.problems(
+                "Ada",
+                new TripData.Flight("SK4711", "Ada"),
+                new TripData.Hotel("harbour-hotel", IN, OUT),
+                null,
+                0))
+        .isEmpty();
+    assertThatThrownBy(() -> TripData.request("Ada", null, null, null, 100))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("not a bookable trip: flight is required; hotel is required");
   }
 }
