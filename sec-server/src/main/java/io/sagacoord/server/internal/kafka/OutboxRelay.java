@@ -2,11 +2,15 @@ package io.sagacoord.server.internal.kafka;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.sagacoord.protocol.Phase;
+import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.persistence.OutboxDao;
 import io.sagacoord.server.internal.persistence.OutboxRow;
+import io.sagacoord.server.internal.persistence.TimerDao;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -39,9 +43,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@code FOR UPDATE SKIP LOCKED}, sent and deleted in one transaction. And a poll every {@code
  * sec.outbox.poll-interval} picks up rows that a crash or a failed send left: rows written before
  * this coordinator started at once, newer ones only once they are older than {@code
- * sec.outbox.in-flight-grace} (until then they are the writer's to send). A row sent twice (a crash
- * between the send and the delete, a relay lagging behind by more than the grace) is harmless:
- * participants deduplicate by (saga, step, phase).
+ * sec.outbox.in-flight-grace} (until then they are the writer's to send); the step timeouts of
+ * those leftover commands count from their send ({@link TimerDao#postponeTimeouts}). A row sent
+ * twice (a crash between the send and the delete, a relay lagging behind by more than the grace) is
+ * harmless: participants deduplicate by (saga, step, phase).
  */
 @Component
 public class OutboxRelay implements SmartLifecycle {
@@ -61,6 +66,7 @@ public class OutboxRelay implements SmartLifecycle {
   private final OutboxDao outbox;
   private final TransactionTemplate tx;
   private final TopicAdmin topics;
+  private final TimerDao timers;
   private final LinkedBlockingQueue<Object> events = new LinkedBlockingQueue<>();
   private final AtomicInteger inMemory = new AtomicInteger();
   private final Counter published;
@@ -86,8 +92,10 @@ public class OutboxRelay implements SmartLifecycle {
       OutboxDao outbox,
       TransactionTemplate tx,
       TopicAdmin topics,
+      TimerDao timers,
       MeterRegistry meters,
       Clock clock) {
+    this.timers = timers;
     this.clock = clock;
     this.properties = properties;
     this.outbox = outbox;
@@ -148,9 +156,34 @@ public class OutboxRelay implements SmartLifecycle {
             status -> {
               List<OutboxRow> rows =
                   outbox.claimOldest(properties.outbox().batchSize(), now, writtenBefore);
-              return new Pass(rows.size(), send(rows));
+              List<OutboxRow> sent = send(rows);
+              timers.postponeTimeouts(lateSends(sent, clock.instant()));
+              return new Pass(rows.size(), sent.size());
             });
     return pass == null ? new Pass(0, 0) : pass;
+  }
+
+  /**
+   * The rows a crash or a failed send left, now sent: each attempt's timeout counts from now, so
+   * the coordinator's time away is not the participant's.
+   */
+  private static List<TimerDao.LateSend> lateSends(List<OutboxRow> sent, Instant now) {
+    List<TimerDao.LateSend> late = new ArrayList<>(sent.size());
+    for (OutboxRow row : sent) {
+      String step = row.headers().get(SagaHeaders.STEP);
+      String attempt = row.headers().get(SagaHeaders.ATTEMPT);
+      Duration delay = Duration.between(row.createdAt(), now);
+      if (step != null && attempt != null && !delay.isNegative() && !delay.isZero()) {
+        late.add(
+            new TimerDao.LateSend(
+                row.sagaId(),
+                step,
+                row.headers().getOrDefault(SagaHeaders.PHASE, Phase.FORWARD.wireName()),
+                Integer.parseInt(attempt),
+                delay));
+      }
+    }
+    return late;
   }
 
   private ProducerRecord<String, byte[]> record(OutboxRow row) {
@@ -163,10 +196,13 @@ public class OutboxRelay implements SmartLifecycle {
     return record;
   }
 
-  /** Sends the rows; deletes the acknowledged ones, backs the failed ones off; returns sent. */
-  private int send(List<OutboxRow> rows) {
+  /**
+   * Sends the rows; deletes the acknowledged ones, backs the failed ones off; returns the
+   * acknowledged ones.
+   */
+  private List<OutboxRow> send(List<OutboxRow> rows) {
     if (rows.isEmpty()) {
-      return 0;
+      return List.of();
     }
     List<Future<RecordMetadata>> futures = new ArrayList<>(rows.size());
     for (OutboxRow row : rows) {
@@ -179,11 +215,13 @@ public class OutboxRelay implements SmartLifecycle {
     }
     producer.flush();
     List<Long> done = new ArrayList<>(rows.size());
+    List<OutboxRow> sent = new ArrayList<>(rows.size());
     List<Long> failed = new ArrayList<>();
     for (int i = 0; i < rows.size(); i++) {
       try {
         futures.get(i).get(30, TimeUnit.SECONDS);
         done.add(rows.get(i).id());
+        sent.add(rows.get(i));
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -195,7 +233,7 @@ public class OutboxRelay implements SmartLifecycle {
     outbox.delete(done);
     outbox.backOff(failed, clock.instant(), properties.outbox().pollInterval(), MAX_BACK_OFF);
     published.increment(done.size());
-    return done.size();
+    return sent;
   }
 
   private void sendFailed(long id, Exception e) {

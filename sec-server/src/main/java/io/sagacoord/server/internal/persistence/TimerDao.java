@@ -2,6 +2,7 @@ package io.sagacoord.server.internal.persistence;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -62,6 +63,41 @@ public class TimerDao {
         """,
         batch);
     onInsert.accept(earliest);
+  }
+
+  /**
+   * A command that reached Kafka {@code delay} after it was written: its attempt's timeout counts
+   * from then.
+   */
+  public record LateSend(UUID sagaId, String step, String phase, int attempt, Duration delay) {}
+
+  /**
+   * Moves the step timeouts of these attempts later by each one's delay, so that an attempt's
+   * timeout counts from when its command reached Kafka, not from when it was written (a crash
+   * between the two must not eat the participant's time).
+   */
+  public void postponeTimeouts(List<LateSend> sends) {
+    if (sends.isEmpty()) {
+      return;
+    }
+    SqlParameterSource[] batch = new SqlParameterSource[sends.size()];
+    for (int i = 0; i < sends.size(); i++) {
+      LateSend send = sends.get(i);
+      batch[i] =
+          new MapSqlParameterSource()
+              .addValue("sagaId", send.sagaId())
+              .addValue("step", send.step())
+              .addValue("phase", send.phase())
+              .addValue("attempt", send.attempt())
+              .addValue("micros", send.delay().toNanos() / 1_000);
+    }
+    named.batchUpdate(
+        """
+        UPDATE saga_timer SET due_at = due_at + make_interval(secs => :micros / 1000000.0)
+        WHERE saga_id = :sagaId AND step = :step AND kind = 'STEP_TIMEOUT'
+          AND attempt = :attempt AND coalesce(phase, 'forward') = :phase
+        """,
+        batch);
   }
 
   /** Whether any timer is due at {@code now}. */
