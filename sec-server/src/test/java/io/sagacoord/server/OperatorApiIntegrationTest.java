@@ -1,5 +1,6 @@
 package io.sagacoord.server;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -63,8 +64,12 @@ class OperatorApiIntegrationTest {
 
   private record Endpoint(String method, String path, String body, Access access) {}
 
-  private List<Endpoint> endpoints() {
-    String id = completed.toString();
+  /**
+   * The routes as documented, each with the method it is documented for; {@code saga} is a saga of
+   * the matrix's own, so that the audit rows of allowed actions stay apart from other tests.
+   */
+  private List<Endpoint> routes(UUID saga) {
+    String id = saga.toString();
     return List.of(
         new Endpoint("GET", "/api/sagas", null, Access.READ),
         new Endpoint("GET", "/api/sagas/" + id, null, Access.READ),
@@ -75,6 +80,7 @@ class OperatorApiIntegrationTest {
         new Endpoint("GET", "/api/quarantine", null, Access.READ),
         new Endpoint("GET", "/v3/api-docs", null, Access.ANY),
         new Endpoint("GET", "/actuator/prometheus", null, Access.READ),
+        new Endpoint("GET", "/actuator/metrics", null, Access.READ),
         new Endpoint("POST", "/api/sagas/" + id + "/actions/retry-step", REASON, Access.OPERATE),
         new Endpoint(
             "POST", "/api/sagas/" + id + "/actions/force-compensation", REASON, Access.OPERATE),
@@ -87,32 +93,92 @@ class OperatorApiIntegrationTest {
             Access.START));
   }
 
+  /**
+   * Every route with its documented method, plus HEAD and OPTIONS on every route and other methods
+   * on some: a method other than the documented one needs the role of the path (an operator path
+   * stays OPERATOR; any other API path needs a reading role, even where POST is a start).
+   */
+  private List<Endpoint> endpoints(UUID saga) {
+    List<Endpoint> all = new ArrayList<>();
+    for (Endpoint route : routes(saga)) {
+      all.add(route);
+      Access other = route.access() == Access.START ? Access.READ : route.access();
+      for (String method : new String[] {"HEAD", "OPTIONS"}) {
+        all.add(new Endpoint(method, route.path(), null, other));
+      }
+      if (route.path().startsWith("/api/")) {
+        for (String method : new String[] {"PUT", "DELETE", "PATCH"}) {
+          all.add(new Endpoint(method, route.path(), route.body(), other));
+        }
+      }
+    }
+    return all;
+  }
+
+  private static String bearer(com.nimbusds.jwt.JWTClaimsSet.Builder claims) {
+    return "Bearer " + ApiFixture.get().sign(claims.build(), false);
+  }
+
   @Test
-  void everyEndpointButHealthAnswers401WithoutOrWithBadCredentialsAnd403ForAMissingRole() {
-    String expired = "Bearer " + f.jwt(List.of("ADMIN"), Instant.now().minusSeconds(3600), false);
-    String wrongKey = "Bearer " + f.jwt(List.of("ADMIN"), Instant.now().plusSeconds(600), true);
-    String jwtViewer = "Bearer " + f.jwt(List.of("VIEWER"), Instant.now().plusSeconds(600), false);
-    String jwtOperator =
-        "Bearer " + f.jwt(List.of("operator"), Instant.now().plusSeconds(600), false);
+  void everyEndpointAndMethodButHealthAnswers401WithoutOrWithBadCredentialsAnd403ForAMissingRole() {
+    List<String> admin = List.of("ADMIN");
+    Map<String, String> bad = new LinkedHashMap<>();
+    bad.put("no credentials", null);
+    bad.put("wrong API key", "wrong-key");
+    bad.put("expired jwt", "Bearer " + f.jwt(admin, Instant.now().minusSeconds(3600), false));
+    bad.put("jwt by another key", "Bearer " + f.jwt(admin, Instant.now().plusSeconds(600), true));
+    bad.put("not a jwt", "Bearer not-a-jwt");
+    bad.put("jwt without exp", bearer(ApiFixture.claims(admin).expirationTime(null)));
+    bad.put("jwt without sub", bearer(ApiFixture.claims(admin).subject(null)));
+    bad.put("jwt with blank sub", bearer(ApiFixture.claims(admin).subject(" ")));
+    bad.put("jwt of another issuer", bearer(ApiFixture.claims(admin).issuer("https://other")));
+    bad.put("jwt without issuer", bearer(ApiFixture.claims(admin).issuer(null)));
+    bad.put("jwt for another audience", bearer(ApiFixture.claims(admin).audience("billing")));
+    bad.put("jwt without audience", bearer(ApiFixture.claims(admin).audience((String) null)));
     Map<String, Set<Access>> roles = new LinkedHashMap<>();
     roles.put(ApiFixture.VIEWER, Set.of(Access.READ));
     roles.put(ApiFixture.OPERATOR, Set.of(Access.READ, Access.OPERATE));
     roles.put(ApiFixture.STARTER, Set.of(Access.START));
     roles.put(ApiFixture.TRIP_STARTER, Set.of(Access.START));
+    // a starter with an empty type list may start nothing: 403 on the start route too
+    roles.put(ApiFixture.NO_TYPE_STARTER, Set.of());
     roles.put(ApiFixture.ADMIN, Set.of(Access.READ, Access.OPERATE, Access.START));
-    roles.put(jwtViewer, Set.of(Access.READ));
-    roles.put(jwtOperator, Set.of(Access.READ, Access.OPERATE));
+    roles.put(
+        "Bearer " + f.jwt(List.of("VIEWER"), Instant.now().plusSeconds(600), false),
+        Set.of(Access.READ));
+    roles.put(
+        "Bearer " + f.jwt(List.of("operator"), Instant.now().plusSeconds(600), false),
+        Set.of(Access.READ, Access.OPERATE));
+    // roles from scopes only with the prefix; bare scope words grant nothing
+    roles.put(
+        bearer(ApiFixture.claims(List.of()).claim("scope", "openid sec:viewer")),
+        Set.of(Access.READ));
+    roles.put(
+        bearer(ApiFixture.claims(List.of()).claim("scope", "openid profile admin operator")),
+        Set.of());
+    roles.put(
+        bearer(ApiFixture.claims(List.of()).claim("scp", List.of("admin", "starter"))), Set.of());
+    roles.put(
+        bearer(ApiFixture.claims(List.of("STARTER")).claim("saga_types", List.of())), Set.of());
+    UUID saga = f.start(TestSagas.TRIP, TestData.ok());
+    f.awaitStatus(saga, "COMPLETED");
     List<String> failures = new ArrayList<>();
     int checks = 0;
-    for (Endpoint e : endpoints()) {
-      for (String bad : new String[] {null, "wrong-key", expired, wrongKey, "Bearer not-a-jwt"}) {
-        int status = f.send(e.method(), e.path(), bad, e.body()).statusCode();
+    for (Endpoint e : endpoints(saga)) {
+      for (Map.Entry<String, String> b : bad.entrySet()) {
+        long writes = writes();
+        long handled = f.handled.get();
+        int status = f.send(e.method(), e.path(), b.getValue(), e.body()).statusCode();
         checks++;
         if (status != 401) {
-          failures.add(e.method() + " " + e.path() + " with " + label(bad) + ": " + status);
+          failures.add(e.method() + " " + e.path() + " with " + b.getKey() + ": " + status);
+        }
+        if (writes() != writes || f.handled.get() != handled) {
+          failures.add(e.method() + " " + e.path() + " with " + b.getKey() + " reached the API");
         }
       }
       for (Map.Entry<String, Set<Access>> role : roles.entrySet()) {
+        long writes = writes();
         HttpResponse<String> r = f.send(e.method(), e.path(), role.getKey(), e.body());
         checks++;
         boolean allowed = e.access() == Access.ANY || role.getValue().contains(e.access());
@@ -130,6 +196,9 @@ class OperatorApiIntegrationTest {
                   + " "
                   + r.body().substring(0, Math.min(200, r.body().length())));
         }
+        if (!allowed && writes() != writes) {
+          failures.add(e.method() + " " + e.path() + " as " + label(role.getKey()) + " wrote");
+        }
         if (r.statusCode() == 401 || r.statusCode() == 403) {
           assertThat(r.headers().firstValue("Content-Type").orElse(""))
               .contains("application/problem+json");
@@ -141,13 +210,22 @@ class OperatorApiIntegrationTest {
     System.out.println("[proof] authorization matrix: " + checks + " checks passed");
   }
 
+  /** Rows a request could write: sagas and operator audit entries. */
+  private long writes() {
+    return count("saga_instance") + count("saga_operator_audit");
+  }
+
   private static String label(String credential) {
     if (credential == null) {
       return "no credentials";
     }
-    return credential.startsWith("Bearer ")
-        ? "jwt " + credential.substring(7, Math.min(credential.length(), 20)) + "..."
-        : credential;
+    if (!credential.startsWith("Bearer ")) {
+      return credential;
+    }
+    String[] parts = credential.substring(7).split("\\.");
+    return parts.length == 3
+        ? "jwt " + new String(java.util.Base64.getUrlDecoder().decode(parts[1]), UTF_8)
+        : "bearer " + credential.substring(7);
   }
 
   @Test

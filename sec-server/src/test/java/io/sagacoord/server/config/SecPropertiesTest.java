@@ -95,4 +95,53 @@ class SecPropertiesTest {
     assertThat(new Binder().bindOrCreate("sec", SecProperties.class).kafka().properties())
         .isEmpty();
   }
+
+  @Test
+  void anApiKeyWithoutSagaTypesMayStartEveryTypeAndOneWithAnEmptyListNone() {
+    Map<String, String> props = new java.util.HashMap<>();
+    String[][] keys = {{"all", null}, {"none", ""}, {"one", "trip"}};
+    for (int i = 0; i < keys.length; i++) {
+      String prefix = "sec.security.api-keys[" + i + "].";
+      props.put(prefix + "name", keys[i][0]);
+      props.put(prefix + "sha256", "a".repeat(64));
+      props.put(prefix + "roles", "STARTER");
+      if (keys[i][1] != null) {
+        props.put(prefix + "saga-types", keys[i][1]);
+      }
+    }
+    SecSecurityProperties bound =
+        new Binder(new MapConfigurationPropertySource(props))
+            .bindOrCreate("sec.security", SecSecurityProperties.class);
+
+    assertThat(bound.apiKeys().get(0).limitsSagaTypes()).isFalse();
+    assertThat(bound.apiKeys().get(1).limitsSagaTypes()).isTrue();
+    assertThat(bound.apiKeys().get(1).sagaTypes()).isEmpty();
+    assertThat(bound.apiKeys().get(2).sagaTypes()).containsExactly("trip");
+  }
+
+  @Test
+  void jwtDefaultsReadRolesFromTheRolesClaimAndPrefixedScopesAndCheckNoAudience() {
+    SecSecurityProperties.Jwt jwt =
+        new Binder().bindOrCreate("sec.security", SecSecurityProperties.class).jwt();
+
+    assertThat(jwt.rolesClaim()).isEqualTo("roles");
+    assertThat(jwt.scopePrefix()).isEqualTo("sec:");
+    assertThat(jwt.audiences()).isEmpty();
+    assertThat(jwt.requiredIssuer()).isNull();
+    assertThat(
+            new SecSecurityProperties.Jwt(
+                    "https://idp", null, null, null, null, "roles", "sec:", "saga_types")
+                .requiredIssuer())
+        .isEqualTo("https://idp");
+  }
+
+  @Test
+  void throttleSettingsMustBePositive() {
+    assertThatThrownBy(() -> new SecSecurityProperties.Throttle(0, Duration.ofMinutes(1), 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sec.security.throttle.max-failures");
+    assertThatThrownBy(() -> new SecSecurityProperties.Throttle(5, Duration.ZERO, 10))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("sec.security.throttle.window");
+  }
 }

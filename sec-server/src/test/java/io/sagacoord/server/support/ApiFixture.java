@@ -47,6 +47,14 @@ public final class ApiFixture {
   public static final String STARTER = "starter-key";
   public static final String TRIP_STARTER = "trip-starter-key";
   public static final String ADMIN = "admin-key";
+
+  /** A STARTER key whose saga-type list is empty: it may start no type. */
+  public static final String NO_TYPE_STARTER = "no-type-starter-key";
+
+  /** The issuer and audience the coordinator requires of JWTs. */
+  public static final String JWT_ISSUER = "https://idp.test";
+
+  public static final String JWT_AUDIENCE = "sec-api";
   public static final String AFTER_PIVOT = "test-after-pivot";
 
   private static ApiFixture instance;
@@ -93,6 +101,11 @@ public final class ApiFixture {
     key(props, 2, "starter", STARTER, "STARTER", null);
     key(props, 3, "trip-starter", TRIP_STARTER, "STARTER", TestSagas.TRIP);
     key(props, 4, "admin", ADMIN, "ADMIN", null);
+    key(props, 5, "no-type-starter", NO_TYPE_STARTER, "STARTER", "");
+    props.put("sec.security.jwt.issuer", JWT_ISSUER);
+    props.put("sec.security.jwt.audiences", "other-api," + JWT_AUDIENCE);
+    // the authorization matrix sends hundreds of wrong credentials from one address
+    props.put("sec.security.throttle.max-failures", "1000000");
     props.put(
         "sec.security.jwt.public-key",
         "-----BEGIN PUBLIC KEY-----\n"
@@ -166,15 +179,26 @@ public final class ApiFixture {
 
   /** A JWT signed with the configured key (or another key when {@code wrongKey}). */
   public String jwt(List<String> roles, Instant expiresAt, boolean wrongKey) {
+    return sign(claims(roles).expirationTime(java.util.Date.from(expiresAt)).build(), wrongKey);
+  }
+
+  /**
+   * Claims the coordinator accepts: subject {@code alice}, the required issuer and audience, the
+   * roles, expiry in ten minutes. Tests change or remove single claims from here.
+   */
+  public static JWTClaimsSet.Builder claims(List<String> roles) {
+    return new JWTClaimsSet.Builder()
+        .subject("alice")
+        .issuer(JWT_ISSUER)
+        .audience(JWT_AUDIENCE)
+        .claim("roles", roles)
+        .issueTime(java.util.Date.from(Instant.now().minusSeconds(600)))
+        .expirationTime(java.util.Date.from(Instant.now().plusSeconds(600)));
+  }
+
+  /** {@code claims} signed with the configured key (or another key when {@code wrongKey}). */
+  public String sign(JWTClaimsSet claims, boolean wrongKey) {
     try {
-      JWTClaimsSet claims =
-          new JWTClaimsSet.Builder()
-              .subject("alice")
-              .issuer("test")
-              .claim("roles", roles)
-              .issueTime(java.util.Date.from(Instant.now().minusSeconds(600)))
-              .expirationTime(java.util.Date.from(expiresAt))
-              .build();
       SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.RS256), claims);
       jwt.sign(new RSASSASigner((RSAPrivateKey) (wrongKey ? otherKeys : jwtKeys).getPrivate()));
       return jwt.serialize();

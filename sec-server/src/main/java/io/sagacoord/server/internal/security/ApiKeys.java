@@ -63,8 +63,11 @@ public final class ApiKeys {
     for (SecSecurityProperties.Role role : match.roles()) {
       authorities.add(new SimpleGrantedAuthority("ROLE_" + role.name()));
     }
-    for (String type : match.sagaTypes()) {
-      authorities.add(new SimpleGrantedAuthority(Callers.SAGA_TYPE_PREFIX + type));
+    if (match.limitsSagaTypes()) {
+      authorities.add(new SimpleGrantedAuthority(Callers.SAGA_TYPES_LIMITED));
+      for (String type : match.sagaTypes()) {
+        authorities.add(new SimpleGrantedAuthority(Callers.SAGA_TYPE_PREFIX + type));
+      }
     }
     return Optional.of(new ApiKeyAuthentication(match.name(), authorities));
   }

@@ -16,15 +16,30 @@ import java.nio.charset.StandardCharsets;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Refuses request bodies above {@code sec.api.max-body-size} with 413 before anything reads them:
- * by the declared length, and for chunked bodies by reading at most the limit plus one byte.
+ * Refuses request bodies above {@code sec.api.max-body-size} with 413 before anything reads them.
+ * {@link #byDeclaredLength} runs before authentication and reads nothing: it refuses by the
+ * declared {@code Content-Length}. {@link #afterAuthorization} runs once the caller is
+ * authenticated and allowed, and also checks a chunked body (no declared length) by reading at most
+ * the limit plus one byte, so an unauthenticated caller never makes the coordinator hold a body.
  */
 public final class BodySizeLimitFilter extends OncePerRequestFilter {
 
   private final long limit;
+  private final boolean readChunked;
 
-  public BodySizeLimitFilter(long limit) {
+  private BodySizeLimitFilter(long limit, boolean readChunked) {
     this.limit = limit;
+    this.readChunked = readChunked;
+  }
+
+  /** Refuses by the declared length only; reads no body. */
+  public static BodySizeLimitFilter byDeclaredLength(long limit) {
+    return new BodySizeLimitFilter(limit, false);
+  }
+
+  /** Refuses by the declared length, and a chunked body by reading up to the limit plus one. */
+  public static BodySizeLimitFilter afterAuthorization(long limit) {
+    return new BodySizeLimitFilter(limit, true);
   }
 
   @Override
@@ -36,7 +51,7 @@ public final class BodySizeLimitFilter extends OncePerRequestFilter {
       tooLarge(request, response);
       return;
     }
-    if (declared >= 0 || request.getHeader("Transfer-Encoding") == null) {
+    if (!readChunked || declared >= 0 || request.getHeader("Transfer-Encoding") == null) {
       chain.doFilter(request, response);
       return;
     }

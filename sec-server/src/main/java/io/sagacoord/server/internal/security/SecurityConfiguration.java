@@ -8,10 +8,12 @@ import java.security.KeyFactory;
 import java.security.SecureRandom;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -19,6 +21,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -29,17 +32,23 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
 import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
-import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 
 /**
- * Security of the REST API: API keys ({@code X-API-Key}) and JWT bearer tokens, roles per endpoint,
- * RFC 9457 problems for 401 and 403, and the body size limit. See {@link SecSecurityProperties}.
+ * Security of the REST API: API keys ({@code X-API-Key}) and JWT bearer tokens, roles per path for
+ * every HTTP method, RFC 9457 problems for 401, 403 and 429, the throttle of failed credential
+ * attempts, health details for readers only, and the body size limit. See {@link
+ * SecSecurityProperties}.
  */
 @Configuration(proxyBeanMethods = false)
 @EnableWebSecurity
@@ -59,7 +68,7 @@ public class SecurityConfiguration {
       byte[] random = new byte[32];
       new SecureRandom().nextBytes(random);
       String key = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-      keys.add(new ApiKey("generated-admin", ApiKeys.sha256Hex(key), Set.of(Role.ADMIN), Set.of()));
+      keys.add(new ApiKey("generated-admin", ApiKeys.sha256Hex(key), Set.of(Role.ADMIN), null));
       log.warn(
           "No API keys and no JWT issuer are configured (sec.security.*). Generated an ADMIN API"
               + " key for this run; send it as header X-API-Key: "
@@ -69,77 +78,146 @@ public class SecurityConfiguration {
   }
 
   @Bean
+  public CredentialThrottle credentialThrottle(SecSecurityProperties properties, Clock clock) {
+    return new CredentialThrottle(properties.throttle(), clock);
+  }
+
+  @Bean
+  public BearerTokens bearerTokens(SecSecurityProperties properties) {
+    return properties.jwt().enabled()
+        ? new BearerTokens(jwtDecoder(properties.jwt()), properties.jwt())
+        : new BearerTokens(null, properties.jwt());
+  }
+
+  /**
+   * {@code /actuator/health} answers everyone with the status; a valid credential with a reading
+   * role also sees the details. Credentials that do not authenticate are ignored here (a probe with
+   * a stale key still gets the status) but count towards the throttle.
+   */
+  @Bean
+  @Order(1)
+  public SecurityFilterChain healthSecurity(
+      HttpSecurity http, ApiKeys apiKeys, BearerTokens bearer, CredentialThrottle throttle)
+      throws Exception {
+    stateless(http)
+        .securityMatcher("/actuator/health", "/actuator/health/**")
+        .addFilterBefore(
+            new HealthCallerFilter(
+                apiKeys, bearer.decoder(), jwt -> convert(jwt, bearer.settings()), throttle),
+            BasicAuthenticationFilter.class)
+        .authorizeHttpRequests(a -> a.anyRequest().permitAll());
+    return http.build();
+  }
+
+  /**
+   * Every other request. Rules go by path for every HTTP method (HEAD, OPTIONS and any other method
+   * need the same role as the path's GET or POST), so no method slips past a role check.
+   */
+  @Bean
+  @Order(2)
   public SecurityFilterChain apiSecurity(
-      HttpSecurity http, ApiKeys apiKeys, SecSecurityProperties properties) throws Exception {
+      HttpSecurity http,
+      ApiKeys apiKeys,
+      SecSecurityProperties properties,
+      SecApiProperties api,
+      BearerTokens bearer,
+      CredentialThrottle throttle)
+      throws Exception {
     ProblemEntryPoint entryPoint = new ProblemEntryPoint(properties.jwt().enabled());
-    http.csrf(c -> c.disable())
-        .httpBasic(b -> b.disable())
-        .formLogin(f -> f.disable())
-        .logout(l -> l.disable())
-        .requestCache(r -> r.disable())
-        .anonymous(a -> a.disable())
-        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+    stateless(http)
         .exceptionHandling(
             e -> e.authenticationEntryPoint(entryPoint).accessDeniedHandler(new ProblemDenied()))
+        .addFilterBefore(new ThrottleFilter(throttle), BearerTokenAuthenticationFilter.class)
         .addFilterBefore(new ApiKeyFilter(apiKeys, entryPoint), BasicAuthenticationFilter.class)
+        .addFilterAfter(ThrottleFilter.marker(), BasicAuthenticationFilter.class)
+        .addFilterAfter(
+            BodySizeLimitFilter.afterAuthorization(api.maxBodySize().toBytes()),
+            AuthorizationFilter.class)
         .authorizeHttpRequests(
             a ->
                 a.dispatcherTypeMatchers(jakarta.servlet.DispatcherType.ERROR)
                     .permitAll()
-                    .requestMatchers("/actuator/health", "/actuator/health/**")
-                    .permitAll()
-                    .requestMatchers(HttpMethod.POST, "/api/sagas/*/actions/*")
-                    .hasAnyRole(OPERATORS)
-                    .requestMatchers(HttpMethod.POST, "/api/quarantine/*/redeliver")
+                    .requestMatchers("/api/sagas/*/actions/*", "/api/quarantine/*/redeliver")
                     .hasAnyRole(OPERATORS)
                     .requestMatchers(HttpMethod.POST, "/api/sagas/*")
                     .hasAnyRole(STARTERS)
-                    .requestMatchers(HttpMethod.GET, "/api/**")
-                    .hasAnyRole(READERS)
-                    .requestMatchers("/actuator/**")
+                    .requestMatchers("/api/**", "/actuator/**")
                     .hasAnyRole(READERS)
                     .anyRequest()
                     .authenticated());
-    if (properties.jwt().enabled()) {
-      JwtDecoder decoder = jwtDecoder(properties.jwt());
+    if (bearer.decoder() != null) {
       http.oauth2ResourceServer(
           o ->
               o.authenticationEntryPoint(entryPoint)
                   .accessDeniedHandler(new ProblemDenied())
                   .jwt(
                       j ->
-                          j.decoder(decoder)
-                              .jwtAuthenticationConverter(jwt -> convert(jwt, properties.jwt()))));
+                          j.decoder(bearer.decoder())
+                              .jwtAuthenticationConverter(jwt -> convert(jwt, bearer.settings()))));
     }
     return http.build();
   }
 
-  /** Before the security filters, so an oversized body is refused without being read. */
+  private static HttpSecurity stateless(HttpSecurity http) throws Exception {
+    return http.csrf(c -> c.disable())
+        .httpBasic(b -> b.disable())
+        .formLogin(f -> f.disable())
+        .logout(l -> l.disable())
+        .requestCache(r -> r.disable())
+        .anonymous(a -> a.disable())
+        .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS));
+  }
+
+  /**
+   * Before the security filters, so a body declared larger than the limit is refused without being
+   * read; a chunked body is checked after authorization ({@link BodySizeLimitFilter}).
+   */
   @Bean
   public FilterRegistrationBean<BodySizeLimitFilter> bodySizeLimitFilter(
       SecApiProperties properties) {
     FilterRegistrationBean<BodySizeLimitFilter> registration =
-        new FilterRegistrationBean<>(new BodySizeLimitFilter(properties.maxBodySize().toBytes()));
+        new FilterRegistrationBean<>(
+            BodySizeLimitFilter.byDeclaredLength(properties.maxBodySize().toBytes()));
     registration.setOrder(-200);
     registration.addUrlPatterns("/*");
     return registration;
   }
 
+  /**
+   * Signature (by the configured key source), {@code exp} and {@code sub} present, expiry and
+   * not-before, and in every mode the issuer and audience when configured.
+   */
   static JwtDecoder jwtDecoder(SecSecurityProperties.Jwt jwt) {
     NimbusJwtDecoder decoder;
-    OAuth2TokenValidator<Jwt> validator;
     if (notBlank(jwt.issuerUri())) {
       decoder = NimbusJwtDecoder.withIssuerLocation(jwt.issuerUri()).build();
-      validator = JwtValidators.createDefaultWithIssuer(jwt.issuerUri());
     } else if (notBlank(jwt.jwkSetUri())) {
       decoder = NimbusJwtDecoder.withJwkSetUri(jwt.jwkSetUri()).build();
-      validator = new DelegatingOAuth2TokenValidator<>(new JwtTimestampValidator());
     } else {
       decoder = NimbusJwtDecoder.withPublicKey(parsePublicKey(jwt.publicKey())).build();
-      validator = new DelegatingOAuth2TokenValidator<>(new JwtTimestampValidator());
     }
-    decoder.setJwtValidator(validator);
+    decoder.setJwtValidator(validator(jwt));
     return decoder;
+  }
+
+  static OAuth2TokenValidator<Jwt> validator(SecSecurityProperties.Jwt jwt) {
+    List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
+    validators.add(new JwtTimestampValidator());
+    validators.add(new JwtClaimValidator<Object>(JwtClaimNames.EXP, Objects::nonNull));
+    validators.add(
+        new JwtClaimValidator<Object>(
+            JwtClaimNames.SUB, sub -> sub instanceof String s && !s.isBlank()));
+    if (jwt.requiredIssuer() != null) {
+      validators.add(new JwtIssuerValidator(jwt.requiredIssuer()));
+    }
+    if (!jwt.audiences().isEmpty()) {
+      Set<String> accepted = Set.copyOf(jwt.audiences());
+      validators.add(
+          new JwtClaimValidator<Object>(
+              JwtClaimNames.AUD,
+              aud -> aud != null && values(aud).stream().anyMatch(accepted::contains)));
+    }
+    return new DelegatingOAuth2TokenValidator<>(validators);
   }
 
   static RSAPublicKey parsePublicKey(String pem) {
@@ -157,12 +235,24 @@ public class SecurityConfiguration {
     }
   }
 
-  /** Roles from the roles claim and from scopes; saga types from the saga-types claim. */
+  /**
+   * Roles from the roles claim, and from {@code scope}/{@code scp} values that carry the configured
+   * prefix (a bare scope word such as {@code admin} grants nothing); saga types from the saga-types
+   * claim (present but empty: no type).
+   */
   static AbstractAuthenticationToken convert(Jwt jwt, SecSecurityProperties.Jwt settings) {
-    List<GrantedAuthority> authorities = new ArrayList<>();
     List<String> roleNames = new ArrayList<>(values(jwt.getClaim(settings.rolesClaim())));
-    roleNames.addAll(values(jwt.getClaim("scope")));
-    roleNames.addAll(values(jwt.getClaim("scp")));
+    String prefix = settings.scopePrefix();
+    if (notBlank(prefix)) {
+      for (String claim : List.of("scope", "scp")) {
+        for (String scope : values(jwt.getClaim(claim))) {
+          if (scope.regionMatches(true, 0, prefix, 0, prefix.length())) {
+            roleNames.add(scope.substring(prefix.length()));
+          }
+        }
+      }
+    }
+    List<GrantedAuthority> authorities = new ArrayList<>();
     for (String name : roleNames) {
       try {
         String authority = "ROLE_" + Role.parse(name).name();
@@ -170,15 +260,20 @@ public class SecurityConfiguration {
           authorities.add(new SimpleGrantedAuthority(authority));
         }
       } catch (IllegalArgumentException e) {
-        // other scopes and roles are not ours
+        // other roles are not ours
       }
     }
-    for (String type : values(jwt.getClaim(settings.sagaTypesClaim()))) {
-      authorities.add(new SimpleGrantedAuthority(Callers.SAGA_TYPE_PREFIX + type));
+    if (jwt.hasClaim(settings.sagaTypesClaim())) {
+      authorities.add(new SimpleGrantedAuthority(Callers.SAGA_TYPES_LIMITED));
+      for (String type : values(jwt.getClaim(settings.sagaTypesClaim()))) {
+        authorities.add(new SimpleGrantedAuthority(Callers.SAGA_TYPE_PREFIX + type));
+      }
     }
-    String subject = jwt.getSubject() == null ? "jwt" : jwt.getSubject();
-    return new JwtAuthenticationToken(jwt, authorities, "jwt:" + subject);
+    return new JwtAuthenticationToken(jwt, authorities, "jwt:" + jwt.getSubject());
   }
+
+  /** A configured JWT decoder (null when JWTs are off) and the claim settings. */
+  public record BearerTokens(JwtDecoder decoder, SecSecurityProperties.Jwt settings) {}
 
   private static List<String> values(Object claim) {
     List<String> out = new ArrayList<>();
