@@ -3,9 +3,9 @@ package io.sagacoord.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagacoord.server.internal.security.ApiKeys;
-import io.sagacoord.server.support.MovableClock;
 import io.sagacoord.server.support.RawHttp;
 import io.sagacoord.server.support.RunningCoordinator;
+import io.sagacoord.server.support.TestClock;
 import io.sagacoord.testkit.KafkaInfra;
 import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
@@ -32,7 +32,7 @@ class CredentialThrottleIntegrationTest {
   private static final String VIEWER = "throttle-viewer-key";
   private static final String OPERATOR = "throttle-operator-key";
 
-  private final MovableClock clock = new MovableClock(Instant.parse("2030-01-01T00:00:00Z"));
+  private final TestClock clock = new TestClock(Instant.parse("2030-01-01T00:00:00Z"));
   private TestDatabase db;
   private RunningCoordinator sec;
 
