@@ -6,19 +6,21 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 
 /**
  * Main class of a coordinator run as a child process by the crash test: the trip saga on topics
- * with the suffix given in {@code -Dtest.suffix}; every Spring property comes as a system property.
+ * with the suffix given in {@code -Dtest.suffix} and the step timeout in {@code
+ * -Dtest.step-timeout} (default 10 s); every Spring property comes as a system property.
  */
 public final class ChildCoordinatorMain {
   private ChildCoordinatorMain() {}
 
   public static void main(String[] args) {
     String suffix = System.getProperty("test.suffix");
+    Duration timeout = Duration.parse(System.getProperty("test.step-timeout", "PT10S"));
     new SpringApplicationBuilder(SecApplication.class)
         .initializers(
             ctx ->
                 ctx.getBeanFactory()
                     .registerSingleton(
-                        "crashTrip", TestSagas.trip(suffix, 1, Duration.ofSeconds(10))))
+                        "crashTrip", TestSagas.trip(suffix, 1, timeout)))
         .run(args);
   }
 }
