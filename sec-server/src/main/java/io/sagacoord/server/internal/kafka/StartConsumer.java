@@ -59,6 +59,10 @@ public class StartConsumer implements SmartLifecycle {
   private volatile KafkaConsumer<String, byte[]> consumer;
   private volatile Thread thread;
   private volatile boolean running;
+  // stop() interrupts a wait for a full start queue, never the consumer's close(): an interrupt
+  // there makes the Kafka client log errors and give up its clean leave of the group
+  private final Object interruptLock = new Object();
+  private boolean closing;
   // confined to the consumer thread
   private final PendingOffsets offsets = new PendingOffsets();
 
@@ -116,6 +120,10 @@ public class StartConsumer implements SmartLifecycle {
         }
       }
     } finally {
+      synchronized (interruptLock) {
+        closing = true;
+        Thread.interrupted();
+      }
       try {
         // close() waits for this commit
         offsets.commit(c);
@@ -241,6 +249,9 @@ public class StartConsumer implements SmartLifecycle {
     }
     consumer = new KafkaConsumer<>(KafkaClients.startConsumer(properties));
     running = true;
+    synchronized (interruptLock) {
+      closing = false;
+    }
     thread = new Thread(this::loop, "sec-start-consumer");
     thread.setDaemon(true);
     thread.start();
@@ -255,7 +266,11 @@ public class StartConsumer implements SmartLifecycle {
     }
     Thread t = thread;
     if (t != null) {
-      t.interrupt();
+      synchronized (interruptLock) {
+        if (!closing) {
+          t.interrupt();
+        }
+      }
       try {
         t.join(15_000);
       } catch (InterruptedException e) {

