@@ -19,8 +19,7 @@ public final class ChildCoordinatorMain {
         .initializers(
             ctx ->
                 ctx.getBeanFactory()
-                    .registerSingleton(
-                        "crashTrip", TestSagas.trip(suffix, 1, timeout)))
+                    .registerSingleton("crashTrip", TestSagas.trip(suffix, 1, timeout)))
         .run(args);
   }
 }

@@ -13,6 +13,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -43,6 +47,14 @@ public final class ScriptedParticipants implements AutoCloseable {
   private final Map<UUID, Map<String, String>> commandHeaders = new ConcurrentHashMap<>();
   private final AtomicInteger sent = new AtomicInteger();
   private final Thread thread;
+  private final ScheduledExecutorService answering =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "scripted-participants-answers");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile Duration maxAnswerDelay = Duration.ZERO;
   private volatile boolean running = true;
 
   public ScriptedParticipants(
@@ -65,6 +77,14 @@ public final class ScriptedParticipants implements AutoCloseable {
     thread.start();
   }
 
+  /**
+   * From now on each command is answered after a random delay of up to {@code max} (as a
+   * participant at work).
+   */
+  public void answerWithin(Duration max) {
+    this.maxAnswerDelay = max;
+  }
+
   public List<Received> received() {
     return List.copyOf(received);
   }
@@ -82,7 +102,15 @@ public final class ScriptedParticipants implements AutoCloseable {
     try {
       while (running) {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          handle(record);
+          long max = maxAnswerDelay.toMillis();
+          if (max == 0) {
+            handle(record);
+          } else {
+            answering.schedule(
+                () -> handle(record),
+                ThreadLocalRandom.current().nextLong(max + 1),
+                TimeUnit.MILLISECONDS);
+          }
         }
         consumer.commitSync();
       }
@@ -198,6 +226,7 @@ public final class ScriptedParticipants implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    answering.shutdownNow();
     consumer.wakeup();
     try {
       thread.join(10_000);

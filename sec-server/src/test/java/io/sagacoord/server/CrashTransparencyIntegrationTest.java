@@ -1,0 +1,201 @@
+package io.sagacoord.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.sagacoord.server.internal.persistence.LogRow;
+import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import io.sagacoord.server.internal.persistence.SagaLogDao;
+import io.sagacoord.server.internal.persistence.SagaRow;
+import io.sagacoord.server.support.ChildCoordinators;
+import io.sagacoord.server.support.RunningCoordinator;
+import io.sagacoord.server.support.ScriptedParticipants;
+import io.sagacoord.server.support.TestSagas;
+import io.sagacoord.testkit.FreePorts;
+import io.sagacoord.testkit.JavaProcess;
+import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.SagaInfra;
+import io.sagacoord.testkit.TestDatabase;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * A coordinator crash changes no saga's outcome. The coordinator runs as a child process with 2-s
+ * step timeouts; participants answer within half a second. With hundreds of sagas in flight it is
+ * SIGKILLed and kept down for 10 s (longer than a step timeout), then started again: the answers
+ * that came while it was away count as given in time, so every saga completes and no attempt times
+ * out. A saga whose participant stays silent is timed out after the restart and compensates.
+ */
+class CrashTransparencyIntegrationTest {
+
+  private static final int SAGAS = 400;
+  private static final int IN_FLIGHT_AT_KILL = 200;
+  private static final String STEP_TIMEOUT = "PT2S";
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private KafkaInfra kafka;
+  private TestDatabase db;
+  private ScriptedParticipants participants;
+  private String suffix;
+  private String replyTopic;
+  private int port;
+  private JavaProcess child;
+
+  @BeforeEach
+  void setUp() {
+    kafka = SagaInfra.kafka();
+    db = SagaInfra.postgres().newDatabase("sec_transparent");
+    suffix = UUID.randomUUID().toString().substring(0, 8);
+    replyTopic = kafka.uniqueTopic("replies");
+    List<String> topics = new ArrayList<>();
+    for (String step : TestSagas.TRIP_STEPS) {
+      String topic = TestSagas.participant(step, suffix).commandTopic();
+      kafka.createTopic(topic, 3);
+      topics.add(topic);
+    }
+    kafka.createTopic(replyTopic, 3);
+    participants =
+        new ScriptedParticipants(
+            kafka.consumerConfig("participants-" + suffix), kafka.producerConfig(), topics);
+    participants.answerWithin(Duration.ofMillis(500));
+    port = FreePorts.one();
+  }
+
+  @AfterEach
+  void tearDown() {
+    try (TestDatabase d = db;
+        ScriptedParticipants p = participants) {
+      if (child != null) {
+        child.close();
+      }
+    }
+  }
+
+  @Test
+  void sagasInFlightWhenTheCoordinatorDiesEndAsIfItHadNot() throws Exception {
+    startChild(1);
+    UUID silent = post("{\"scenario\":\"silent\",\"failAt\":\"s2\",\"failTimes\":0}");
+    Set<UUID> answered = ConcurrentHashMap.newKeySet();
+    AtomicInteger posted = new AtomicInteger();
+    ExecutorService posting = Executors.newFixedThreadPool(4);
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      futures.add(
+          posting.submit(
+              () -> {
+                while (posted.incrementAndGet() <= SAGAS) {
+                  UUID id = post("{\"scenario\":\"ok\",\"failAt\":null,\"failTimes\":0}");
+                  if (id != null) {
+                    answered.add(id);
+                  }
+                }
+              }));
+    }
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(5))
+        .until(() -> unfinished() >= IN_FLIGHT_AT_KILL || answered.size() >= SAGAS);
+    long inFlight = unfinished();
+    child.kill();
+    posting.shutdown();
+    for (Future<?> f : futures) {
+      f.get();
+    }
+    System.out.println(
+        "CrashTransparencyIntegrationTest: "
+            + inFlight
+            + " sagas in flight at the kill, "
+            + answered.size()
+            + " started");
+
+    // away for longer than a step timeout, while the participants answer what they have
+    await().pollDelay(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(11)).until(() -> true);
+    startChild(2);
+    await()
+        .atMost(Duration.ofSeconds(120))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> unfinished() == 0);
+    child.close();
+
+    assertThat(inFlight).isGreaterThanOrEqualTo(IN_FLIGHT_AT_KILL);
+    SagaInstanceDao instances = new SagaInstanceDao(JdbcClient.create(db.dataSource()));
+    SagaLogDao logs =
+        new SagaLogDao(
+            JdbcClient.create(db.dataSource()), new NamedParameterJdbcTemplate(db.dataSource()));
+    for (UUID id : answered) {
+      SagaRow row = instances.find(id).orElseThrow();
+      List<String> types = logs.findBySaga(id).stream().map(LogRow::type).toList();
+      assertThat(row.status()).as("saga %s: %s", id, types).isEqualTo("COMPLETED");
+      assertThat(types).as("log of %s", id).doesNotContain("ATTEMPT_TIMED_OUT");
+    }
+    // the counter-case: nobody answered, so the step timed out after the restart
+    assertThat(instances.find(silent).orElseThrow().status()).isEqualTo("COMPENSATED");
+    assertThat(logs.findBySaga(silent)).extracting(LogRow::type).contains("ATTEMPT_TIMED_OUT");
+  }
+
+  private void startChild(int start) {
+    child =
+        ChildCoordinators.start(
+            "sec-transparent-" + start,
+            "sec-transparent",
+            port,
+            db,
+            kafka,
+            suffix,
+            replyTopic,
+            Map.of("test.step-timeout", STEP_TIMEOUT));
+  }
+
+  /** Starts a trip; null when the coordinator did not accept it (it was just killed). */
+  private UUID post(String body) {
+    try {
+      HttpResponse<String> response =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://localhost:" + port + "/api/sagas/" + TestSagas.TRIP))
+                  .header("Content-Type", "application/json")
+                  .header("X-API-Key", RunningCoordinator.ADMIN_KEY)
+                  .header("Idempotency-Key", UUID.randomUUID().toString())
+                  .timeout(Duration.ofSeconds(10))
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != 201) {
+        return null;
+      }
+      String location = response.headers().firstValue("Location").orElseThrow();
+      return UUID.fromString(location.substring(location.lastIndexOf('/') + 1));
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private long unfinished() {
+    return JdbcClient.create(db.dataSource())
+        .sql("SELECT count(*) FROM saga_instance WHERE status NOT IN ('COMPLETED', 'COMPENSATED')")
+        .query(Long.class)
+        .single();
+  }
+}
