@@ -293,7 +293,8 @@ public final class ConsumerWorker implements Runnable {
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
               for (TopicPartition tp : partitions) {
-                progress.put(tp, new PartitionProgress(tp));
+                // a partition kept across the rebalance keeps its progress
+                progress.computeIfAbsent(tp, PartitionProgress::new);
               }
             }
           });
@@ -398,7 +399,12 @@ public final class ConsumerWorker implements Runnable {
       try {
         Map<TopicPartition, OffsetAndMetadata> offsets = toCommit(progress.keySet());
         if (!offsets.isEmpty()) {
-          current.commitSync(offsets, Duration.ofSeconds(5));
+          try {
+            current.commitSync(offsets, Duration.ofSeconds(5));
+          } catch (WakeupException e) {
+            // a handler's wake-up meant for the poll
+            current.commitSync(offsets, Duration.ofSeconds(5));
+          }
         }
       } catch (RuntimeException e) {
         LOG.log(
