@@ -2,6 +2,7 @@ package io.sagacoord.participant;
 
 import static io.sagacoord.participant.ParticipantFixture.header;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.sagacoord.participant.flight.FlightService;
 import io.sagacoord.participant.flight.ReserveFlight;
@@ -21,9 +22,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.consumer.RangeAssignor;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
@@ -41,6 +46,7 @@ class ParticipantConcurrencyIntegrationTests {
 
   private final CountDownLatch slowEntered = new CountDownLatch(1);
   private final CountDownLatch releaseSlow = new CountDownLatch(1);
+  private final AtomicInteger slowRuns = new AtomicInteger();
   private ParticipantFixture fx;
 
   @BeforeEach
@@ -61,6 +67,9 @@ class ParticipantConcurrencyIntegrationTests {
             FlightService.RESERVE,
             ReserveFlight.class,
             (ctx, cmd) -> {
+              if (cmd.flight().equals("SLOW")) {
+                slowRuns.incrementAndGet();
+              }
               if (cmd.flight().equals("SLOW") && block.get()) {
                 slowEntered.countDown();
                 // far longer than the others need; released at the end of the test
@@ -212,6 +221,70 @@ class ParticipantConcurrencyIntegrationTests {
     assertThat(fx.count("SELECT count(*) FROM flight_booking WHERE saga_id = '" + slowSaga + "'"))
         .isOne();
     assertThat(fx.count("SELECT count(*) FROM flight_booking")).isEqualTo(2 + 2 * after);
+  }
+
+  @Test
+  void commandInHandWhenItsPartitionIsRevokedIsAnsweredAgainButRunOnce() throws Exception {
+    // eager rebalancing: a second member makes the first give up every partition
+    String eager = RangeAssignor.class.getName();
+    AtomicBoolean block = new AtomicBoolean(true);
+    fx.start(
+        participant(block)
+            .consumerProperty(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, eager)
+            .drainTimeout(Duration.ofMillis(200)));
+    UUID slowSaga = UUID.randomUUID();
+    fx.sendTo(CommandSpec.forward(slowSaga, FlightService.RESERVE, SLOW_BODY), 0);
+    assertThat(slowEntered.await(60, TimeUnit.SECONDS)).isTrue();
+
+    fx.start(
+        participant(block)
+            .instanceId("second")
+            .consumerProperty(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, eager));
+    // the group rebalanced: each member owns one partition
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", fx.kafka.bootstrapServers()))) {
+      await()
+          .atMost(Duration.ofSeconds(60))
+          .until(
+              () ->
+                  admin
+                      .describeConsumerGroups(List.of(fx.groupId))
+                      .all()
+                      .get()
+                      .get(fx.groupId)
+                      .members()
+                      .stream()
+                      .filter(m -> !m.assignment().topicPartitions().isEmpty())
+                      .count(),
+              members -> members == 2);
+    }
+    // commands of other sagas on both partitions are answered while the slow command is still in
+    // its first handler
+    int others = 4;
+    for (int i = 0; i < others; i++) {
+      fx.sendTo(CommandSpec.forward(UUID.randomUUID(), FlightService.RESERVE, BODY), i % 2);
+    }
+    List<ConsumerRecord<String, byte[]>> replies = fx.awaitReplies(others);
+    assertThat(replies).extracting(ConsumerRecord::key).doesNotContain(slowSaga.toString());
+
+    releaseSlow.countDown();
+    // the revoked partition was committed only up to the slow command, so whoever owns it now
+    // reads it again and, after the first handler's transaction, answers it from the inbox
+    List<ConsumerRecord<String, byte[]>> slowReplies =
+        await()
+            .atMost(Duration.ofSeconds(60))
+            .until(
+                () ->
+                    fx.awaitReplies(others + 2).stream()
+                        .filter(r -> r.key().equals(slowSaga.toString()))
+                        .toList(),
+                found -> found.size() >= 2);
+    assertThat(slowReplies).extracting(r -> header(r, SagaHeaders.OUTCOME)).containsOnly("SUCCESS");
+    assertThat(slowReplies)
+        .extracting(ParticipantFixture::body)
+        .containsOnly(ParticipantFixture.body(slowReplies.get(0)));
+    assertThat(slowRuns).hasValue(1);
+    assertThat(fx.count("SELECT count(*) FROM flight_booking WHERE saga_id = '" + slowSaga + "'"))
+        .isOne();
   }
 
   private static CommandSpec stepCommand(UUID saga, int step, String body) {

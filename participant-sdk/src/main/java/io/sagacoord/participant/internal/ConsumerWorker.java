@@ -292,6 +292,12 @@ public final class ConsumerWorker implements Runnable {
 
             @Override
             public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+              LOG.log(
+                  System.Logger.Level.INFO,
+                  "participant {0}: {1} assigned {2}",
+                  participant,
+                  threadName,
+                  partitions);
               for (TopicPartition tp : partitions) {
                 // a partition kept across the rebalance keeps its progress
                 progress.computeIfAbsent(tp, PartitionProgress::new);
@@ -322,8 +328,8 @@ public final class ConsumerWorker implements Runnable {
         if (!queue.awaitReleased(ours, drainTimeout.toNanos())) {
           LOG.log(
               System.Logger.Level.WARNING,
-              "participant {0}: commands of revoked partitions {1} still in hand after {2};"
-                  + " their offsets stay uncommitted",
+              "participant {0}: partitions {1} revoked with commands still in hand after {2};"
+                  + " those stay uncommitted and are read again by the next owner",
               participant,
               ours,
               drainTimeout);
