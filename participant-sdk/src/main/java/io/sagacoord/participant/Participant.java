@@ -108,6 +108,11 @@ public final class Participant implements AutoCloseable {
     return settings.deadLetterTopic;
   }
 
+  /** Handler threads per consumer thread (commands of different sagas handled at once). */
+  public int concurrency() {
+    return settings.concurrency;
+  }
+
   /** The instance id used in announcements. */
   public String instanceId() {
     return settings.instanceId;
@@ -146,9 +151,11 @@ public final class Participant implements AutoCloseable {
             settings.name, inbox, settings.json, settings.clock, settings.retry, counters);
     for (int i = 0; i < settings.consumerThreads; i++) {
       Map<String, Object> config = consumerConfig(i);
+      String threadName = "saga-" + settings.name + "-consumer-" + i;
       ConsumerWorker worker =
           new ConsumerWorker(
               settings.name,
+              threadName,
               () -> new KafkaConsumer<>(config),
               producer,
               settings.transactions,
@@ -159,8 +166,11 @@ public final class Participant implements AutoCloseable {
               settings.pollTimeout,
               settings.failureBackoff,
               batchBudget(config),
+              settings.concurrency,
+              settings.maxPollRecords,
+              settings.drainTimeout,
               counters);
-      Thread thread = new Thread(worker, "saga-" + settings.name + "-consumer-" + i);
+      Thread thread = new Thread(worker, threadName);
       workers.add(worker);
       threads.add(thread);
       thread.start();
@@ -181,14 +191,20 @@ public final class Participant implements AutoCloseable {
         TimeUnit.MILLISECONDS);
     LOG.log(
         System.Logger.Level.INFO,
-        "participant {0} started: {1} consumer thread(s) on {2}, command types {3}",
+        "participant {0} started: {1} consumer thread(s) with {2} handler thread(s) each on {3},"
+            + " command types {4}",
         settings.name,
         settings.consumerThreads,
+        settings.concurrency,
         settings.commandTopic,
         settings.registrations.keySet());
   }
 
-  /** Stops consuming (finishing the batch in hand), announcing and purging; idempotent. */
+  /**
+   * Stops consuming, announcing and purging; idempotent. The batches in hand get the drain timeout
+   * to finish; handlers still running then are interrupted and their commands, not committed, are
+   * read again at the next start.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -198,7 +214,7 @@ public final class Participant implements AutoCloseable {
     workers.forEach(ConsumerWorker::stop);
     for (Thread thread : threads) {
       try {
-        thread.join(Duration.ofSeconds(30).toMillis());
+        thread.join(settings.drainTimeout.plusSeconds(30).toMillis());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -383,6 +399,8 @@ public final class Participant implements AutoCloseable {
       String registryTopic,
       String groupId,
       int consumerThreads,
+      int concurrency,
+      Duration drainTimeout,
       int maxPollRecords,
       Duration pollTimeout,
       Duration failureBackoff,
@@ -402,6 +420,10 @@ public final class Participant implements AutoCloseable {
   /** Builds a {@link Participant}; every setter checks its input at once. */
   public static final class Builder {
     private static final Duration DEFAULT_FENCE_RETENTION = Duration.ofDays(30);
+
+    /** Handler threads per consumer thread when {@link #concurrency(int)} is not set. */
+    public static final int DEFAULT_CONCURRENCY = 8;
+
     private final String name;
     private final Map<String, Object> kafka = new HashMap<>();
     private final Map<String, Object> consumerOverrides = new HashMap<>();
@@ -414,6 +436,8 @@ public final class Participant implements AutoCloseable {
     private String registryTopic = Topics.DEFAULT_REGISTRY_TOPIC;
     private String groupId;
     private int consumerThreads = 1;
+    private int concurrency = DEFAULT_CONCURRENCY;
+    private Duration drainTimeout = Duration.ofSeconds(10);
     private int maxPollRecords = 500;
     private Duration pollTimeout = Duration.ofMillis(500);
     private Duration failureBackoff = Duration.ofSeconds(1);
@@ -529,7 +553,37 @@ public final class Participant implements AutoCloseable {
       return this;
     }
 
-    /** The most records in one batch (one database transaction). Default 500. */
+    /**
+     * Handler threads per consumer thread: how many batches of commands (each one database
+     * transaction) run at once. Commands of one saga (the record key) run in order, one after the
+     * other; commands of different sagas run side by side, so a slow handler delays only its own
+     * saga. Each handler thread holds a database connection while it handles a batch: the pool
+     * needs {@code consumerThreads * concurrency} connections for the participant. Default {@value
+     * #DEFAULT_CONCURRENCY}; 1 handles one batch at a time.
+     */
+    public Builder concurrency(int handlers) {
+      if (handlers < 1 || handlers > 256) {
+        throw new IllegalArgumentException("concurrency must be 1..256, was " + handlers);
+      }
+      this.concurrency = handlers;
+      return this;
+    }
+
+    /**
+     * How long {@link Participant#close()} and a revocation of partitions wait for the commands in
+     * the handlers' hands. After that, {@code close()} interrupts the handlers (their transactions
+     * roll back), and a revocation leaves them to finish without committing their offsets; either
+     * way those commands are read again and answered once. Default 10 s.
+     */
+    public Builder drainTimeout(Duration timeout) {
+      this.drainTimeout = requirePositive(timeout, "drainTimeout");
+      return this;
+    }
+
+    /**
+     * The most records in one batch (one database transaction); the consumer reads at most twice
+     * this many ahead of its handlers. Default 500.
+     */
     public Builder maxPollRecords(int max) {
       if (max < 1) {
         throw new IllegalArgumentException("maxPollRecords must be at least 1, was " + max);
@@ -680,6 +734,8 @@ public final class Participant implements AutoCloseable {
               registryTopic,
               groupId != null ? groupId : name,
               consumerThreads,
+              concurrency,
+              drainTimeout,
               maxPollRecords,
               pollTimeout,
               failureBackoff,

@@ -78,12 +78,14 @@ class ConsumerResilienceIntegrationTests {
       fx.sendAsync(CommandSpec.forward(UUID.randomUUID(), FlightService.RESERVE, RESERVE_BODY));
     }
     fx.flush();
-    // 24 x 300 ms is longer than max.poll.interval.ms: in one batch the consumer would be put out
-    // of the group before committing, and the batch would be read again. The interval leaves
-    // about 3 s of slack beyond the cut batch, for a loaded machine.
+    // 24 x 300 ms is longer than max.poll.interval.ms: in one transaction the batch would hold
+    // its lanes and locks for longer than the budget (3 s), so it is cut and the rest is handled
+    // in the next batch. The consumer thread keeps polling meanwhile and keeps its partitions.
     Participant participant =
         fx.start(
             fx.participantWithoutHandlers()
+                // one handler thread takes the whole backlog in one batch
+                .concurrency(1)
                 .consumerProperty(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, "6000")
                 .onCommand(
                     FlightService.RESERVE,

@@ -41,6 +41,9 @@ class ParticipantBuilderTests {
   void rejectsBadNumbersNamingTheField() {
     Participant.Builder builder = Participant.builder("flight-service");
     assertThatThrownBy(() -> builder.consumerThreads(0)).hasMessageContaining("consumerThreads");
+    assertThatThrownBy(() -> builder.concurrency(0)).hasMessageContaining("concurrency");
+    assertThatThrownBy(() -> builder.drainTimeout(Duration.ZERO))
+        .hasMessageContaining("drainTimeout");
     assertThatThrownBy(() -> builder.inboxRetention(Duration.ZERO))
         .hasMessageContaining("inboxRetention");
     assertThatThrownBy(() -> builder.commandTopic("bad topic")).hasMessageContaining("bad topic");

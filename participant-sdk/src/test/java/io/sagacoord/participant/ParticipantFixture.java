@@ -21,6 +21,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
@@ -103,7 +104,21 @@ public final class ParticipantFixture implements AutoCloseable {
   }
 
   /** Sends without waiting for the broker's acknowledgement. */
-  public java.util.concurrent.Future<?> sendAsync(CommandSpec spec) {
+  public java.util.concurrent.Future<RecordMetadata> sendAsync(CommandSpec spec) {
+    return sendAsync(spec, null);
+  }
+
+  /** Sends to {@code partition} of the command topic (null: by key) and waits for the broker. */
+  public RecordMetadata sendTo(CommandSpec spec, int partition) {
+    try {
+      return sendAsync(spec, partition).get();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private java.util.concurrent.Future<RecordMetadata> sendAsync(
+      CommandSpec spec, Integer partition) {
     List<Header> headers = new ArrayList<>();
     add(headers, SagaHeaders.SAGA_ID, spec.sagaId().toString());
     add(headers, SagaHeaders.SAGA_TYPE, "trip-booking");
@@ -120,7 +135,7 @@ public final class ParticipantFixture implements AutoCloseable {
     return producer.send(
         new ProducerRecord<>(
             commandTopic,
-            null,
+            partition,
             spec.sagaId().toString(),
             spec.body().getBytes(StandardCharsets.UTF_8),
             headers));

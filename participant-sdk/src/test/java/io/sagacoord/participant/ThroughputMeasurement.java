@@ -21,8 +21,9 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
  *     -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
- * SAGA_BENCH_COMMANDS (default 20000) and SAGA_BENCH_THREADS (default 1) tune it. The result is
- * printed to the test output (target/surefire-reports/*ThroughputMeasurement-output.txt).
+ * SAGA_BENCH_COMMANDS (default 20000), SAGA_BENCH_THREADS (consumer threads, default 1) and
+ * SAGA_BENCH_CONCURRENCY (handler threads per consumer thread, default the SDK's) tune it. The
+ * result is printed to the test output (target/surefire-reports/*ThroughputMeasurement-output.txt).
  */
 @SagaInfraTest
 @EnabledIfEnvironmentVariable(named = "SAGA_BENCH", matches = "true")
@@ -33,8 +34,14 @@ class ThroughputMeasurement {
   void measureCommandsPerSecond(KafkaInfra kafka, TestDatabase db) throws Exception {
     int commands = Integer.parseInt(envOr("SAGA_BENCH_COMMANDS", "20000"));
     int threads = Integer.parseInt(envOr("SAGA_BENCH_THREADS", "1"));
+    int concurrency =
+        Integer.parseInt(
+            envOr(
+                "SAGA_BENCH_CONCURRENCY",
+                Integer.toString(Participant.Builder.DEFAULT_CONCURRENCY)));
     try (ParticipantFixture fx = new ParticipantFixture(kafka, db)) {
-      Participant participant = fx.start(fx.flightParticipant().consumerThreads(threads));
+      Participant participant =
+          fx.start(fx.flightParticipant().consumerThreads(threads).concurrency(concurrency));
       // warm up: group joined, connection pool and JIT going
       for (int i = 0; i < 200; i++) {
         fx.send(CommandSpec.forward(UUID.randomUUID(), FlightService.RESERVE, BODY));
@@ -62,9 +69,16 @@ class ThroughputMeasurement {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         System.out.printf(
-            "THROUGHPUT: %d commands, %d consumer thread(s), %d command partitions: %.1f s"
-                + " (producing took %.1f s) = %.0f commands/s; metrics %s%n",
-            seen, threads, 2, seconds, (sent - start) / 1e9, seen / seconds, participant.metrics());
+            "THROUGHPUT: %d commands, %d consumer thread(s) x %d handler thread(s), %d command"
+                + " partitions: %.1f s (producing took %.1f s) = %.0f commands/s; metrics %s%n",
+            seen,
+            threads,
+            concurrency,
+            2,
+            seconds,
+            (sent - start) / 1e9,
+            seen / seconds,
+            participant.metrics());
       }
     }
   }

@@ -75,6 +75,8 @@ public class SagaParticipantAutoConfiguration {
                   .dataSource(dataSource)
                   .transactionRunner(transactionRunner)
                   .consumerThreads(properties.getConsumerThreads())
+                  .concurrency(properties.getConcurrency())
+                  .drainTimeout(properties.getDrainTimeout())
                   .maxPollRecords(properties.getMaxPollRecords())
                   .pollTimeout(properties.getPollTimeout())
                   .announceInterval(properties.getAnnounceInterval())

@@ -1,5 +1,6 @@
 package io.sagacoord.participant.spring;
 
+import io.sagacoord.participant.Participant;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,6 +38,18 @@ public class SagaParticipantProperties {
 
   /** Consumer threads. */
   private int consumerThreads = 1;
+
+  /**
+   * Handler threads per consumer thread: commands of different sagas run side by side, those of one
+   * saga in order. Each needs a database connection while it handles a batch.
+   */
+  private int concurrency = Participant.Builder.DEFAULT_CONCURRENCY;
+
+  /**
+   * How long stopping and a partition revocation wait for commands in hand before giving them up
+   * (they are read again and answered once).
+   */
+  private Duration drainTimeout = Duration.ofSeconds(10);
 
   /** Most records per batch (one database transaction). */
   private int maxPollRecords = 500;
@@ -185,6 +198,22 @@ public class SagaParticipantProperties {
 
   public void setConsumerThreads(int consumerThreads) {
     this.consumerThreads = consumerThreads;
+  }
+
+  public int getConcurrency() {
+    return concurrency;
+  }
+
+  public void setConcurrency(int concurrency) {
+    this.concurrency = concurrency;
+  }
+
+  public Duration getDrainTimeout() {
+    return drainTimeout;
+  }
+
+  public void setDrainTimeout(Duration drainTimeout) {
+    this.drainTimeout = drainTimeout;
   }
 
   public int getMaxPollRecords() {

@@ -133,6 +133,8 @@ class SagaParticipantAutoConfigurationTests {
     registry.add("saga.participant.registry-topic", () -> KAFKA.uniqueTopic("registry"));
     registry.add("saga.participant.group-id", () -> KAFKA.uniqueTopic("group"));
     registry.add("saga.participant.poll-timeout", () -> "100ms");
+    registry.add("saga.participant.concurrency", () -> "3");
+    registry.add("saga.participant.drain-timeout", () -> "2s");
     registry.add("saga.participant.local-retries.initial-backoff", () -> "10ms");
     registry.add("saga.participant.version", () -> "9.9.9");
     registry.add("saga.participant.inbox-retention", () -> "10d");
@@ -152,6 +154,7 @@ class SagaParticipantAutoConfigurationTests {
   void annotatedTransactionalHandlerJoinsTheSdkTransactionAndCompensationBeanRuns() {
     assertThat(lifecycle.isRunning()).isTrue();
     assertThat(lifecycle.participant().name()).isEqualTo("flight-service");
+    assertThat(lifecycle.participant().concurrency()).isEqualTo(3);
     assertThat(AopUtils.isAopProxy(handlers)).as("@Transactional proxy").isTrue();
     UUID saga = UUID.randomUUID();
 

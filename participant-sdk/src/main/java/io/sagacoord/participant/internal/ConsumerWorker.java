@@ -9,7 +9,10 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -29,18 +32,30 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
- * One consumer thread: poll a batch, handle it in one transaction, commit, publish the replies,
- * then commit the offsets. Anything that goes wrong before the offsets are committed makes the
- * batch be read again; the inbox turns the second reading into stored outcomes.
+ * One consumer and its handler threads. The consumer thread polls, reads each record (a command or
+ * poison) and queues it in the lane of its saga ({@link KeyOrderedQueue}); it commits, per
+ * partition, the offset of the first record not yet done, and never more. The handler threads each
+ * take a share of the ready lanes, handle those records in one transaction, commit, publish the
+ * replies and mark the records done. So the commands of one saga run in order, different sagas run
+ * side by side, and a slow handler delays only its own saga (and the few taken into its own batch).
+ * Anything that goes wrong before a record is done makes it be handled again; the inbox turns the
+ * second handling into the stored outcome.
  *
  * <p>The loop ends only when {@link #stop()} is called: a failing poll is logged and retried after
  * the failure back-off, and a consumer that Kafka will not take back (a fenced static member) is
- * closed and replaced by a new one from the factory.
+ * closed and replaced by a new one from the factory. When partitions are revoked, their waiting
+ * records are dropped and the records in a handler's hands are waited for (up to the drain timeout)
+ * before the offsets are committed; what is still in hand then is left to finish, and its offsets
+ * are not committed.
  */
 public final class ConsumerWorker implements Runnable {
   private static final System.Logger LOG = System.getLogger(ConsumerWorker.class.getName());
 
+  /** Offsets are committed at most this often while records keep coming, at once when idle. */
+  static final Duration COMMIT_INTERVAL = Duration.ofMillis(100);
+
   private final String participant;
+  private final String threadName;
   private final Supplier<Consumer<String, byte[]>> consumers;
   private final Producer<String, byte[]> producer;
   private final TransactionRunner transactions;
@@ -50,20 +65,34 @@ public final class ConsumerWorker implements Runnable {
   private final String deadLetterTopic;
   private final Duration pollTimeout;
   private final Duration failureBackoff;
-  // of the current consumer; confined to this worker's thread
-  private final PendingOffsets offsets = new PendingOffsets();
   private final long batchBudgetNanos;
+  private final int concurrency;
+  private final int maxBatchRecords;
+  private final int maxOpenRecords;
+  private final Duration drainTimeout;
   private final Counters counters;
+  private final KeyOrderedQueue queue;
+  private final Map<TopicPartition, PartitionProgress> progress = new ConcurrentHashMap<>();
+  private final List<Thread> handlers = new ArrayList<>();
+  private final AtomicBoolean wakeWhenReleased = new AtomicBoolean();
   private volatile Consumer<String, byte[]> consumer;
   private volatile boolean running = true;
+  private volatile boolean closing;
+  // confined to the consumer thread
+  private long lastCommit = System.nanoTime();
 
   /**
+   * @param threadName the consumer thread's name; handler threads append {@code -handler-<n>}
    * @param consumers makes a new consumer, at start and after one was fenced
-   * @param batchBudget how long a batch may take new records before the rest is left for the next
-   *     poll; below {@code max.poll.interval.ms}, so a slow batch never loses its partitions
+   * @param batchBudget how long a batch may take new records before the rest is given back to the
+   *     queue
+   * @param concurrency handler threads: how many batches (so sagas) are handled at once
+   * @param maxBatchRecords the most records one batch takes
+   * @param drainTimeout how long a revocation and {@link #stop()} wait for records in hand
    */
   public ConsumerWorker(
       String participant,
+      String threadName,
       Supplier<Consumer<String, byte[]>> consumers,
       Producer<String, byte[]> producer,
       TransactionRunner transactions,
@@ -74,8 +103,12 @@ public final class ConsumerWorker implements Runnable {
       Duration pollTimeout,
       Duration failureBackoff,
       Duration batchBudget,
+      int concurrency,
+      int maxBatchRecords,
+      Duration drainTimeout,
       Counters counters) {
     this.participant = participant;
+    this.threadName = threadName;
     this.consumers = consumers;
     this.producer = producer;
     this.transactions = transactions;
@@ -86,28 +119,37 @@ public final class ConsumerWorker implements Runnable {
     this.pollTimeout = pollTimeout;
     this.failureBackoff = failureBackoff;
     this.batchBudgetNanos = batchBudget.toNanos();
+    this.concurrency = concurrency;
+    this.maxBatchRecords = maxBatchRecords;
+    // what the consumer reads ahead of its handlers: a poll more than two batches' worth pauses
+    // the partitions until the handlers catch up
+    this.maxOpenRecords = Math.max(2 * maxBatchRecords, concurrency);
+    this.drainTimeout = drainTimeout;
     this.counters = counters;
+    this.queue = new KeyOrderedQueue(concurrency);
   }
 
   @Override
   public void run() {
+    for (int i = 0; i < concurrency; i++) {
+      Thread handler = new Thread(this::handleLanes, threadName + "-handler-" + i);
+      handlers.add(handler);
+      handler.start();
+    }
     try {
       while (running) {
         boolean backOff = false;
         try {
           Consumer<String, byte[]> current = currentConsumer();
+          holdBackIfBehind(current);
           ConsumerRecords<String, byte[]> records = current.poll(pollTimeout);
-          if (!records.isEmpty()) {
-            handleBatch(current, records);
-          } else {
-            offsets.commit(current);
+          for (ConsumerRecord<String, byte[]> record : records) {
+            queue.add(read(record));
           }
+          commitDone(current, records.isEmpty());
         } catch (WakeupException e) {
-          if (running) {
-            LOG.log(
-                System.Logger.Level.WARNING, "participant " + participant + ": unexpected wakeup");
-          }
-        } catch (InterruptedException | InterruptException e) {
+          // a handler made room (or stop() was called): poll again at once
+        } catch (InterruptException e) {
           Thread.currentThread().interrupt();
           return;
         } catch (FencedInstanceIdException
@@ -142,7 +184,7 @@ public final class ConsumerWorker implements Runnable {
           e);
       throw e;
     } finally {
-      closeConsumer();
+      shutDown();
     }
   }
 
@@ -153,6 +195,79 @@ public final class ConsumerWorker implements Runnable {
     if (current != null) {
       current.wakeup();
     }
+  }
+
+  private PolledRecord read(ConsumerRecord<String, byte[]> record) {
+    TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+    PartitionProgress partition = progress.computeIfAbsent(tp, PartitionProgress::new);
+    partition.read(record.offset());
+    try {
+      InboundCommand command = parser.parse(record.key(), record.headers(), record.value());
+      return new PolledRecord(record, command, null, command.sagaId().toString(), partition);
+    } catch (PoisonRecordException e) {
+      // keyed like its neighbours when it has a key; a record without one waits for nobody
+      String key = record.key() != null ? record.key() : tp + "@" + record.offset();
+      return new PolledRecord(record, null, e.getMessage(), key, partition);
+    }
+  }
+
+  /**
+   * Pauses every assigned partition while more records are read and not done than the handlers can
+   * take in two batches, and resumes them once half of that is done; the consumer keeps polling
+   * meanwhile, so it keeps its partitions however long a handler runs.
+   */
+  private void holdBackIfBehind(Consumer<String, byte[]> current) {
+    int open = 0;
+    for (PartitionProgress partition : progress.values()) {
+      open += partition.open();
+    }
+    if (open >= maxOpenRecords) {
+      current.pause(current.assignment());
+      wakeWhenReleased.set(true);
+    } else if (!current.paused().isEmpty() && open <= maxOpenRecords / 2) {
+      current.resume(current.paused());
+      wakeWhenReleased.set(false);
+    }
+  }
+
+  /**
+   * Commits, per partition, the offset of the first record not done: at most every {@link
+   * #COMMIT_INTERVAL} while records keep coming, at once after an empty poll. A failed commit is
+   * covered by a later one; what a crash leaves uncommitted is read again and answered from the
+   * inbox.
+   */
+  private void commitDone(Consumer<String, byte[]> current, boolean idle) {
+    if (!idle && System.nanoTime() - lastCommit < COMMIT_INTERVAL.toNanos()) {
+      return;
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = toCommit(progress.keySet());
+    lastCommit = System.nanoTime();
+    if (offsets.isEmpty()) {
+      return;
+    }
+    current.commitAsync(
+        offsets,
+        (committed, e) -> {
+          if (e != null) {
+            LOG.log(
+                System.Logger.Level.DEBUG,
+                "committing offsets " + committed + " failed; a later commit covers them",
+                e);
+          }
+        });
+  }
+
+  private Map<TopicPartition, OffsetAndMetadata> toCommit(Collection<TopicPartition> partitions) {
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    for (TopicPartition tp : partitions) {
+      PartitionProgress partition = progress.get(tp);
+      long offset = partition == null ? -1 : partition.toCommit();
+      if (offset >= 0) {
+        offsets.put(tp, new OffsetAndMetadata(offset));
+        partition.committed(offset);
+      }
+    }
+    return offsets;
   }
 
   private Consumer<String, byte[]> currentConsumer() {
@@ -166,28 +281,152 @@ public final class ConsumerWorker implements Runnable {
           new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-              offsets.commitBeforeRevocation(subscribed);
+              handOver(subscribed, partitions, true);
             }
 
             @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+            public void onPartitionsLost(Collection<TopicPartition> partitions) {
+              // another consumer owns them already: a commit would fail, and waiting helps nobody
+              handOver(subscribed, partitions, false);
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+              LOG.log(
+                  System.Logger.Level.INFO,
+                  "participant {0}: {1} assigned {2}",
+                  participant,
+                  threadName,
+                  partitions);
+              for (TopicPartition tp : partitions) {
+                // a partition kept across the rebalance keeps its progress
+                progress.computeIfAbsent(tp, PartitionProgress::new);
+              }
+            }
           });
     }
     return current;
   }
 
+  /**
+   * Gives partitions up: drops their waiting records, waits (up to the drain timeout, and not while
+   * closing after it passed) for the records of theirs that handlers hold, then commits (when
+   * {@code commit}) up to the first record not done, so a late commit never moves a partition's
+   * offset back under its next owner. Records still in hand after that finish on their own, their
+   * offsets uncommitted: the next owner reads them again and, waiting on the inbox's step lock,
+   * answers them from the inbox.
+   */
+  private void handOver(
+      Consumer<String, byte[]> current, Collection<TopicPartition> partitions, boolean commit) {
+    List<TopicPartition> ours = partitions.stream().filter(progress::containsKey).toList();
+    if (ours.isEmpty()) {
+      return;
+    }
+    queue.drop(ours);
+    if (commit && !closing) {
+      try {
+        if (!queue.awaitReleased(ours, drainTimeout.toNanos())) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "participant {0}: partitions {1} revoked with commands still in hand after {2};"
+                  + " those stay uncommitted and are read again by the next owner",
+              participant,
+              ours,
+              drainTimeout);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    Map<TopicPartition, OffsetAndMetadata> offsets = commit ? toCommit(ours) : Map.of();
+    for (TopicPartition tp : ours) {
+      PartitionProgress gone = progress.remove(tp);
+      if (gone != null) {
+        gone.revoke();
+      }
+    }
+    if (!offsets.isEmpty()) {
+      try {
+        current.commitSync(offsets);
+      } catch (RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "committing offsets before a revocation failed; they are read again",
+            e);
+      }
+    }
+  }
+
+  /** Closes the consumer (its partitions handed over first); the handlers go on. */
   private void closeConsumer() {
     Consumer<String, byte[]> current = consumer;
     consumer = null;
     if (current != null) {
       try {
-        // close() waits for this commit
-        offsets.commit(current);
+        handOver(current, List.copyOf(progress.keySet()), true);
         current.close(Duration.ofSeconds(5));
       } catch (RuntimeException e) {
         LOG.log(
             System.Logger.Level.WARNING, "participant " + participant + ": closing consumer", e);
       }
+    }
+  }
+
+  /**
+   * Stops: waiting records are dropped, the batches in hand get the drain timeout to finish, then
+   * their handlers are interrupted (their transactions roll back, their records stay uncommitted);
+   * the offsets of what is done are committed and the consumer is closed.
+   */
+  private void shutDown() {
+    queue.close();
+    boolean interrupted = Thread.interrupted();
+    try {
+      if (!queue.awaitAllReleased(drainTimeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "participant {0}: commands still in hand after {1}; interrupting their handlers, they"
+                + " are read again at the next start",
+            participant,
+            drainTimeout);
+        handlers.forEach(Thread::interrupt);
+        queue.awaitAllReleased(5, TimeUnit.SECONDS);
+      }
+      for (Thread handler : handlers) {
+        handler.join(Duration.ofSeconds(5).toMillis());
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+      handlers.forEach(Thread::interrupt);
+    }
+    closing = true;
+    Consumer<String, byte[]> current = consumer;
+    consumer = null;
+    if (current != null) {
+      try {
+        Map<TopicPartition, OffsetAndMetadata> offsets = toCommit(progress.keySet());
+        if (!offsets.isEmpty()) {
+          try {
+            current.commitSync(offsets, Duration.ofSeconds(5));
+          } catch (WakeupException e) {
+            // a handler's wake-up meant for the poll
+            current.commitSync(offsets, Duration.ofSeconds(5));
+          }
+        }
+      } catch (RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "participant " + participant + ": last commit failed; the records are read again",
+            e);
+      }
+      try {
+        current.close(Duration.ofSeconds(5));
+      } catch (RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.WARNING, "participant " + participant + ": closing consumer", e);
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 
@@ -202,24 +441,48 @@ public final class ConsumerWorker implements Runnable {
     }
   }
 
-  /** A record of the batch, read: either a command or the reason it is poison. */
-  private record Entry(
-      ConsumerRecord<String, byte[]> record, InboundCommand command, String poison) {}
-
-  private void handleBatch(
-      Consumer<String, byte[]> current, ConsumerRecords<String, byte[]> records)
-      throws InterruptedException {
-    long started = System.nanoTime();
-    List<Entry> entries = new ArrayList<>(records.count());
-    boolean anyCommand = false;
-    for (ConsumerRecord<String, byte[]> record : records) {
-      try {
-        entries.add(
-            new Entry(record, parser.parse(record.key(), record.headers(), record.value()), null));
-        anyCommand = true;
-      } catch (PoisonRecordException e) {
-        entries.add(new Entry(record, null, e.getMessage()));
+  /** A handler thread: takes lanes, handles their records, gives the lanes back. */
+  private void handleLanes() {
+    try {
+      while (true) {
+        KeyOrderedQueue.Batch batch = queue.take(maxBatchRecords);
+        if (batch == null) {
+          return;
+        }
+        List<PolledRecord> unhandled = batch.records();
+        try {
+          unhandled = handleBatch(batch.records());
+        } finally {
+          queue.release(batch, unhandled);
+          if (wakeWhenReleased.compareAndSet(true, false)) {
+            Consumer<String, byte[]> current = consumer;
+            if (current != null) {
+              current.wakeup();
+            }
+          }
+        }
       }
+    } catch (InterruptedException e) {
+      // stopping: the batch in hand was rolled back and is read again at the next start
+    } catch (RuntimeException | Error e) {
+      LOG.log(
+          System.Logger.Level.ERROR,
+          "participant " + participant + ": handler thread stopped by an unexpected error",
+          e);
+      stop();
+    }
+  }
+
+  /**
+   * Handles records in one transaction, publishes the replies, marks the records done; returns the
+   * records not handled (the rest after the batch budget, or all of them after a failure, which is
+   * followed by the failure back-off).
+   */
+  private List<PolledRecord> handleBatch(List<PolledRecord> entries) throws InterruptedException {
+    long started = System.nanoTime();
+    boolean anyCommand = false;
+    for (PolledRecord entry : entries) {
+      anyCommand |= entry.command() != null;
     }
     int[] taken = {entries.size()};
     try {
@@ -230,16 +493,16 @@ public final class ConsumerWorker implements Runnable {
                 tx -> {
                   List<ProducerRecord<String, byte[]>> out = new ArrayList<>(entries.size());
                   List<InboundCommand> commands = new ArrayList<>(entries.size());
-                  for (Entry entry : entries) {
+                  for (PolledRecord entry : entries) {
                     if (entry.command() != null) {
                       commands.add(entry.command());
                     }
                   }
                   CommandProcessor.Prefetched prefetched = processor.prefetch(tx, commands);
                   int n = 0;
-                  for (Entry entry : entries) {
-                    // past the budget the rest waits for the next poll: a batch that outlives
-                    // max.poll.interval.ms loses its partitions to another consumer
+                  for (PolledRecord entry : entries) {
+                    // past the budget the rest goes back to the queue: a long transaction holds
+                    // its locks, and its lanes wait for it
                     if (n > 0 && System.nanoTime() - started > batchBudgetNanos) {
                       break;
                     }
@@ -256,33 +519,27 @@ public final class ConsumerWorker implements Runnable {
         CrashPoints.reached(CrashPoints.AFTER_COMMIT_BEFORE_PUBLISH);
       } else {
         outgoing = new ArrayList<>(entries.size());
-        for (Entry entry : entries) {
+        for (PolledRecord entry : entries) {
           outgoing.add(deadLetter(entry.record(), entry.poison()));
         }
       }
-      List<ConsumerRecord<String, byte[]>> done = new ArrayList<>(taken[0]);
-      for (int i = 0; i < taken[0]; i++) {
-        done.add(entries.get(i).record());
-      }
       publish(outgoing);
-      offsets.processed(current, nextOffsets(done));
-      if (taken[0] < entries.size()) {
-        counters.batchesCutShort.incrementAndGet();
-        LOG.log(
-            System.Logger.Level.INFO,
-            "participant {0}: batch cut short after {1} of {2} records, the rest on the next poll",
-            participant,
-            taken[0],
-            entries.size());
-        List<ConsumerRecord<String, byte[]>> rest = new ArrayList<>(entries.size() - taken[0]);
-        for (int i = taken[0]; i < entries.size(); i++) {
-          rest.add(entries.get(i).record());
-        }
-        rewind(current, rest);
+      for (int i = 0; i < taken[0]; i++) {
+        PolledRecord entry = entries.get(i);
+        entry.partition().done(entry.record().offset());
       }
+      if (taken[0] == entries.size()) {
+        return List.of();
+      }
+      counters.batchesCutShort.incrementAndGet();
+      LOG.log(
+          System.Logger.Level.INFO,
+          "participant {0}: batch cut short after {1} of {2} records, the rest back in the queue",
+          participant,
+          taken[0],
+          entries.size());
+      return List.copyOf(entries.subList(taken[0], entries.size()));
     } catch (InterruptedException e) {
-      throw e;
-    } catch (WakeupException e) {
       throw e;
     } catch (Exception e) {
       counters.failedBatches.incrementAndGet();
@@ -291,13 +548,12 @@ public final class ConsumerWorker implements Runnable {
           "participant "
               + participant
               + ": batch of "
-              + records.count()
-              + " records failed, reading it again",
+              + entries.size()
+              + " records failed, handling it again",
           e);
-      List<ConsumerRecord<String, byte[]>> all = new ArrayList<>(entries.size());
-      entries.forEach(entry -> all.add(entry.record()));
-      rewind(current, all);
+      // the lanes stay taken meanwhile, so the sagas' later commands wait their turn
       Thread.sleep(failureBackoff.toMillis());
+      return entries;
     }
   }
 
@@ -341,33 +597,5 @@ public final class ConsumerWorker implements Runnable {
 
   private static Header header(String name, String value) {
     return new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static Map<TopicPartition, OffsetAndMetadata> nextOffsets(
-      List<ConsumerRecord<String, byte[]>> records) {
-    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    for (ConsumerRecord<String, byte[]> record : records) {
-      // records of one partition come in offset order: the last one wins
-      offsets.put(
-          new TopicPartition(record.topic(), record.partition()),
-          new OffsetAndMetadata(record.offset() + 1));
-    }
-    return offsets;
-  }
-
-  /** Seeks each partition back to the first of {@code records} it holds. */
-  private static void rewind(
-      Consumer<String, byte[]> current, List<ConsumerRecord<String, byte[]>> records) {
-    Map<TopicPartition, Long> first = new HashMap<>();
-    for (ConsumerRecord<String, byte[]> record : records) {
-      first.putIfAbsent(new TopicPartition(record.topic(), record.partition()), record.offset());
-    }
-    for (Map.Entry<TopicPartition, Long> partition : first.entrySet()) {
-      try {
-        current.seek(partition.getKey(), partition.getValue());
-      } catch (IllegalStateException notAssignedAnyMore) {
-        // revoked meanwhile: its new owner reads from the last committed offset anyway
-      }
-    }
   }
 }

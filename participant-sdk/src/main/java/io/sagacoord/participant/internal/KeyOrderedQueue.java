@@ -1,0 +1,239 @@
+package io.sagacoord.participant.internal;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The records of one consumer, waiting in one lane per key (the saga id). A lane is in at most one
+ * handler's batch at a time and gives its records in the order they were read, so the commands of
+ * one saga run one after the other while lanes of different sagas run on different handler threads.
+ * A handler takes its share of the lanes that are ready when it asks ({@link #take}): one lane when
+ * few wait, so a command that is alone is handled at once and a slow one holds no other saga; a
+ * slice of the backlog when many wait, so busy handlers still batch.
+ */
+final class KeyOrderedQueue {
+
+  /** The records of one key and whether a handler holds the key. */
+  static final class Lane {
+    final String key;
+    private final ArrayDeque<PolledRecord> waiting = new ArrayDeque<>();
+    private boolean busy;
+    private boolean ready;
+
+    private Lane(String key) {
+      this.key = key;
+    }
+  }
+
+  /** What one handler took: the lanes it holds and their records, in the order to handle them. */
+  record Batch(List<Lane> lanes, List<PolledRecord> records) {}
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition readyOrClosed = lock.newCondition();
+  private final Condition released = lock.newCondition();
+  private final Map<String, Lane> lanes = new HashMap<>();
+  private final ArrayDeque<Lane> ready = new ArrayDeque<>();
+  private final Map<TopicPartition, Integer> inHand = new HashMap<>();
+  private final int handlers;
+  private boolean closed;
+
+  /**
+   * @param handlers how many handler threads share the ready lanes
+   */
+  KeyOrderedQueue(int handlers) {
+    this.handlers = handlers;
+  }
+
+  /** Queues a record behind the other records of its key. */
+  void add(PolledRecord record) {
+    lock.lock();
+    try {
+      Lane lane = lanes.computeIfAbsent(record.key(), Lane::new);
+      lane.waiting.add(record);
+      markReady(lane);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void markReady(Lane lane) {
+    if (!lane.busy && !lane.ready && !lane.waiting.isEmpty()) {
+      lane.ready = true;
+      ready.add(lane);
+      readyOrClosed.signal();
+    }
+  }
+
+  /**
+   * Waits for ready lanes and takes this handler's share of them: the ready lanes divided by the
+   * handlers (at least one), with all their waiting records, stopping once {@code maxRecords} are
+   * taken. Null once the queue is closed.
+   */
+  Batch take(int maxRecords) throws InterruptedException {
+    lock.lockInterruptibly();
+    try {
+      while (!closed && ready.isEmpty()) {
+        readyOrClosed.await();
+      }
+      if (closed) {
+        return null;
+      }
+      int share = Math.max(1, (ready.size() + handlers - 1) / handlers);
+      List<Lane> taken = new ArrayList<>(share);
+      List<PolledRecord> records = new ArrayList<>();
+      while (taken.size() < share && !ready.isEmpty() && records.size() < maxRecords) {
+        Lane lane = ready.poll();
+        lane.ready = false;
+        lane.busy = true;
+        taken.add(lane);
+        while (!lane.waiting.isEmpty()) {
+          PolledRecord record = lane.waiting.poll();
+          records.add(record);
+          inHand.merge(record.partition().partition, 1, Integer::sum);
+        }
+      }
+      if (!ready.isEmpty()) {
+        // the rest is for the next idle handler
+        readyOrClosed.signal();
+      }
+      return new Batch(taken, records);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Gives the lanes of {@code batch} back. {@code unhandled} (records of the batch that were not
+   * handled, in their order) go back to the front of their lanes, unless their partition was taken
+   * away meanwhile or the queue is closed.
+   */
+  void release(Batch batch, List<PolledRecord> unhandled) {
+    lock.lock();
+    try {
+      for (PolledRecord record : batch.records()) {
+        inHand.computeIfPresent(record.partition().partition, (p, n) -> n == 1 ? null : n - 1);
+      }
+      if (!closed) {
+        for (int i = unhandled.size() - 1; i >= 0; i--) {
+          PolledRecord record = unhandled.get(i);
+          if (!record.partition().isRevoked()) {
+            lanes.computeIfAbsent(record.key(), Lane::new).waiting.addFirst(record);
+          }
+        }
+      }
+      for (Lane lane : batch.lanes()) {
+        lane.busy = false;
+        Lane current = lanes.get(lane.key);
+        if (current != lane) {
+          continue;
+        }
+        if (lane.waiting.isEmpty() || closed) {
+          lanes.remove(lane.key);
+        } else {
+          markReady(lane);
+        }
+      }
+      released.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Drops the waiting records of {@code partitions}; those in a handler's hands stay there. */
+  void drop(Collection<TopicPartition> partitions) {
+    Set<TopicPartition> gone = Set.copyOf(partitions);
+    lock.lock();
+    try {
+      Iterator<Lane> it = lanes.values().iterator();
+      while (it.hasNext()) {
+        Lane lane = it.next();
+        lane.waiting.removeIf(r -> gone.contains(r.partition().partition));
+        if (lane.waiting.isEmpty() && !lane.busy) {
+          it.remove();
+        }
+      }
+      ready.removeIf(
+          lane -> {
+            if (lane.waiting.isEmpty()) {
+              lane.ready = false;
+              return true;
+            }
+            return false;
+          });
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits until no handler holds a record of {@code partitions}; false when {@code timeoutNanos}
+   * passed first.
+   */
+  boolean awaitReleased(Collection<TopicPartition> partitions, long timeoutNanos)
+      throws InterruptedException {
+    lock.lock();
+    try {
+      long left = timeoutNanos;
+      while (partitions.stream().anyMatch(inHand::containsKey)) {
+        if (left <= 0) {
+          return false;
+        }
+        left = released.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether some handler holds records. */
+  boolean anyInHand() {
+    lock.lock();
+    try {
+      return !inHand.isEmpty();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Drops every waiting record and wakes the handlers waiting in {@link #take} to end. */
+  void close() {
+    lock.lock();
+    try {
+      closed = true;
+      ready.clear();
+      lanes.values().removeIf(lane -> !lane.busy);
+      lanes.values().forEach(lane -> lane.waiting.clear());
+      readyOrClosed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits up to {@code timeout} until no handler holds records. */
+  boolean awaitAllReleased(long timeout, TimeUnit unit) throws InterruptedException {
+    lock.lock();
+    try {
+      long left = unit.toNanos(timeout);
+      while (!inHand.isEmpty()) {
+        if (left <= 0) {
+          return false;
+        }
+        left = released.awaitNanos(left);
+      }
+      return true;
+    } finally {
+      lock.unlock();
+    }
+  }
+}
