@@ -61,6 +61,8 @@ public class OutboxRelay implements SmartLifecycle {
   // was acknowledged: one small transaction per answer would cost more than the sends
   private static final int DELETE_BATCH = 2_000;
   private static final long DELETE_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+  // a command sent later than this after its commit gets its attempt's timeout moved by the delay
+  static final Duration LATE_SEND = Duration.ofMillis(100);
 
   private final SecProperties properties;
   private final OutboxDao outbox;
@@ -85,7 +87,7 @@ public class OutboxRelay implements SmartLifecycle {
   private record Submitted(Collection<UUID> sagaIds) {}
 
   /** The broker's answer to the send of one handed-over row (error null when acknowledged). */
-  private record Sent(long id, Exception error) {}
+  private record Sent(OutboxRow row, Exception error) {}
 
   public OutboxRelay(
       SecProperties properties,
@@ -136,7 +138,11 @@ public class OutboxRelay implements SmartLifecycle {
    */
   public void publishNow(Collection<UUID> sagaIds) {
     if (!sagaIds.isEmpty()) {
-      tx.executeWithoutResult(status -> send(outbox.claimForSagas(sagaIds, clock.instant())));
+      tx.executeWithoutResult(
+          status -> {
+            List<OutboxRow> sent = send(outbox.claimForSagas(sagaIds, clock.instant()));
+            timers.postponeTimeouts(lateSends(sent, clock.instant()));
+          });
     }
   }
 
@@ -164,8 +170,9 @@ public class OutboxRelay implements SmartLifecycle {
   }
 
   /**
-   * The rows a crash or a failed send left, now sent: each attempt's timeout counts from now, so
-   * the coordinator's time away is not the participant's.
+   * Rows that reached Kafka later than {@link #LATE_SEND} after they were written (a crash or a
+   * failed send left them, or the relay fell behind): each attempt's timeout counts from their
+   * send, so the coordinator's time away or behind is not taken from the participant.
    */
   private static List<TimerDao.LateSend> lateSends(List<OutboxRow> sent, Instant now) {
     List<TimerDao.LateSend> late = new ArrayList<>(sent.size());
@@ -173,7 +180,7 @@ public class OutboxRelay implements SmartLifecycle {
       String step = row.headers().get(SagaHeaders.STEP);
       String attempt = row.headers().get(SagaHeaders.ATTEMPT);
       Duration delay = Duration.between(row.createdAt(), now);
-      if (step != null && attempt != null && !delay.isNegative() && !delay.isZero()) {
+      if (step != null && attempt != null && delay.compareTo(LATE_SEND) > 0) {
         late.add(
             new TimerDao.LateSend(
                 row.sagaId(),
@@ -244,19 +251,27 @@ public class OutboxRelay implements SmartLifecycle {
   /** Sends handed-over rows without waiting; each answer comes back as a {@link Sent} event. */
   private void sendFromMemory(List<OutboxRow> rows) {
     for (OutboxRow row : rows) {
-      long id = row.id();
       try {
-        producer.send(record(row), (metadata, error) -> events.add(new Sent(id, error)));
+        producer.send(record(row), (metadata, error) -> events.add(new Sent(row, error)));
       } catch (RuntimeException e) {
-        events.add(new Sent(id, e));
+        events.add(new Sent(row, e));
       }
     }
   }
 
-  /** Deletes the acknowledged rows, backs the failed ones off; clears both lists. */
-  private void settle(List<Long> acknowledged, List<Long> failed) {
+  /**
+   * Deletes the acknowledged rows (and counts the timeouts of those that reached Kafka late from
+   * then), backs the failed ones off; clears both lists.
+   */
+  private void settle(List<OutboxRow> acknowledged, List<Long> failed) {
     if (!acknowledged.isEmpty()) {
-      tx.executeWithoutResult(status -> outbox.deleteSent(acknowledged));
+      List<Long> ids = acknowledged.stream().map(OutboxRow::id).toList();
+      List<TimerDao.LateSend> late = lateSends(acknowledged, clock.instant());
+      tx.executeWithoutResult(
+          status -> {
+            outbox.deleteSent(ids);
+            timers.postponeTimeouts(late);
+          });
       published.increment(acknowledged.size());
       acknowledged.clear();
     }
@@ -270,7 +285,7 @@ public class OutboxRelay implements SmartLifecycle {
     long nextPoll = System.nanoTime();
     long pollNanos = properties.outbox().pollInterval().toNanos();
     List<Object> drained = new ArrayList<>();
-    List<Long> acknowledged = new ArrayList<>();
+    List<OutboxRow> acknowledged = new ArrayList<>();
     List<Long> failed = new ArrayList<>();
     Set<UUID> submitted = new HashSet<>();
     long firstAcknowledged = 0;
@@ -294,10 +309,10 @@ public class OutboxRelay implements SmartLifecycle {
               if (acknowledged.isEmpty()) {
                 firstAcknowledged = System.nanoTime();
               }
-              acknowledged.add(sent.id());
+              acknowledged.add(sent.row());
             } else {
-              failed.add(sent.id());
-              sendFailed(sent.id(), sent.error());
+              failed.add(sent.row().id());
+              sendFailed(sent.row().id(), sent.error());
             }
           } else if (event instanceof Submitted s) {
             submitted.addAll(s.sagaIds());
@@ -357,7 +372,7 @@ public class OutboxRelay implements SmartLifecycle {
   }
 
   /** On shutdown: waits for the answers to what was sent and deletes the acknowledged rows. */
-  private void drainOnStop(List<Long> acknowledged, List<Long> failed) {
+  private void drainOnStop(List<OutboxRow> acknowledged, List<Long> failed) {
     try {
       producer.flush();
       List<Object> left = new ArrayList<>();
@@ -365,7 +380,11 @@ public class OutboxRelay implements SmartLifecycle {
       while ((event = events.poll()) != null) {
         if (event instanceof Sent sent) {
           inMemory.decrementAndGet();
-          (sent.error() == null ? acknowledged : failed).add(sent.id());
+          if (sent.error() == null) {
+            acknowledged.add(sent.row());
+          } else {
+            failed.add(sent.row().id());
+          }
         } else {
           // not sent: the rows wait in the table for the next start's poll
           left.add(event);
