@@ -1,5 +1,6 @@
 package io.sagacoord.server.internal.web;
 
+import io.sagacoord.server.internal.security.Problems;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.boot.webmvc.error.ErrorController;
@@ -14,7 +15,6 @@ import org.springframework.web.bind.annotation.RestController;
  * Errors that never reached a controller (rejected by the servlet container, e.g. a malformed path)
  * are problem details too, instead of Boot's default error JSON.
  */
-@io.swagger.v3.oas.annotations.Hidden
 @RestController
 public class ProblemErrorController implements ErrorController {
 
@@ -25,11 +25,19 @@ public class ProblemErrorController implements ErrorController {
         code instanceof Integer i && HttpStatus.resolve(i) != null
             ? HttpStatus.valueOf(i)
             : HttpStatus.INTERNAL_SERVER_ERROR;
-    ProblemDetail problem = ProblemDetail.forStatus(status);
+    ProblemDetail problem =
+        Problems.of(
+            status,
+            Problems.title(status.value()),
+            status.is5xxServerError()
+                ? "the coordinator could not handle the request; its log names the cause"
+                : "the request was refused before it reached the API ("
+                    + Problems.title(status.value())
+                    + ")");
     Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
     if (uri != null) {
       try {
-        problem.setInstance(java.net.URI.create(String.valueOf(uri)));
+        problem.setInstance(java.net.URI.create(Problems.instance(String.valueOf(uri))));
       } catch (IllegalArgumentException e) {
         // a path the container rejected may not be a valid URI; leave instance out
       }
