@@ -88,6 +88,16 @@ public class SecurityConfiguration {
                     .permitAll()
                     .requestMatchers("/actuator/health", "/actuator/health/**")
                     .permitAll()
+                    // the API's document and Swagger UI's static page: a browser cannot send
+                    // X-API-Key for a page; the person authorizes inside it
+                    .requestMatchers(
+                        HttpMethod.GET,
+                        "/v3/api-docs",
+                        "/swagger-ui.html",
+                        "/swagger-ui",
+                        "/swagger-ui/**",
+                        "/webjars/swagger-ui/**")
+                    .permitAll()
                     .requestMatchers(HttpMethod.POST, "/api/sagas/*/actions/*")
                     .hasAnyRole(OPERATORS)
                     .requestMatchers(HttpMethod.POST, "/api/quarantine/*/redeliver")
