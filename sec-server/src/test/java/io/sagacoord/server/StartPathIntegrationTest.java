@@ -9,6 +9,7 @@ import io.sagacoord.protocol.SagaIds;
 import io.sagacoord.server.internal.api.OperatorActions;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
 import io.sagacoord.server.support.InstanceWriteBlock;
+import io.sagacoord.server.support.OpenApiContract;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.TestData;
@@ -287,14 +288,20 @@ class StartPathIntegrationTest {
   private static CompletableFuture<HttpResponse<String>> postAsync(
       HttpClient http, RunningCoordinator sec, String key) {
     return http.sendAsync(
-        HttpRequest.newBuilder(
-                URI.create("http://localhost:" + sec.port() + "/api/sagas/" + TestSagas.TRIP))
-            .header("Content-Type", "application/json")
-            .header("Idempotency-Key", key)
-            .header("X-API-Key", RunningCoordinator.ADMIN_KEY)
-            .timeout(WAIT)
-            .POST(HttpRequest.BodyPublishers.ofString(OK_BODY))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+            HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + sec.port() + "/api/sagas/" + TestSagas.TRIP))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", key)
+                .header("X-API-Key", RunningCoordinator.ADMIN_KEY)
+                .timeout(WAIT)
+                .POST(HttpRequest.BodyPublishers.ofString(OK_BODY))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .thenApply(
+            r -> {
+              // 201 and 503 with Retry-After alike keep the contract
+              OpenApiContract.check("POST", "/api/sagas/" + TestSagas.TRIP, r);
+              return r;
+            });
   }
 }

@@ -212,7 +212,8 @@ public final class ApiFixture {
   }
 
   /**
-   * Sends a request. {@code auth} is null (no credentials), {@code "Bearer <jwt>"}, or an API key.
+   * Sends a request and checks the response against docs/openapi.json ({@link OpenApiContract}).
+   * {@code auth} is null (no credentials), {@code "Bearer <jwt>"}, or an API key.
    */
   public HttpResponse<String> send(String method, String path, String auth, String body) {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
@@ -230,11 +231,15 @@ public final class ApiFixture {
     } else {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     }
+    HttpResponse<String> response;
     try {
-      return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+      response = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     } catch (Exception e) {
       throw new IllegalStateException(method + " " + path + " failed", e);
     }
+    // every response an API test receives keeps the contract, docs/openapi.json
+    OpenApiContract.check(method, path, response);
+    return response;
   }
 
   public UUID start(String type, TestData data) {

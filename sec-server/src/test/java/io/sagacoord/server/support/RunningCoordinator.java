@@ -87,6 +87,10 @@ public final class RunningCoordinator implements AutoCloseable {
     return context.getBean(type);
   }
 
+  public <T> T bean(String name, Class<T> type) {
+    return context.getBean(name, type);
+  }
+
   public int port() {
     return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
   }

@@ -111,7 +111,9 @@ public class CoordinatorService implements SagaCoordinator {
     try {
       transition = engine.start(def, sagaId, dataJson, now);
     } catch (InvalidSagaDataException e) {
-      throw new InvalidStartDataException(sagaType, e.getMessage(), e);
+      // the codec's message names the field in the caller's terms; the engine's adds the type again
+      String why = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
+      throw new InvalidStartDataException(sagaType, why, e);
     }
     return new StartBatcher.Job(
         sagaType,
@@ -153,7 +155,18 @@ public class CoordinatorService implements SagaCoordinator {
               .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
               .readTree(dataJson == null ? "" : dataJson);
     } catch (JacksonException e) {
-      throw new InvalidStartDataException(sagaType, "not valid JSON: " + e.getOriginalMessage(), e);
+      // the parser's own message quotes the input and names its tokens: give the position only
+      throw new InvalidStartDataException(
+          sagaType,
+          "not valid JSON"
+              + (e.getLocation() == null
+                  ? ""
+                  : " (line "
+                      + e.getLocation().getLineNr()
+                      + ", column "
+                      + e.getLocation().getColumnNr()
+                      + ")"),
+          e);
     }
     if (tree == null || tree.isMissingNode()) {
       throw new InvalidStartDataException(sagaType, "the body is empty", null);

@@ -1,10 +1,22 @@
 package io.sagacoord.server.internal.engine;
 
 import io.sagacoord.dsl.engine.JsonCodec;
+import java.util.Collection;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+import tools.jackson.databind.exc.ValueInstantiationException;
 
-/** The engine's JSON codec on the application's Jackson 3 mapper. */
+/**
+ * The engine's JSON codec on the application's Jackson 3 mapper. Data that does not fit its type is
+ * an {@link IllegalArgumentException} whose message names the field and what it must be, in words
+ * meant for the caller who sent the data (never the mapper's own message).
+ */
 public final class JacksonJsonCodec implements JsonCodec {
+  private static final int MAX_ECHO = 60;
+
   private final ObjectMapper mapper;
 
   public JacksonJsonCodec(ObjectMapper mapper) {
@@ -18,6 +30,74 @@ public final class JacksonJsonCodec implements JsonCodec {
 
   @Override
   public <T> T decode(String json, Class<T> type) {
-    return mapper.readValue(json, type);
+    try {
+      return mapper.readValue(json, type);
+    } catch (JacksonException e) {
+      throw new IllegalArgumentException(describe(e), e);
+    }
+  }
+
+  static String describe(JacksonException e) {
+    String path = path(e);
+    String at = path.isEmpty() ? "the data" : "field '" + path + "'";
+    if (e instanceof UnrecognizedPropertyException u) {
+      return "unknown field '" + echo(path.isEmpty() ? u.getPropertyName() : path) + "'";
+    }
+    if (e instanceof ValueInstantiationException v && v.getCause() != null) {
+      // the data type's own check refused the value: its message is the definition's words
+      return at + " is not valid: " + echo(String.valueOf(v.getCause().getMessage()), 200);
+    }
+    if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
+      return at + " must be " + kind(m.getTargetType());
+    }
+    if (e instanceof tools.jackson.core.exc.StreamReadException) {
+      return "the data is not valid JSON";
+    }
+    return at + " does not fit the saga's data type";
+  }
+
+  private static String path(JacksonException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JacksonException.Reference ref : e.getPath()) {
+      if (ref.getPropertyName() != null) {
+        if (!sb.isEmpty()) {
+          sb.append('.');
+        }
+        sb.append(ref.getPropertyName());
+      } else if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return echo(sb.toString());
+  }
+
+  private static String kind(Class<?> type) {
+    if (type == String.class || type == char.class || type == Character.class) {
+      return "a string";
+    }
+    if (type == boolean.class || type == Boolean.class) {
+      return "true or false";
+    }
+    if (type.isPrimitive() || Number.class.isAssignableFrom(type)) {
+      return "a number";
+    }
+    if (type.isArray() || Collection.class.isAssignableFrom(type)) {
+      return "an array";
+    }
+    if (type.isEnum()) {
+      return "one of " + java.util.Arrays.toString(type.getEnumConstants());
+    }
+    if (Map.class.isAssignableFrom(type) || type.isRecord()) {
+      return "an object";
+    }
+    return "a value of type " + type.getSimpleName();
+  }
+
+  private static String echo(String text) {
+    return echo(text, MAX_ECHO);
+  }
+
+  private static String echo(String text, int max) {
+    return text.length() > max ? text.substring(0, max) + "..." : text;
   }
 }

@@ -31,7 +31,8 @@ final class ProblemEntryPoint implements AuthenticationEntryPoint {
         401,
         "Unauthorized",
         presented
-            ? "the credentials are not valid (" + e.getMessage() + ")"
+            ? "the credentials are not valid: an unknown API key, or a bearer token that is"
+                + " malformed, expired or not signed by a trusted key"
             : "credentials required: header X-API-Key" + (jwt ? " or a Bearer token" : ""),
         request.getRequestURI());
   }

@@ -137,6 +137,16 @@ public class SecurityConfiguration {
             a ->
                 a.dispatcherTypeMatchers(jakarta.servlet.DispatcherType.ERROR)
                     .permitAll()
+                    // the API's document and Swagger UI's static page: a browser cannot send
+                    // X-API-Key for a page; the person authorizes inside it
+                    .requestMatchers(
+                        HttpMethod.GET,
+                        "/v3/api-docs",
+                        "/swagger-ui.html",
+                        "/swagger-ui",
+                        "/swagger-ui/**",
+                        "/webjars/swagger-ui/**")
+                    .permitAll()
                     .requestMatchers("/api/sagas/*/actions/*", "/api/quarantine/*/redeliver")
                     .hasAnyRole(OPERATORS)
                     .requestMatchers(HttpMethod.POST, "/api/sagas/*")

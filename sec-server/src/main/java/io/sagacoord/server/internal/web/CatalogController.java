@@ -7,9 +7,6 @@ import io.sagacoord.server.internal.api.QueryParams;
 import io.sagacoord.server.internal.engine.DefinitionRegistry;
 import io.sagacoord.server.internal.persistence.ParticipantDao;
 import io.sagacoord.server.internal.persistence.SagaQueryDao;
-import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,11 +33,7 @@ public class CatalogController {
 
   /** One loaded definition version. */
   public record DefinitionView(
-      String name,
-      int version,
-      String fingerprint,
-      boolean newest,
-      @Schema(description = "the DSL's describe() model as JSON") JsonNode description) {}
+      String name, int version, String fingerprint, boolean newest, JsonNode description) {}
 
   /** One announced instance of a participant. */
   public record InstanceView(
@@ -80,7 +73,7 @@ public class CatalogController {
       Map<String, Map<String, Long>> byType,
       OldestRunning oldestRunning,
       long stuckCount,
-      @Schema(description = "at most 100, longest quiet first") List<StuckSaga> stuck) {}
+      List<StuckSaga> stuck) {}
 
   private static final int STUCK_SCAN = 1000;
   private static final int STUCK_SHOWN = 100;
@@ -104,9 +97,8 @@ public class CatalogController {
     this.clock = clock;
   }
 
-  @Operation(summary = "Loaded saga definitions", description = "Each name and version.")
   @GetMapping("/definitions")
-  public List<DefinitionView> definitions(@Parameter(hidden = true) HttpServletRequest request) {
+  public List<DefinitionView> definitions(HttpServletRequest request) {
     new QueryParams(request, Set.of());
     List<DefinitionView> out = new ArrayList<>();
     for (SagaDefinition<?> def : registry.all()) {
@@ -123,12 +115,8 @@ public class CatalogController {
     return out;
   }
 
-  @Operation(
-      summary = "Participants",
-      description =
-          "From the registry announcements (newest per instance) and the loaded definitions.")
   @GetMapping("/participants")
-  public List<ParticipantView> participants(@Parameter(hidden = true) HttpServletRequest request) {
+  public List<ParticipantView> participants(HttpServletRequest request) {
     new QueryParams(request, Set.of());
     Map<String, List<ParticipantDao.ParticipantRow>> announced = new TreeMap<>();
     for (ParticipantDao.ParticipantRow row : participants.findAll()) {
@@ -172,13 +160,8 @@ public class CatalogController {
     return out;
   }
 
-  @Operation(
-      summary = "Statistics",
-      description =
-          "Counts by status and type, the oldest running saga, and sagas whose in-flight step has"
-              + " seen no change for longer than its timeout (a timer should have fired).")
   @GetMapping("/stats")
-  public Stats stats(@Parameter(hidden = true) HttpServletRequest request) {
+  public Stats stats(HttpServletRequest request) {
     new QueryParams(request, Set.of());
     Instant now = clock.instant();
     Map<String, Long> byStatus = new TreeMap<>();

@@ -1,5 +1,6 @@
 package io.sagacoord.server.internal.web;
 
+import io.sagacoord.server.internal.security.Problems;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
@@ -16,7 +17,6 @@ import org.springframework.web.bind.annotation.RestController;
  * are problem details too, instead of Boot's default error JSON. The error path requested directly
  * is a 404: there is nothing there.
  */
-@io.swagger.v3.oas.annotations.Hidden
 @RestController
 public class ProblemErrorController implements ErrorController {
 
@@ -35,11 +35,19 @@ public class ProblemErrorController implements ErrorController {
         code instanceof Integer i && HttpStatus.resolve(i) != null
             ? HttpStatus.valueOf(i)
             : HttpStatus.INTERNAL_SERVER_ERROR;
-    ProblemDetail problem = ProblemDetail.forStatus(status);
+    ProblemDetail problem =
+        Problems.of(
+            status,
+            Problems.title(status.value()),
+            status.is5xxServerError()
+                ? "the coordinator could not handle the request; its log names the cause"
+                : "the request was refused before it reached the API ("
+                    + Problems.title(status.value())
+                    + ")");
     Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
     if (uri != null) {
       try {
-        problem.setInstance(java.net.URI.create(String.valueOf(uri)));
+        problem.setInstance(java.net.URI.create(Problems.instance(String.valueOf(uri))));
       } catch (IllegalArgumentException e) {
         // a path the container rejected may not be a valid URI; leave instance out
       }

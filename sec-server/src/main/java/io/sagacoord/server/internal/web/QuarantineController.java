@@ -4,10 +4,6 @@ import io.sagacoord.server.config.SecApiProperties;
 import io.sagacoord.server.internal.api.OperatorActions;
 import io.sagacoord.server.internal.api.QueryParams;
 import io.sagacoord.server.internal.persistence.QuarantineAdminDao;
-import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.enums.ParameterIn;
-import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -44,8 +40,8 @@ public class QuarantineController {
       int partition,
       long offset,
       JsonNode headers,
-      @Schema(description = "the raw body: text when valid UTF-8, else base64") String body,
-      @Schema(description = "utf-8, base64, or none") String bodyEncoding,
+      String body,
+      String bodyEncoding,
       Instant receivedAt,
       Instant redeliveredAt,
       String redeliveredBy) {}
@@ -55,11 +51,7 @@ public class QuarantineController {
 
   /** The outcome of a redelivery. */
   public record RedeliveryResponse(
-      long quarantineId,
-      UUID sagaId,
-      @Schema(description = "APPLIED or QUARANTINED_AGAIN") String outcome,
-      Long requarantinedAs,
-      String reason) {}
+      long quarantineId, UUID sagaId, String outcome, Long requarantinedAs, String reason) {}
 
   private final QuarantineAdminDao quarantine;
   private final OperatorActions actions;
@@ -77,15 +69,8 @@ public class QuarantineController {
     this.json = json;
   }
 
-  @Operation(summary = "Quarantined messages", description = "Oldest first, paged by id.")
-  @Parameter(in = ParameterIn.QUERY, name = "after", description = "nextAfter of the previous page")
-  @Parameter(in = ParameterIn.QUERY, name = "limit", description = "page size, 1-500, default 50")
-  @Parameter(
-      in = ParameterIn.QUERY,
-      name = "pending",
-      description = "true: only messages not yet redelivered")
   @GetMapping
-  public QuarantinePage list(@Parameter(hidden = true) HttpServletRequest request) {
+  public QuarantinePage list(HttpServletRequest request) {
     QueryParams p = new QueryParams(request, Set.of("after", "limit", "pending"));
     String afterText = p.text("after");
     long after = afterText == null ? 0 : QueryParams.id("after", afterText);
@@ -142,16 +127,9 @@ public class QuarantineController {
         e.redeliveredBy());
   }
 
-  @Operation(
-      summary = "Redeliver a quarantined message",
-      description =
-          "Feeds the stored message through the reply intake again (after a fix). Body"
-              + " {\"reason\": \"...\"}. 409 when already redelivered. Role OPERATOR.")
   @PostMapping(path = "/{id}/redeliver", consumes = MediaType.APPLICATION_JSON_VALUE)
   public RedeliveryResponse redeliver(
-      @PathVariable String id,
-      @RequestBody(required = false) String body,
-      @Parameter(hidden = true) Authentication auth) {
+      @PathVariable String id, @RequestBody(required = false) String body, Authentication auth) {
     long quarantineId = QueryParams.id("quarantine id", id);
     SagaController.ActionRequest request = SagaController.parseReasonBody(json, body, false);
     OperatorActions.Redelivered r =

@@ -22,10 +22,6 @@ import io.sagacoord.server.internal.persistence.SagaQueryDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.internal.persistence.TimerDao;
 import io.sagacoord.server.internal.security.Callers;
-import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.enums.ParameterIn;
-import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Instant;
@@ -73,7 +69,7 @@ public class SagaController {
       String status,
       String statusReason,
       String businessKey,
-      @Schema(description = "steps in flight, waiting to retry or stuck") List<String> currentSteps,
+      List<String> currentSteps,
       Instant createdAt,
       Instant updatedAt) {}
 
@@ -107,7 +103,7 @@ public class SagaController {
       String statusReason,
       String previousStatus,
       String businessKey,
-      @Schema(description = "the saga data as JSON") JsonNode data,
+      JsonNode data,
       List<StepView> steps,
       List<TimerView> timers,
       Instant deadline,
@@ -142,13 +138,7 @@ public class SagaController {
   public record Timeline(UUID sagaId, List<TimelineEntry> entries) {}
 
   /** The body of an operator action. */
-  public record ActionRequest(
-      @Schema(
-              description = "why; required, recorded in the audit",
-              requiredMode = Schema.RequiredMode.REQUIRED)
-          String reason,
-      @Schema(description = "retry-step only: the step to retry; default every stuck step")
-          String step) {}
+  public record ActionRequest(String reason, String step) {}
 
   /** The result of an applied operator action. */
   public record ActionResponse(UUID sagaId, String action, String status, String statusReason) {}
@@ -206,12 +196,6 @@ public class SagaController {
     this.json = json;
   }
 
-  @Operation(
-      summary = "Start a saga",
-      description =
-          "Idempotent per (type, Idempotency-Key): 201 with the new saga id, 200 with the same id"
-              + " when key and body were seen before, 409 when the key came with another body."
-              + " Role STARTER (limited to its saga types) or ADMIN.")
   @PostMapping(path = "/{type}", consumes = MediaType.APPLICATION_JSON_VALUE)
   public ResponseEntity<StartResponse> start(
       @PathVariable String type,
@@ -233,46 +217,8 @@ public class SagaController {
     return ResponseEntity.ok(response);
   }
 
-  @Operation(
-      summary = "List sagas",
-      description =
-          "Filters combine with AND. Keyset pagination: pass nextCursor as cursor for the next"
-              + " page; a walk returns every saga that existed when it began exactly once, also"
-              + " while new sagas arrive. Unknown parameters are a 400.")
-  @Parameter(
-      in = ParameterIn.QUERY,
-      name = "status",
-      description =
-          "one or more statuses, comma-separated (RUNNING, COMPENSATING, COMPLETED,"
-              + " COMPENSATED, FAILED, PARKED)")
-  @Parameter(in = ParameterIn.QUERY, name = "type", description = "saga type")
-  @Parameter(
-      in = ParameterIn.QUERY,
-      name = "step",
-      description = "a current step: in flight, waiting to retry, or stuck")
-  @Parameter(
-      in = ParameterIn.QUERY,
-      name = "participant",
-      description = "sagas with a current step handled by this participant")
-  @Parameter(in = ParameterIn.QUERY, name = "createdFrom", description = "ISO-8601, inclusive")
-  @Parameter(in = ParameterIn.QUERY, name = "createdTo", description = "ISO-8601, exclusive")
-  @Parameter(in = ParameterIn.QUERY, name = "updatedFrom", description = "ISO-8601, inclusive")
-  @Parameter(in = ParameterIn.QUERY, name = "updatedTo", description = "ISO-8601, exclusive")
-  @Parameter(
-      in = ParameterIn.QUERY,
-      name = "q",
-      description = "free text: a prefix of the saga id or a part of the business key")
-  @Parameter(
-      in = ParameterIn.QUERY,
-      name = "cursor",
-      description = "nextCursor of the previous page")
-  @Parameter(in = ParameterIn.QUERY, name = "limit", description = "page size, 1-500, default 50")
-  @Parameter(
-      in = ParameterIn.QUERY,
-      name = "sort",
-      description = "-createdAt (newest first, default) or createdAt")
   @GetMapping
-  public SagaPage list(@Parameter(hidden = true) HttpServletRequest request) {
+  public SagaPage list(HttpServletRequest request) {
     QueryParams p = new QueryParams(request, LIST_PARAMS);
     String sort = Optional.ofNullable(p.text("sort")).orElse("-createdAt");
     boolean descending;
@@ -377,7 +323,6 @@ public class SagaController {
     return current;
   }
 
-  @Operation(summary = "Read one saga", description = "Definition, status, data, steps, timers.")
   @GetMapping(path = "/{id}")
   public SagaDetail get(@PathVariable String id) {
     UUID sagaId = QueryParams.uuid("saga id", id);
@@ -439,12 +384,6 @@ public class SagaController {
     return Instant.parse(node.asString());
   }
 
-  @Operation(
-      summary = "A saga's timeline",
-      description =
-          "Every log entry of the engine (with command ids and, for consumed replies, the Kafka"
-              + " topic, partition and offset; seq numbers the entries from 1) and every operator"
-              + " action on it, oldest first.")
   @GetMapping(path = "/{id}/log")
   public Timeline timeline(@PathVariable String id) {
     UUID sagaId = QueryParams.uuid("saga id", id);
@@ -503,17 +442,9 @@ public class SagaController {
     return new Timeline(sagaId, entries);
   }
 
-  @Operation(
-      summary = "Retry a step",
-      description =
-          "FAILED saga: each stuck step (or the named one) gets a fresh retry budget and is sent"
-              + " again; RUNNING/COMPENSATING: a step waiting for a retry is sent now. 409 in other"
-              + " states. Role OPERATOR.")
   @PostMapping(path = "/{id}/actions/retry-step", consumes = MediaType.APPLICATION_JSON_VALUE)
   public ActionResponse retryStep(
-      @PathVariable String id,
-      @RequestBody(required = false) String body,
-      @Parameter(hidden = true) Authentication auth) {
+      @PathVariable String id, @RequestBody(required = false) String body, Authentication auth) {
     return act(
         id,
         body,
@@ -527,18 +458,11 @@ public class SagaController {
         });
   }
 
-  @Operation(
-      summary = "Force compensation",
-      description =
-          "RUNNING or FAILED saga whose pivot has not succeeded: compensates the steps done. 409"
-              + " after the pivot or when finished. Role OPERATOR.")
   @PostMapping(
       path = "/{id}/actions/force-compensation",
       consumes = MediaType.APPLICATION_JSON_VALUE)
   public ActionResponse forceCompensation(
-      @PathVariable String id,
-      @RequestBody(required = false) String body,
-      @Parameter(hidden = true) Authentication auth) {
+      @PathVariable String id, @RequestBody(required = false) String body, Authentication auth) {
     return act(
         id,
         body,
@@ -547,16 +471,9 @@ public class SagaController {
         (request, actor) -> new SagaEvent.OperatorForceCompensation(actor, request.reason()));
   }
 
-  @Operation(
-      summary = "Resolve a FAILED saga",
-      description =
-          "After a manual fix: COMPENSATED if it was compensating, else COMPLETED. 409 unless"
-              + " FAILED. Role OPERATOR.")
   @PostMapping(path = "/{id}/actions/resolve", consumes = MediaType.APPLICATION_JSON_VALUE)
   public ActionResponse resolve(
-      @PathVariable String id,
-      @RequestBody(required = false) String body,
-      @Parameter(hidden = true) Authentication auth) {
+      @PathVariable String id, @RequestBody(required = false) String body, Authentication auth) {
     return act(
         id,
         body,
