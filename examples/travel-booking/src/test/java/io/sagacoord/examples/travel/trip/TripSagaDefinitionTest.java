@@ -2,7 +2,6 @@ package io.sagacoord.examples.travel.trip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sagacoord.dsl.engine.JsonCodec;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.dsl.testing.SagaHarness;
 import io.sagacoord.examples.travel.trip.TripMessages.CarReserved;
@@ -14,7 +13,6 @@ import io.sagacoord.examples.travel.trip.TripMessages.PaymentCharged;
 import java.time.Duration;
 import java.time.LocalDate;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The trip saga's definition tested the way a definition author would: given/expect, no
@@ -22,20 +20,6 @@ import tools.jackson.databind.json.JsonMapper;
  * the coordinator.
  */
 class TripSagaDefinitionTest {
-
-  private static final JsonMapper MAPPER = JsonMapper.builder().build();
-  private static final JsonCodec CODEC =
-      new JsonCodec() {
-        @Override
-        public String encode(Object value) {
-          return MAPPER.writeValueAsString(value);
-        }
-
-        @Override
-        public <T> T decode(String json, Class<T> type) {
-          return MAPPER.readValue(json, type);
-        }
-      };
 
   private static final LocalDate IN = LocalDate.of(2030, 1, 10);
   private static final LocalDate OUT = IN.plusDays(3);
@@ -50,7 +34,7 @@ class TripSagaDefinitionTest {
   }
 
   private static SagaHarness<TripData> flightReserved(TripData data) {
-    return SagaHarness.given(TripSaga.definition(), CODEC)
+    return SagaHarness.given(TripSaga.definition())
         .start(data)
         .expectCommand("flight-service", TripSaga.RESERVE_FLIGHT)
         .replySuccess(new FlightReserved("F-1"));
