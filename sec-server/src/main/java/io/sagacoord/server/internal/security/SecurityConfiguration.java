@@ -84,7 +84,10 @@ public class SecurityConfiguration {
         .addFilterBefore(new ApiKeyFilter(apiKeys, entryPoint), BasicAuthenticationFilter.class)
         .authorizeHttpRequests(
             a ->
-                a.dispatcherTypeMatchers(jakarta.servlet.DispatcherType.ERROR)
+                // an ASYNC dispatch only writes the answer of a request authorized before
+                // (long-poll)
+                a.dispatcherTypeMatchers(
+                        jakarta.servlet.DispatcherType.ERROR, jakarta.servlet.DispatcherType.ASYNC)
                     .permitAll()
                     .requestMatchers("/actuator/health", "/actuator/health/**")
                     .permitAll()
