@@ -81,7 +81,7 @@ public class SagaEndController {
               + " with its current state when the wait elapses (check status). 404 for an unknown"
               + " saga, 400 for a wait that is not a non-negative ISO-8601 duration. Role VIEWER.")
   @GetMapping(path = "/{id}/end")
-  public DeferredResult<SagaDetail> end(
+  public DeferredResult<SagaDetail> awaitEnd(
       @PathVariable String id,
       @Parameter(
               description =
