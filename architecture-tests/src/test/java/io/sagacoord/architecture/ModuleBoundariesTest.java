@@ -15,7 +15,9 @@ class ModuleBoundariesTest {
   @CsvSource({
     "saga-dsl, saga-dsl",
     "saga-protocol, saga-protocol",
-    "participant-sdk, participant-sdk"
+    "participant-sdk, participant-sdk",
+    "saga-json-jackson, saga-json-jackson",
+    "saga-client, saga-client"
   })
   void coreLibrariesStayFreeOfSpring(String artifactId, String directory) {
     JavaClasses classes = ModuleClasses.of(artifactId, directory);
@@ -25,7 +27,9 @@ class ModuleBoundariesTest {
             .should()
             .dependOnClassesThat()
             .resideInAPackage("org.springframework..")
-            .because("saga-dsl, saga-protocol and participant-sdk must be usable without Spring");
+            .because(
+                "saga-dsl, saga-protocol, participant-sdk, saga-json-jackson and saga-client must"
+                    + " be usable without Spring");
     rule.check(classes);
   }
 
@@ -38,6 +42,20 @@ class ModuleBoundariesTest {
             .dependOnClassesThat()
             .resideOutsideOfPackages("java..", "javax.annotation..", "io.sagacoord..")
             .because("saga-dsl and saga-protocol are JDK-only libraries");
+    rule.check(ModuleClasses.of(artifactId, directory));
+  }
+
+  @ParameterizedTest(name = "{0} depends on nothing but the JDK, Jackson 3 and itself")
+  @CsvSource({"saga-client, saga-client, io.sagacoord.client.."})
+  void clientStandsAlone(String artifactId, String directory, String ownPackages) {
+    ArchRule rule =
+        noClasses()
+            .should()
+            .dependOnClassesThat()
+            .resideOutsideOfPackages("java..", "tools.jackson..", ownPackages)
+            .because(
+                "the client is what services put on their class path: no server, no engine, no"
+                    + " framework");
     rule.check(ModuleClasses.of(artifactId, directory));
   }
 
@@ -60,6 +78,8 @@ class ModuleBoundariesTest {
   @CsvSource({
     "saga-protocol, saga-protocol",
     "saga-dsl, saga-dsl",
+    "saga-json-jackson, saga-json-jackson",
+    "saga-client, saga-client",
     "participant-sdk, participant-sdk",
     "participant-sdk-spring-boot, participant-sdk-spring-boot",
     "sec-testkit, sec-testkit",

@@ -3,7 +3,10 @@ package io.sagacoord.dsl;
 import io.sagacoord.dsl.engine.JsonCodec;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The JsonCodec of the tests: plain Jackson 3 (the server brings its own). */
+/**
+ * The JsonCodec of saga-dsl's own tests: plain Jackson 3. Users add saga-json-jackson instead; that
+ * module depends on saga-dsl, so saga-dsl's tests cannot use it without a build cycle.
+ */
 public final class JacksonJsonCodec implements JsonCodec {
   private final JsonMapper mapper = JsonMapper.builder().build();
 

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.SagaState;
+import io.sagacoord.json.jackson.JacksonJsonCodec;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.server.internal.engine.DefinitionRegistry;
 import io.sagacoord.server.internal.engine.EventJson;
-import io.sagacoord.server.internal.engine.JacksonJsonCodec;
 import io.sagacoord.server.internal.engine.SagaLogReader;
 import io.sagacoord.server.internal.engine.SagaReplayer;
 import io.sagacoord.server.internal.engine.StateMapper;

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -35,7 +36,7 @@ import java.util.stream.Collectors;
  * Given/expect testing of a saga definition, with the real engine and a settable clock:
  *
  * <pre>{@code
- * SagaHarness.given(trip, codec)
+ * SagaHarness.given(trip)
  *     .start(new TripData(...))
  *     .expectCommand("flight-service", "BookFlight").replySuccess(new FlightBooked("F-1"))
  *     .expectCommand("hotel-service", "BookHotel").replyBusinessFailure(new NoRoom("full"))
@@ -43,7 +44,11 @@ import java.util.stream.Collectors;
  *     .expectStatus(SagaStatus.COMPENSATED);
  * }</pre>
  *
- * Defaults: the clock starts at 2030-01-01T00:00:00Z and the saga id is {@code
+ * The one-argument {@link #given(SagaDefinition)} finds the {@link JsonCodec} through {@link
+ * ServiceLoader}: add {@code io.sagacoord:saga-json-jackson} (test scope) and it is found; {@link
+ * #given(SagaDefinition, JsonCodec)} takes any codec.
+ *
+ * <p>Defaults: the clock starts at 2030-01-01T00:00:00Z and the saga id is {@code
  * 00000000-0000-0000-0000-000000000001}. Every event fed to the engine is recorded with its time,
  * so {@link #expectReplayReproducesState()} can check that the log replays to the same state.
  *
@@ -81,6 +86,16 @@ public final class SagaHarness<D> {
     this.clock = new SettableClock(DEFAULT_START);
   }
 
+  /**
+   * A harness for one saga of the definition, with the codec found through {@link ServiceLoader}.
+   *
+   * @throws IllegalStateException if no {@link JsonCodec} (or more than one) is on the class path;
+   *     the message names {@code io.sagacoord:saga-json-jackson}, the module that provides one
+   */
+  public static <D> SagaHarness<D> given(SagaDefinition<D> definition) {
+    return new SagaHarness<>(definition, discoveredCodec());
+  }
+
   /** A harness for one saga of the definition; data passes through {@code codec}. */
   public static <D> SagaHarness<D> given(SagaDefinition<D> definition, JsonCodec codec) {
     return new SagaHarness<>(definition, codec);
@@ -107,6 +122,24 @@ public final class SagaHarness<D> {
     startedAt = clock.instant();
     record(engine.start(definition, sagaId, startDataJson, startedAt));
     return this;
+  }
+
+  private static JsonCodec discoveredCodec() {
+    List<JsonCodec> found =
+        ServiceLoader.load(JsonCodec.class).stream().map(ServiceLoader.Provider::get).toList();
+    if (found.isEmpty()) {
+      throw new IllegalStateException(
+          "no JsonCodec on the class path: add the test dependency"
+              + " io.sagacoord:saga-json-jackson, or pass a codec to"
+              + " SagaHarness.given(definition, codec)");
+    }
+    if (found.size() > 1) {
+      throw new IllegalStateException(
+          "more than one JsonCodec on the class path ("
+              + found.stream().map(c -> c.getClass().getName()).collect(Collectors.joining(", "))
+              + "): pass the one to use to SagaHarness.given(definition, codec)");
+    }
+    return found.get(0);
   }
 
   // ------------------------------------------------------------------ expectations

@@ -1,6 +1,7 @@
 package io.sagacoord.server.internal.engine;
 
 import io.sagacoord.dsl.engine.SagaEngine;
+import io.sagacoord.json.jackson.JacksonJsonCodec;
 import java.time.Clock;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;

@@ -2,6 +2,7 @@ package io.sagacoord.server.internal.engine;
 
 import io.sagacoord.dsl.engine.SagaEvent;
 import io.sagacoord.dsl.engine.SagaEvents;
+import io.sagacoord.json.jackson.JacksonJsonCodec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.stereotype.Component;

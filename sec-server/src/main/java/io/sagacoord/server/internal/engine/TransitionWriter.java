@@ -8,6 +8,7 @@ import io.sagacoord.protocol.MessageKind;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.SecMetrics;
 import io.sagacoord.server.internal.persistence.LogRow;
 import io.sagacoord.server.internal.persistence.OutboxDao;
@@ -121,6 +122,7 @@ public class TransitionWriter {
   private final SecMetrics metrics;
   private final String replyTopic;
   private final String instanceId;
+  private final SagaEnds ends;
 
   public TransitionWriter(
       SagaInstanceDao instances,
@@ -130,7 +132,8 @@ public class TransitionWriter {
       StateMapper mapper,
       DefinitionRegistry registry,
       SecMetrics metrics,
-      SecProperties properties) {
+      SecProperties properties,
+      SagaEnds ends) {
     this.instances = instances;
     this.log = log;
     this.outbox = outbox;
@@ -140,6 +143,7 @@ public class TransitionWriter {
     this.metrics = metrics;
     this.replyTopic = properties.kafka().replyTopic();
     this.instanceId = properties.instanceId();
+    this.ends = ends;
   }
 
   /**
@@ -214,6 +218,11 @@ public class TransitionWriter {
     }
     sink.insertTimers(scheduled);
     sink.insertOutbox(commands);
+    if (state.status().isTerminal()) {
+      // waiters of GET /api/sagas/{id}/end; the sink runs this with the writes, AfterCommit after
+      // their commit
+      sink.metric(() -> AfterCommit.run(() -> ends.ended(state.sagaId())));
+    }
     if (state.status() == SagaStatus.PARKED
         && (before == null || !SagaStatus.PARKED.name().equals(before.status()))) {
       sink.metric(() -> metrics.sagaStatus("parked", state.sagaType()));

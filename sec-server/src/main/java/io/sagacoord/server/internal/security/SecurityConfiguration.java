@@ -135,7 +135,10 @@ public class SecurityConfiguration {
             AuthorizationFilter.class)
         .authorizeHttpRequests(
             a ->
-                a.dispatcherTypeMatchers(jakarta.servlet.DispatcherType.ERROR)
+                // an ASYNC dispatch only writes the answer of a request authorized before
+                // (long-poll)
+                a.dispatcherTypeMatchers(
+                        jakarta.servlet.DispatcherType.ERROR, jakarta.servlet.DispatcherType.ASYNC)
                     .permitAll()
                     // the API's document and Swagger UI's static page: a browser cannot send
                     // X-API-Key for a page; the person authorizes inside it

@@ -9,6 +9,7 @@ import io.sagacoord.dsl.engine.SagaEvent;
 import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.TimerKind;
 import io.sagacoord.dsl.engine.Transition;
+import io.sagacoord.json.jackson.JacksonJsonCodec;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.ReplyOutcome;
 import io.sagacoord.protocol.Topics;

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagacoord.dsl.engine.InvalidSagaDataException;
-import io.sagacoord.dsl.engine.JsonCodec;
 import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.dsl.testing.SagaHarness;
@@ -14,12 +13,12 @@ import io.sagacoord.examples.travel.trip.TripMessages.FlightReserved;
 import io.sagacoord.examples.travel.trip.TripMessages.HotelReserved;
 import io.sagacoord.examples.travel.trip.TripMessages.ItineraryIssued;
 import io.sagacoord.examples.travel.trip.TripMessages.PaymentCharged;
+import io.sagacoord.json.jackson.JacksonJsonCodec;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The trip saga's definition tested the way a definition author would: given/expect, no
@@ -27,20 +26,6 @@ import tools.jackson.databind.json.JsonMapper;
  * the coordinator.
  */
 class TripSagaDefinitionTest {
-
-  private static final JsonMapper MAPPER = JsonMapper.builder().build();
-  private static final JsonCodec CODEC =
-      new JsonCodec() {
-        @Override
-        public String encode(Object value) {
-          return MAPPER.writeValueAsString(value);
-        }
-
-        @Override
-        public <T> T decode(String json, Class<T> type) {
-          return MAPPER.readValue(json, type);
-        }
-      };
 
   private static final LocalDate IN = LocalDate.of(2030, 1, 10);
   private static final LocalDate OUT = IN.plusDays(3);
@@ -55,7 +40,7 @@ class TripSagaDefinitionTest {
   }
 
   private static SagaHarness<TripData> flightReserved(TripData data) {
-    return SagaHarness.given(TripSaga.definition(), CODEC)
+    return SagaHarness.given(TripSaga.definition())
         .start(data)
         .expectCommand("flight-service", TripSaga.RESERVE_FLIGHT)
         .replySuccess(new FlightReserved("F-1"));
@@ -134,7 +119,7 @@ class TripSagaDefinitionTest {
 
   @Test
   void startWithoutFlightOrHotelIsRefusedBeforeAnySagaExistsNamingWhatIsMissing() {
-    SagaEngine engine = new SagaEngine(CODEC);
+    SagaEngine engine = new SagaEngine(new JacksonJsonCodec());
 
     assertThatThrownBy(
             () ->

@@ -1,26 +1,37 @@
-package io.sagacoord.server.internal.engine;
+package io.sagacoord.json.jackson;
 
 import io.sagacoord.dsl.engine.JsonCodec;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.exc.MismatchedInputException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 import tools.jackson.databind.exc.ValueInstantiationException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The engine's JSON codec on the application's Jackson 3 mapper. Data that does not fit its type is
- * an {@link IllegalArgumentException} whose message names the field and what it must be, in words
- * meant for the caller who sent the data (never the mapper's own message).
+ * The saga engine's {@link JsonCodec} on a Jackson 3 mapper.
+ *
+ * <p>The no-argument constructor uses a plain {@link JsonMapper}; it is the one {@link
+ * java.util.ServiceLoader} calls, so {@code SagaHarness.given(definition)} finds this codec when
+ * this module is on the class path. The coordinator passes its application mapper instead. Encoding
+ * is deterministic for a given mapper: records and beans in declaration order.
  */
 public final class JacksonJsonCodec implements JsonCodec {
   private static final int MAX_ECHO = 60;
 
   private final ObjectMapper mapper;
 
+  /** A codec on a plain {@link JsonMapper} with Jackson 3's defaults. */
+  public JacksonJsonCodec() {
+    this(JsonMapper.builder().build());
+  }
+
+  /** A codec on the given mapper (its modules and features apply to saga data and messages). */
   public JacksonJsonCodec(ObjectMapper mapper) {
-    this.mapper = mapper;
+    this.mapper = Objects.requireNonNull(mapper, "mapper must not be null");
   }
 
   @Override
@@ -28,6 +39,11 @@ public final class JacksonJsonCodec implements JsonCodec {
     return mapper.writeValueAsString(value);
   }
 
+  /**
+   * Decodes {@code json}; data that does not fit {@code type} is an {@link
+   * IllegalArgumentException} whose message names the field and what it must be, in words meant for
+   * whoever sent the data (never the mapper's own message).
+   */
   @Override
   public <T> T decode(String json, Class<T> type) {
     try {
