@@ -20,6 +20,14 @@ public final class BenchSaga implements SagaDefinitionProvider {
   /** The saga type, as in {@code POST /api/sagas/bench-trip}. */
   public static final String TYPE = "bench-trip";
 
+  /**
+   * A saga whose one step nobody answers: its 50-ms timeouts and back-offs fire, which is what the
+   * timer lateness is measured on.
+   */
+  public static final String TIMERS_TYPE = "bench-timers";
+
+  public static final Participant SILENT = Participant.named("bench-silent");
+
   public static final Participant FLIGHTS = Participant.named("bench-flight");
   public static final Participant HOTELS = Participant.named("bench-hotel");
   public static final Participant CARS = Participant.named("bench-car");
@@ -44,7 +52,19 @@ public final class BenchSaga implements SagaDefinitionProvider {
 
   @Override
   public List<SagaDefinition<?>> definitions() {
-    return List.of(definition());
+    return List.of(definition(), timersDefinition());
+  }
+
+  /** Four attempts of 50 ms each, 50 ms apart: seven timers fire per saga, then it compensates. */
+  public static SagaDefinition<BenchData> timersDefinition() {
+    return SagaDefinition.named(TIMERS_TYPE, BenchData.class)
+        .version(1)
+        .defaultTimeout(Duration.ofMillis(50))
+        .defaultRetry(RetryPolicy.fixed(4, Duration.ofMillis(50)))
+        .step("wait")
+        .invoke(SILENT, "bench.silent.wait", d -> new Reserve(d.ref(), false))
+        .noCompensation()
+        .build();
   }
 
   /**

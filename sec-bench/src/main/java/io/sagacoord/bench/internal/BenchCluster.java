@@ -141,6 +141,9 @@ public final class BenchCluster implements AutoCloseable {
    */
   static final String API_KEY = randomKey();
 
+  /** A VIEWER key, for reading the coordinator's meters ({@code /actuator/prometheus}). */
+  static final String VIEWER_KEY = randomKey();
+
   private static String randomKey() {
     byte[] bytes = new byte[32];
     new java.security.SecureRandom().nextBytes(bytes);
@@ -328,7 +331,11 @@ public final class BenchCluster implements AutoCloseable {
         .systemProperty("sec.security.api-keys[0].name", "bench")
         .systemProperty("sec.security.api-keys[0].sha256", sha256Hex(API_KEY))
         .systemProperty("sec.security.api-keys[0].roles", "STARTER")
-        .systemProperty("sec.security.api-keys[0].saga-types", BenchSaga.TYPE)
+        .systemProperty(
+            "sec.security.api-keys[0].saga-types", BenchSaga.TYPE + "," + BenchSaga.TIMERS_TYPE)
+        .systemProperty("sec.security.api-keys[1].name", "bench-viewer")
+        .systemProperty("sec.security.api-keys[1].sha256", sha256Hex(VIEWER_KEY))
+        .systemProperty("sec.security.api-keys[1].roles", "VIEWER")
         .systemProperty("logging.level.root", "WARN")
         .systemProperty("logging.level.io.sagacoord.server.SecApplication", "INFO");
   }

@@ -29,10 +29,12 @@ public final class BenchRunner {
           "log_rows_per_saga",
           "bytes_per_saga",
           "pg_commits_per_s_ceiling",
-          "kafka_roundtrips_per_s_ceiling");
+          "kafka_roundtrips_per_s_ceiling",
+          "timer_lateness_p99_ms");
 
   public static final List<String> MODES =
-      List.of("smoke", "saturation", "latency", "recovery", "footprint", "ceiling", "all");
+      List.of(
+          "smoke", "timers", "saturation", "latency", "recovery", "footprint", "ceiling", "all");
 
   private final String mode;
   private final BenchOptions options;
@@ -83,12 +85,14 @@ public final class BenchRunner {
               + cluster.participantsPid());
       switch (mode) {
         case "smoke" -> smoke();
+        case "timers" -> timers();
         case "ceiling" -> ceiling();
         case "footprint" -> footprint();
         case "saturation" -> saturation();
         case "latency" -> latency(options.saturationHint());
         case "recovery" -> recovery();
         case "all" -> {
+          timers();
           ceiling();
           footprint();
           Double sat = saturation();
@@ -132,6 +136,19 @@ public final class BenchRunner {
     smoke.put("last_start_error", generator.lastError());
     result.put("smoke", smoke);
     log("smoke: " + smoke);
+  }
+
+  /** Timer lateness on the idle coordinator (first in "all", before any load). */
+  private void timers() throws Exception {
+    Map<String, Object> timers =
+        new TimerLateness(cluster)
+            .measure(
+                options.integer("bench.timers.sagas", 100),
+                options.dbl("bench.timers.rate", 5),
+                Duration.ofSeconds(options.integer("bench.timers.drain", 60)));
+    result.put("timers", timers);
+    result.put("timer_lateness_p99_ms", timers.get("p99_ms"));
+    log("timers: " + timers);
   }
 
   private void ceiling() throws Exception {
