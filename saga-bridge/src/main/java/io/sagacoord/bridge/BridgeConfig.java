@@ -26,6 +26,9 @@ import java.util.Set;
  * @param compensationTypes command types of compensations
  * @param paths a path per command type where it differs from {@code /saga/{commandType}}
  * @param http how the service is called
+ * @param healthPath the service's health endpoint (e.g. {@code /health}), or null: when set, the
+ *     bridge announces the participant only while {@code GET {baseUrl}{healthPath}} answers 2xx
+ * @param announceInterval how often the participant is announced on the registry topic
  */
 public record BridgeConfig(
     String participant,
@@ -38,7 +41,9 @@ public record BridgeConfig(
     List<String> forwardTypes,
     List<String> compensationTypes,
     Map<String, String> paths,
-    Http http) {
+    Http http,
+    String healthPath,
+    Duration announceInterval) {
 
   /** Property prefix of every setting. */
   public static final String PREFIX = "bridge.";
@@ -80,16 +85,29 @@ public record BridgeConfig(
     }
     jdbcPassword = jdbcPassword == null ? "" : jdbcPassword;
     Objects.requireNonNull(http, "http");
+    if (healthPath != null && !healthPath.startsWith("/")) {
+      throw new IllegalArgumentException(
+          "bridge.service.health-path must start with '/', was " + healthPath);
+    }
+    requirePositive(announceInterval, "bridge.announce-interval");
+  }
+
+  /** Default announce interval, as for any participant. */
+  public static final Duration DEFAULT_ANNOUNCE_INTERVAL = Duration.ofSeconds(30);
+
+  /** The health endpoint's URI, when one is configured. */
+  public URI healthUri() {
+    return healthPath == null ? null : URI.create(base() + healthPath);
+  }
+
+  private String base() {
+    String base = baseUrl.toString();
+    return base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
   }
 
   /** The URI a command type is posted to. */
   public URI uriOf(String commandType) {
-    String path = paths.getOrDefault(commandType, "/saga/" + commandType);
-    String base = baseUrl.toString();
-    if (base.endsWith("/")) {
-      base = base.substring(0, base.length() - 1);
-    }
-    return URI.create(base + path);
+    return URI.create(base() + paths.getOrDefault(commandType, "/saga/" + commandType));
   }
 
   /**
@@ -201,7 +219,9 @@ public record BridgeConfig(
         list(s.get("bridge.commands.forward", "")),
         list(s.get("bridge.commands.compensate", "")),
         paths,
-        http);
+        http,
+        s.get("bridge.service.health-path", null),
+        s.duration("bridge.announce-interval", DEFAULT_ANNOUNCE_INTERVAL));
   }
 
   private static Set<Integer> statuses(String text, Http defaults) {

@@ -3,7 +3,11 @@ package io.sagacoord.bridge;
 import io.sagacoord.participant.LocalRetryPolicy;
 import io.sagacoord.participant.Participant;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 import tools.jackson.databind.DeserializationFeature;
@@ -24,6 +28,9 @@ public final class SagaBridge implements AutoCloseable {
   private final BridgeConfig config;
   private final Participant participant;
   private final BridgeMetrics metrics = new BridgeMetrics();
+  private final ServiceCaller caller;
+  private ScheduledExecutorService health;
+  private volatile Boolean lastHealthy;
 
   /**
    * A bridge for {@code config} whose inbox lives in {@code dataSource}; {@code tuning} may change
@@ -35,7 +42,7 @@ public final class SagaBridge implements AutoCloseable {
     ObjectMapper json =
         JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
     Clock clock = Clock.systemUTC();
-    ServiceCaller caller = new ServiceCaller(config, json, clock, metrics);
+    this.caller = new ServiceCaller(config, json, clock, metrics);
     Participant.Builder builder =
         Participant.builder(config.participant())
             .kafka(config.kafka())
@@ -43,7 +50,10 @@ public final class SagaBridge implements AutoCloseable {
             .jsonMapper(json)
             .clock(clock)
             // the bridge retries the service itself, with back-off, jitter and Retry-After
-            .localRetries(LocalRetryPolicy.none());
+            .localRetries(LocalRetryPolicy.none())
+            // with a health endpoint the bridge announces (see start); the SDK only once at start
+            .announceInterval(
+                config.healthPath() == null ? config.announceInterval() : Duration.ofDays(365));
     if (config.commandTopic() != null) {
       builder.commandTopic(config.commandTopic());
     }
@@ -62,8 +72,19 @@ public final class SagaBridge implements AutoCloseable {
   }
 
   /** Migrates the inbox, creates missing topics and starts consuming. */
-  public void start() {
+  public synchronized void start() {
     participant.start();
+    if (config.healthUri() != null) {
+      health =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "saga-bridge-" + config.participant() + "-health");
+                t.setDaemon(true);
+                return t;
+              });
+      long every = config.announceInterval().toMillis();
+      health.scheduleWithFixedDelay(this::announceIfHealthy, every, every, TimeUnit.MILLISECONDS);
+    }
     LOG.log(
         System.Logger.Level.INFO,
         "bridge for {0} started: forward {1}, compensate {2} -> {3}",
@@ -71,6 +92,37 @@ public final class SagaBridge implements AutoCloseable {
         config.forwardTypes(),
         config.compensationTypes(),
         config.baseUrl());
+  }
+
+  /**
+   * Asks the service's health endpoint and announces the participant only if it answers 2xx, so the
+   * coordinator's registry sees the service itself, not only its bridge.
+   */
+  void announceIfHealthy() {
+    try {
+      boolean healthy = caller.healthy(config.healthUri());
+      if (!Boolean.valueOf(healthy).equals(lastHealthy)) {
+        LOG.log(
+            healthy ? System.Logger.Level.INFO : System.Logger.Level.WARNING,
+            healthy
+                ? "bridge for {0}: {1} answers, announcing"
+                : "bridge for {0}: {1} does not answer 2xx, not announcing",
+            config.participant(),
+            config.healthUri());
+        lastHealthy = healthy;
+      }
+      if (healthy) {
+        participant.announce();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "bridge for {0}: announcing failed: {1}",
+          config.participant(),
+          e.getMessage());
+    }
   }
 
   /** The participant the bridge runs. */
@@ -87,7 +139,10 @@ public final class SagaBridge implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (health != null) {
+      health.shutdownNow();
+    }
     participant.close();
   }
 }

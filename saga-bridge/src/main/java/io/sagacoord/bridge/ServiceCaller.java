@@ -70,6 +70,22 @@ final class ServiceCaller {
     return context.sagaId() + ":" + context.step() + ":" + context.phase().wireName();
   }
 
+  /** True when the health endpoint answers 2xx within the request timeout. */
+  boolean healthy(URI health) throws InterruptedException {
+    Duration timeout = config.http().requestTimeout();
+    CompletableFuture<HttpResponse<byte[]>> exchange =
+        client.sendAsync(
+            HttpRequest.newBuilder(health).timeout(timeout).GET().build(),
+            BoundedBody.handler(config.http().maxBodyBytes()));
+    try {
+      int status = exchange.get(timeout.toMillis(), TimeUnit.MILLISECONDS).statusCode();
+      return status >= 200 && status < 300;
+    } catch (TimeoutException | ExecutionException e) {
+      exchange.cancel(true);
+      return false;
+    }
+  }
+
   Outcome<?> call(CommandContext context, JsonNode payload)
       throws ServiceCallException, InterruptedException {
     BridgeConfig.Http http = config.http();

@@ -61,6 +61,11 @@ final class BridgeFixture implements AutoCloseable {
 
   /** The car bridge's settings for a service at {@code baseUrl}, fast retries. */
   BridgeConfig config(URI baseUrl, UnaryOperator<BridgeConfig.Http> http) {
+    return config(baseUrl, http, null);
+  }
+
+  /** The same, with a health endpoint the announcements depend on. */
+  BridgeConfig config(URI baseUrl, UnaryOperator<BridgeConfig.Http> http, String healthPath) {
     return new BridgeConfig(
         "car-service",
         baseUrl,
@@ -81,7 +86,9 @@ final class BridgeFixture implements AutoCloseable {
                 Duration.ofMillis(20),
                 Duration.ofMillis(100),
                 Duration.ofSeconds(2),
-                java.util.Set.of(409, 422))));
+                java.util.Set.of(409, 422))),
+        healthPath,
+        Duration.ofMillis(200));
   }
 
   SagaBridge start(BridgeConfig config) {
@@ -215,6 +222,20 @@ final class BridgeFixture implements AutoCloseable {
               return mine.size() >= count;
             });
     return mine;
+  }
+
+  /** How many records {@code topic} holds now. */
+  long countRecords(String topic) {
+    try (KafkaConsumer<String, byte[]> consumer =
+        new KafkaConsumer<>(kafka.consumerConfig(UUID.randomUUID().toString()))) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(topic).stream()
+              .map(p -> new TopicPartition(topic, p.partition()))
+              .toList();
+      Map<TopicPartition, Long> start = consumer.beginningOffsets(partitions);
+      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+      return partitions.stream().mapToLong(p -> end.get(p) - start.get(p)).sum();
+    }
   }
 
   static String header(ConsumerRecord<?, ?> record, String name) {
