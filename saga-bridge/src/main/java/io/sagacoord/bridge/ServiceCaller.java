@@ -62,6 +62,8 @@ final class ServiceCaller {
         HttpClient.newBuilder()
             .connectTimeout(config.http().connectTimeout())
             .followRedirects(HttpClient.Redirect.NEVER)
+            // plain HTTP/1.1: no h2c upgrade attempt that a small service may mishandle
+            .version(HttpClient.Version.HTTP_1_1)
             .build();
   }
 
