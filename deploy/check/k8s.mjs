@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import yaml from "js-yaml";
 
-const base = join(dirname(fileURLToPath(import.meta.url)), "..");
+const base = join(dirname(fileURLToPath(import.meta.url)), "..", "k8s");
 const kustomization = yaml.load(readFileSync(join(base, "kustomization.yaml"), "utf8"));
 const problems = [];
 const objects = [];
