@@ -615,10 +615,10 @@ class CoordinatorIntegrationTest {
                 HttpResponse.BodyHandlers.ofString());
 
     assertThat(prometheus.body())
-        .contains("sec_sagas_started_total")
-        .contains("sec_sagas_completed_total")
+        .contains("sec_sagas_started_sagas_total")
+        .contains("sec_sagas_completed_sagas_total")
         .contains("sec_step_latency_seconds")
-        .contains("sec_outbox_backlog");
+        .contains("sec_outbox_backlog_rows");
     JsonNode components = json.readTree(health.body()).get("components");
     assertThat(components.get("kafka").get("status").asString()).isEqualTo("UP");
     assertThat(components.get("db").get("status").asString()).isEqualTo("UP");

@@ -133,10 +133,19 @@ public class StartBatcher implements SmartLifecycle {
     this.crashPoints = crashPoints;
     this.tx = tx;
     this.queue = new ArrayBlockingQueue<>(settings.maxPending());
-    this.refused = meters.counter("sec.starts.refused");
-    this.batchSizes = meters.summary("sec.starts.batch.size");
+    this.refused =
+        Counter.builder("sec.starts.refused")
+            .description("starts refused with 503 because too many starts waited to be written")
+            .baseUnit("starts")
+            .register(meters);
+    this.batchSizes =
+        DistributionSummary.builder("sec.starts.batch.size")
+            .description("starts written together in one transaction")
+            .baseUnit("starts")
+            .register(meters);
     Gauge.builder("sec.starts.pending", queue, ArrayBlockingQueue::size)
         .description("starts waiting to be written")
+        .baseUnit("starts")
         .register(meters);
   }
 

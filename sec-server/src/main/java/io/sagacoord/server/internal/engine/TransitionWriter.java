@@ -18,6 +18,7 @@ import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.internal.persistence.TimerDao;
 import io.sagacoord.server.internal.persistence.TimerRow;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -213,7 +214,8 @@ public class TransitionWriter {
         sink.cancelTimers(state.sagaId(), cancel.step());
       } else if (effect instanceof Effect.SagaEnded ended) {
         String status = ended.status().name().toLowerCase(Locale.ROOT);
-        sink.metric(() -> metrics.sagaStatus(status, state.sagaType()));
+        Duration took = Duration.between(state.createdAt(), now);
+        sink.metric(() -> metrics.sagaEnded(status, state.sagaType(), took));
       }
     }
     sink.insertTimers(scheduled);

@@ -1,7 +1,9 @@
 package io.sagacoord.server.internal.kafka;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.config.SecProperties;
@@ -103,10 +105,26 @@ public class OutboxRelay implements SmartLifecycle {
     this.outbox = outbox;
     this.tx = tx;
     this.topics = topics;
-    this.published = meters.counter("sec.outbox.published");
-    this.sendFailures = meters.counter("sec.outbox.send.failures");
-    this.handOversDropped = meters.counter("sec.outbox.handovers.dropped");
-    meters.gauge("sec.outbox.in-memory", inMemory);
+    this.published =
+        Counter.builder("sec.outbox.published")
+            .description("commands published to Kafka and acknowledged")
+            .baseUnit(BaseUnits.MESSAGES)
+            .register(meters);
+    this.sendFailures =
+        Counter.builder("sec.outbox.send.failures")
+            .description("command sends that failed (the row stays and is sent again)")
+            .baseUnit(BaseUnits.MESSAGES)
+            .register(meters);
+    this.handOversDropped =
+        Counter.builder("sec.outbox.handovers.dropped")
+            .description(
+                "committed rows not handed to the relay (full or stopped), left to the poll")
+            .baseUnit(BaseUnits.ROWS)
+            .register(meters);
+    Gauge.builder("sec.outbox.in-memory", inMemory, Number::doubleValue)
+        .description("outbox rows handed to the relay and not yet acknowledged by Kafka")
+        .baseUnit(BaseUnits.ROWS)
+        .register(meters);
   }
 
   /**

@@ -2,6 +2,7 @@ package io.sagacoord.server.internal.kafka;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.BaseUnits;
 import io.sagacoord.server.IdempotencyKeyConflictException;
 import io.sagacoord.server.InvalidStartDataException;
 import io.sagacoord.server.StartResult;
@@ -80,8 +81,16 @@ public class StartConsumer implements SmartLifecycle {
     this.quarantine = quarantine;
     this.tx = tx;
     this.clock = clock;
-    this.started = meters.counter("sec.starts.kafka.accepted");
-    this.quarantined = meters.counter("sec.starts.kafka.quarantined");
+    this.started =
+        Counter.builder("sec.starts.kafka.accepted")
+            .description("start messages taken from the start topic")
+            .baseUnit(BaseUnits.MESSAGES)
+            .register(meters);
+    this.quarantined =
+        Counter.builder("sec.starts.kafka.quarantined")
+            .description("start messages that could not be used and were quarantined")
+            .baseUnit(BaseUnits.MESSAGES)
+            .register(meters);
   }
 
   private void loop() {

@@ -198,6 +198,30 @@ public class SagaQueryDao {
         .list();
   }
 
+  /** Sagas per status, for the given statuses (none of them COMPLETED); absent when none. */
+  public java.util.Map<String, Long> countByStatus(List<String> statuses) {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    jdbc.sql(
+            "SELECT status, count(*) AS n FROM saga_instance WHERE status IN (:statuses)"
+                + NOT_COMPLETED
+                + " GROUP BY status")
+        .param("statuses", statuses)
+        .query((java.sql.ResultSet rs) -> out.put(rs.getString("status"), rs.getLong("n")));
+    return out;
+  }
+
+  /** When the least recently changed RUNNING or COMPENSATING saga last changed. */
+  public java.util.Optional<Instant> leastRecentlyChangedActive() {
+    return java.util.Optional.ofNullable(
+        jdbc.sql(
+                """
+                SELECT min(updated_at) AS t FROM saga_instance
+                WHERE status IN ('RUNNING', 'COMPENSATING')
+                """)
+            .query((rs, n) -> Sql.instant(rs, "t"))
+            .single());
+  }
+
   /** The oldest RUNNING or COMPENSATING saga. */
   public java.util.Optional<Summary> oldestActive() {
     return jdbc.sql(
