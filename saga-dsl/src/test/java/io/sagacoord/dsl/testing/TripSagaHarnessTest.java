@@ -318,6 +318,7 @@ class TripSagaHarnessTest {
 
   @Test
   void anExhaustedCompensationFailsTheSagaAndAnOperatorRetryFinishesIt() {
+    // the trip sets a compensation budget explicitly: 3 attempts
     SagaHarness<TripData> h = trip();
     succeed(h, "book-flight");
     h.expectCommand("hotel-service", "BookHotel").replyBusinessFailure(new Rejection("full"));
