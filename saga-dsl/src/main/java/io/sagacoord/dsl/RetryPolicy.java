@@ -43,12 +43,21 @@ public record RetryPolicy(
           .withJitter(Jitter.EQUAL);
 
   /**
-   * Default for compensations: exponential, 10 attempts, 1 s doubling, max 5 min, equal jitter. A
-   * compensation must eventually succeed, so its budget is larger.
+   * {@code maxAttempts} of a policy without a budget: attempts go on until one succeeds, each after
+   * the capped back-off.
+   */
+  public static final int UNLIMITED_ATTEMPTS = Integer.MAX_VALUE;
+
+  /**
+   * Default for compensations: no budget (retried until the participant succeeds or answers with a
+   * business failure), exponential, 1 s doubling, capped at 1 min, equal jitter. A compensation
+   * releases what the saga holds, so an outage of its participant delays it but never ends it; an
+   * author who wants a budget sets one with {@code compensationRetry(...)} or {@code
+   * defaultCompensationRetry(...)}.
    */
   public static final RetryPolicy DEFAULT_COMPENSATION =
-      exponential(10, Duration.ofSeconds(1))
-          .withMaxDelay(Duration.ofMinutes(5))
+      exponential(UNLIMITED_ATTEMPTS, Duration.ofSeconds(1))
+          .withMaxDelay(Duration.ofMinutes(1))
           .withJitter(Jitter.EQUAL);
 
   public RetryPolicy {
@@ -108,9 +117,16 @@ public record RetryPolicy(
     return new RetryPolicy(backoff, maxAttempts, initialDelay, multiplier, maxDelay, jitter);
   }
 
+  /**
+   * Whether attempts go on until one succeeds ({@code maxAttempts} is {@link #UNLIMITED_ATTEMPTS}).
+   */
+  public boolean isUnlimited() {
+    return maxAttempts == UNLIMITED_ATTEMPTS;
+  }
+
   /** Whether another attempt may follow attempt number {@code attemptsMade} (1-based). */
   public boolean allowsAnotherAttempt(int attemptsMade) {
-    return attemptsMade < maxAttempts;
+    return isUnlimited() || attemptsMade < maxAttempts;
   }
 
   /**

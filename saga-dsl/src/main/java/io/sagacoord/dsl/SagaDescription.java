@@ -234,6 +234,7 @@ public record SagaDescription(
         p.backoff() == RetryPolicy.Backoff.FIXED
             ? "fixed " + p.initialDelay()
             : "exp " + p.initialDelay() + " x" + p.multiplier() + " max " + p.maxDelay();
-    return p.maxAttempts() + "x " + base + (p.jitter() == Jitter.NONE ? "" : " " + p.jitter());
+    String attempts = p.isUnlimited() ? "until success" : p.maxAttempts() + "x";
+    return attempts + " " + base + (p.jitter() == Jitter.NONE ? "" : " " + p.jitter());
   }
 }

@@ -16,7 +16,11 @@ public interface StepTail<D> extends SagaSteps<D> {
   /** Forward retry policy (default: the saga's, {@link RetryPolicy#DEFAULT_FORWARD}). */
   StepTail<D> retry(RetryPolicy policy);
 
-  /** Compensation retry policy (default: the saga's, {@link RetryPolicy#DEFAULT_COMPENSATION}). */
+  /**
+   * Compensation retry policy (default: the saga's, {@link RetryPolicy#DEFAULT_COMPENSATION}, which
+   * retries until the compensation succeeds). A policy with a {@code maxAttempts} is a budget: once
+   * it is spent the saga ends FAILED.
+   */
   StepTail<D> compensationRetry(RetryPolicy policy);
 
   /**

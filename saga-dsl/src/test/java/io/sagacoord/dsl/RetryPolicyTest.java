@@ -42,4 +42,15 @@ class RetryPolicyTest {
     assertThat(RetryPolicy.none().maxAttempts()).isEqualTo(1);
     assertThat(RetryPolicy.none().allowsAnotherAttempt(1)).isFalse();
   }
+
+  @Test
+  void theDefaultCompensationPolicyHasNoBudgetAndAnExplicitOneHas() {
+    RetryPolicy dflt = RetryPolicy.DEFAULT_COMPENSATION;
+    assertThat(dflt.isUnlimited()).isTrue();
+    assertThat(dflt.allowsAnotherAttempt(1_000_000)).isTrue();
+    assertThat(dflt.delayBefore(1_000_000, 0.999)).isLessThanOrEqualTo(dflt.maxDelay());
+    RetryPolicy budget = RetryPolicy.exponential(10, Duration.ofSeconds(1));
+    assertThat(budget.isUnlimited()).isFalse();
+    assertThat(budget.allowsAnotherAttempt(10)).isFalse();
+  }
 }

@@ -11,19 +11,22 @@ import java.util.Map;
 
 /**
  * Undoing a saga: forward attempts in flight are awaited, then the steps that may have happened are
- * compensated one at a time in reverse definition order; a compensation that exhausts its retry
- * policy fails the saga.
+ * compensated one at a time in reverse definition order; a compensation answered with a business
+ * failure, or one that exhausts a retry budget set in the definition, fails the saga.
  */
 final class Compensation {
 
   private Compensation() {}
 
-  /** The saga starts to compensate; siblings waiting for a retry are not retried. */
+  /**
+   * The saga starts to compensate; steps waiting for a retry are not retried, except the pivot: it
+   * cannot be undone, so it is asked until its outcome is known.
+   */
   static <D> void begin(TransitionContext<D> transition, String reason) {
     transition.changeStatus(SagaStatus.COMPENSATING, reason, null);
     transition.logSaga(LogEntryType.COMPENSATION_STARTED, Map.of("reason", reason));
     for (StepState step : transition.state().steps().values()) {
-      if (step.status() == StepStatus.RETRY_WAIT) {
+      if (step.status() == StepStatus.RETRY_WAIT && !transition.isPivotWaitingForRetry(step)) {
         transition.emit(new CancelTimers(step.step()));
       }
     }
@@ -31,12 +34,13 @@ final class Compensation {
   }
 
   /**
-   * Takes the next move of a compensating saga: wait while a forward attempt is in flight or a
-   * compensation is outstanding, go forward again if the pivot succeeded meanwhile, else send the
-   * compensation of the last step that needs one, or end COMPENSATED when none is left.
+   * Takes the next move of a compensating saga: wait while a forward attempt is in flight, the
+   * pivot waits to be asked again, or a compensation is outstanding; go forward again if the pivot
+   * succeeded meanwhile, else send the compensation of the last step that needs one, or end
+   * COMPENSATED when none is left.
    */
   static <D> void next(TransitionContext<D> transition) {
-    if (transition.anyForwardInFlight()) {
+    if (transition.anyForwardOutcomeOpen()) {
       return; // siblings answer or time out first, so that it is known what to undo
     }
     if (transition.pivotSucceeded()) {
@@ -85,7 +89,8 @@ final class Compensation {
 
   /**
    * The outstanding compensation of the reply's step was answered: SUCCESS and REFUSED (the
-   * participant has nothing to undo) compensate the step; any other outcome is a failed attempt.
+   * participant has nothing to undo) compensate the step; a business failure (the undo cannot be
+   * done) fails the saga at once; a technical failure is a failed attempt.
    */
   static <D> void onReply(TransitionContext<D> transition, ReplyReceived reply) {
     String step = reply.step();
@@ -100,15 +105,18 @@ final class Compensation {
           reply.commandId(),
           Map.of("outcome", reply.outcome()));
       next(transition);
+    } else if (reply.outcome() == ReplyOutcome.BUSINESS_FAILURE) {
+      // the participant says the undo cannot be done: asking again would get the same answer
+      failed(transition, step, "business failure: " + reply.bodyJson());
     } else {
-      String outcome = reply.outcome().name().toLowerCase().replace('_', ' ');
-      attemptFailed(transition, step, outcome + ": " + reply.bodyJson());
+      attemptFailed(transition, step, "technical failure: " + reply.bodyJson());
     }
   }
 
   /**
    * A compensation attempt failed or timed out: another attempt after the back-off while the
-   * compensation policy allows one, else the step is COMPENSATION_FAILED and the saga FAILED.
+   * compensation policy allows one (the default policy always does), else the step is
+   * COMPENSATION_FAILED and the saga FAILED.
    */
   static <D> void attemptFailed(TransitionContext<D> transition, String step, String error) {
     StepState state = transition.step(step);
@@ -120,6 +128,12 @@ final class Compensation {
           transition, step, Phase.COMPENSATE, state.compensationAttempt() + 1, error);
       return;
     }
+    failed(transition, step, error);
+  }
+
+  /** The compensation of {@code step} cannot be done: COMPENSATION_FAILED, the saga FAILED. */
+  private static <D> void failed(TransitionContext<D> transition, String step, String error) {
+    StepState state = transition.step(step);
     transition.replaceStep(state.settled(StepStatus.COMPENSATION_FAILED, transition.now(), error));
     transition.log(
         LogEntryType.STEP_COMPENSATION_FAILED,

@@ -142,16 +142,20 @@ final class ForwardProgress {
 
   /**
    * A forward attempt failed in a way worth retrying: another attempt after the back-off while the
-   * saga runs and the policy allows one, else the step gives up as {@code whenExhausted}.
+   * saga runs and the policy allows one, else the step gives up as {@code whenExhausted}. A pivot
+   * whose attempt timed out never gives up: its outcome is unknown and it cannot be undone, so it
+   * is asked again (the participant answers a repeated command with its stored outcome), whatever
+   * the saga's status and the policy's budget, until an answer settles it.
    */
   static <D> void attemptFailed(
       TransitionContext<D> transition, String step, String error, StepStatus whenExhausted) {
     StepState state = transition.step(step);
-    if (transition.status() == SagaStatus.RUNNING
-        && transition
-            .stepDefinition(step)
-            .retry()
-            .allowsAnotherAttempt(state.forwardAttemptsInBudget())) {
+    StepDefinition<D> definition = transition.stepDefinition(step);
+    boolean pivotUnknown =
+        definition.kind() == StepKind.PIVOT && whenExhausted == StepStatus.TIMED_OUT;
+    if (pivotUnknown
+        || (transition.status() == SagaStatus.RUNNING
+            && definition.retry().allowsAnotherAttempt(state.forwardAttemptsInBudget()))) {
       Attempts.scheduleRetry(transition, step, Phase.FORWARD, state.forwardAttempt() + 1, error);
     } else {
       gaveUp(transition, step, whenExhausted, error);
@@ -160,8 +164,8 @@ final class ForwardProgress {
 
   /**
    * A forward step ended without success: {@code FAILED} (nothing to undo) or {@code TIMED_OUT}
-   * (maybe done). A pivot with an unknown outcome or a step after the pivot fails the saga; a step
-   * before it starts compensation, or lets a running one go on.
+   * (maybe done; never a pivot, see {@link #attemptFailed}). A step after the pivot fails the saga;
+   * a step before it starts compensation, or lets a compensating saga go on.
    */
   static <D> void gaveUp(
       TransitionContext<D> transition, String step, StepStatus outcome, String error) {
@@ -174,11 +178,7 @@ final class ForwardProgress {
         state.forwardAttempt(),
         null,
         Map.of("error", error));
-    if (transition.stepDefinition(step).kind() == StepKind.PIVOT
-        && outcome == StepStatus.TIMED_OUT) {
-      // a pivot cannot be undone, so an unknown outcome cannot be compensated safely
-      transition.failSaga("pivot outcome unknown: step '" + step + "' timed out on every attempt");
-    } else if (transition.definition().isAfterPivot(step)) {
+    if (transition.definition().isAfterPivot(step)) {
       transition.failSaga("step after pivot exhausted: step '" + step + "': " + error);
     } else if (transition.status() == SagaStatus.RUNNING) {
       Compensation.begin(transition, "step '" + step + "' failed: " + error);

@@ -93,7 +93,9 @@ final class OperatorActions {
             || (sagaWasFailed
                 && (status == StepStatus.COMPENSATING || status == StepStatus.COMPENSATION_FAILED));
     if (forward) {
-      if (status == StepStatus.RETRY_WAIT && transition.status() != SagaStatus.RUNNING) {
+      if (status == StepStatus.RETRY_WAIT
+          && transition.status() != SagaStatus.RUNNING
+          && !transition.isPivotWaitingForRetry(step)) {
         return false; // waiting for its compensation, not for a retry
       }
       transition.replaceStep(step.withFreshForwardBudget());

@@ -12,7 +12,10 @@ public enum StepStatus {
   RETRY_WAIT,
   /** Forward succeeded. */
   SUCCEEDED,
-  /** Forward outcome unknown after the last attempt timed out; counted as done. */
+  /**
+   * Forward outcome unknown after the last attempt timed out; counted as done. A pivot has it only
+   * when an operator forces a FAILED saga to compensate; the engine asks a pivot until it answers.
+   */
   TIMED_OUT,
   /** Business failure, refusal, or technical failures to the end: nothing to undo. */
   FAILED,

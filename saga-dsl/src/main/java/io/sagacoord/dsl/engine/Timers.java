@@ -57,15 +57,17 @@ final class Timers {
   }
 
   /**
-   * The back-off is over: the next attempt is sent. A forward retry is sent only while the saga
-   * runs; once it compensates, the waiting step is compensated instead.
+   * The back-off is over: the next attempt is sent. A forward retry is sent while the saga runs,
+   * and for the pivot also while it compensates (its outcome must be known before anything is
+   * undone); a step before the pivot waiting for a retry in a compensating saga is compensated
+   * instead.
    */
   private static <D> Transition retryDue(
       TransitionContext<D> transition, TimerFired timer, StepState step) {
     boolean forward = timer.phase() == Phase.FORWARD;
     boolean due =
         forward
-            ? transition.status() == SagaStatus.RUNNING
+            ? (transition.status() == SagaStatus.RUNNING || transition.isPivotWaitingForRetry(step))
                 && step.status() == StepStatus.RETRY_WAIT
                 && timer.attempt() == step.forwardAttempt() + 1
             : step.status() == StepStatus.COMPENSATION_RETRY_WAIT

@@ -82,9 +82,19 @@ final class TransitionContext<D> {
         .orElse(false);
   }
 
-  /** Whether any step has a forward attempt outstanding. */
-  boolean anyForwardInFlight() {
-    return state.steps().values().stream().anyMatch(s -> s.status() == StepStatus.IN_PROGRESS);
+  /**
+   * Whether some forward outcome is still to be learnt: a step has a forward attempt outstanding,
+   * or the pivot waits to be asked again.
+   */
+  boolean anyForwardOutcomeOpen() {
+    return state.steps().values().stream()
+        .anyMatch(s -> s.status() == StepStatus.IN_PROGRESS || isPivotWaitingForRetry(s));
+  }
+
+  /** Whether {@code step} is the pivot and waits for its next attempt. */
+  boolean isPivotWaitingForRetry(StepState step) {
+    return step.status() == StepStatus.RETRY_WAIT
+        && definition.pivot().map(p -> p.name().equals(step.step())).orElse(false);
   }
 
   /** The saga data, decoded once per call. */

@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagacoord.dsl.JacksonJsonCodec;
 import io.sagacoord.dsl.Participant;
+import io.sagacoord.dsl.RetryPolicy;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.TripSaga;
 import io.sagacoord.dsl.TripSaga.BookFlight;
 import io.sagacoord.dsl.TripSaga.Booked;
 import io.sagacoord.dsl.TripSaga.CancelFlight;
 import io.sagacoord.dsl.TripSaga.Rejection;
+import io.sagacoord.dsl.engine.Effect;
 import io.sagacoord.dsl.engine.Effect.ScheduleTimer;
 import io.sagacoord.dsl.engine.Effect.SendCommand;
 import io.sagacoord.dsl.engine.LogEntry;
@@ -316,6 +318,7 @@ class TripSagaHarnessTest {
 
   @Test
   void anExhaustedCompensationFailsTheSagaAndAnOperatorRetryFinishesIt() {
+    // the trip sets a compensation budget explicitly: 3 attempts
     SagaHarness<TripData> h = trip();
     succeed(h, "book-flight");
     h.expectCommand("hotel-service", "BookHotel").replyBusinessFailure(new Rejection("full"));
@@ -334,6 +337,75 @@ class TripSagaHarnessTest {
         .withAttempt(4)
         .replySuccess()
         .expectStatus(SagaStatus.COMPENSATED)
+        .expectReplayReproducesState();
+  }
+
+  /** Flight and hotel with the library's default compensation policy (no budget). */
+  private static SagaDefinition<TripData> defaultCompensationPolicy() {
+    return SagaDefinition.named("trip-default-compensation", TripData.class)
+        .defaultTimeout(Duration.ofSeconds(10))
+        .step("book-flight")
+        .invoke(TripSaga.FLIGHTS, "BookFlight", d -> new BookFlight(d.tripId()))
+        .onReply(Booked.class, (d, r) -> d)
+        .compensateWith("CancelFlight", d -> new CancelFlight(d.tripId(), "F1"))
+        .step("book-hotel")
+        .invoke(TripSaga.HOTELS, "BookHotel", d -> new TripSaga.BookHotel(d.tripId()))
+        .compensateWith("CancelHotel", d -> new TripSaga.CancelHotel(d.tripId(), "H1"))
+        .build();
+  }
+
+  @Test
+  void aCompensationWithoutASetBudgetIsRetriedPastTenAttemptsOnACappedBackOff() {
+    SagaHarness<TripData> h =
+        SagaHarness.given(defaultCompensationPolicy(), codec).start(TripData.of("T1", false));
+    h.expectCommand("flight-service", "BookFlight").replySuccess(new Booked("F1"));
+    h.expectCommand("hotel-service", "BookHotel").replyBusinessFailure(new Rejection("full"));
+    for (int attempt = 1; attempt <= 14; attempt++) {
+      SentCommand<TripData> cancel =
+          h.expectCompensation("flight-service", "CancelFlight").withAttempt(attempt);
+      if (attempt % 2 == 0) {
+        cancel.replyTechnicalFailure("flight db down");
+      } else {
+        cancel.noReply().advance(Duration.ofSeconds(10)); // times out
+      }
+      h.expectStatus(SagaStatus.COMPENSATING)
+          .expectStepStatus("book-flight", StepStatus.COMPENSATION_RETRY_WAIT);
+      ScheduleTimer retry =
+          h.pendingTimers().stream().filter(t -> t.kind() == TimerKind.RETRY).findFirst().get();
+      h.advanceTo(retry.dueAt());
+    }
+    h.expectCompensation("flight-service", "CancelFlight")
+        .withAttempt(15)
+        .replySuccess()
+        .expectStatus(SagaStatus.COMPENSATED)
+        .expectCompensationOrder("book-flight")
+        .expectReplayReproducesState();
+    List<Long> delays =
+        h.log().stream()
+            .filter(e -> e.type().equals("RETRY_SCHEDULED"))
+            .map(e -> codec.decode(e.detailJson(), Map.class).get("delayMillis"))
+            .map(d -> ((Number) d).longValue())
+            .toList();
+    assertThat(delays).hasSize(14);
+    long cap = RetryPolicy.DEFAULT_COMPENSATION.maxDelay().toMillis();
+    assertThat(delays).allSatisfy(d -> assertThat(d).isLessThanOrEqualTo(cap));
+    assertThat(delays.subList(8, 14))
+        .as("the back-off stops growing at the cap (equal jitter: half of it at least)")
+        .allSatisfy(d -> assertThat(d).isGreaterThanOrEqualTo(cap / 2));
+  }
+
+  @Test
+  void aCompensationAnsweredWithABusinessFailureFailsTheSagaAtOnce() {
+    SagaHarness<TripData> h =
+        SagaHarness.given(defaultCompensationPolicy(), codec).start(TripData.of("T1", false));
+    h.expectCommand("flight-service", "BookFlight").replySuccess(new Booked("F1"));
+    h.expectCommand("hotel-service", "BookHotel").replyBusinessFailure(new Rejection("full"));
+    h.expectCompensation("flight-service", "CancelFlight")
+        .replyBusinessFailure(new Rejection("ticket already used"))
+        .expectStatus(SagaStatus.FAILED)
+        .expectStatusReasonContaining("business failure")
+        .expectStepStatus("book-flight", StepStatus.COMPENSATION_FAILED)
+        .expectNoCommand()
         .expectReplayReproducesState();
   }
 
@@ -360,7 +432,7 @@ class TripSagaHarnessTest {
   }
 
   @Test
-  void aPivotWhoseOutcomeStaysUnknownFailsTheSagaAndCanBeRetriedByAnOperator() {
+  void aPivotWhoseOutcomeStaysUnknownIsAskedAgainPastItsBudgetUntilItAnswers() {
     SagaHarness<TripData> h = trip();
     succeed(h, "book-flight");
     succeed(h, "book-hotel");
@@ -368,15 +440,99 @@ class TripSagaHarnessTest {
     h.expectCommand("payment-service", "Charge").noReply();
     h.advance(Duration.ofSeconds(11)).expectCommand("payment-service", "Charge").noReply();
     h.advance(Duration.ofSeconds(12)).expectCommand("payment-service", "Charge").noReply();
+    // the third attempt, the last of the policy's budget, times out at 33 s: asked again at 37 s
     h.advance(Duration.ofSeconds(10))
-        .expectStatus(SagaStatus.FAILED)
-        .expectStatusReasonContaining("pivot outcome unknown")
-        .expectCompensationOrder()
-        .operatorRetry(null)
         .expectStatus(SagaStatus.RUNNING)
+        .expectStepStatus("charge", StepStatus.RETRY_WAIT)
+        .expectNoCommand()
+        .advance(Duration.ofSeconds(4))
         .expectCommand("payment-service", "Charge")
         .withAttempt(4)
         .replySuccess(new Booked("P1"))
+        .expectCommand("itinerary-service", "IssueItinerary")
+        .replySuccess(new Booked("I1"))
+        .expectStatus(SagaStatus.COMPLETED)
+        .expectCompensationOrder()
+        .expectReplayReproducesState();
+    assertThat(h.log()).extracting(LogEntry::type).doesNotContain("STEP_TIMED_OUT");
+  }
+
+  /**
+   * Trip with a 15-s deadline: the charge's first attempt times out at 10 s, its second at 21 s.
+   */
+  private SagaHarness<TripData> chargeInFlightWhenTheDeadlinePasses() {
+    SagaHarness<TripData> h =
+        SagaHarness.given(TripSaga.sequentialWithDeadline(Duration.ofSeconds(15)), codec)
+            .start(TripData.of("T1", true));
+    succeed(h, "book-flight");
+    succeed(h, "book-hotel");
+    succeed(h, "rent-car");
+    h.expectCommand("payment-service", "Charge").noReply();
+    h.advance(Duration.ofSeconds(11)).expectCommand("payment-service", "Charge").noReply();
+    h.advance(Duration.ofSeconds(4)) // the deadline passes with the second attempt in flight
+        .expectStatus(SagaStatus.COMPENSATING)
+        .expectNoCommand()
+        .advance(Duration.ofSeconds(6)) // it times out at 21 s: asked again at 23 s
+        .expectStatus(SagaStatus.COMPENSATING)
+        .expectStepStatus("charge", StepStatus.RETRY_WAIT)
+        .expectNoCommand()
+        .advance(Duration.ofSeconds(2));
+    return h;
+  }
+
+  @Test
+  void aPivotInFlightWhenTheDeadlinePassesIsAskedAgainAndItsSuccessCompletesTheSaga() {
+    SagaHarness<TripData> h = chargeInFlightWhenTheDeadlinePasses();
+    SentCommand<TripData> again = h.expectCommand("payment-service", "Charge").withAttempt(3);
+    assertThat(again.command().deadline()).isEqualTo(SagaHarness.DEFAULT_START.plusSeconds(15));
+    again
+        .replySuccess(new Booked("P1")) // the stored outcome of an earlier attempt
+        .expectStatus(SagaStatus.RUNNING)
+        .expectCommand("itinerary-service", "IssueItinerary")
+        .replySuccess(new Booked("I1"))
+        .expectStatus(SagaStatus.COMPLETED)
+        .expectData(d -> assertThat(d.paymentId()).isEqualTo("P1"))
+        .expectCompensationOrder()
+        .expectReplayReproducesState();
+    assertThat(h.log()).extracting(LogEntry::type).contains("COMPENSATION_ABANDONED");
+  }
+
+  @Test
+  void aPivotInFlightWhenTheDeadlinePassesIsAskedAgainAndItsRefusalCompensatesTheSaga() {
+    SagaHarness<TripData> h = chargeInFlightWhenTheDeadlinePasses();
+    h.expectCommand("payment-service", "Charge")
+        .withAttempt(3)
+        .replyRefused(RefusalCode.DEADLINE_PASSED)
+        .expectStepStatus("charge", StepStatus.FAILED)
+        .expectCompensation("car-service", "CancelCar")
+        .replySuccess()
+        .expectCompensation("hotel-service", "CancelHotel")
+        .replySuccess()
+        .expectCompensation("flight-service", "CancelFlight")
+        .replySuccess()
+        .expectStatus(SagaStatus.COMPENSATED)
+        .expectStatusReasonContaining("deadline")
+        .expectCompensationOrder("rent-car", "book-hotel", "book-flight")
+        .expectReplayReproducesState();
+  }
+
+  @Test
+  void aPivotAnsweredByAnEarlierAttemptWhileTheSagaCompensatesSettlesIt() {
+    SagaHarness<TripData> h =
+        SagaHarness.given(TripSaga.sequentialWithDeadline(Duration.ofSeconds(15)), codec)
+            .start(TripData.of("T1", true));
+    succeed(h, "book-flight");
+    succeed(h, "book-hotel");
+    succeed(h, "rent-car");
+    SentCommand<TripData> first = h.expectCommand("payment-service", "Charge");
+    h.advance(Duration.ofSeconds(16)) // timed out at 10 s, asked again at 11 s, deadline at 15 s
+        .expectStatus(SagaStatus.COMPENSATING)
+        .expectCommand("payment-service", "Charge")
+        .withAttempt(2);
+    first
+        .replySuccess(new Booked("P1")) // answered in time, applied late
+        .expectStatus(SagaStatus.RUNNING)
+        .expectStepStatus("charge", StepStatus.SUCCEEDED)
         .expectCommand("itinerary-service", "IssueItinerary")
         .replySuccess(new Booked("I1"))
         .expectStatus(SagaStatus.COMPLETED)
@@ -384,7 +540,7 @@ class TripSagaHarnessTest {
   }
 
   @Test
-  void duplicateAndStaleRepliesAreIgnoredWithTheStateUnchanged() {
+  void aLateSuccessOfAnEarlierAttemptSettlesTheStepAndOtherStaleRepliesAreIgnored() {
     SagaHarness<TripData> h = trip();
     SentCommand<TripData> flight = h.expectCommand("flight-service", "BookFlight");
     flight.replySuccess(new Booked("F1"));
@@ -394,12 +550,39 @@ class TripSagaHarnessTest {
     assertThat(h.state()).isEqualTo(before);
     SentCommand<TripData> first = h.expectCommand("hotel-service", "BookHotel");
     h.advance(Duration.ofSeconds(11));
-    h.expectCommand("hotel-service", "BookHotel").withAttempt(2);
+    SentCommand<TripData> second = h.expectCommand("hotel-service", "BookHotel").withAttempt(2);
     before = h.state();
-    first.replySuccess(new Booked("late"));
+    first.replyRefused(RefusalCode.STALE_ATTEMPT); // a fenced older attempt says nothing
+    assertThat(h.lastTransition().disposition()).isEqualTo(Disposition.IGNORED);
+    first.replyTechnicalFailure("rolled back");
     assertThat(h.lastTransition().disposition()).isEqualTo(Disposition.IGNORED);
     assertThat(h.state()).isEqualTo(before);
+    first.replySuccess(new Booked("H1"));
+    assertThat(h.lastTransition().disposition()).isEqualTo(Disposition.APPLIED);
+    h.expectStepStatus("book-hotel", StepStatus.SUCCEEDED)
+        .expectData(d -> assertThat(d.hotelId()).isEqualTo("H1"));
+    assertThat(h.lastTransition().effects())
+        .as("the second attempt's timeout goes")
+        .anySatisfy(e -> assertThat(e).isInstanceOf(Effect.CancelTimers.class));
+    before = h.state();
+    second.replySuccess(new Booked("H1"));
+    assertThat(h.lastTransition().disposition()).isEqualTo(Disposition.IGNORED);
+    assertThat(h.state()).isEqualTo(before);
+    h.expectCommand("car-service", "RentCar");
     h.expectReplayReproducesState();
+  }
+
+  @Test
+  void aLateSuccessSettlesAStepWaitingForItsRetry() {
+    SagaHarness<TripData> h = trip();
+    succeed(h, "book-flight");
+    SentCommand<TripData> first = h.expectCommand("hotel-service", "BookHotel");
+    h.advance(Duration.ofMillis(10_500)).expectStepStatus("book-hotel", StepStatus.RETRY_WAIT);
+    first
+        .replySuccess(new Booked("H1"))
+        .expectStepStatus("book-hotel", StepStatus.SUCCEEDED)
+        .expectCommand("car-service", "RentCar");
+    h.advance(Duration.ofSeconds(1)).expectNoCommand().expectReplayReproducesState();
   }
 
   @Test
