@@ -76,7 +76,6 @@ public final class BenchSaga implements SagaDefinitionProvider {
         .version(1)
         .defaultTimeout(Duration.ofMinutes(2))
         .defaultRetry(RetryPolicy.fixed(3, Duration.ofMillis(200)))
-        .defaultCompensationRetry(RetryPolicy.fixed(10, Duration.ofMillis(200)))
         .step("reserve-flight")
         .invoke(FLIGHTS, RESERVE_FLIGHT, d -> new Reserve(d.ref(), false))
         .compensateWith(CANCEL_FLIGHT, d -> new Cancel(d.ref()))
