@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagacoord.server.internal.persistence.QuarantineDao;
 import io.sagacoord.server.support.ApiFixture;
+import io.sagacoord.server.support.RawHttp;
 import io.sagacoord.server.support.TestData;
 import io.sagacoord.server.support.TestSagas;
 import java.net.URLEncoder;
@@ -100,6 +101,16 @@ class BadInputIntegrationTest {
       assertThat(body(r).get("parameter").asString()).isEqualTo("status");
     }
     assertThat(get("/api/sagas?status=RUNNING,%20failed").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aPathTheContainerRefusesIsAProblemToo() throws Exception {
+    // an encoded NUL in the path never reaches a servlet: the container itself answers
+    RawHttp.Answer answer =
+        RawHttp.get("127.0.0.1", f.uri("/").getPort(), "/api/sagas/%00", ApiFixture.OPERATOR);
+
+    assertThat(answer.status()).isEqualTo(400);
+    assertThat(answer.header("Content-Type")).startsWith("application/problem+json");
   }
 
   @Test

@@ -24,8 +24,8 @@ public class ProblemErrorController implements ErrorController {
   public ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
     if (request.getDispatcherType() != DispatcherType.ERROR) {
       // requested directly: there is no error to report and no such resource
-      ProblemDetail notFound = ProblemDetail.forStatus(HttpStatus.NOT_FOUND);
-      notFound.setDetail("no resource at this path");
+      ProblemDetail notFound =
+          Problems.of(HttpStatus.NOT_FOUND, Problems.title(404), "no resource at this path");
       return ResponseEntity.status(HttpStatus.NOT_FOUND)
           .contentType(MediaType.APPLICATION_PROBLEM_JSON)
           .body(notFound);

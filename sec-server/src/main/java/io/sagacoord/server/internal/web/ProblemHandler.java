@@ -9,6 +9,7 @@ import io.sagacoord.server.internal.security.Problems;
 import jakarta.servlet.http.HttpServletRequest;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.springframework.beans.TypeMismatchException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -77,6 +78,15 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
         .header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
         .body(p);
+  }
+
+  /** The container could not decode the query (bytes that are no UTF-8 text). */
+  @ExceptionHandler(InvalidParameterException.class)
+  ProblemDetail undecodableQuery(InvalidParameterException e) {
+    return Problems.of(
+        HttpStatus.BAD_REQUEST,
+        Problems.title(400),
+        "the query string is not valid UTF-8 text (percent-encoded bytes must form UTF-8)");
   }
 
   @ExceptionHandler(IllegalArgumentException.class)
