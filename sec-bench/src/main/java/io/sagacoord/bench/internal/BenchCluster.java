@@ -248,8 +248,8 @@ public final class BenchCluster implements AutoCloseable {
 
   /**
    * {@code bench.coordinator.training-sagas}: how many sagas the AOT training run carries (REST
-   * starts, 10% compensating) before it is stopped; 0 ends it after the context refresh instead, as
-   * before the seventh session. Default 3000.
+   * starts, 10% compensating) before it is stopped; 0 ends it after the context refresh instead
+   * (the cache then lacks the reply path's profiles). Default 3000.
    */
   static int trainingWorkload() {
     return Integer.getInteger("bench.coordinator.training-sagas", 3000);

@@ -283,9 +283,8 @@ public final class BenchRunner {
     jitWarmup();
     Duration warmup = Duration.ofSeconds(options.integer("bench.saturation.warmup", 10));
     // 60 s: 1% of a 20-s window at 800/s is 160 sagas, less than the backlog's own swing at that
-    // rate (rate times a latency that moves by a few hundred ms), which failed steps the
-    // coordinator
-    // then drained at nearly twice the rate (docs/performance.md, seventh session)
+    // rate (rate times a latency that moves by a few hundred ms), so a shorter window fails steps
+    // that the coordinator keeps up with on average
     Duration measure = Duration.ofSeconds(options.integer("bench.saturation.seconds", 60));
     double fail = options.dbl("bench.saturation.fail", 0.0);
     List<Map<String, Object>> steps = new ArrayList<>();

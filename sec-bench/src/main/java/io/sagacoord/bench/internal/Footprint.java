@@ -58,7 +58,7 @@ record Footprint(
           tableBytes.put(rs.getString(1), rs.getLong(2));
         }
       }
-      // heap-only (HOT) updates write no index entries (docs/performance.md, finding 3)
+      // heap-only (HOT) updates write no index entries, which keeps the indexes small
       instanceUpdates =
           single(s, "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'saga_instance'");
       instanceHotUpdates =
