@@ -77,6 +77,7 @@ class OperatorApiIntegrationTest {
         new Endpoint("GET", "/api/sagas", null, Access.READ),
         new Endpoint("GET", "/api/sagas/" + id, null, Access.READ),
         new Endpoint("GET", "/api/sagas/" + id + "/log", null, Access.READ),
+        new Endpoint("GET", "/api/sagas/" + id + "/end?wait=PT0S", null, Access.READ),
         new Endpoint("GET", "/api/definitions", null, Access.READ),
         new Endpoint("GET", "/api/participants", null, Access.READ),
         new Endpoint("GET", "/api/stats", null, Access.READ),
