@@ -165,6 +165,16 @@ class CompensationOutageIntegrationTest {
           .until(() -> sagasWith(sagas, "STEP_COMPENSATED") == sagas.size());
     }
     await().atMost(WAIT).pollInterval(POLL).until(() -> unfinished(all) == 0);
+    System.out.println(
+        "CompensationOutageIntegrationTest: "
+            + all.size()
+            + " sagas, "
+            + ROUNDS
+            + " kills, "
+            + entries(all, "COMMAND_SENT")
+            + " undo commands of s2 sent, "
+            + entries(all, "ATTEMPT_TIMED_OUT")
+            + " of them timed out");
 
     SagaLogDao logs = sec.bean(SagaLogDao.class);
     for (UUID id : all) {
@@ -218,6 +228,20 @@ class CompensationOutageIntegrationTest {
     return jdbc.sql(
             """
             SELECT count(DISTINCT saga_id) FROM saga_log_entry
+            WHERE saga_id IN (:ids) AND type = :type AND step = 's2' AND phase = :phase
+            """)
+        .param("ids", sagas)
+        .param("type", type)
+        .param("phase", Phase.COMPENSATE.wireName())
+        .query(Long.class)
+        .single();
+  }
+
+  /** How many log entries of this type the sagas have for the compensation of s2. */
+  private long entries(List<UUID> sagas, String type) {
+    return jdbc.sql(
+            """
+            SELECT count(*) FROM saga_log_entry
             WHERE saga_id IN (:ids) AND type = :type AND step = 's2' AND phase = :phase
             """)
         .param("ids", sagas)
