@@ -48,7 +48,9 @@ public final class ScriptedParticipants implements AutoCloseable {
   private final AtomicInteger sent = new AtomicInteger();
   private final Thread thread;
   private final ScheduledExecutorService answering =
-      Executors.newSingleThreadScheduledExecutor(
+      // several threads: a burst of commands is answered within the delay, not one send at a time
+      Executors.newScheduledThreadPool(
+          8,
           r -> {
             Thread t = new Thread(r, "scripted-participants-answers");
             t.setDaemon(true);
