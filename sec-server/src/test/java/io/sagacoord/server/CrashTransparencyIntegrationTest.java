@@ -143,9 +143,10 @@ class CrashTransparencyIntegrationTest {
             JdbcClient.create(db.dataSource()), new NamedParameterJdbcTemplate(db.dataSource()));
     for (UUID id : answered) {
       SagaRow row = instances.find(id).orElseThrow();
-      List<String> types = logs.findBySaga(id).stream().map(LogRow::type).toList();
-      assertThat(row.status()).as("saga %s: %s", id, types).isEqualTo("COMPLETED");
-      assertThat(types).as("log of %s", id).doesNotContain("ATTEMPT_TIMED_OUT");
+      List<LogRow> log = logs.findBySaga(id);
+      List<String> types = log.stream().map(LogRow::type).toList();
+      assertThat(row.status()).as("saga %s: %s", id, log).isEqualTo("COMPLETED");
+      assertThat(types).as("log of %s: %s", id, log).doesNotContain("ATTEMPT_TIMED_OUT");
     }
     // the counter-case: nobody answered, so the step timed out after the restart
     assertThat(instances.find(silent).orElseThrow().status()).isEqualTo("COMPENSATED");
