@@ -47,8 +47,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 class CrashTransparencyIntegrationTest {
 
-  private static final int SAGAS = 400;
+  private static final int SAGAS = 1_000;
   private static final int IN_FLIGHT_AT_KILL = 200;
+  private static final int POSTERS = 16;
   private static final String STEP_TIMEOUT = "PT2S";
 
   private final HttpClient http = HttpClient.newHttpClient();
@@ -96,9 +97,10 @@ class CrashTransparencyIntegrationTest {
     UUID silent = post("{\"scenario\":\"silent\",\"failAt\":\"s2\",\"failTimes\":0}");
     Set<UUID> answered = ConcurrentHashMap.newKeySet();
     AtomicInteger posted = new AtomicInteger();
-    ExecutorService posting = Executors.newFixedThreadPool(4);
+    // enough callers that starts outpace ends until hundreds are in flight
+    ExecutorService posting = Executors.newFixedThreadPool(POSTERS);
     List<Future<?>> futures = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
+    for (int t = 0; t < POSTERS; t++) {
       futures.add(
           posting.submit(
               () -> {
