@@ -143,8 +143,8 @@ public final class BenchRunner {
     Map<String, Object> timers =
         new TimerLateness(cluster)
             .measure(
-                options.integer("bench.timers.sagas", 100),
-                options.dbl("bench.timers.rate", 5),
+                options.integer("bench.timers.sagas", 60),
+                options.dbl("bench.timers.rate", 2),
                 Duration.ofSeconds(options.integer("bench.timers.drain", 60)));
     result.put("timers", timers);
     result.put("timer_lateness_p99_ms", timers.get("p99_ms"));

@@ -108,10 +108,14 @@ public class TimerDao {
         .single();
   }
 
-  /** The earliest due time of any timer, of any coordinator; empty when there is none. */
-  public Optional<Instant> nextDue() {
+  /**
+   * The earliest due time after {@code instant} of any timer, of any coordinator; empty when there
+   * is none.
+   */
+  public Optional<Instant> nextDueAfter(Instant instant) {
     List<Instant> first =
-        jdbc.sql("SELECT min(due_at) AS first_due FROM saga_timer")
+        jdbc.sql("SELECT min(due_at) AS first_due FROM saga_timer WHERE due_at > :instant")
+            .param("instant", Sql.ts(instant))
             .query((rs, n) -> Sql.instant(rs, "first_due"))
             .list();
     return first.isEmpty() ? Optional.empty() : Optional.ofNullable(first.get(0));

@@ -141,7 +141,8 @@ public class TimerPoller implements SmartLifecycle {
     if (pass.compensating()) {
       crashPoints.pass(CrashPoints.MID_COMPENSATION);
     }
-    relay.publishNow(pass.sagasWithCommands());
+    // the relay thread sends them: the next timer does not wait for this pass's broker round trip
+    relay.submit(pass.sagasWithCommands());
     return pass.fired();
   }
 
@@ -301,8 +302,9 @@ public class TimerPoller implements SmartLifecycle {
     do {
       fired = fireDue();
     } while (running && fired >= properties.timers().batchSize());
-    Instant after = now();
-    Instant next = timers.nextDue().filter(due -> due.isAfter(after)).orElse(Instant.MAX);
+    // timers that came due during the pass are next (at once); those already due before it and
+    // still there (their saga busy elsewhere, or failing) wait for the poll
+    Instant next = timers.nextDueAfter(now).orElse(Instant.MAX);
     Instant early = announced.get();
     return early != null && early.isBefore(next) ? early : next;
   }
