@@ -3,7 +3,7 @@ package io.sagacoord.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sagacoord.server.internal.persistence.QuarantineDao;
+import io.sagacoord.server.internal.storage.QuarantineDao;
 import io.sagacoord.server.support.ApiFixture;
 import io.sagacoord.server.support.RawHttp;
 import io.sagacoord.server.support.TestData;

@@ -3,10 +3,10 @@ package io.sagacoord.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sagacoord.server.internal.persistence.LogRow;
-import io.sagacoord.server.internal.persistence.SagaInstanceDao;
-import io.sagacoord.server.internal.persistence.SagaLogDao;
-import io.sagacoord.server.internal.persistence.SagaRow;
+import io.sagacoord.server.internal.storage.LogRow;
+import io.sagacoord.server.internal.storage.SagaInstanceDao;
+import io.sagacoord.server.internal.storage.SagaLogDao;
+import io.sagacoord.server.internal.storage.SagaRow;
 import io.sagacoord.server.support.ChildCoordinators;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;

@@ -3,8 +3,8 @@ package io.sagacoord.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.sagacoord.server.internal.persistence.LogRow;
-import io.sagacoord.server.internal.persistence.SagaLogDao;
+import io.sagacoord.server.internal.storage.LogRow;
+import io.sagacoord.server.internal.storage.SagaLogDao;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.TestData;
 import io.sagacoord.server.support.TestSagas;

@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.protocol.SagaIds;
-import io.sagacoord.server.internal.api.OperatorActions;
-import io.sagacoord.server.internal.persistence.QuarantineDao;
+import io.sagacoord.server.internal.operator.OperatorActions;
+import io.sagacoord.server.internal.storage.QuarantineDao;
 import io.sagacoord.server.support.InstanceWriteBlock;
 import io.sagacoord.server.support.OpenApiContract;
 import io.sagacoord.server.support.RunningCoordinator;

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.sagacoord.dsl.RetryPolicy;
 import io.sagacoord.dsl.SagaDefinition;
-import io.sagacoord.server.internal.persistence.TimerDao;
-import io.sagacoord.server.internal.persistence.TimerRow;
+import io.sagacoord.server.internal.storage.TimerDao;
+import io.sagacoord.server.internal.storage.TimerRow;
 import io.sagacoord.server.internal.timer.TimerPoller;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;

@@ -1,6 +1,7 @@
 package io.sagacoord.server.internal.kafka;
 
 import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.outbox.OutboxRelay;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.DisposableBean;

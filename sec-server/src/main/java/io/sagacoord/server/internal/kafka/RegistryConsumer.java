@@ -2,8 +2,8 @@ package io.sagacoord.server.internal.kafka;
 
 import io.sagacoord.server.config.SecApiProperties;
 import io.sagacoord.server.config.SecProperties;
-import io.sagacoord.server.internal.persistence.ParticipantDao;
-import io.sagacoord.server.internal.persistence.ParticipantDao.ParticipantRow;
+import io.sagacoord.server.internal.storage.ParticipantDao;
+import io.sagacoord.server.internal.storage.ParticipantDao.ParticipantRow;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

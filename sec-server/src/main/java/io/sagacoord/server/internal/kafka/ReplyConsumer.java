@@ -2,6 +2,8 @@ package io.sagacoord.server.internal.kafka;
 
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.ops.CrashPoints;
+import io.sagacoord.server.internal.outbox.OutboxRelay;
+import io.sagacoord.server.internal.reply.ReplyProcessor;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -135,7 +137,8 @@ public class ReplyConsumer implements SmartLifecycle {
     List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>(records.count());
     records.forEach(batch::add);
     try {
-      ReplyProcessor.Outcome outcome = processor.process(batch);
+      ReplyProcessor.Outcome outcome =
+          processor.process(batch.stream().map(Records::inbound).toList());
       crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
       if (outcome.compensating()) {
         crashPoints.pass(CrashPoints.MID_COMPENSATION);

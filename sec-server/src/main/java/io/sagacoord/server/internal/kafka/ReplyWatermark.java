@@ -2,6 +2,7 @@ package io.sagacoord.server.internal.kafka;
 
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.ops.Failures;
+import io.sagacoord.server.internal.reply.AppliedReplies;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +36,7 @@ import org.springframework.stereotype.Component;
  * group's committed offsets (committed only after their batch's database commit).
  */
 @Component
-public class ReplyWatermark implements DisposableBean {
+public class ReplyWatermark implements AppliedReplies, DisposableBean {
 
   private static final Log log = LogFactory.getLog(ReplyWatermark.class);
   private static final long LOCAL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
@@ -72,6 +73,7 @@ public class ReplyWatermark implements DisposableBean {
    * maxWait}. Returns whether that is so; on false the caller decides (timers fire anyway and say
    * so). {@code through} must not lie ahead of the clock: only the past is confirmed.
    */
+  @Override
   public boolean awaitApplied(Instant through, Duration maxWait) {
     if (!confirmed.isBefore(through)) {
       return true;

@@ -8,11 +8,11 @@ import io.sagacoord.server.InvalidStartDataException;
 import io.sagacoord.server.StartResult;
 import io.sagacoord.server.UnknownSagaTypeException;
 import io.sagacoord.server.config.SecProperties;
-import io.sagacoord.server.internal.engine.CoordinatorService;
-import io.sagacoord.server.internal.engine.ParsedReply;
-import io.sagacoord.server.internal.engine.StartBatcher;
 import io.sagacoord.server.internal.ops.Failures;
-import io.sagacoord.server.internal.persistence.QuarantineDao;
+import io.sagacoord.server.internal.start.CoordinatorService;
+import io.sagacoord.server.internal.start.StartBatcher;
+import io.sagacoord.server.internal.start.StartMessage;
+import io.sagacoord.server.internal.storage.QuarantineDao;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -215,7 +215,8 @@ public class StartConsumer implements SmartLifecycle {
   }
 
   private StartBatcher.Job prepare(ConsumerRecord<String, byte[]> record) {
-    StartMessage m = StartMessage.parse(record, properties.kafka().maxReplyBytes());
+    StartMessage m =
+        StartMessage.parse(Records.inbound(record), properties.kafka().maxReplyBytes());
     return coordinator.prepare(m.sagaType(), m.idempotencyKey(), m.dataJson());
   }
 
@@ -243,7 +244,7 @@ public class StartConsumer implements SmartLifecycle {
                 r.topic(),
                 r.partition(),
                 r.offset(),
-                ParsedReply.headers(r),
+                Records.inbound(r).headers(),
                 r.value(),
                 now);
           }

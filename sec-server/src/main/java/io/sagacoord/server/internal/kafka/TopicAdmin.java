@@ -1,6 +1,7 @@
 package io.sagacoord.server.internal.kafka;
 
 import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.registry.CommandTopics;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

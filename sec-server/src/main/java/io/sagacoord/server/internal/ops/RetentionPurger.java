@@ -1,7 +1,7 @@
 package io.sagacoord.server.internal.ops;
 
 import io.sagacoord.server.config.SecProperties;
-import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import io.sagacoord.server.internal.storage.SagaInstanceDao;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;

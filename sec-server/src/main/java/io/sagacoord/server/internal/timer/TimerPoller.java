@@ -6,19 +6,19 @@ import io.sagacoord.dsl.engine.TimerKind;
 import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.server.config.SecProperties;
-import io.sagacoord.server.internal.engine.EventJson;
-import io.sagacoord.server.internal.engine.SagaLoader;
-import io.sagacoord.server.internal.engine.TransitionWriter;
-import io.sagacoord.server.internal.kafka.OutboxRelay;
-import io.sagacoord.server.internal.kafka.ReplyWatermark;
 import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.ops.SecMetrics;
-import io.sagacoord.server.internal.persistence.SagaInstanceDao;
-import io.sagacoord.server.internal.persistence.SagaRow;
-import io.sagacoord.server.internal.persistence.TimerDao;
-import io.sagacoord.server.internal.persistence.TimerRow;
+import io.sagacoord.server.internal.outbox.OutboxRelay;
+import io.sagacoord.server.internal.pipeline.EventJson;
+import io.sagacoord.server.internal.pipeline.SagaLoader;
+import io.sagacoord.server.internal.pipeline.TransitionWriter;
+import io.sagacoord.server.internal.reply.AppliedReplies;
+import io.sagacoord.server.internal.storage.SagaInstanceDao;
+import io.sagacoord.server.internal.storage.SagaRow;
+import io.sagacoord.server.internal.storage.TimerDao;
+import io.sagacoord.server.internal.storage.TimerRow;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,7 +64,7 @@ public class TimerPoller implements SmartLifecycle {
   private final TransitionWriter writer;
   private final EventJson events;
   private final OutboxRelay relay;
-  private final ReplyWatermark replies;
+  private final AppliedReplies replies;
   private final CrashPoints crashPoints;
   private final TransactionTemplate tx;
   private final Clock clock;
@@ -90,7 +90,7 @@ public class TimerPoller implements SmartLifecycle {
       TransitionWriter writer,
       EventJson events,
       OutboxRelay relay,
-      ReplyWatermark replies,
+      AppliedReplies replies,
       CrashPoints crashPoints,
       TransactionTemplate tx,
       Clock clock,

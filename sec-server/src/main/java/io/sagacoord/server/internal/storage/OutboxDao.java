@@ -1,0 +1,183 @@
+package io.sagacoord.server.internal.storage;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.support.GeneratedKeyHolder;
+import org.springframework.stereotype.Repository;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.ObjectMapper;
+
+/** All SQL on {@code saga_outbox}. */
+@Repository
+public class OutboxDao {
+
+  private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {};
+  private static final String COLUMNS =
+      "id, saga_id, topic, message_key, headers::text AS headers, payload, created_at";
+
+  private final JdbcClient jdbc;
+  private final NamedParameterJdbcTemplate named;
+  private final ObjectMapper json;
+
+  public OutboxDao(JdbcClient jdbc, NamedParameterJdbcTemplate named, ObjectMapper json) {
+    this.jdbc = jdbc;
+    this.named = named;
+    this.json = json;
+  }
+
+  /** Inserts the rows (one JDBC batch) and returns them with their ids, in the same order. */
+  public List<OutboxRow> insert(List<OutboxRow> rows) {
+    if (rows.isEmpty()) {
+      return List.of();
+    }
+    SqlParameterSource[] batch = new SqlParameterSource[rows.size()];
+    for (int i = 0; i < rows.size(); i++) {
+      OutboxRow row = rows.get(i);
+      batch[i] =
+          new MapSqlParameterSource()
+              .addValue("sagaId", row.sagaId())
+              .addValue("topic", row.topic())
+              .addValue("messageKey", row.messageKey())
+              .addValue("headers", json.writeValueAsString(row.headers()))
+              .addValue("payload", row.payload())
+              .addValue("createdAt", Sql.ts(row.createdAt()));
+    }
+    GeneratedKeyHolder keys = new GeneratedKeyHolder();
+    named.batchUpdate(
+        """
+        INSERT INTO saga_outbox (saga_id, topic, message_key, headers, payload, created_at)
+        VALUES (:sagaId, :topic, :messageKey, CAST(:headers AS jsonb), :payload, :createdAt)
+        """,
+        batch,
+        keys,
+        new String[] {"id"});
+    List<Map<String, Object>> ids = keys.getKeyList();
+    if (ids.size() != rows.size()) {
+      throw new IllegalStateException(
+          "inserted " + rows.size() + " outbox rows but got " + ids.size() + " ids back");
+    }
+    List<OutboxRow> inserted = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      OutboxRow row = rows.get(i);
+      inserted.add(
+          new OutboxRow(
+              ((Number) ids.get(i).get("id")).longValue(),
+              row.sagaId(),
+              row.topic(),
+              row.messageKey(),
+              row.headers(),
+              row.payload(),
+              row.createdAt()));
+    }
+    return inserted;
+  }
+
+  /**
+   * Claims the pending rows of the given sagas that are not backing off; rows another relay holds
+   * are skipped.
+   */
+  public List<OutboxRow> claimForSagas(Collection<java.util.UUID> sagaIds, Instant now) {
+    return jdbc.sql(
+            "SELECT "
+                + COLUMNS
+                + " FROM saga_outbox WHERE saga_id = ANY(:ids)"
+                + " AND (next_attempt_at IS NULL OR next_attempt_at <= :now)"
+                + " ORDER BY id FOR UPDATE SKIP LOCKED")
+        .param("ids", sagaIds.toArray(new java.util.UUID[0]))
+        .param("now", Sql.ts(now))
+        .query(this::map)
+        .list();
+  }
+
+  /** Claims the oldest pending rows that are not backing off, whatever their saga. */
+  public List<OutboxRow> claimOldest(int limit, Instant now, Instant writtenBefore) {
+    return jdbc.sql(
+            "SELECT "
+                + COLUMNS
+                + " FROM saga_outbox WHERE (next_attempt_at IS NULL AND created_at < :writtenBefore)"
+                + " OR next_attempt_at <= :now"
+                + " ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED")
+        .param("limit", limit)
+        .param("now", Sql.ts(now))
+        .param("writtenBefore", Sql.ts(writtenBefore))
+        .query(this::map)
+        .list();
+  }
+
+  /**
+   * Records a failed send of these rows: one more attempt, and no new claim before {@code base *
+   * 2^(attempts-1)} (at most {@code max}) has passed.
+   */
+  public void backOff(Collection<Long> ids, Instant now, Duration base, Duration max) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    jdbc.sql(
+            """
+            UPDATE saga_outbox SET attempts = attempts + 1,
+                next_attempt_at = CAST(:now AS timestamptz) + LEAST(:maxMs,
+                    :baseMs * power(2, LEAST(attempts, 30))) * interval '1 millisecond'
+            WHERE id = ANY(:ids)
+            """)
+        .param("ids", ids.toArray(new Long[0]))
+        .param("now", Sql.ts(now))
+        .param("baseMs", (double) base.toMillis())
+        .param("maxMs", (double) max.toMillis())
+        .update();
+  }
+
+  /** Attempts recorded for a row (test and diagnostics); empty if the row is gone. */
+  public java.util.Optional<Integer> attempts(long id) {
+    return jdbc.sql("SELECT attempts FROM saga_outbox WHERE id = :id")
+        .param("id", id)
+        .query(Integer.class)
+        .optional();
+  }
+
+  /**
+   * Deletes rows the broker acknowledged, in the current transaction, without waiting for that
+   * transaction's commit to reach the disk ({@code synchronous_commit = off} for it alone): a
+   * delete lost in a crash only means the row is sent once more, which participants tolerate.
+   */
+  public void deleteSent(Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    jdbc.sql("SET LOCAL synchronous_commit = off").update();
+    delete(ids);
+  }
+
+  public void delete(Collection<Long> ids) {
+    if (ids.isEmpty()) {
+      return;
+    }
+    jdbc.sql("DELETE FROM saga_outbox WHERE id = ANY(:ids)")
+        .param("ids", ids.toArray(new Long[0]))
+        .update();
+  }
+
+  public long count() {
+    return jdbc.sql("SELECT count(*) FROM saga_outbox").query(Long.class).single();
+  }
+
+  private OutboxRow map(ResultSet rs, int rowNum) throws SQLException {
+    return new OutboxRow(
+        rs.getLong("id"),
+        Sql.uuid(rs, "saga_id"),
+        rs.getString("topic"),
+        rs.getString("message_key"),
+        json.readValue(rs.getString("headers"), HEADERS),
+        rs.getString("payload"),
+        Sql.instant(rs, "created_at"));
+  }
+}
