@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagacoord.dsl.JacksonJsonCodec;
-import io.sagacoord.dsl.Participant;
+import io.sagacoord.dsl.ParticipantRef;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.TripSaga;
 import io.sagacoord.dsl.TripSaga.TripData;
@@ -134,7 +134,7 @@ class SagaEngineTest {
         SagaDefinition.named("trip-booking", TripData.class)
             .version(2)
             .step("x")
-            .invoke(Participant.named("x"), "X", d -> d)
+            .invoke(ParticipantRef.named("x"), "X", d -> d)
             .noCompensation()
             .build();
     assertThatThrownBy(() -> engine.apply(v2, s, new OperatorResolve("ops", null), t0))
@@ -146,7 +146,7 @@ class SagaEngineTest {
     SagaDefinition<TripData> def =
         SagaDefinition.named("bad-condition", TripData.class)
             .step("a")
-            .invoke(Participant.named("x"), "A", d -> d)
+            .invoke(ParticipantRef.named("x"), "A", d -> d)
             .noCompensation()
             .when(
                 d -> {

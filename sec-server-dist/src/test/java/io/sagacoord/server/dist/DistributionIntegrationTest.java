@@ -235,7 +235,7 @@ class DistributionIntegrationTest {
             package hello;
 
             import greeter.GreeterTopics;
-            import io.sagacoord.dsl.Participant;
+            import io.sagacoord.dsl.ParticipantRef;
             import io.sagacoord.dsl.SagaDefinition;
             import io.sagacoord.dsl.SagaDefinitionProvider;
             import java.util.List;
@@ -249,7 +249,7 @@ class DistributionIntegrationTest {
                     SagaDefinition.named("dist-hello", Hello.class)
                         .step("greet")
                         .invoke(
-                            new Participant("greeter", GreeterTopics.commands()), "greet", d -> d)
+                            new ParticipantRef("greeter", GreeterTopics.commands()), "greet", d -> d)
                         .pivot()
                         .build());
               }
@@ -295,7 +295,7 @@ class DistributionIntegrationTest {
                   """
                   package broken;
 
-                  import io.sagacoord.dsl.Participant;
+                  import io.sagacoord.dsl.ParticipantRef;
                   import io.sagacoord.dsl.SagaDefinition;
                   import io.sagacoord.dsl.SagaDefinitionProvider;
                   import java.util.List;
@@ -305,7 +305,7 @@ class DistributionIntegrationTest {
 
                     @Override
                     public List<SagaDefinition<?>> definitions() {
-                      Participant p = new Participant("p", "saga.p.commands");
+                      ParticipantRef p = new ParticipantRef("p", "saga.p.commands");
                       return List.of(
                           SagaDefinition.named("two-pivots", Data.class)
                               .step("a")
