@@ -91,6 +91,20 @@ class SagaEngineTest {
   }
 
   @Test
+  void eventsSpellPhasesAsTheWireDoes() {
+    String json =
+        SagaEvents.toJson(
+            new ReplyReceived("a", Phase.COMPENSATE, 1, null, ReplyOutcome.SUCCESS, null));
+
+    assertThat(json).contains("\"phase\":\"compensate\"").doesNotContain("COMPENSATE");
+    assertThat(
+            SagaEvents.fromJson(
+                codec,
+                "{\"type\":\"TimerFired\",\"kind\":\"RETRY\",\"step\":\"b\",\"phase\":\"FORWARD\",\"attempt\":2}"))
+        .isEqualTo(new TimerFired(TimerKind.RETRY, "b", Phase.FORWARD, 2));
+  }
+
+  @Test
   void parkKeepsThePreviousStatusAndResumeReArmsTheOutstandingTimeout() {
     Transition started = start();
     Transition parked = engine.park(started.state(), "fingerprint mismatch", t0.plusSeconds(1));
