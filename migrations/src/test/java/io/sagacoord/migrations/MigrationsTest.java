@@ -49,7 +49,7 @@ class MigrationsTest {
   void secAndParticipantLocationsApplyToOneSchemaWithTheirOwnHistoryTables() throws SQLException {
     try (TestDatabase db = SagaInfra.postgres().newDatabase("migrations")) {
       MigrateResult sec = flyway(db, "sec", "sec_schema_history").migrate();
-      assertThat(sec.migrationsExecuted).isEqualTo(1);
+      assertThat(sec.migrationsExecuted).isEqualTo(2);
       assertThat(tables(db))
           .containsExactlyInAnyOrder(
               "sec_schema_history",
@@ -81,7 +81,7 @@ class MigrationsTest {
       assertThat(
               flyway(db, "participant", "participant_schema_history").migrate().migrationsExecuted)
           .isGreaterThanOrEqualTo(1);
-      assertThat(flyway(db, "sec", "sec_schema_history").migrate().migrationsExecuted).isEqualTo(1);
+      assertThat(flyway(db, "sec", "sec_schema_history").migrate().migrationsExecuted).isEqualTo(2);
     }
   }
 
@@ -232,7 +232,7 @@ class MigrationsTest {
               "2/0/STEP_SUCCEEDED/b/forward/1/"
                   + b
                   + "/{}/{\"step\": \"b\", \"type\": \"ReplyReceived\", \"phase\":"
-                  + " \"FORWARD\", \"attempt\": 1, \"outcome\": \"SUCCESS\", \"bodyJson\":"
+                  + " \"forward\", \"attempt\": 1, \"outcome\": \"SUCCESS\", \"bodyJson\":"
                   + " \"{}\", \"commandId\": \""
                   + b
                   + "\"}/saga.coordinator.replies",
@@ -240,16 +240,16 @@ class MigrationsTest {
               "2/2/STEP_SKIPPED/x/{}/saga.coordinator.replies",
               "3/0/STEP_FAILED/c/forward/1/"
                   + c1
-                  + "/{}/{\"step\": \"c\", \"type\": \"ReplyReceived\", \"phase\": \"FORWARD\","
+                  + "/{}/{\"step\": \"c\", \"type\": \"ReplyReceived\", \"phase\": \"forward\","
                   + " \"attempt\": 1, \"outcome\": \"BUSINESS_FAILURE\", \"bodyJson\": \"{}\","
                   + " \"commandId\": \""
                   + c1
                   + "\"}/other.replies",
               "4/0/STEP_FAILED/c/forward/2/{}/{\"step\": \"c\", \"type\": \"ReplyReceived\","
-                  + " \"phase\": \"FORWARD\", \"attempt\": 2, \"outcome\": \"BUSINESS_FAILURE\","
+                  + " \"phase\": \"forward\", \"attempt\": 2, \"outcome\": \"BUSINESS_FAILURE\","
                   + " \"bodyJson\": \"{}\", \"commandId\": null}/saga.coordinator.replies",
               "5/0/RETRY_SCHEDULED/c/forward/2/{}/{\"step\": \"c\", \"type\": \"TimerFired\","
-                  + " \"phase\": \"FORWARD\", \"attempt\": 2}",
+                  + " \"phase\": \"forward\", \"attempt\": 2}",
               "6/0/EVENT_APPLIED/{\"type\": \"X\"}");
     }
   }

@@ -49,7 +49,7 @@ final class DefinitionBuilder<D>
     String name;
     String group;
     StepKind kind = StepKind.COMPENSATABLE;
-    Participant participant;
+    ParticipantRef participant;
     String commandType;
     Function<? super D, ?> command;
     Class<?> replyType;
@@ -164,7 +164,7 @@ final class DefinitionBuilder<D>
 
   @Override
   public StepInvoked<D> invoke(
-      Participant participant, String commandType, Function<? super D, ?> command) {
+      ParticipantRef participant, String commandType, Function<? super D, ?> command) {
     current.participant = requireNonNull(participant, "participant");
     current.commandType = requireCommandType(commandType, "commandType");
     current.command = requireNonNull(command, "command");

@@ -44,7 +44,7 @@ public final class SagaDefinition<D> {
   private final List<StepDefinition<D>> steps;
   private final Map<String, StepDefinition<D>> byName;
   private final List<List<StepDefinition<D>>> stages;
-  private final List<Participant> participants;
+  private final List<ParticipantRef> participants;
   private final SagaDescription description;
 
   SagaDefinition(
@@ -65,7 +65,7 @@ public final class SagaDefinition<D> {
     this.defaultCompensationRetry = defaultCompensationRetry;
     this.steps = List.copyOf(steps);
     Map<String, StepDefinition<D>> map = new LinkedHashMap<>();
-    Set<Participant> ps = new LinkedHashSet<>();
+    Set<ParticipantRef> ps = new LinkedHashSet<>();
     List<List<StepDefinition<D>>> st = new ArrayList<>();
     String openGroup = null;
     for (StepDefinition<D> s : this.steps) {
@@ -134,7 +134,7 @@ public final class SagaDefinition<D> {
   }
 
   /** Participants in order of first use. */
-  public List<Participant> participants() {
+  public List<ParticipantRef> participants() {
     return participants;
   }
 

@@ -33,7 +33,7 @@ public record SagaDescription(
     Duration defaultTimeout,
     RetryPolicy defaultRetry,
     RetryPolicy defaultCompensationRetry,
-    List<Participant> participants,
+    List<ParticipantRef> participants,
     List<StepDescription> steps,
     String fingerprint) {
 
@@ -143,7 +143,7 @@ public record SagaDescription(
     m.put("defaultRetry", policy(defaultRetry));
     m.put("defaultCompensationRetry", policy(defaultCompensationRetry));
     List<Object> ps = new ArrayList<>();
-    for (Participant p : participants) {
+    for (ParticipantRef p : participants) {
       Map<String, Object> pm = new LinkedHashMap<>();
       pm.put("name", p.name());
       pm.put("commandTopic", p.commandTopic());

@@ -17,7 +17,7 @@ public final class StepDefinition<D> {
   private final String name;
   private final String group;
   private final StepKind kind;
-  private final Participant participant;
+  private final ParticipantRef participant;
   private final String commandType;
   private final Function<? super D, ?> command;
   private final Class<?> replyType;
@@ -36,7 +36,7 @@ public final class StepDefinition<D> {
       String name,
       String group,
       StepKind kind,
-      Participant participant,
+      ParticipantRef participant,
       String commandType,
       Function<? super D, ?> command,
       Class<?> replyType,
@@ -83,7 +83,7 @@ public final class StepDefinition<D> {
     return kind;
   }
 
-  public Participant participant() {
+  public ParticipantRef participant() {
     return participant;
   }
 

@@ -17,5 +17,5 @@ public interface StepStart<D> {
    * @param command maps the saga data to the command body (serialised by the JSON codec)
    */
   StepInvoked<D> invoke(
-      Participant participant, String commandType, Function<? super D, ?> command);
+      ParticipantRef participant, String commandType, Function<? super D, ?> command);
 }

@@ -77,8 +77,8 @@ class DefinitionPropertiesTest {
     }
   }
 
-  private static final Participant[] PARTICIPANTS = {
-    Participant.named("alpha"), Participant.named("beta"), Participant.named("gamma")
+  private static final ParticipantRef[] PARTICIPANTS = {
+    ParticipantRef.named("alpha"), ParticipantRef.named("beta"), ParticipantRef.named("gamma")
   };
 
   /** A valid plan: compensatable stages (some grouped), maybe a pivot, then retriable stages. */

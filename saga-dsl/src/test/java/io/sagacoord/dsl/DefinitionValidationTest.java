@@ -13,7 +13,7 @@ class DefinitionValidationTest {
 
   record Data(String id) {}
 
-  private static final Participant P = Participant.named("svc");
+  private static final ParticipantRef P = ParticipantRef.named("svc");
 
   private static SagaBuilder<Data> saga() {
     return SagaDefinition.named("demo", Data.class);
@@ -201,7 +201,7 @@ class DefinitionValidationTest {
     assertThatThrownBy(() -> RetryPolicy.exponential(3, Duration.ofSeconds(1)).withMultiplier(0.5))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("multiplier");
-    assertThatThrownBy(() -> Participant.named("Flight Service"))
+    assertThatThrownBy(() -> ParticipantRef.named("Flight Service"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("participant name");
     assertThatThrownBy(() -> saga().parallel("g", g -> g.step("a").invoke(P, "A", d -> d).build()))

@@ -46,7 +46,7 @@ class DescribeTest {
 
   @Test
   void theFingerprintIgnoresCodeButFollowsStructure() {
-    Participant p = Participant.named("svc");
+    ParticipantRef p = ParticipantRef.named("svc");
     SagaDefinition<TripData> one =
         SagaDefinition.named("x", TripData.class)
             .step("a")

@@ -6,11 +6,11 @@ import java.time.Duration;
 public final class TripSaga {
   private TripSaga() {}
 
-  public static final Participant FLIGHTS = Participant.named("flight-service");
-  public static final Participant HOTELS = Participant.named("hotel-service");
-  public static final Participant CARS = Participant.named("car-service");
-  public static final Participant PAYMENTS = Participant.named("payment-service");
-  public static final Participant ITINERARIES = Participant.named("itinerary-service");
+  public static final ParticipantRef FLIGHTS = ParticipantRef.named("flight-service");
+  public static final ParticipantRef HOTELS = ParticipantRef.named("hotel-service");
+  public static final ParticipantRef CARS = ParticipantRef.named("car-service");
+  public static final ParticipantRef PAYMENTS = ParticipantRef.named("payment-service");
+  public static final ParticipantRef ITINERARIES = ParticipantRef.named("itinerary-service");
 
   public record TripData(
       String tripId,

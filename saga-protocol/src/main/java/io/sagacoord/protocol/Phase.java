@@ -1,6 +1,10 @@
 package io.sagacoord.protocol;
 
-/** Whether a command moves a step forward or undoes it. */
+/**
+ * Whether a command moves a step forward or undoes it. Outside Java code a phase is always spelled
+ * by its {@link #wireName()}: {@code forward} or {@code compensate} (the Kafka header, the saga
+ * log, stored events, the REST API, metric tags).
+ */
 public enum Phase {
   FORWARD("forward"),
   COMPENSATE("compensate");

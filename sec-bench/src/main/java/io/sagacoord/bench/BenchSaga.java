@@ -1,6 +1,6 @@
 package io.sagacoord.bench;
 
-import io.sagacoord.dsl.Participant;
+import io.sagacoord.dsl.ParticipantRef;
 import io.sagacoord.dsl.RetryPolicy;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.SagaDefinitionProvider;
@@ -26,11 +26,11 @@ public final class BenchSaga implements SagaDefinitionProvider {
    */
   public static final String TIMERS_TYPE = "bench-timers";
 
-  public static final Participant SILENT = Participant.named("bench-silent");
+  public static final ParticipantRef SILENT = ParticipantRef.named("bench-silent");
 
-  public static final Participant FLIGHTS = Participant.named("bench-flight");
-  public static final Participant HOTELS = Participant.named("bench-hotel");
-  public static final Participant CARS = Participant.named("bench-car");
+  public static final ParticipantRef FLIGHTS = ParticipantRef.named("bench-flight");
+  public static final ParticipantRef HOTELS = ParticipantRef.named("bench-hotel");
+  public static final ParticipantRef CARS = ParticipantRef.named("bench-car");
 
   public static final String RESERVE_FLIGHT = "bench.flight.reserve";
   public static final String CANCEL_FLIGHT = "bench.flight.cancel";

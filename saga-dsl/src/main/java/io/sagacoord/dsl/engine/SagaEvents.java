@@ -27,7 +27,7 @@ public final class SagaEvents {
     if (event instanceof ReplyReceived r) {
       m.put("type", "ReplyReceived");
       m.put("step", r.step());
-      m.put("phase", r.phase());
+      m.put("phase", r.phase().wireName());
       m.put("attempt", r.attempt());
       m.put("commandId", r.commandId());
       m.put("outcome", r.outcome());
@@ -36,7 +36,7 @@ public final class SagaEvents {
       m.put("type", "TimerFired");
       m.put("kind", t.kind());
       m.put("step", t.step());
-      m.put("phase", t.phase());
+      m.put("phase", t.phase().wireName());
       m.put("attempt", t.attempt());
     } else if (event instanceof OperatorRetryStep o) {
       m.put("type", "OperatorRetryStep");
@@ -74,7 +74,7 @@ public final class SagaEvents {
       if ("ReplyReceived".equals(type)) {
         return new ReplyReceived(
             str(m, "step"),
-            Phase.valueOf(str(m, "phase")),
+            phase(str(m, "phase")),
             num(m, "attempt"),
             m.get("commandId") == null ? null : UUID.fromString(str(m, "commandId")),
             ReplyOutcome.valueOf(str(m, "outcome")),
@@ -84,7 +84,7 @@ public final class SagaEvents {
         return new TimerFired(
             TimerKind.valueOf(str(m, "kind")),
             str(m, "step"),
-            Phase.valueOf(str(m, "phase")),
+            phase(str(m, "phase")),
             num(m, "attempt"));
       }
       if ("OperatorRetryStep".equals(type)) {
@@ -100,6 +100,16 @@ public final class SagaEvents {
       throw new SagaDslException("not a saga event: " + json, e);
     }
     throw new SagaDslException("unknown saga event type '" + type + "' in " + json);
+  }
+
+  /** A phase as events write it ({@code forward}); the enum constant's name is read too. */
+  private static Phase phase(String value) {
+    for (Phase p : Phase.values()) {
+      if (p.name().equals(value)) {
+        return p;
+      }
+    }
+    return Phase.fromWire(value);
   }
 
   private static String str(Map<?, ?> m, String key) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagacoord.dsl.JacksonJsonCodec;
-import io.sagacoord.dsl.Participant;
+import io.sagacoord.dsl.ParticipantRef;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.TripSaga;
 import io.sagacoord.dsl.TripSaga.TripData;
@@ -91,6 +91,20 @@ class SagaEngineTest {
   }
 
   @Test
+  void eventsSpellPhasesAsTheWireDoes() {
+    String json =
+        SagaEvents.toJson(
+            new ReplyReceived("a", Phase.COMPENSATE, 1, null, ReplyOutcome.SUCCESS, null));
+
+    assertThat(json).contains("\"phase\":\"compensate\"").doesNotContain("COMPENSATE");
+    assertThat(
+            SagaEvents.fromJson(
+                codec,
+                "{\"type\":\"TimerFired\",\"kind\":\"RETRY\",\"step\":\"b\",\"phase\":\"FORWARD\",\"attempt\":2}"))
+        .isEqualTo(new TimerFired(TimerKind.RETRY, "b", Phase.FORWARD, 2));
+  }
+
+  @Test
   void parkKeepsThePreviousStatusAndResumeReArmsTheOutstandingTimeout() {
     Transition started = start();
     Transition parked = engine.park(started.state(), "fingerprint mismatch", t0.plusSeconds(1));
@@ -134,7 +148,7 @@ class SagaEngineTest {
         SagaDefinition.named("trip-booking", TripData.class)
             .version(2)
             .step("x")
-            .invoke(Participant.named("x"), "X", d -> d)
+            .invoke(ParticipantRef.named("x"), "X", d -> d)
             .noCompensation()
             .build();
     assertThatThrownBy(() -> engine.apply(v2, s, new OperatorResolve("ops", null), t0))
@@ -146,7 +160,7 @@ class SagaEngineTest {
     SagaDefinition<TripData> def =
         SagaDefinition.named("bad-condition", TripData.class)
             .step("a")
-            .invoke(Participant.named("x"), "A", d -> d)
+            .invoke(ParticipantRef.named("x"), "A", d -> d)
             .noCompensation()
             .when(
                 d -> {

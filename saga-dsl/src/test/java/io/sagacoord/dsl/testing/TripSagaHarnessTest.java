@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagacoord.dsl.JacksonJsonCodec;
-import io.sagacoord.dsl.Participant;
+import io.sagacoord.dsl.ParticipantRef;
 import io.sagacoord.dsl.RetryPolicy;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.TripSaga;
@@ -672,7 +672,7 @@ class TripSagaHarnessTest {
     SagaDefinition<TripData> jittery =
         SagaDefinition.named("jittery", TripData.class)
             .step("book-flight")
-            .invoke(Participant.named("flight-service"), "BookFlight", d -> d.tripId())
+            .invoke(ParticipantRef.named("flight-service"), "BookFlight", d -> d.tripId())
             .noCompensation()
             .retry(
                 io.sagacoord.dsl.RetryPolicy.exponential(5, Duration.ofSeconds(10))
@@ -758,7 +758,7 @@ class TripSagaHarnessTest {
     SagaDefinition<OpaqueData> def =
         SagaDefinition.named("opaque", OpaqueData.class)
             .step("a")
-            .invoke(Participant.named("svc"), "A", d -> d.id())
+            .invoke(ParticipantRef.named("svc"), "A", d -> d.id())
             .noCompensation()
             .build();
     org.assertj.core.api.Assertions.assertThatThrownBy(
@@ -771,7 +771,7 @@ class TripSagaHarnessTest {
     SagaDefinition<TripData> def =
         SagaDefinition.named("opaque-command", TripData.class)
             .step("a")
-            .invoke(Participant.named("svc"), "A", d -> new Opaque())
+            .invoke(ParticipantRef.named("svc"), "A", d -> new Opaque())
             .noCompensation()
             .build();
     SagaHarness.given(def, codec)

@@ -2,7 +2,7 @@ package io.sagacoord.json.jackson;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sagacoord.dsl.Participant;
+import io.sagacoord.dsl.ParticipantRef;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.dsl.testing.SagaHarness;
@@ -28,7 +28,7 @@ class JacksonJsonCodecTest {
       SagaDefinition.named("order", Order.class)
           .version(1)
           .step("reserve")
-          .invoke(Participant.named("stock"), "Reserve", o -> new Reserve(o.id()))
+          .invoke(ParticipantRef.named("stock"), "Reserve", o -> new Reserve(o.id()))
           .onReply(Reserved.class, (o, r) -> o.withReservation(r.reservation()))
           .compensateWith("Release", o -> new Release(o.reservation()))
           .build();

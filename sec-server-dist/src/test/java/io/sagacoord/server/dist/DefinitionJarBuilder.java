@@ -27,6 +27,27 @@ final class DefinitionJarBuilder {
   private final Map<String, String> sources = new LinkedHashMap<>();
   private String serviceFile;
 
+  /**
+   * The sources and the provider list of a Maven project's {@code src/main}, as its own build would
+   * package them.
+   */
+  static DefinitionJarBuilder fromProject(Path project) throws IOException {
+    DefinitionJarBuilder builder = new DefinitionJarBuilder();
+    Path java = project.resolve("src/main/java");
+    try (Stream<Path> files = Files.walk(java)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".java")).sorted().toList()) {
+        String relative = java.relativize(file).toString().replace('\\', '/');
+        builder.source(
+            relative.substring(0, relative.length() - ".java".length()).replace('/', '.'),
+            Files.readString(file));
+      }
+    }
+    builder.serviceFile =
+        Files.readString(
+            project.resolve("src/main/resources").resolve(DefinitionJars.SERVICE_FILE));
+    return builder;
+  }
+
   /** Adds a source file; {@code className} is the fully qualified name of its top-level class. */
   DefinitionJarBuilder source(String className, String code) {
     sources.put(className, code);

@@ -3,6 +3,10 @@ package io.sagacoord.server.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.sagacoord.client.Saga;
+import io.sagacoord.client.SagaClient;
+import io.sagacoord.client.SagaClientOptions;
+import io.sagacoord.client.StartedSaga;
 import io.sagacoord.testkit.FreePorts;
 import io.sagacoord.testkit.KafkaInfra;
 import io.sagacoord.testkit.SagaInfraTest;
@@ -21,18 +25,17 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The built distribution, unpacked and started with {@code bin/sec-server} as a separate process,
- * with a definition jar that the test compiles and drops into {@code definitions/}.
+ * with definition jars that the test compiles and drops into {@code definitions/}: one written
+ * here, and the standalone sample's ({@code examples/standalone-saga}) built from its sources.
+ * Sagas are started and awaited through {@code saga-client}.
  */
 @SagaInfraTest
 class DistributionIntegrationTest {
@@ -40,9 +43,11 @@ class DistributionIntegrationTest {
   private static final String API_KEY = "dist-test-admin-key";
   private static final Pattern ERROR_LINE = Pattern.compile("(?m)^.*\\bERROR\\b.*$");
   private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+  private static final Path STANDALONE_SAMPLE = Path.of("../examples/standalone-saga");
+  // the sample's participant reads the protocol's default topic of its name
+  private static final String SAMPLE_TOPIC = "saga.warehouse.commands";
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private final JsonMapper json = JsonMapper.builder().build();
 
   @Test
   void shipsTheCoordinatorWithoutTheTestKitOrEmbeddedInfrastructure(@TempDir Path tmp)
@@ -81,6 +86,10 @@ class DistributionIntegrationTest {
             dist.definitions().resolve("hello-saga.jar"),
             dist.classPath() + java.io.File.pathSeparator + library,
             tmp.resolve("jar"));
+    DefinitionJarBuilder.fromProject(STANDALONE_SAMPLE)
+        .build(
+            dist.definitions().resolve("order-saga.jar"), dist.classPath(), tmp.resolve("sample"));
+    kafka.createTopic(SAMPLE_TOPIC, 1);
     String replyTopic = kafka.uniqueTopic("dist-replies");
     int port = FreePorts.one();
     dist.configure("spring.datasource.url", db.jdbcUrl());
@@ -102,6 +111,12 @@ class DistributionIntegrationTest {
                 commandTopic,
                 kafka.consumerConfig("greeter-" + commandTopic),
                 kafka.producerConfig());
+        EchoParticipant warehouse =
+            new EchoParticipant(
+                "warehouse",
+                SAMPLE_TOPIC,
+                kafka.consumerConfig("warehouse-" + commandTopic),
+                kafka.producerConfig());
         ServerProcess server =
             ServerProcess.start(
                 List.of(dist.launcher().toString(), "--server.port=" + port),
@@ -112,7 +127,7 @@ class DistributionIntegrationTest {
                     "-Xmx384m -XX:TieredStopAtLevel=1"),
                 tmp.resolve("sec-server.log"))) {
       try {
-        runsHelloSagaAndStops(server, port, greeter);
+        runsSagasAndStops(server, port, greeter, warehouse);
       } catch (Throwable failure) {
         failure.addSuppressed(new AssertionError("output of sec-server:\n" + server.output()));
         throw failure;
@@ -120,7 +135,8 @@ class DistributionIntegrationTest {
     }
   }
 
-  private void runsHelloSagaAndStops(ServerProcess server, int port, EchoParticipant greeter)
+  private void runsSagasAndStops(
+      ServerProcess server, int port, EchoParticipant greeter, EchoParticipant warehouse)
       throws Exception {
     awaitHealthy(server, port);
     // the launcher replaced its shell with the JVM, so signals reach the JVM
@@ -129,13 +145,27 @@ class DistributionIntegrationTest {
     assertThat(server.output())
         .contains("Definitions folder")
         .contains("greeter-lib.jar")
-        .contains("hello-saga.jar");
+        .contains("hello-saga.jar")
+        .contains("order-saga.jar");
+    SagaClient client =
+        SagaClient.create(
+            SagaClientOptions.newBuilder(URI.create("http://127.0.0.1:" + port))
+                .apiKey(API_KEY)
+                .build());
 
-    UUID sagaId = start(port, "dist-hello", "{\"name\":\"Ada\"}");
-    await()
-        .atMost(Duration.ofMinutes(1))
-        .untilAsserted(() -> assertThat(status(port, sagaId)).isEqualTo("COMPLETED"));
+    StartedSaga hello = client.start("dist-hello", "hello-1", Map.of("name", "Ada"));
+    StartedSaga order =
+        client.start(
+            "order-fulfilment",
+            "order-1",
+            Map.of("orderId", "o-1", "sku", "book-42", "quantity", 2));
+    Saga helloEnd = client.awaitEnd(hello.sagaId(), Duration.ofMinutes(1));
+    Saga orderEnd = client.awaitEnd(order.sagaId(), Duration.ofMinutes(1));
+
+    assertThat(helloEnd.status()).isEqualTo("COMPLETED");
+    assertThat(orderEnd.status()).isEqualTo("COMPLETED");
     assertThat(greeter.commandTypes()).containsExactly("greet");
+    assertThat(warehouse.commandTypes()).containsExactly("stock.reserve", "order.ship");
 
     int exit = server.terminate(Duration.ofMinutes(1));
     String log = server.output();
@@ -235,7 +265,7 @@ class DistributionIntegrationTest {
             package hello;
 
             import greeter.GreeterTopics;
-            import io.sagacoord.dsl.Participant;
+            import io.sagacoord.dsl.ParticipantRef;
             import io.sagacoord.dsl.SagaDefinition;
             import io.sagacoord.dsl.SagaDefinitionProvider;
             import java.util.List;
@@ -249,7 +279,7 @@ class DistributionIntegrationTest {
                     SagaDefinition.named("dist-hello", Hello.class)
                         .step("greet")
                         .invoke(
-                            new Participant("greeter", GreeterTopics.commands()), "greet", d -> d)
+                            new ParticipantRef("greeter", GreeterTopics.commands()), "greet", d -> d)
                         .pivot()
                         .build());
               }
@@ -295,7 +325,7 @@ class DistributionIntegrationTest {
                   """
                   package broken;
 
-                  import io.sagacoord.dsl.Participant;
+                  import io.sagacoord.dsl.ParticipantRef;
                   import io.sagacoord.dsl.SagaDefinition;
                   import io.sagacoord.dsl.SagaDefinitionProvider;
                   import java.util.List;
@@ -305,7 +335,7 @@ class DistributionIntegrationTest {
 
                     @Override
                     public List<SagaDefinition<?>> definitions() {
-                      Participant p = new Participant("p", "saga.p.commands");
+                      ParticipantRef p = new ParticipantRef("p", "saga.p.commands");
                       return List.of(
                           SagaDefinition.named("two-pivots", Data.class)
                               .step("a")
@@ -341,32 +371,6 @@ class DistributionIntegrationTest {
                       HttpResponse.BodyHandlers.ofString());
               return health.statusCode() == 200;
             });
-  }
-
-  private UUID start(int port, String type, String body) throws Exception {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/sagas/" + type))
-                .header("X-API-Key", API_KEY)
-                .header("Idempotency-Key", "dist-" + UUID.randomUUID())
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(201);
-    return UUID.fromString(json.readTree(response.body()).get("sagaId").asString());
-  }
-
-  private String status(int port, UUID sagaId) throws Exception {
-    HttpResponse<String> response =
-        http.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/sagas/" + sagaId))
-                .header("X-API-Key", API_KEY)
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    JsonNode saga = json.readTree(response.body());
-    return saga.get("status").asString();
   }
 
   private static String sha256(String text) throws NoSuchAlgorithmException {

@@ -1,6 +1,6 @@
 package io.sagacoord.server.support;
 
-import io.sagacoord.dsl.Participant;
+import io.sagacoord.dsl.ParticipantRef;
 import io.sagacoord.dsl.RetryPolicy;
 import io.sagacoord.dsl.SagaDefinition;
 import java.time.Duration;
@@ -19,8 +19,8 @@ public final class TestSagas {
   private TestSagas() {}
 
   /** Participant of a step: one per step, named p-s1 .. on topics with the given suffix. */
-  public static Participant participant(String step, String suffix) {
-    return new Participant("p-" + step, "saga.p-" + step + ".commands." + suffix);
+  public static ParticipantRef participant(String step, String suffix) {
+    return new ParticipantRef("p-" + step, "saga.p-" + step + ".commands." + suffix);
   }
 
   /**

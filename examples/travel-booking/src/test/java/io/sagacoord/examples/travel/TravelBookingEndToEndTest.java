@@ -4,10 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.sagacoord.client.SagaClient;
+import io.sagacoord.client.SagaClientOptions;
 import io.sagacoord.examples.travel.common.Misbehaviour;
 import io.sagacoord.examples.travel.demo.DemoInventory;
 import io.sagacoord.examples.travel.demo.TravelSystem;
-import io.sagacoord.examples.travel.trip.CoordinatorClient;
 import io.sagacoord.examples.travel.trip.TripApi;
 import io.sagacoord.examples.travel.trip.TripSaga;
 import io.sagacoord.protocol.SagaIds;
@@ -326,6 +327,13 @@ class TravelBookingEndToEndTest {
         http.send(
             HttpRequest.newBuilder(system.tripApiUri().resolve("/trips/not-a-uuid")).GET().build(),
             HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> badWait =
+        http.send(
+            HttpRequest.newBuilder(
+                    system.tripApiUri().resolve("/trips/" + UUID.randomUUID() + "?wait=forever"))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
 
     Map<String, Object> badDate = trip("Ada", "BAD1", "bad-hotel", null, 1000);
     badDate.put(
@@ -339,7 +347,8 @@ class TravelBookingEndToEndTest {
                 .build(),
             HttpResponse.BodyHandlers.ofString());
 
-    for (HttpResponse<String> response : List.of(noKey, badJson, badId, wrongForm, nullBody)) {
+    for (HttpResponse<String> response :
+        List.of(noKey, badJson, badId, badWait, wrongForm, nullBody)) {
       assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
       assertThat(response.headers().firstValue("Content-Type"))
           .hasValue("application/problem+json");
@@ -410,8 +419,11 @@ class TravelBookingEndToEndTest {
 
   @Test
   void coordinatorRefusingTheTripServiceKeyIsA502NamingTheRefusal() throws Exception {
-    CoordinatorClient wrongKey =
-        new CoordinatorClient(system.coordinatorUri(), TravelSystem.randomKey(), json);
+    SagaClient wrongKey =
+        SagaClient.create(
+            SagaClientOptions.newBuilder(system.coordinatorUri())
+                .apiKey(TravelSystem.randomKey())
+                .build());
     try (TripApi api = TripApi.start(0, system.tripDb(), wrongKey, json, Clock.systemUTC())) {
       HttpResponse<String> response =
           post(api, "wrong-key-1", trip("Alan", "WRONGKEY1", "wrong-key-hotel", null, 1000));
@@ -437,8 +449,9 @@ class TravelBookingEndToEndTest {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       closedPort = socket.getLocalPort();
     }
-    CoordinatorClient down =
-        new CoordinatorClient(URI.create("http://127.0.0.1:" + closedPort), null, json);
+    SagaClient down =
+        SagaClient.create(
+            SagaClientOptions.newBuilder(URI.create("http://127.0.0.1:" + closedPort)).build());
     try (TripApi api = TripApi.start(0, system.tripDb(), down, json, Clock.systemUTC())) {
       HttpResponse<String> booking =
           post(api, "down-1", trip("Ken", "DOWN1", "down-hotel", null, 1000));
@@ -528,12 +541,14 @@ class TravelBookingEndToEndTest {
     return UUID.fromString(json.readTree(response.body()).path("tripId").asString());
   }
 
+  /** The trip once ended: each request waits on the trip API, which long-polls the coordinator. */
   private JsonNode awaitEnd(UUID trip) {
-    URI uri = system.tripApiUri().resolve("/trips/" + trip);
+    URI uri = system.tripApiUri().resolve("/trips/" + trip + "?wait=20");
     JsonNode[] last = new JsonNode[1];
     await()
         .atMost(Duration.ofSeconds(120))
-        .pollInterval(Duration.ofMillis(200))
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(10))
         .until(
             () -> {
               HttpResponse<String> response =

@@ -481,7 +481,7 @@ final class LogFolding {
               "log row without " + field + " for its event " + eventJson);
         }
         switch (field) {
-          case "phase" -> full.put(field, Phase.fromWire(column).name());
+          case "phase" -> full.put(field, column);
           case "attempt" -> full.put(field, attempt.intValue());
           default -> full.put(field, column);
         }
@@ -631,9 +631,9 @@ final class LogFolding {
   /** An event field's value in the form of the column, as text. */
   private static String eventValue(String field, JsonNode value) {
     if ("phase".equals(field)) {
-      // events hold the enum name (FORWARD), the column the wire name (forward)
+      // events and the column hold the wire name (forward); the enum constant's name is read too
       for (Phase p : Phase.values()) {
-        if (p.name().equals(value.asString())) {
+        if (p.name().equals(value.asString()) || p.wireName().equals(value.asString())) {
           return p.wireName();
         }
       }

@@ -1,6 +1,6 @@
 package io.sagacoord.server.internal.registry;
 
-import io.sagacoord.dsl.Participant;
+import io.sagacoord.dsl.ParticipantRef;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.SagaDefinitionProvider;
 import io.sagacoord.server.DefinitionConflictException;
@@ -131,7 +131,7 @@ public class DefinitionRegistry implements CommandTopics {
     byName.values().stream()
         .flatMap(v -> v.values().stream())
         .flatMap(d -> d.participants().stream())
-        .map(Participant::commandTopic)
+        .map(ParticipantRef::commandTopic)
         .forEach(topics::add);
     return topics;
   }

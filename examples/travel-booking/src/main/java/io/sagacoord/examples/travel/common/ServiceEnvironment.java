@@ -3,6 +3,8 @@ package io.sagacoord.examples.travel.common;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Configuration of a service running as its own process, from environment variables (or system
@@ -10,6 +12,8 @@ import java.util.Map;
  * {@code JDBC_PASSWORD}. See {@code docs/deploy.md}.
  */
 public final class ServiceEnvironment {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ServiceEnvironment.class);
 
   private ServiceEnvironment() {}
 
@@ -55,7 +59,7 @@ public final class ServiceEnvironment {
                     try {
                       resources[i].close();
                     } catch (Exception e) {
-                      System.err.println("stopping " + resources[i] + " failed: " + e);
+                      LOG.warn("stopping {} failed: {}", resources[i], e.toString());
                     }
                   }
                   stopped.countDown();

@@ -1,15 +1,41 @@
 package io.sagacoord.examples.travel.demo;
 
 import io.sagacoord.examples.travel.common.Jdbc;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.LocalDate;
 import javax.sql.DataSource;
 
-/** Puts inventory into the services' databases for the demo and the tests. */
+/**
+ * Puts inventory into the services' databases for the demo and the tests. The demo's inventory is
+ * the SQL files shipped in {@code inventory/} (flight.sql, hotel.sql, car.sql), the same files the
+ * deployment guide loads with psql.
+ */
 public final class DemoInventory {
 
   private DemoInventory() {}
+
+  /** Runs one of the shipped inventory files, e.g. {@code inventory/flight.sql}. */
+  public static void load(DataSource dataSource, String resource) throws SQLException {
+    String sql;
+    try (InputStream in = DemoInventory.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalArgumentException("no inventory file " + resource + " on the class path");
+      }
+      sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading " + resource + " failed", e);
+    }
+    try (Connection connection = dataSource.getConnection();
+        Statement statement = connection.createStatement()) {
+      statement.execute(sql);
+    }
+  }
 
   /** Adds (or resets) a flight with this many seats. */
   public static void flight(DataSource flights, String id, LocalDate departs, int seats)

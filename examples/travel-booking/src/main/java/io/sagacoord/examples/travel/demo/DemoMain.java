@@ -60,7 +60,7 @@ public final class DemoMain {
 
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     DemoScenario scenario = new DemoScenario();
-    scenario.prepare(system, today);
+    scenario.prepare(system);
     System.out.println("Booking the demo trips ...");
     List<DemoScenario.Outcome> outcomes =
         scenario.run(system.tripApiUri(), today, Duration.ofSeconds(90));

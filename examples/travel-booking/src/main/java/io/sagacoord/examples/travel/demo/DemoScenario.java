@@ -55,14 +55,15 @@ public final class DemoScenario {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  /** Seeds the inventory the trips need and makes the silent hotel silent. */
-  public void prepare(TravelSystem system, LocalDate today) throws SQLException {
-    LocalDate until = today.plusDays(60);
-    DemoInventory.flight(system.flightDb(), "SK4711", today.plusDays(14), 50);
-    DemoInventory.hotel(system.hotelDb(), "harbour-hotel", today, until, 20);
-    DemoInventory.hotel(system.hotelDb(), SILENT_HOTEL, today, until, 20);
-    DemoInventory.cars(system.carDb(), "LIS-airport", today, until, 10);
-    DemoInventory.cars(system.carDb(), "LIS-downtown", today, until, 0);
+  /**
+   * Loads the shipped inventory (flight SK4711 in 14 days; harbour-hotel, silent-inn, and cars at
+   * LIS-airport but none at LIS-downtown, for the 60 days from today in UTC) and makes the silent
+   * hotel silent.
+   */
+  public void prepare(TravelSystem system) throws SQLException {
+    DemoInventory.load(system.flightDb(), "inventory/flight.sql");
+    DemoInventory.load(system.hotelDb(), "inventory/hotel.sql");
+    DemoInventory.load(system.carDb(), "inventory/car.sql");
     // the silent inn answers after 6 s, past the hotel step's 3 s timeout
     system
         .hotels()
@@ -211,12 +212,20 @@ public final class DemoScenario {
     return UUID.fromString(json.readTree(response.body()).path("tripId").asString());
   }
 
+  /**
+   * Asks the trip API for the trip until it has ended or {@code giveUp} has passed; each request
+   * waits up to 30 s for the end (the trip service long-polls the coordinator through its client).
+   */
   private JsonNode awaitEnd(URI tripApi, UUID tripId, Instant giveUp)
       throws IOException, InterruptedException {
     while (true) {
+      long wait = Math.max(0, Math.min(30, Duration.between(Instant.now(), giveUp).toSeconds()));
       HttpResponse<String> response =
           http.send(
-              HttpRequest.newBuilder(tripApi.resolve("/trips/" + tripId)).GET().build(),
+              HttpRequest.newBuilder(tripApi.resolve("/trips/" + tripId + "?wait=" + wait))
+                  .timeout(Duration.ofSeconds(wait + 30))
+                  .GET()
+                  .build(),
               HttpResponse.BodyHandlers.ofString());
       if (response.statusCode() != 200) {
         throw new IllegalStateException(
@@ -225,10 +234,9 @@ public final class DemoScenario {
       JsonNode trip = json.readTree(response.body());
       String status = trip.path("status").asString();
       boolean ended = Set.of("COMPLETED", "COMPENSATED", "FAILED", "PARKED").contains(status);
-      if (ended || Instant.now().isAfter(giveUp)) {
+      if (ended || !Instant.now().isBefore(giveUp)) {
         return trip;
       }
-      Thread.sleep(250);
     }
   }
 }

@@ -2,12 +2,13 @@ package io.sagacoord.examples.travel.demo;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.sagacoord.client.SagaClient;
+import io.sagacoord.client.SagaClientOptions;
 import io.sagacoord.examples.travel.car.CarService;
 import io.sagacoord.examples.travel.common.ReservationService;
 import io.sagacoord.examples.travel.flight.FlightService;
 import io.sagacoord.examples.travel.hotel.HotelService;
 import io.sagacoord.examples.travel.trip.BillingParticipant;
-import io.sagacoord.examples.travel.trip.CoordinatorClient;
 import io.sagacoord.examples.travel.trip.TripApi;
 import io.sagacoord.examples.travel.trip.TripMessages.ReserveCar;
 import io.sagacoord.examples.travel.trip.TripMessages.ReserveFlight;
@@ -145,7 +146,12 @@ public final class TravelSystem implements AutoCloseable {
     billing = BillingParticipant.start(kafka, tripDb, clock);
     toClose.add(billing);
 
-    CoordinatorClient client = new CoordinatorClient(coordinatorUri(), tripKey, json);
+    SagaClient client =
+        SagaClient.create(
+            SagaClientOptions.newBuilder(coordinatorUri())
+                .apiKey(tripKey)
+                .jsonMapper(json)
+                .build());
     tripApi =
         TripApi.start(
             new InetSocketAddress(bindAddress, config.tripApiPort()), tripDb, client, json, clock);

@@ -2,12 +2,17 @@ package io.sagacoord.examples.travel.trip;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.sagacoord.client.AwaitTimeoutException;
+import io.sagacoord.client.NotFoundException;
+import io.sagacoord.client.Problem;
+import io.sagacoord.client.Saga;
+import io.sagacoord.client.SagaClient;
+import io.sagacoord.client.SagaClientException;
+import io.sagacoord.client.UnavailableException;
 import io.sagacoord.examples.travel.common.Jdbc;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.System.Logger;
-import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -16,6 +21,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,6 +30,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.TokenStreamLocation;
 import tools.jackson.databind.JsonNode;
@@ -37,10 +45,14 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>{@code POST /trips} with an {@code Idempotency-Key} header books a trip: it starts the trip
  *       saga on the coordinator (the same key returns the same trip) and answers 201 with the trip
  *       id, which is the saga id;
- *   <li>{@code GET /trips/{id}} shows the trip with its saga status and reservations.
+ *   <li>{@code GET /trips/{id}} shows the trip with its saga status and reservations; with {@code
+ *       ?wait=<seconds>} (at most 60) it answers when the trip has ended, or when the wait is over
+ *       with the trip as it is then (the client's long-poll on the coordinator, no polling).
  * </ul>
  *
- * Errors are RFC 9457 problem details ({@code application/problem+json}): 400 for a malformed or
+ * It talks to the coordinator through {@link SagaClient}.
+ *
+ * <p>Errors are RFC 9457 problem details ({@code application/problem+json}): 400 for a malformed or
  * incomplete request (an incomplete one lists every missing part in {@code errors}, and nothing
  * reaches the coordinator), 404, 405, 413; the coordinator's refusals as described at {@link
  * #coordinatorRefused}; 502 when the coordinator cannot be reached or fails; 500 for a fault of the
@@ -58,18 +70,19 @@ public final class TripApi implements AutoCloseable {
 
   private static final int MAX_BODY_BYTES = 64 * 1024;
   private static final String PROBLEM_JSON = "application/problem+json";
-  private static final Logger LOG = System.getLogger(TripApi.class.getName());
+  private static final long MAX_WAIT_SECONDS = 60;
+  private static final Logger LOG = LoggerFactory.getLogger(TripApi.class);
 
   private final HttpServer server;
   private final DataSource dataSource;
-  private final CoordinatorClient coordinator;
+  private final SagaClient coordinator;
   private final ObjectMapper json;
   private final Clock clock;
 
   private TripApi(
       HttpServer server,
       DataSource dataSource,
-      CoordinatorClient coordinator,
+      SagaClient coordinator,
       ObjectMapper json,
       Clock clock) {
     this.server = server;
@@ -84,11 +97,7 @@ public final class TripApi implements AutoCloseable {
    * migrated.
    */
   public static TripApi start(
-      int port,
-      DataSource dataSource,
-      CoordinatorClient coordinator,
-      ObjectMapper json,
-      Clock clock)
+      int port, DataSource dataSource, SagaClient coordinator, ObjectMapper json, Clock clock)
       throws IOException {
     return start(new InetSocketAddress("127.0.0.1", port), dataSource, coordinator, json, clock);
   }
@@ -97,7 +106,7 @@ public final class TripApi implements AutoCloseable {
   public static TripApi start(
       InetSocketAddress address,
       DataSource dataSource,
-      CoordinatorClient coordinator,
+      SagaClient coordinator,
       ObjectMapper json,
       Clock clock)
       throws IOException {
@@ -128,21 +137,18 @@ public final class TripApi implements AutoCloseable {
     try (exchange) {
       try {
         route(exchange);
-      } catch (CoordinatorClient.CoordinatorException e) {
+      } catch (SagaClientException e) {
         coordinatorRefused(exchange, e);
-      } catch (CoordinatorClient.CoordinatorUnavailableException e) {
-        LOG.log(Level.WARNING, "trip API: " + e.getMessage());
-        problem(exchange, 502, "Coordinator unavailable", e.getMessage());
       } catch (SQLException e) {
-        LOG.log(Level.ERROR, "trip API: the trip database failed: " + e.getMessage());
+        LOG.error("trip API: the trip database failed: " + e.getMessage());
         problem(exchange, 500, "Internal error", "the trip database failed; see the service log");
       } catch (RuntimeException e) {
-        LOG.log(Level.ERROR, "trip API: " + describe(exchange) + " failed", e);
+        LOG.error("trip API: " + describe(exchange) + " failed", e);
         problem(exchange, 500, "Internal error", "the trip service failed; see the service log");
       }
     } catch (IOException e) {
       // the client went away; there is no one to answer
-      LOG.log(Level.DEBUG, "trip API: " + describe(exchange) + ": " + e);
+      LOG.debug("trip API: " + describe(exchange) + ": " + e);
     }
   }
 
@@ -171,14 +177,25 @@ public final class TripApi implements AutoCloseable {
   /**
    * Passes on what the customer can act on: the coordinator's 400 (the trip data), 409 (the
    * Idempotency-Key was used for another trip), 429 and 503 (try again later, with its {@code
-   * Retry-After}). Everything else is the trip service's problem with the coordinator, not the
-   * customer's (its key refused, the trip saga not loaded, the coordinator failing): 502, naming
-   * the coordinator's status and what it said.
+   * Retry-After}). A coordinator that does not answer is 502 "Coordinator unavailable". Everything
+   * else is the trip service's problem with the coordinator, not the customer's (its key refused,
+   * the trip saga not loaded, the coordinator failing): 502, naming the coordinator's status and
+   * what it said.
    */
-  private void coordinatorRefused(HttpExchange exchange, CoordinatorClient.CoordinatorException e)
-      throws IOException {
+  private void coordinatorRefused(HttpExchange exchange, SagaClientException e) throws IOException {
     int status = e.status();
-    String said = "the coordinator answered " + status + ": " + e.problem();
+    if (status == 0) {
+      String said =
+          "the coordinator at "
+              + coordinator.options().baseUri().getAuthority()
+              + " is unreachable or did not answer in time ("
+              + rootCause(e)
+              + ")";
+      LOG.warn("trip API: " + said);
+      problem(exchange, 502, "Coordinator unavailable", said);
+      return;
+    }
+    String said = "the coordinator answered " + status + ": " + said(e.problem());
     switch (status) {
       case 400 -> problem(exchange, 400, "Trip refused by the coordinator", said);
       case 409 ->
@@ -188,8 +205,10 @@ public final class TripApi implements AutoCloseable {
               "Idempotency-Key reused",
               "the Idempotency-Key was used before for another trip request; " + said);
       case 429, 503 -> {
-        if (e.retryAfter() != null) {
-          exchange.getResponseHeaders().set("Retry-After", e.retryAfter());
+        if (e instanceof UnavailableException busy && busy.retryAfter() != null) {
+          exchange
+              .getResponseHeaders()
+              .set("Retry-After", Long.toString(busy.retryAfter().toSeconds()));
         }
         problem(exchange, status, "Coordinator busy", said + "; try again later");
       }
@@ -198,10 +217,31 @@ public final class TripApi implements AutoCloseable {
             status == 401 || status == 403
                 ? "Coordinator refused the trip service"
                 : "Coordinator failed";
-        LOG.log(Level.WARNING, "trip API: " + said);
+        LOG.warn("trip API: " + said);
         problem(exchange, 502, title, said);
       }
     }
+  }
+
+  /** The title and detail of the coordinator's problem, shortened. */
+  private static String said(Problem problem) {
+    if (problem == null) {
+      return "(no problem detail)";
+    }
+    String title = problem.title() == null ? "" : problem.title();
+    String detail = problem.detail() == null ? "" : problem.detail();
+    String both = title.isEmpty() || detail.isEmpty() ? title + detail : title + ": " + detail;
+    return both.isEmpty() ? "(no problem detail)" : abbreviate(both);
+  }
+
+  /** The innermost cause in a few words: its kind, and its message if it has one. */
+  private static String rootCause(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    String kind = cause.getClass().getSimpleName();
+    return cause.getMessage() == null ? kind : kind + ": " + abbreviate(cause.getMessage());
   }
 
   private static String describe(HttpExchange exchange) {
@@ -251,7 +291,7 @@ public final class TripApi implements AutoCloseable {
             request.hotel(),
             request.car(),
             request.priceCents());
-    UUID tripId = coordinator.startTrip("trip:" + key, data);
+    UUID tripId = coordinator.start(TripSaga.TYPE, "trip:" + key, data).sagaId();
     boolean created;
     try (Connection connection = dataSource.getConnection()) {
       created =
@@ -278,6 +318,15 @@ public final class TripApi implements AutoCloseable {
   }
 
   private void show(HttpExchange exchange, String idText) throws IOException, SQLException {
+    Duration wait = waitOf(exchange.getRequestURI().getRawQuery());
+    if (wait == null) {
+      problem(
+          exchange,
+          400,
+          "Malformed wait",
+          "wait is a whole number of seconds from 0 to " + MAX_WAIT_SECONDS);
+      return;
+    }
     UUID tripId;
     try {
       tripId = UUID.fromString(idText);
@@ -290,19 +339,22 @@ public final class TripApi implements AutoCloseable {
       problem(exchange, 404, "Trip not found", "no trip " + tripId);
       return;
     }
-    Optional<JsonNode> found = coordinator.saga(tripId);
-    if (found.isEmpty()) {
-      LOG.log(Level.WARNING, "trip API: the coordinator has no saga for trip " + tripId);
+    Saga saga;
+    try {
+      saga = wait.isZero() ? coordinator.get(tripId) : coordinator.awaitEnd(tripId, wait);
+    } catch (AwaitTimeoutException e) {
+      saga = e.lastSeen();
+    } catch (NotFoundException e) {
+      LOG.warn("trip API: the coordinator has no saga for trip " + tripId);
       problem(exchange, 502, "Coordinator failed", "the coordinator has no saga for this trip");
       return;
     }
-    JsonNode saga = found.get();
-    JsonNode data = saga.path("data");
+    JsonNode data = saga.data() == null ? json.createObjectNode() : saga.data();
     Map<String, Object> trip = new LinkedHashMap<>();
     trip.put("tripId", tripId.toString());
     trip.put("customer", customer.get());
-    trip.put("status", saga.path("status").asString());
-    trip.put("statusReason", text(saga, "statusReason"));
+    trip.put("status", saga.status());
+    trip.put("statusReason", saga.statusReason());
     Map<String, Object> reservations = new LinkedHashMap<>();
     reservations.put("flight", text(data, "flightReservation"));
     reservations.put("hotel", text(data, "hotelReservation"));
@@ -313,6 +365,23 @@ public final class TripApi implements AutoCloseable {
     trip.put("failureReason", text(data, "failureReason"));
     trip.put("saga", "/api/sagas/" + tripId);
     send(exchange, 200, "application/json", json.writeValueAsBytes(trip));
+  }
+
+  /** The {@code wait} of the query (zero when absent), or null when it is malformed. */
+  private static Duration waitOf(String query) {
+    if (query == null) {
+      return Duration.ZERO;
+    }
+    for (String parameter : query.split("&")) {
+      if (parameter.startsWith("wait=")) {
+        String value = parameter.substring(5);
+        if (!value.matches("[0-9]{1,4}") || Long.parseLong(value) > MAX_WAIT_SECONDS) {
+          return null;
+        }
+        return Duration.ofSeconds(Long.parseLong(value));
+      }
+    }
+    return Duration.ZERO;
   }
 
   private static String text(JsonNode node, String field) {
@@ -393,8 +462,7 @@ public final class TripApi implements AutoCloseable {
   private static void send(HttpExchange exchange, int status, String type, byte[] body)
       throws IOException {
     if (exchange.getResponseCode() != -1) {
-      LOG.log(
-          Level.ERROR,
+      LOG.error(
           "trip API: "
               + describe(exchange)
               + " failed after answering "

@@ -1,6 +1,6 @@
 package io.sagacoord.examples.travel.trip;
 
-import io.sagacoord.dsl.Participant;
+import io.sagacoord.dsl.ParticipantRef;
 import io.sagacoord.dsl.RetryPolicy;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.SagaDefinitionProvider;
@@ -37,10 +37,10 @@ public final class TripSaga implements SagaDefinitionProvider {
   /** The saga type, as used in {@code POST /api/sagas/{type}}. */
   public static final String TYPE = "trip-booking";
 
-  public static final Participant FLIGHTS = Participant.named("flight-service");
-  public static final Participant HOTELS = Participant.named("hotel-service");
-  public static final Participant CARS = Participant.named("car-service");
-  public static final Participant TRIPS = Participant.named("trip-service");
+  public static final ParticipantRef FLIGHTS = ParticipantRef.named("flight-service");
+  public static final ParticipantRef HOTELS = ParticipantRef.named("hotel-service");
+  public static final ParticipantRef CARS = ParticipantRef.named("car-service");
+  public static final ParticipantRef TRIPS = ParticipantRef.named("trip-service");
 
   public static final String RESERVE_FLIGHT = "flight.reserve";
   public static final String CANCEL_FLIGHT = "flight.cancel";

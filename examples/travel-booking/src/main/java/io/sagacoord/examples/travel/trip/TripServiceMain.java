@@ -1,10 +1,14 @@
 package io.sagacoord.examples.travel.trip;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.sagacoord.client.SagaClient;
+import io.sagacoord.client.SagaClientOptions;
 import io.sagacoord.examples.travel.common.ServiceEnvironment;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -15,6 +19,8 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class TripServiceMain {
 
+  private static final Logger LOG = LoggerFactory.getLogger(TripServiceMain.class);
+
   private TripServiceMain() {}
 
   public static void main(String[] args) throws Exception {
@@ -22,11 +28,15 @@ public final class TripServiceMain {
     BillingParticipant billing =
         BillingParticipant.start(ServiceEnvironment.kafka(), db, Clock.systemUTC());
     var json = JsonMapper.builder().build();
-    CoordinatorClient coordinator =
-        new CoordinatorClient(
-            URI.create(ServiceEnvironment.optional("COORDINATOR_URL", "http://localhost:8080")),
-            ServiceEnvironment.optional("SEC_API_KEY", null),
-            json);
+    SagaClientOptions.Builder options =
+        SagaClientOptions.newBuilder(
+                URI.create(ServiceEnvironment.optional("COORDINATOR_URL", "http://localhost:8080")))
+            .jsonMapper(json);
+    String apiKey = ServiceEnvironment.optional("SEC_API_KEY", null);
+    if (apiKey != null) {
+      options.apiKey(apiKey);
+    }
+    SagaClient coordinator = SagaClient.create(options.build());
     TripApi api =
         TripApi.start(
             new InetSocketAddress(
@@ -36,7 +46,7 @@ public final class TripServiceMain {
             coordinator,
             json,
             Clock.systemUTC());
-    System.out.println("trip-service: trip API on http://localhost:" + api.port() + "/trips");
+    LOG.info("trip-service: trip API on http://localhost:" + api.port() + "/trips");
     ServiceEnvironment.runUntilStopped(db, billing, api);
   }
 }

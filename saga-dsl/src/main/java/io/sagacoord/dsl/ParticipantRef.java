@@ -9,9 +9,9 @@ import java.util.Objects;
  * @param name participant name (lower-case letters, digits and dashes)
  * @param commandTopic the Kafka topic of its commands
  */
-public record Participant(String name, String commandTopic) {
+public record ParticipantRef(String name, String commandTopic) {
 
-  public Participant {
+  public ParticipantRef {
     Topics.requireParticipantName(name);
     Topics.requireTopicName(Objects.requireNonNull(commandTopic, "commandTopic must not be null"));
   }
@@ -19,12 +19,12 @@ public record Participant(String name, String commandTopic) {
   /**
    * A participant whose command topic follows the protocol's rule: {@code saga.<name>.commands}.
    */
-  public static Participant named(String name) {
-    return new Participant(name, Topics.commandTopic(name));
+  public static ParticipantRef named(String name) {
+    return new ParticipantRef(name, Topics.commandTopic(name));
   }
 
   /** The same participant reading commands from another topic. */
-  public Participant withCommandTopic(String topic) {
-    return new Participant(name, topic);
+  public ParticipantRef withCommandTopic(String topic) {
+    return new ParticipantRef(name, topic);
   }
 }
