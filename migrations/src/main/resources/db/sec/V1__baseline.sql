@@ -208,7 +208,7 @@ SELECT l.saga_id, l.seq, 0 AS entry, l.type::text AS type, l.step::text AS step,
             ELSE l.detail END AS detail,
        CASE v.event ->> 'type'
             WHEN 'ReplyReceived' THEN jsonb_strip_nulls(jsonb_build_object(
-                'step', l.step, 'phase', upper(ph.phase), 'attempt', l.attempt,
+                'step', l.step, 'phase', ph.phase, 'attempt', l.attempt,
                 'commandId', k.command_id))
                 || jsonb_build_object('bodyJson', '{}'::text)
                 || CASE WHEN l.type = 'STEP_SUCCEEDED'
@@ -216,7 +216,7 @@ SELECT l.saga_id, l.seq, 0 AS entry, l.type::text AS type, l.step::text AS step,
                         ELSE '{}'::jsonb END
                 || v.event
             WHEN 'TimerFired' THEN jsonb_strip_nulls(jsonb_build_object(
-                'step', l.step, 'phase', upper(ph.phase), 'attempt', l.attempt)) || v.event
+                'step', l.step, 'phase', ph.phase, 'attempt', l.attempt)) || v.event
             WHEN 'OperatorRetryStep' THEN jsonb_strip_nulls(jsonb_build_object(
                 'step', l.step)) || v.event
             ELSE v.event END AS event,

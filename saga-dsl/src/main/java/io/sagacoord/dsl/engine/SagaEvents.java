@@ -74,7 +74,7 @@ public final class SagaEvents {
       if ("ReplyReceived".equals(type)) {
         return new ReplyReceived(
             str(m, "step"),
-            phase(str(m, "phase")),
+            Phase.fromWire(str(m, "phase")),
             num(m, "attempt"),
             m.get("commandId") == null ? null : UUID.fromString(str(m, "commandId")),
             ReplyOutcome.valueOf(str(m, "outcome")),
@@ -84,7 +84,7 @@ public final class SagaEvents {
         return new TimerFired(
             TimerKind.valueOf(str(m, "kind")),
             str(m, "step"),
-            phase(str(m, "phase")),
+            Phase.fromWire(str(m, "phase")),
             num(m, "attempt"));
       }
       if ("OperatorRetryStep".equals(type)) {
@@ -100,16 +100,6 @@ public final class SagaEvents {
       throw new SagaDslException("not a saga event: " + json, e);
     }
     throw new SagaDslException("unknown saga event type '" + type + "' in " + json);
-  }
-
-  /** A phase as events write it ({@code forward}); the enum constant's name is read too. */
-  private static Phase phase(String value) {
-    for (Phase p : Phase.values()) {
-      if (p.name().equals(value)) {
-        return p;
-      }
-    }
-    return Phase.fromWire(value);
   }
 
   private static String str(Map<?, ?> m, String key) {

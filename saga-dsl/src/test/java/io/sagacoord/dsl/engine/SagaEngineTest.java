@@ -100,7 +100,7 @@ class SagaEngineTest {
     assertThat(
             SagaEvents.fromJson(
                 codec,
-                "{\"type\":\"TimerFired\",\"kind\":\"RETRY\",\"step\":\"b\",\"phase\":\"FORWARD\",\"attempt\":2}"))
+                "{\"type\":\"TimerFired\",\"kind\":\"RETRY\",\"step\":\"b\",\"phase\":\"forward\",\"attempt\":2}"))
         .isEqualTo(new TimerFired(TimerKind.RETRY, "b", Phase.FORWARD, 2));
   }
 

@@ -628,17 +628,8 @@ final class LogFolding {
     };
   }
 
-  /** An event field's value in the form of the column, as text. */
+  /** An event field's value in the form of the column, as text (a phase by its wire name). */
   private static String eventValue(String field, JsonNode value) {
-    if ("phase".equals(field)) {
-      // events and the column hold the wire name (forward); the enum constant's name is read too
-      for (Phase p : Phase.values()) {
-        if (p.name().equals(value.asString()) || p.wireName().equals(value.asString())) {
-          return p.wireName();
-        }
-      }
-      return null;
-    }
     if ("attempt".equals(field)) {
       return value.isInt() ? Integer.toString(value.asInt()) : null;
     }
