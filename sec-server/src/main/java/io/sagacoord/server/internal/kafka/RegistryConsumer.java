@@ -2,6 +2,7 @@ package io.sagacoord.server.internal.kafka;
 
 import io.sagacoord.server.config.SecApiProperties;
 import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.liveness.RegistryHeartbeats;
 import io.sagacoord.server.internal.persistence.ParticipantDao;
 import io.sagacoord.server.internal.persistence.ParticipantDao.ParticipantRow;
 import java.time.Clock;
@@ -32,6 +33,7 @@ public class RegistryConsumer implements SmartLifecycle {
   private final SecProperties properties;
   private final SecApiProperties api;
   private final ParticipantDao participants;
+  private final RegistryHeartbeats heartbeats;
   private final ObjectMapper json;
   private final Clock clock;
   private volatile KafkaConsumer<String, byte[]> consumer;
@@ -42,11 +44,13 @@ public class RegistryConsumer implements SmartLifecycle {
       SecProperties properties,
       SecApiProperties api,
       ParticipantDao participants,
+      RegistryHeartbeats heartbeats,
       ObjectMapper json,
       Clock clock) {
     this.properties = properties;
     this.api = api;
     this.participants = participants;
+    this.heartbeats = heartbeats;
     this.json = json;
     this.clock = clock;
   }
@@ -77,6 +81,10 @@ public class RegistryConsumer implements SmartLifecycle {
   void handle(ConsumerRecord<String, byte[]> record) {
     try {
       JsonNode node = json.readTree(record.value());
+      if (RegistryHeartbeats.isHeartbeat(record)) {
+        heartbeats.heartbeat(node);
+        return;
+      }
       String participant = node.path("participant").asString(null);
       String instance = node.path("instance").asString(null);
       if (participant == null || participant.isBlank() || instance == null || instance.isBlank()) {
@@ -95,9 +103,10 @@ public class RegistryConsumer implements SmartLifecycle {
               arrayJson(node.get("compensationTypes")),
               announcedAt,
               now));
+      heartbeats.announced(participant, instance, node.get("heartbeatIntervalMs"));
     } catch (RuntimeException e) {
       log.warn(
-          "Skipped an unreadable registry announcement at "
+          "Skipped an unreadable registry record at "
               + record.topic()
               + "-"
               + record.partition()

@@ -5,6 +5,9 @@ import io.sagacoord.dsl.StepDefinition;
 import io.sagacoord.dsl.engine.StepStatus;
 import io.sagacoord.server.internal.api.QueryParams;
 import io.sagacoord.server.internal.engine.DefinitionRegistry;
+import io.sagacoord.server.internal.liveness.HeartbeatDao.HeartbeatRow;
+import io.sagacoord.server.internal.liveness.InstanceLiveness;
+import io.sagacoord.server.internal.liveness.Liveness;
 import io.sagacoord.server.internal.persistence.ParticipantDao;
 import io.sagacoord.server.internal.persistence.SagaQueryDao;
 import jakarta.servlet.http.HttpServletRequest;
@@ -12,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +41,13 @@ public class CatalogController {
 
   /** One announced instance of a participant. */
   public record InstanceView(
-      String instance, String version, Instant announcedAt, Instant receivedAt) {}
+      String instance,
+      String version,
+      Instant announcedAt,
+      Instant receivedAt,
+      Instant lastHeartbeatAt,
+      Long heartbeatIntervalMs,
+      InstanceLiveness liveness) {}
 
   /** A step of a loaded definition that a participant serves. */
   public record UsedBy(String sagaType, int version, String step) {}
@@ -49,6 +59,7 @@ public class CatalogController {
       Set<String> commandTypes,
       Set<String> compensationTypes,
       List<InstanceView> instances,
+      int liveInstances,
       List<UsedBy> usedBy) {}
 
   /** The oldest RUNNING or COMPENSATING saga. */
@@ -80,6 +91,7 @@ public class CatalogController {
 
   private final DefinitionRegistry registry;
   private final ParticipantDao participants;
+  private final Liveness liveness;
   private final SagaQueryDao queries;
   private final ObjectMapper json;
   private final Clock clock;
@@ -87,11 +99,13 @@ public class CatalogController {
   public CatalogController(
       DefinitionRegistry registry,
       ParticipantDao participants,
+      Liveness liveness,
       SagaQueryDao queries,
       ObjectMapper json,
       Clock clock) {
     this.registry = registry;
     this.participants = participants;
+    this.liveness = liveness;
     this.queries = queries;
     this.json = json;
     this.clock = clock;
@@ -122,6 +136,10 @@ public class CatalogController {
     for (ParticipantDao.ParticipantRow row : participants.findAll()) {
       announced.computeIfAbsent(row.participant(), k -> new ArrayList<>()).add(row);
     }
+    Map<String, HeartbeatRow> heartbeats = new HashMap<>();
+    for (HeartbeatRow row : liveness.instances()) {
+      heartbeats.put(row.participant() + "\n" + row.instance(), row);
+    }
     Map<String, List<UsedBy>> used = new TreeMap<>();
     for (SagaDefinition<?> def : registry.all()) {
       for (StepDefinition<?> step : def.steps()) {
@@ -138,6 +156,7 @@ public class CatalogController {
       Set<String> compensationTypes = new TreeSet<>();
       Instant lastSeen = null;
       List<InstanceView> instances = new ArrayList<>();
+      int live = 0;
       for (ParticipantDao.ParticipantRow row : rows) {
         json.readTree(row.commandTypesJson()).forEach(n -> commandTypes.add(n.asString()));
         json.readTree(row.compensationTypesJson())
@@ -145,8 +164,22 @@ public class CatalogController {
         if (lastSeen == null || row.announcedAt().isAfter(lastSeen)) {
           lastSeen = row.announcedAt();
         }
+        HeartbeatRow beat = heartbeats.get(row.participant() + "\n" + row.instance());
+        Long interval = beat == null ? null : beat.intervalMs();
+        Instant lastBeat = beat == null ? null : beat.lastHeartbeatAt();
+        InstanceLiveness state = liveness.judge(interval, lastBeat);
+        if (state == InstanceLiveness.LIVE) {
+          live++;
+        }
         instances.add(
-            new InstanceView(row.instance(), row.version(), row.announcedAt(), row.receivedAt()));
+            new InstanceView(
+                row.instance(),
+                row.version(),
+                row.announcedAt(),
+                row.receivedAt(),
+                lastBeat,
+                interval,
+                state));
       }
       out.add(
           new ParticipantView(
@@ -155,6 +188,7 @@ public class CatalogController {
               commandTypes,
               compensationTypes,
               instances,
+              live,
               used.getOrDefault(name, List.of())));
     }
     return out;
