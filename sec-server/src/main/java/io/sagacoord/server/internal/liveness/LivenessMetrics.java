@@ -2,9 +2,6 @@ package io.sagacoord.server.internal.liveness;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.sagacoord.dsl.SagaDefinition;
-import io.sagacoord.dsl.StepDefinition;
-import io.sagacoord.server.internal.engine.DefinitionRegistry;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -13,30 +10,25 @@ import org.springframework.stereotype.Component;
 
 /**
  * Gauges of live and dead instances per participant ({@code sec.participant.instances.live} and
- * {@code .dead}, tag {@code participant}): for every participant a loaded definition uses, from the
- * start, and for every other one once it is heard from.
+ * {@code .dead}, tag {@code participant}), for every participant in the registry: those stored when
+ * the coordinator starts, and every other one once it is heard from. A participant never heard from
+ * is not judged, and has no gauges.
  */
 @Component
 public class LivenessMetrics {
 
   private final MeterRegistry meters;
   private final Liveness liveness;
-  private final DefinitionRegistry definitions;
   private final Set<String> tracked = ConcurrentHashMap.newKeySet();
 
-  public LivenessMetrics(MeterRegistry meters, Liveness liveness, DefinitionRegistry definitions) {
+  public LivenessMetrics(MeterRegistry meters, Liveness liveness) {
     this.meters = meters;
     this.liveness = liveness;
-    this.definitions = definitions;
   }
 
   @EventListener(ApplicationReadyEvent.class)
-  void trackDefinitionParticipants() {
-    for (SagaDefinition<?> def : definitions.all()) {
-      for (StepDefinition<?> step : def.steps()) {
-        track(step.participant().name());
-      }
-    }
+  void trackStoredParticipants() {
+    liveness.instances().forEach(row -> track(row.participant()));
   }
 
   /** Registers the participant's gauges, once. */
