@@ -158,15 +158,20 @@ CREATE TRIGGER saga_operator_audit_no_change
     FOR EACH ROW EXECUTE FUNCTION saga_operator_audit_append_only();
 
 -- The newest announcement of each participant instance (from the registry topic). Kept in the
--- database, not in one coordinator's memory, so every instance answers the same.
+-- database, not in one coordinator's memory, so every instance answers the same. Liveness: the
+-- heartbeat interval the instance announces and when the coordinator last heard from it (its clock
+-- at receipt); an instance whose last heartbeat is older than three intervals is dead, one without
+-- an interval sends no heartbeats and is not judged.
 CREATE TABLE saga_participant (
-    participant        varchar(200) NOT NULL,
-    instance           varchar(200) NOT NULL,
-    version            varchar(100),
-    command_types      jsonb        NOT NULL,
-    compensation_types jsonb        NOT NULL,
-    announced_at       timestamptz  NOT NULL,
-    received_at        timestamptz  NOT NULL,
+    participant           varchar(200) NOT NULL,
+    instance              varchar(200) NOT NULL,
+    version               varchar(100),
+    command_types         jsonb        NOT NULL,
+    compensation_types    jsonb        NOT NULL,
+    announced_at          timestamptz  NOT NULL,
+    received_at           timestamptz  NOT NULL,
+    heartbeat_interval_ms bigint,
+    last_heartbeat_at     timestamptz,
     PRIMARY KEY (participant, instance)
 );
 

@@ -5,6 +5,7 @@ import io.sagacoord.participant.internal.CommandProcessor;
 import io.sagacoord.participant.internal.CommandRecordParser;
 import io.sagacoord.participant.internal.ConsumerWorker;
 import io.sagacoord.participant.internal.Counters;
+import io.sagacoord.participant.internal.Heartbeat;
 import io.sagacoord.participant.internal.InboxMigrator;
 import io.sagacoord.participant.internal.InboxRepository;
 import io.sagacoord.protocol.MessageKind;
@@ -67,8 +68,8 @@ import tools.jackson.databind.json.JsonMapper;
  * }</pre>
  *
  * <p>{@link #start()} migrates the inbox table (unless turned off), creates missing topics (unless
- * turned off), starts the consumer threads, the announcements and the inbox purge. {@link #close()}
- * stops them.
+ * turned off), starts the consumer threads, the announcements, the heartbeats and the inbox purge.
+ * {@link #close()} stops them.
  */
 public final class Participant implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(Participant.class.getName());
@@ -84,6 +85,7 @@ public final class Participant implements AutoCloseable {
   private ScheduledExecutorService scheduler;
   private boolean started;
   private boolean closed;
+  private volatile boolean heartbeatFailing;
 
   private Participant(Settings settings) {
     this.settings = settings;
@@ -184,6 +186,12 @@ public final class Participant implements AutoCloseable {
             });
     scheduler.scheduleAtFixedRate(
         this::announceQuietly, 0, settings.announceInterval.toMillis(), TimeUnit.MILLISECONDS);
+    // the announcement counts as the first heartbeat
+    scheduler.scheduleAtFixedRate(
+        this::heartbeatQuietly,
+        settings.heartbeatInterval.toMillis(),
+        settings.heartbeatInterval.toMillis(),
+        TimeUnit.MILLISECONDS);
     scheduler.scheduleAtFixedRate(
         this::purgeQuietly,
         settings.purgeInterval.toMillis(),
@@ -241,19 +249,10 @@ public final class Participant implements AutoCloseable {
             settings.version,
             typesOf(Phase.FORWARD),
             typesOf(Phase.COMPENSATE),
-            settings.clock.instant());
+            settings.clock.instant(),
+            settings.heartbeatInterval.toMillis());
     ProducerRecord<String, byte[]> record =
-        new ProducerRecord<>(
-            settings.registryTopic,
-            null,
-            settings.name,
-            settings.json.writeValueAsBytes(body),
-            List.of(
-                new RecordHeader(
-                    SagaHeaders.MESSAGE_KIND,
-                    MessageKind.ANNOUNCEMENT.wireName().getBytes(StandardCharsets.UTF_8)),
-                new RecordHeader(
-                    SagaHeaders.PARTICIPANT, settings.name.getBytes(StandardCharsets.UTF_8))));
+        registryRecord(MessageKind.ANNOUNCEMENT, settings.json.writeValueAsBytes(body));
     try {
       producer.send(record).get(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -261,6 +260,73 @@ public final class Participant implements AutoCloseable {
       throw new ParticipantException("announcement of " + settings.name + " interrupted", e);
     } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
       throw new ParticipantException("announcement of " + settings.name + " failed", e);
+    }
+  }
+
+  /**
+   * Publishes one heartbeat now and waits for Kafka to take it. Also done every heartbeat interval
+   * (without waiting): an instance whose heartbeats stop for three intervals is dead to the
+   * coordinator.
+   */
+  public void heartbeat() {
+    try {
+      producer.send(heartbeatRecord()).get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ParticipantException("heartbeat of " + settings.name + " interrupted", e);
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new ParticipantException("heartbeat of " + settings.name + " failed", e);
+    }
+  }
+
+  private ProducerRecord<String, byte[]> heartbeatRecord() {
+    Heartbeat body =
+        new Heartbeat(
+            settings.name,
+            settings.instanceId,
+            settings.heartbeatInterval.toMillis(),
+            settings.clock.instant());
+    return registryRecord(MessageKind.HEARTBEAT, settings.json.writeValueAsBytes(body));
+  }
+
+  private ProducerRecord<String, byte[]> registryRecord(MessageKind kind, byte[] body) {
+    return new ProducerRecord<>(
+        settings.registryTopic,
+        null,
+        settings.name,
+        body,
+        List.of(
+            new RecordHeader(
+                SagaHeaders.MESSAGE_KIND, kind.wireName().getBytes(StandardCharsets.UTF_8)),
+            new RecordHeader(
+                SagaHeaders.PARTICIPANT, settings.name.getBytes(StandardCharsets.UTF_8))));
+  }
+
+  /** Sends without waiting; one warning when heartbeats start failing, one line when they heal. */
+  private void heartbeatQuietly() {
+    try {
+      producer.send(
+          heartbeatRecord(),
+          (metadata, failure) -> {
+            if (failure != null && !heartbeatFailing) {
+              heartbeatFailing = true;
+              LOG.log(
+                  System.Logger.Level.WARNING,
+                  "participant {0}: heartbeats fail ({1}); the coordinator may count this instance"
+                      + " as dead",
+                  settings.name,
+                  String.valueOf(failure));
+            } else if (failure == null && heartbeatFailing) {
+              heartbeatFailing = false;
+              LOG.log(
+                  System.Logger.Level.INFO,
+                  "participant {0}: heartbeats sent again",
+                  settings.name);
+            }
+          });
+    } catch (RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING, "participant " + settings.name + ": heartbeat failed", e);
     }
   }
 
@@ -406,6 +472,7 @@ public final class Participant implements AutoCloseable {
       Duration failureBackoff,
       LocalRetryPolicy retry,
       Duration announceInterval,
+      Duration heartbeatInterval,
       Duration inboxRetention,
       Duration fenceRetention,
       Duration purgeInterval,
@@ -423,6 +490,9 @@ public final class Participant implements AutoCloseable {
 
     /** Handler threads per consumer thread when {@link #concurrency(int)} is not set. */
     public static final int DEFAULT_CONCURRENCY = 8;
+
+    /** How often an instance sends a heartbeat when {@link #heartbeatInterval} is not set. */
+    public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
 
     private final String name;
     private final Map<String, Object> kafka = new HashMap<>();
@@ -443,6 +513,7 @@ public final class Participant implements AutoCloseable {
     private Duration failureBackoff = Duration.ofSeconds(1);
     private LocalRetryPolicy retry = LocalRetryPolicy.DEFAULT;
     private Duration announceInterval = Duration.ofSeconds(30);
+    private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
     private Duration inboxRetention = Duration.ofDays(7);
     private Duration fenceRetention;
     private Duration purgeInterval = Duration.ofHours(1);
@@ -617,6 +688,16 @@ public final class Participant implements AutoCloseable {
     }
 
     /**
+     * How often the instance sends a heartbeat on the registry topic (the announcements carry the
+     * interval). The coordinator counts an instance that misses three heartbeats as dead, and may
+     * refuse starts whose first participant has no live instance. Default 5 s.
+     */
+    public Builder heartbeatInterval(Duration interval) {
+      this.heartbeatInterval = requirePositive(interval, "heartbeatInterval");
+      return this;
+    }
+
+    /**
      * How long inbox rows are kept. Must be at least the longest saga deadline, or a late forward
      * command could find no fence and run. Default 7 days.
      */
@@ -741,6 +822,7 @@ public final class Participant implements AutoCloseable {
               failureBackoff,
               retry,
               announceInterval,
+              heartbeatInterval,
               inboxRetention,
               fences,
               purgeInterval,

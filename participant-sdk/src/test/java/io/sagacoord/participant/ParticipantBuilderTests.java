@@ -42,6 +42,8 @@ class ParticipantBuilderTests {
     Participant.Builder builder = Participant.builder("flight-service");
     assertThatThrownBy(() -> builder.consumerThreads(0)).hasMessageContaining("consumerThreads");
     assertThatThrownBy(() -> builder.concurrency(0)).hasMessageContaining("concurrency");
+    assertThatThrownBy(() -> builder.heartbeatInterval(Duration.ZERO))
+        .hasMessageContaining("heartbeatInterval");
     assertThatThrownBy(() -> builder.drainTimeout(Duration.ZERO))
         .hasMessageContaining("drainTimeout");
     assertThatThrownBy(() -> builder.inboxRetention(Duration.ZERO))

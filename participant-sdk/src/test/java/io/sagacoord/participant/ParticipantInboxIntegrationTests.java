@@ -308,7 +308,28 @@ class ParticipantInboxIntegrationTests {
         .contains("\"version\":\"1.2.3\"")
         .contains("\"commandTypes\":[\"flight.reserve\"]")
         .contains("\"compensationTypes\":[\"flight.cancel\"]")
-        .contains("\"announcedAt\":\"20");
+        .contains("\"announcedAt\":\"20")
+        .contains("\"heartbeatIntervalMs\":5000");
+  }
+
+  @Test
+  void sendsHeartbeatsWithItsIntervalAfterTheAnnouncement() throws Exception {
+    fx.start(
+        fx.flightParticipant().instanceId("flight-1").heartbeatInterval(Duration.ofMillis(50)));
+
+    List<ConsumerRecord<String, byte[]>> records = fx.awaitRecords(fx.registryTopic, 4);
+
+    assertThat(header(records.get(0), SagaHeaders.MESSAGE_KIND)).isEqualTo("announcement");
+    assertThat(body(records.get(0))).contains("\"heartbeatIntervalMs\":50");
+    ConsumerRecord<String, byte[]> heartbeat = records.get(1);
+    assertThat(heartbeat.key()).isEqualTo("flight-service");
+    assertThat(header(heartbeat, SagaHeaders.MESSAGE_KIND)).isEqualTo("heartbeat");
+    assertThat(header(heartbeat, SagaHeaders.PARTICIPANT)).isEqualTo("flight-service");
+    assertThat(body(heartbeat))
+        .contains("\"participant\":\"flight-service\"")
+        .contains("\"instance\":\"flight-1\"")
+        .contains("\"intervalMs\":50")
+        .contains("\"sentAt\":\"20");
   }
 
   @Test

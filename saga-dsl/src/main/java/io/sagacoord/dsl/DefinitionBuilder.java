@@ -5,6 +5,7 @@ import static io.sagacoord.dsl.SagaDefinition.requireNonNull;
 import io.sagacoord.dsl.InvalidSagaDefinitionException.Problem;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -37,6 +38,9 @@ final class DefinitionBuilder<D>
   private Duration defaultTimeout = SagaDefinition.DEFAULT_STEP_TIMEOUT;
   private RetryPolicy defaultRetry = RetryPolicy.DEFAULT_FORWARD;
   private RetryPolicy defaultCompensationRetry = RetryPolicy.DEFAULT_COMPENSATION;
+  private final List<Function<? super D, ? extends Collection<String>>> startRules =
+      new ArrayList<>();
+  private StartWhenUnavailable whenUnavailable;
   private final List<StepSpec<D>> specs = new ArrayList<>();
   private final Map<String, Integer> groupSizes = new LinkedHashMap<>();
   private final List<String> groupOrder = new ArrayList<>();
@@ -109,6 +113,18 @@ final class DefinitionBuilder<D>
   @Override
   public SagaBuilder<D> defaultCompensationRetry(RetryPolicy policy) {
     this.defaultCompensationRetry = requireNonNull(policy, "defaultCompensationRetry");
+    return this;
+  }
+
+  @Override
+  public SagaBuilder<D> validate(Function<? super D, ? extends Collection<String>> rule) {
+    startRules.add(requireNonNull(rule, "validate rule"));
+    return this;
+  }
+
+  @Override
+  public SagaBuilder<D> whenFirstParticipantUnavailable(StartWhenUnavailable policy) {
+    this.whenUnavailable = requireNonNull(policy, "whenFirstParticipantUnavailable");
     return this;
   }
 
@@ -279,7 +295,8 @@ final class DefinitionBuilder<D>
         defaultTimeout,
         defaultRetry,
         defaultCompensationRetry,
-        steps);
+        steps,
+        new SagaDefinition.StartRules<>(startRules, whenUnavailable));
   }
 
   private List<Problem> validate() {

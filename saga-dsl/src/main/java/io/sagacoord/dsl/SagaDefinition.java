@@ -2,6 +2,7 @@ package io.sagacoord.dsl;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * An immutable, validated saga definition. Build one with {@link #named(String, Class)}:
@@ -46,6 +48,16 @@ public final class SagaDefinition<D> {
   private final List<List<StepDefinition<D>>> stages;
   private final List<ParticipantRef> participants;
   private final SagaDescription description;
+  private final StartRules<D> startRules;
+
+  /** What a start is checked against before anything is written. */
+  record StartRules<D>(
+      List<Function<? super D, ? extends Collection<String>>> validators,
+      StartWhenUnavailable whenUnavailable) {
+    StartRules {
+      validators = List.copyOf(validators);
+    }
+  }
 
   SagaDefinition(
       String name,
@@ -55,8 +67,10 @@ public final class SagaDefinition<D> {
       Duration defaultTimeout,
       RetryPolicy defaultRetry,
       RetryPolicy defaultCompensationRetry,
-      List<StepDefinition<D>> steps) {
+      List<StepDefinition<D>> steps,
+      StartRules<D> startRules) {
     this.name = name;
+    this.startRules = startRules;
     this.version = version;
     this.dataType = dataType;
     this.deadline = deadline;
@@ -136,6 +150,36 @@ public final class SagaDefinition<D> {
   /** Participants in order of first use. */
   public List<ParticipantRef> participants() {
     return participants;
+  }
+
+  /**
+   * The violations the definition's {@code validate} rules find in start data, in declaration
+   * order; empty when the data is acceptable (or no rule is declared).
+   *
+   * @throws RuntimeException whatever a rule throws (definition code)
+   */
+  public List<String> violationsOf(D data) {
+    List<String> violations = new ArrayList<>();
+    for (Function<? super D, ? extends Collection<String>> rule : startRules.validators()) {
+      Collection<String> found = rule.apply(data);
+      if (found != null) {
+        found.stream().filter(Objects::nonNull).forEach(violations::add);
+      }
+    }
+    return List.copyOf(violations);
+  }
+
+  /** Whether the definition declares a {@code validate} rule. */
+  public boolean validatesStartData() {
+    return !startRules.validators().isEmpty();
+  }
+
+  /**
+   * What a start does when a participant of its first commands is unavailable; empty when the
+   * definition leaves it to the coordinator's setting.
+   */
+  public Optional<StartWhenUnavailable> whenFirstParticipantUnavailable() {
+    return Optional.ofNullable(startRules.whenUnavailable());
   }
 
   /** Hex SHA-256 of the definition's structure; see {@link SagaDescription}. */

@@ -8,6 +8,8 @@ public enum MessageKind {
   REPLY("reply"),
   /** Participant to the registry topic: who is alive and what it handles. */
   ANNOUNCEMENT("announcement"),
+  /** Participant to the registry topic: this instance is alive (sent every heartbeat interval). */
+  HEARTBEAT("heartbeat"),
   /** Any service to the coordinator's start topic: start a saga (idempotent per key). */
   START("start");
 

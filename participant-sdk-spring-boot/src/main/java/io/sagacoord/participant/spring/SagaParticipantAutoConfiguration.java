@@ -80,6 +80,7 @@ public class SagaParticipantAutoConfiguration {
                   .maxPollRecords(properties.getMaxPollRecords())
                   .pollTimeout(properties.getPollTimeout())
                   .announceInterval(properties.getAnnounceInterval())
+                  .heartbeatInterval(properties.getHeartbeatInterval())
                   .inboxRetention(properties.getInboxRetention())
                   .purgeInterval(properties.getPurgeInterval())
                   .version(properties.getVersion())

@@ -60,6 +60,9 @@ public class SagaParticipantProperties {
   /** How often to announce on the registry topic. */
   private Duration announceInterval = Duration.ofSeconds(30);
 
+  /** How often to send a heartbeat on the registry topic; three missed mark the instance dead. */
+  private Duration heartbeatInterval = Duration.ofSeconds(5);
+
   /** How long inbox rows are kept: at least the longest saga deadline. */
   private Duration inboxRetention = Duration.ofDays(7);
 
@@ -238,6 +241,14 @@ public class SagaParticipantProperties {
 
   public void setAnnounceInterval(Duration announceInterval) {
     this.announceInterval = announceInterval;
+  }
+
+  public Duration getHeartbeatInterval() {
+    return heartbeatInterval;
+  }
+
+  public void setHeartbeatInterval(Duration heartbeatInterval) {
+    this.heartbeatInterval = heartbeatInterval;
   }
 
   public Duration getInboxRetention() {

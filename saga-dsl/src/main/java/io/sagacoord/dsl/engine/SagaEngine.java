@@ -50,7 +50,23 @@ public final class SagaEngine {
     Objects.requireNonNull(def, "def must not be null");
     Objects.requireNonNull(sagaId, "sagaId must not be null");
     Objects.requireNonNull(now, "now must not be null");
-    return startTyped(def, sagaId, dataJson, now);
+    return startTyped(def, sagaId, dataJson, now, false);
+  }
+
+  /**
+   * Like {@link #start}, for a new start: the decoded data is first checked against the
+   * definition's {@code validate} rules. A replay of a stored start uses {@link #start}, so a rule
+   * added later never rejects a saga that was accepted.
+   *
+   * @throws StartDataViolationsException if a rule finds violations (or throws)
+   * @throws InvalidSagaDataException if the data cannot be decoded (or re-encoded)
+   */
+  public Transition startValidated(
+      SagaDefinition<?> def, UUID sagaId, String dataJson, Instant now) {
+    Objects.requireNonNull(def, "def must not be null");
+    Objects.requireNonNull(sagaId, "sagaId must not be null");
+    Objects.requireNonNull(now, "now must not be null");
+    return startTyped(def, sagaId, dataJson, now, true);
   }
 
   /**
@@ -117,8 +133,21 @@ public final class SagaEngine {
 
   // ------------------------------------------------------------------------------------------
 
+  private static <D> void checkRules(SagaDefinition<D> def, D data) {
+    List<String> violations;
+    try {
+      violations = def.violationsOf(data);
+    } catch (RuntimeException e) {
+      // a rule that throws (say, on a missing field) has found the data unacceptable
+      violations = List.of("the data could not be checked: " + e);
+    }
+    if (!violations.isEmpty()) {
+      throw new StartDataViolationsException(def.name(), violations);
+    }
+  }
+
   private <D> Transition startTyped(
-      SagaDefinition<D> def, UUID sagaId, String dataJson, Instant now) {
+      SagaDefinition<D> def, UUID sagaId, String dataJson, Instant now, boolean validate) {
     D data;
     String normalised;
     try {
@@ -129,6 +158,9 @@ public final class SagaEngine {
       normalised = codec.encode(data);
     } catch (RuntimeException e) {
       throw new InvalidSagaDataException(def.name(), String.valueOf(e.getMessage()), e);
+    }
+    if (validate) {
+      checkRules(def, data);
     }
     Map<String, StepState> steps = new LinkedHashMap<>();
     for (StepDefinition<D> step : def.steps()) {

@@ -1,6 +1,7 @@
 package io.sagacoord.dsl.testing;
 
 import io.sagacoord.dsl.SagaDefinition;
+import io.sagacoord.dsl.StartWhenUnavailable;
 import io.sagacoord.dsl.engine.Effect;
 import io.sagacoord.dsl.engine.Effect.CancelTimers;
 import io.sagacoord.dsl.engine.Effect.ScheduleTimer;
@@ -16,6 +17,8 @@ import io.sagacoord.dsl.engine.SagaEvent.ReplyReceived;
 import io.sagacoord.dsl.engine.SagaEvent.TimerFired;
 import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.SagaStatus;
+import io.sagacoord.dsl.engine.StartAdmission;
+import io.sagacoord.dsl.engine.StartDataViolationsException;
 import io.sagacoord.dsl.engine.StepStatus;
 import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.dsl.engine.Transition.Disposition;
@@ -25,8 +28,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -47,6 +53,14 @@ import java.util.stream.Collectors;
  * The one-argument {@link #given(SagaDefinition)} finds the {@link JsonCodec} through {@link
  * ServiceLoader}: add {@code io.sagacoord:saga-json-jackson} (test scope) and it is found; {@link
  * #given(SagaDefinition, JsonCodec)} takes any codec.
+ *
+ * <p>Outages are scripted before the start: {@link #givenNoLiveInstance(String)} (or {@link
+ * #givenUnavailable(String, String)} for another reason) makes the start go through the same rule
+ * as the coordinator's door: a definition that refuses such starts ({@code
+ * whenFirstParticipantUnavailable(REFUSE)}, or the coordinator default set with {@link
+ * #withCoordinatorDefault(StartWhenUnavailable)}) is refused, which {@link #expectStartRefused()}
+ * checks; one that accepts starts and its command waits. A start whose data breaks the definition's
+ * {@code validate} rules is rejected, which {@link #expectStartRejected(String...)} checks.
  *
  * <p>Defaults: the clock starts at 2030-01-01T00:00:00Z and the saga id is {@code
  * 00000000-0000-0000-0000-000000000001}. Every event fed to the engine is recorded with its time,
@@ -78,6 +92,10 @@ public final class SagaHarness<D> {
   private final List<ScheduleTimer> timers = new ArrayList<>();
   private final List<LogEntry> log = new ArrayList<>();
   private final List<Transition> transitions = new ArrayList<>();
+  private final Map<String, String> unavailable = new LinkedHashMap<>();
+  private StartWhenUnavailable coordinatorDefault = StartWhenUnavailable.ACCEPT_AND_WAIT;
+  private StartAdmission.Refusal refusal;
+  private List<String> violations;
 
   private SagaHarness(SagaDefinition<D> definition, JsonCodec codec) {
     this.definition = Objects.requireNonNull(definition, "definition must not be null");
@@ -115,12 +133,123 @@ public final class SagaHarness<D> {
     return this;
   }
 
-  /** Starts the saga with the data, encoded through the codec. */
+  /**
+   * Scripts that {@code participant} has no live instance (every instance missed its heartbeats). A
+   * start whose first command goes to it is refused or waits, as the definition says.
+   */
+  public SagaHarness<D> givenNoLiveInstance(String participant) {
+    return givenUnavailable(participant, "participant " + participant + " has no live instance");
+  }
+
+  /** Scripts that {@code participant} cannot take commands, for {@code reason}. */
+  public SagaHarness<D> givenUnavailable(String participant, String reason) {
+    unavailable.put(
+        Objects.requireNonNull(participant, "participant must not be null"),
+        Objects.requireNonNull(reason, "reason must not be null"));
+    return this;
+  }
+
+  /** Scripts that {@code participant} has a live instance again (undoes an outage). */
+  public SagaHarness<D> givenLiveInstance(String participant) {
+    unavailable.remove(participant);
+    return this;
+  }
+
+  /**
+   * The coordinator's policy for definitions that set none ({@code sec.liveness.when-unavailable});
+   * default {@link StartWhenUnavailable#ACCEPT_AND_WAIT}, as the coordinator's.
+   */
+  public SagaHarness<D> withCoordinatorDefault(StartWhenUnavailable policy) {
+    requireNotStarted();
+    this.coordinatorDefault = Objects.requireNonNull(policy, "policy must not be null");
+    return this;
+  }
+
+  /**
+   * Starts the saga with the data, encoded through the codec, as the coordinator does: the data is
+   * checked against the definition's {@code validate} rules, then the start is admitted or refused
+   * by the scripted outages. A rejected or refused start leaves no saga; see {@link
+   * #expectStartRejected(String...)} and {@link #expectStartRefused()}.
+   */
   public SagaHarness<D> start(D data) {
     requireNotStarted();
-    startDataJson = codec.encode(data);
-    startedAt = clock.instant();
-    record(engine.start(definition, sagaId, startDataJson, startedAt));
+    String json = codec.encode(data);
+    Instant at = clock.instant();
+    Transition started;
+    try {
+      started = engine.startValidated(definition, sagaId, json, at);
+    } catch (StartDataViolationsException e) {
+      violations = e.violations();
+      return this;
+    }
+    Optional<StartAdmission.Refusal> refused =
+        StartAdmission.decide(
+            definition,
+            started,
+            coordinatorDefault,
+            participant -> Optional.ofNullable(unavailable.get(participant)));
+    if (refused.isPresent()) {
+      refusal = refused.get();
+      return this;
+    }
+    startDataJson = json;
+    startedAt = at;
+    record(started);
+    return this;
+  }
+
+  /**
+   * Asserts that the start was refused at the door because a participant of its first commands is
+   * unavailable; nothing was started.
+   */
+  public SagaHarness<D> expectStartRefused() {
+    if (refusal == null) {
+      throw new AssertionError(
+          "expected the start to be refused but "
+              + (violations != null
+                  ? "it was rejected for " + violations
+                  : state == null ? "start(data) was not called" : "the saga started"));
+    }
+    return this;
+  }
+
+  /** Asserts that the start was refused because {@code participant} is unavailable. */
+  public SagaHarness<D> expectStartRefusedFor(String participant) {
+    expectStartRefused();
+    if (!refusal.participant().equals(participant)) {
+      throw new AssertionError(
+          "expected the start to be refused for "
+              + participant
+              + " but it was refused for "
+              + refusal.participant()
+              + " ("
+              + refusal.reason()
+              + ")");
+    }
+    return this;
+  }
+
+  /** The refusal of the start, if it was refused. */
+  public Optional<StartAdmission.Refusal> refusal() {
+    return Optional.ofNullable(refusal);
+  }
+
+  /**
+   * Asserts that the start was rejected by the definition's {@code validate} rules with exactly
+   * these violations, in order (none given: with any).
+   */
+  public SagaHarness<D> expectStartRejected(String... expected) {
+    if (violations == null) {
+      throw new AssertionError(
+          "expected the start data to be rejected but "
+              + (refusal != null
+                  ? "the start was refused: " + refusal.reason()
+                  : state == null ? "start(data) was not called" : "the saga started"));
+    }
+    if (expected.length > 0 && !violations.equals(List.of(expected))) {
+      throw new AssertionError(
+          "expected the violations " + List.of(expected) + " but got " + violations);
+    }
     return this;
   }
 
@@ -418,13 +547,19 @@ public final class SagaHarness<D> {
   }
 
   private void requireStarted() {
+    if (refusal != null) {
+      throw new AssertionError("the start was refused: " + refusal.reason());
+    }
+    if (violations != null) {
+      throw new AssertionError("the start data was rejected: " + violations);
+    }
     if (state == null) {
       throw new IllegalStateException("call start(data) first");
     }
   }
 
   private void requireNotStarted() {
-    if (state != null) {
+    if (state != null || refusal != null || violations != null) {
       throw new IllegalStateException("the saga has already started");
     }
   }

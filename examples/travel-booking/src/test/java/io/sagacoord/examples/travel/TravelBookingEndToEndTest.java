@@ -414,7 +414,53 @@ class TravelBookingEndToEndTest {
 
     assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
     assertThat(response.body()).contains("flight is required").doesNotContain("hotel is required");
+    JsonNode problem = json.readTree(response.body());
+    assertThat(problem.path("type").asString())
+        .isEqualTo("https://sagacoord.io/problems/start-data-rejected");
+    assertThat(problem.path("violations").values().stream().map(JsonNode::asString))
+        .containsExactly("flight is required");
     assertThat(sagaRows(SagaIds.ofStart(TripSaga.TYPE, "direct-incomplete-1"))).isZero();
+  }
+
+  @Test
+  void theServicesBuiltOnTheSdkAreLiveInTheCoordinatorsRegistry() throws Exception {
+    List<String> services = List.of("flight-service", "hotel-service", "car-service");
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> liveParticipants().keySet().containsAll(services));
+
+    for (String service : services) {
+      JsonNode participant = liveParticipants().get(service);
+      assertThat(participant.path("liveInstances").asInt()).as(service).isPositive();
+      assertThat(participant.path("instances").values())
+          .as(service)
+          .anySatisfy(
+              i -> {
+                assertThat(i.path("liveness").asString()).isEqualTo("LIVE");
+                assertThat(i.path("heartbeatIntervalMs").asLong()).isEqualTo(5000);
+                assertThat(i.path("lastHeartbeatAt").asString()).isNotBlank();
+              });
+    }
+  }
+
+  /** The participants with at least one live instance, by name, from GET /api/participants. */
+  private Map<String, JsonNode> liveParticipants() throws Exception {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(system.coordinatorUri().resolve("/api/participants"))
+                .header("X-API-Key", adminKey)
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    Map<String, JsonNode> live = new LinkedHashMap<>();
+    for (JsonNode p : json.readTree(response.body())) {
+      if (p.path("liveInstances").asInt() > 0) {
+        live.put(p.path("participant").asString(), p);
+      }
+    }
+    return live;
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.sagacoord.server.internal.http;
 import io.sagacoord.server.CoordinatorBusyException;
 import io.sagacoord.server.IdempotencyKeyConflictException;
 import io.sagacoord.server.InvalidStartDataException;
+import io.sagacoord.server.ParticipantUnavailableException;
 import io.sagacoord.server.UnknownSagaTypeException;
 import io.sagacoord.server.internal.security.Problems;
 import jakarta.servlet.http.HttpServletRequest;
@@ -54,9 +55,31 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
   @ExceptionHandler(InvalidStartDataException.class)
   ProblemDetail invalidData(InvalidStartDataException e) {
-    ProblemDetail p = Problems.of(HttpStatus.BAD_REQUEST, "Invalid saga data", e.getMessage());
+    boolean ruled = !e.violations().isEmpty();
+    ProblemDetail p =
+        Problems.of(
+            HttpStatus.BAD_REQUEST,
+            ruled ? "Start data rejected" : "Invalid saga data",
+            e.getMessage());
     p.setProperty("sagaType", QueryParams.abbreviate(e.sagaType()));
+    if (ruled) {
+      p.setProperty(
+          "violations", e.violations().stream().limit(100).map(QueryParams::abbreviate).toList());
+    }
     return p;
+  }
+
+  @ExceptionHandler(ParticipantUnavailableException.class)
+  ResponseEntity<ProblemDetail> unavailable(ParticipantUnavailableException e) {
+    ProblemDetail p =
+        Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Participant unavailable", e.getMessage());
+    long seconds = Math.max(1, e.retryAfter().toSeconds());
+    p.setProperty("sagaType", QueryParams.abbreviate(e.sagaType()));
+    p.setProperty("participant", e.participant());
+    p.setProperty("retryAfterSeconds", seconds);
+    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+        .header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
+        .body(p);
   }
 
   @ExceptionHandler(IdempotencyKeyConflictException.class)

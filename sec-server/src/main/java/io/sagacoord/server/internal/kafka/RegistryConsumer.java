@@ -1,9 +1,13 @@
 package io.sagacoord.server.internal.kafka;
 
+import io.sagacoord.protocol.MessageKind;
+import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.config.SecApiProperties;
 import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.liveness.RegistryHeartbeats;
 import io.sagacoord.server.internal.storage.ParticipantDao;
 import io.sagacoord.server.internal.storage.ParticipantDao.ParticipantRow;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +17,7 @@ import org.apache.commons.logging.LogFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
@@ -32,6 +37,7 @@ public class RegistryConsumer implements SmartLifecycle {
   private final SecProperties properties;
   private final SecApiProperties api;
   private final ParticipantDao participants;
+  private final RegistryHeartbeats heartbeats;
   private final ObjectMapper json;
   private final Clock clock;
   private volatile KafkaConsumer<String, byte[]> consumer;
@@ -42,11 +48,13 @@ public class RegistryConsumer implements SmartLifecycle {
       SecProperties properties,
       SecApiProperties api,
       ParticipantDao participants,
+      RegistryHeartbeats heartbeats,
       ObjectMapper json,
       Clock clock) {
     this.properties = properties;
     this.api = api;
     this.participants = participants;
+    this.heartbeats = heartbeats;
     this.json = json;
     this.clock = clock;
   }
@@ -77,6 +85,10 @@ public class RegistryConsumer implements SmartLifecycle {
   void handle(ConsumerRecord<String, byte[]> record) {
     try {
       JsonNode node = json.readTree(record.value());
+      if (isHeartbeat(record)) {
+        heartbeats.heartbeat(node);
+        return;
+      }
       String participant = node.path("participant").asString(null);
       String instance = node.path("instance").asString(null);
       if (participant == null || participant.isBlank() || instance == null || instance.isBlank()) {
@@ -95,9 +107,10 @@ public class RegistryConsumer implements SmartLifecycle {
               arrayJson(node.get("compensationTypes")),
               announcedAt,
               now));
+      heartbeats.announced(participant, instance, node.get("heartbeatIntervalMs"));
     } catch (RuntimeException e) {
       log.warn(
-          "Skipped an unreadable registry announcement at "
+          "Skipped an unreadable registry record at "
               + record.topic()
               + "-"
               + record.partition()
@@ -157,5 +170,15 @@ public class RegistryConsumer implements SmartLifecycle {
   @Override
   public boolean isRunning() {
     return running;
+  }
+
+  /** Whether the record is a heartbeat (header {@code saga-message-kind: heartbeat}). */
+  static boolean isHeartbeat(ConsumerRecord<String, byte[]> record) {
+    Header kind = record.headers().lastHeader(SagaHeaders.MESSAGE_KIND);
+    return kind != null
+        && kind.value() != null
+        && MessageKind.HEARTBEAT
+            .wireName()
+            .equals(new String(kind.value(), StandardCharsets.UTF_8));
   }
 }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.sagacoord.server.IdempotencyKeyConflictException;
 import io.sagacoord.server.InvalidStartDataException;
+import io.sagacoord.server.ParticipantUnavailableException;
 import io.sagacoord.server.StartResult;
 import io.sagacoord.server.UnknownSagaTypeException;
 import io.sagacoord.server.config.SecProperties;
@@ -169,6 +170,7 @@ public class StartConsumer implements SmartLifecycle {
           pending.put(record, batcher.enqueue(prepare(record)));
         } catch (UnknownSagaTypeException
             | InvalidStartDataException
+            | ParticipantUnavailableException
             | IllegalArgumentException e) {
           rejected.put(record, e.getMessage());
         }

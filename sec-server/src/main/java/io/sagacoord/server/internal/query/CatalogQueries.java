@@ -3,6 +3,9 @@ package io.sagacoord.server.internal.query;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.StepDefinition;
 import io.sagacoord.dsl.engine.StepStatus;
+import io.sagacoord.server.internal.liveness.HeartbeatDao.HeartbeatRow;
+import io.sagacoord.server.internal.liveness.InstanceLiveness;
+import io.sagacoord.server.internal.liveness.Liveness;
 import io.sagacoord.server.internal.registry.DefinitionRegistry;
 import io.sagacoord.server.internal.storage.ParticipantDao;
 import io.sagacoord.server.internal.storage.SagaQueryDao;
@@ -10,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +36,13 @@ public class CatalogQueries {
 
   /** One announced instance of a participant. */
   public record InstanceView(
-      String instance, String version, Instant announcedAt, Instant receivedAt) {}
+      String instance,
+      String version,
+      Instant announcedAt,
+      Instant receivedAt,
+      Instant lastHeartbeatAt,
+      Long heartbeatIntervalMs,
+      InstanceLiveness liveness) {}
 
   /** A step of a loaded definition that a participant serves. */
   public record UsedBy(String sagaType, int version, String step) {}
@@ -44,6 +54,7 @@ public class CatalogQueries {
       Set<String> commandTypes,
       Set<String> compensationTypes,
       List<InstanceView> instances,
+      int liveInstances,
       List<UsedBy> usedBy) {}
 
   /** The oldest RUNNING or COMPENSATING saga. */
@@ -75,6 +86,7 @@ public class CatalogQueries {
 
   private final DefinitionRegistry registry;
   private final ParticipantDao participants;
+  private final Liveness liveness;
   private final SagaQueryDao queries;
   private final ObjectMapper json;
   private final Clock clock;
@@ -82,11 +94,13 @@ public class CatalogQueries {
   public CatalogQueries(
       DefinitionRegistry registry,
       ParticipantDao participants,
+      Liveness liveness,
       SagaQueryDao queries,
       ObjectMapper json,
       Clock clock) {
     this.registry = registry;
     this.participants = participants;
+    this.liveness = liveness;
     this.queries = queries;
     this.json = json;
     this.clock = clock;
@@ -113,6 +127,10 @@ public class CatalogQueries {
     for (ParticipantDao.ParticipantRow row : participants.findAll()) {
       announced.computeIfAbsent(row.participant(), k -> new ArrayList<>()).add(row);
     }
+    Map<String, HeartbeatRow> heartbeats = new HashMap<>();
+    for (HeartbeatRow row : liveness.instances()) {
+      heartbeats.put(row.participant() + "\n" + row.instance(), row);
+    }
     Map<String, List<UsedBy>> used = new TreeMap<>();
     for (SagaDefinition<?> def : registry.all()) {
       for (StepDefinition<?> step : def.steps()) {
@@ -129,6 +147,7 @@ public class CatalogQueries {
       Set<String> compensationTypes = new TreeSet<>();
       Instant lastSeen = null;
       List<InstanceView> instances = new ArrayList<>();
+      int live = 0;
       for (ParticipantDao.ParticipantRow row : rows) {
         json.readTree(row.commandTypesJson()).forEach(n -> commandTypes.add(n.asString()));
         json.readTree(row.compensationTypesJson())
@@ -136,8 +155,22 @@ public class CatalogQueries {
         if (lastSeen == null || row.announcedAt().isAfter(lastSeen)) {
           lastSeen = row.announcedAt();
         }
+        HeartbeatRow beat = heartbeats.get(row.participant() + "\n" + row.instance());
+        Long interval = beat == null ? null : beat.intervalMs();
+        Instant lastBeat = beat == null ? null : beat.lastHeartbeatAt();
+        InstanceLiveness state = liveness.judge(interval, lastBeat);
+        if (state == InstanceLiveness.LIVE) {
+          live++;
+        }
         instances.add(
-            new InstanceView(row.instance(), row.version(), row.announcedAt(), row.receivedAt()));
+            new InstanceView(
+                row.instance(),
+                row.version(),
+                row.announcedAt(),
+                row.receivedAt(),
+                lastBeat,
+                interval,
+                state));
       }
       out.add(
           new ParticipantView(
@@ -146,6 +179,7 @@ public class CatalogQueries {
               commandTypes,
               compensationTypes,
               instances,
+              live,
               used.getOrDefault(name, List.of())));
     }
     return out;

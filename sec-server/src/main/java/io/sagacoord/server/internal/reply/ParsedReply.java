@@ -3,6 +3,7 @@ package io.sagacoord.server.internal.reply;
 import io.sagacoord.protocol.MessageKind;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.ProtocolException;
+import io.sagacoord.protocol.RefusalCode;
 import io.sagacoord.protocol.ReplyOutcome;
 import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.internal.inbound.InboundMessage;
@@ -10,9 +11,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.UUID;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
-/** A reply whose headers and body follow the protocol; {@link #parse} rejects anything else. */
+/**
+ * A reply whose headers and body follow the protocol; {@link #parse} rejects anything else. {@code
+ * refusalCode} is the {@code code} of a REFUSED reply's body ({@link RefusalCode}), null for other
+ * outcomes or an unknown code: {@link #refusedForDeadline()} tells a command that arrived after the
+ * saga deadline from one refused as stale or fenced.
+ */
 public record ParsedReply(
     UUID sagaId,
     String sagaType,
@@ -22,7 +29,13 @@ public record ParsedReply(
     UUID commandId,
     ReplyOutcome outcome,
     String participant,
-    String bodyJson) {
+    String bodyJson,
+    RefusalCode refusalCode) {
+
+  /** The participant refused the command unrun because it arrived after the saga deadline. */
+  public boolean refusedForDeadline() {
+    return refusalCode == RefusalCode.DEADLINE_PASSED;
+  }
 
   /**
    * Parses a message of the reply topic.
@@ -60,12 +73,17 @@ public record ParsedReply(
       throw new ProtocolException("reply of " + size + " bytes exceeds the limit of " + maxBytes);
     }
     String body = null;
+    RefusalCode refusalCode = null;
     if (size > 0) {
       body = new String(value, StandardCharsets.UTF_8);
+      JsonNode tree;
       try {
-        json.readTree(body);
+        tree = json.readTree(body);
       } catch (JacksonException e) {
         throw new ProtocolException("body is not valid JSON: " + e.getOriginalMessage());
+      }
+      if (outcome == ReplyOutcome.REFUSED) {
+        refusalCode = refusalCode(tree);
       }
     }
     return new ParsedReply(
@@ -77,7 +95,21 @@ public record ParsedReply(
         commandId,
         outcome,
         h.get(SagaHeaders.PARTICIPANT),
-        body);
+        body,
+        refusalCode);
+  }
+
+  private static RefusalCode refusalCode(JsonNode body) {
+    String code = body.path("code").asString(null);
+    if (code == null) {
+      return null;
+    }
+    for (RefusalCode known : RefusalCode.values()) {
+      if (known.name().equals(code)) {
+        return known;
+      }
+    }
+    return null;
   }
 
   private static UUID uuid(Map<String, String> h, String name) {

@@ -3,6 +3,7 @@ package io.sagacoord.server.internal.start;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.engine.InvalidSagaDataException;
 import io.sagacoord.dsl.engine.SagaEngine;
+import io.sagacoord.dsl.engine.StartDataViolationsException;
 import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.protocol.SagaIds;
 import io.sagacoord.server.InvalidStartDataException;
@@ -10,6 +11,7 @@ import io.sagacoord.server.SagaCoordinator;
 import io.sagacoord.server.SagaView;
 import io.sagacoord.server.StartResult;
 import io.sagacoord.server.UnknownSagaTypeException;
+import io.sagacoord.server.internal.liveness.StartGate;
 import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.outbox.OutboxRelay;
@@ -43,6 +45,7 @@ public class CoordinatorService implements SagaCoordinator {
   private final EventJson events;
   private final OutboxRelay relay;
   private final StartBatcher batcher;
+  private final StartGate gate;
   private final CrashPoints crashPoints;
   private final TransactionTemplate tx;
   private final ObjectMapper json;
@@ -55,6 +58,7 @@ public class CoordinatorService implements SagaCoordinator {
       EventJson events,
       OutboxRelay relay,
       StartBatcher batcher,
+      StartGate gate,
       CrashPoints crashPoints,
       TransactionTemplate tx,
       ObjectMapper json,
@@ -65,6 +69,7 @@ public class CoordinatorService implements SagaCoordinator {
     this.events = events;
     this.relay = relay;
     this.batcher = batcher;
+    this.gate = gate;
     this.crashPoints = crashPoints;
     this.tx = tx;
     this.json = json;
@@ -93,7 +98,10 @@ public class CoordinatorService implements SagaCoordinator {
    * @throws IllegalArgumentException if the key is blank, longer than 200 characters or holds a NUL
    *     or an unpaired surrogate
    * @throws UnknownSagaTypeException if no such definition is loaded
-   * @throws InvalidStartDataException if the data is not JSON or does not fit the saga's data type
+   * @throws InvalidStartDataException if the data is not JSON, does not fit the saga's data type or
+   *     breaks the definition's {@code validate} rules
+   * @throws io.sagacoord.server.ParticipantUnavailableException if a participant of the first
+   *     commands is unavailable and the definition refuses such starts
    */
   public StartBatcher.Job prepare(String sagaType, String idempotencyKey, String dataJson) {
     if (idempotencyKey == null || idempotencyKey.isBlank() || idempotencyKey.length() > 200) {
@@ -112,12 +120,16 @@ public class CoordinatorService implements SagaCoordinator {
     UUID sagaId = SagaIds.ofStart(sagaType, idempotencyKey);
     Transition transition;
     try {
-      transition = engine.start(def, sagaId, dataJson, now);
+      transition = engine.startValidated(def, sagaId, dataJson, now);
+    } catch (StartDataViolationsException e) {
+      throw new InvalidStartDataException(
+          sagaType, String.join("; ", e.violations()), e, e.violations());
     } catch (InvalidSagaDataException e) {
       // the codec's message names the field in the caller's terms; the engine's adds the type again
       String why = e.getCause() == null ? e.getMessage() : e.getCause().getMessage();
       throw new InvalidStartDataException(sagaType, why, e);
     }
+    gate.admit(def, sagaId, transition);
     return new StartBatcher.Job(
         sagaType,
         idempotencyKey,

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.ProtocolException;
+import io.sagacoord.protocol.RefusalCode;
 import io.sagacoord.protocol.ReplyOutcome;
 import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.internal.inbound.InboundMessage;
@@ -43,6 +44,30 @@ class ParsedReplyTest {
 
   private ParsedReply parse(Map<String, String> headers, String body) {
     return ParsedReply.parse(record(headers, body), 100, json);
+  }
+
+  @Test
+  void aRefusalForThePassedDeadlineIsToldFromOtherRefusals() {
+    Map<String, String> h = headers();
+    h.put(SagaHeaders.OUTCOME, "REFUSED");
+
+    ParsedReply late = parse(h, "{\"reason\":\"late\",\"code\":\"DEADLINE_PASSED\"}");
+    ParsedReply fenced = parse(h, "{\"reason\":\"undone\",\"code\":\"FENCED\"}");
+    ParsedReply unknown = parse(h, "{\"code\":\"SOMETHING_ELSE\"}");
+
+    assertThat(late.refusalCode()).isEqualTo(RefusalCode.DEADLINE_PASSED);
+    assertThat(late.refusedForDeadline()).isTrue();
+    assertThat(fenced.refusalCode()).isEqualTo(RefusalCode.FENCED);
+    assertThat(fenced.refusedForDeadline()).isFalse();
+    assertThat(unknown.refusalCode()).isNull();
+  }
+
+  @Test
+  void aSuccessCarriesNoRefusalCodeWhateverItsBody() {
+    ParsedReply reply = parse(headers(), "{\"code\":\"DEADLINE_PASSED\"}");
+
+    assertThat(reply.refusalCode()).isNull();
+    assertThat(reply.refusedForDeadline()).isFalse();
   }
 
   @Test

@@ -8,10 +8,11 @@ import java.util.List;
  * The trip saga's data: what the customer asked for and, as the saga goes, what each service
  * reserved. Immutable; each reply handler returns a copy.
  *
- * <p>A trip always has a customer, a flight and a hotel stay (see {@link #problems}): the
- * constructor refuses data without them. The coordinator decodes the start data into this type
- * before it writes anything, so a start that lacks a part is answered with 400 and starts no saga,
- * and the trip saga's definition code never meets a trip with a part missing.
+ * <p>A trip always has a customer, a flight and a hotel stay (see {@link #problems}): the trip saga
+ * declares {@code validate(TripData::problems)}, so the coordinator checks each start before it
+ * writes anything, answers a start that lacks a part with 400 listing what is missing, and starts
+ * no saga; the trip saga's definition code never meets a trip with a part missing. {@link #request}
+ * refuses such a trip at once.
  *
  * @param customer who books and pays
  * @param flight the flight to reserve
@@ -32,14 +33,9 @@ public record TripData(
     String itineraryId,
     String failureReason) {
 
-  /**
-   * @throws IllegalArgumentException listing every {@linkplain #problems problem} of the request
-   */
-  public TripData {
-    List<String> problems = problems(customer, flight, hotel, car, priceCents);
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("not a bookable trip: " + String.join("; ", problems));
-    }
+  /** What makes this trip unbookable, one sentence each; empty if it can be booked. */
+  public List<String> problems() {
+    return problems(customer, flight, hotel, car, priceCents);
   }
 
   /**
@@ -112,8 +108,16 @@ public record TripData(
 
   public record Car(String location, LocalDate pickUp, LocalDate dropOff) {}
 
-  /** A new trip request, nothing reserved yet. */
+  /**
+   * A new trip request, nothing reserved yet.
+   *
+   * @throws IllegalArgumentException listing every {@linkplain #problems problem} of the request
+   */
   public static TripData request(String customer, Flight flight, Hotel hotel, Car car, long price) {
+    List<String> problems = problems(customer, flight, hotel, car, price);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("not a bookable trip: " + String.join("; ", problems));
+    }
     return new TripData(customer, flight, hotel, car, price, null, null, null, null, null, null);
   }
 

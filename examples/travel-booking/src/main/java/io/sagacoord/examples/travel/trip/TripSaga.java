@@ -68,6 +68,8 @@ public final class TripSaga implements SagaDefinitionProvider {
         .defaultTimeout(Duration.ofSeconds(5))
         .defaultRetry(RetryPolicy.exponential(3, Duration.ofMillis(500)))
         .defaultCompensationRetry(RetryPolicy.exponential(10, Duration.ofMillis(500)))
+        // a trip without a flight or a hotel stay is refused before anything is written
+        .validate(TripData::problems)
         .step("reserve-flight")
         .invoke(
             FLIGHTS,

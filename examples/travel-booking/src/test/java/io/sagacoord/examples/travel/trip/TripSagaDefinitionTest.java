@@ -3,9 +3,9 @@ package io.sagacoord.examples.travel.trip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.sagacoord.dsl.engine.InvalidSagaDataException;
 import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.SagaStatus;
+import io.sagacoord.dsl.engine.StartDataViolationsException;
 import io.sagacoord.dsl.testing.SagaHarness;
 import io.sagacoord.examples.travel.trip.TripMessages.CarReserved;
 import io.sagacoord.examples.travel.trip.TripMessages.Failure;
@@ -123,12 +123,12 @@ class TripSagaDefinitionTest {
 
     assertThatThrownBy(
             () ->
-                engine.start(
+                engine.startValidated(
                     TripSaga.definition(),
                     UUID.randomUUID(),
                     "{\"customer\":\"Ada\",\"priceCents\":100}",
                     Instant.parse("2030-01-01T00:00:00Z")))
-        .isInstanceOf(InvalidSagaDataException.class)
+        .isInstanceOf(StartDataViolationsException.class)
         .hasMessageContaining("flight is required; hotel is required")
         .hasMessageNotContaining("NullPointerException");
   }
