@@ -22,8 +22,10 @@ import org.springframework.transaction.TransactionStatus;
  * The one way a saga event (a reply, a timer, an operator action, a redelivered reply) reaches a
  * saga: lock the sagas of a batch, load each (park or resume it if its definition changed), let the
  * engine apply the event, write the transition. What the caller hands the relay afterwards is in
- * the {@link TransitionWriter.Written} of each result. Each saga of a batch is applied under its
- * own savepoint ({@link #eachUnderSavepoint}), so one that fails rolls back alone.
+ * the {@link TransitionWriter.Written} of each result. A batch applied saga by saga puts each under
+ * its own savepoint ({@link #eachUnderSavepoint}), so one that fails rolls back alone; reply intake
+ * first tries its batch without savepoints, collecting the writes in a {@link WriteBatch}, and
+ * falls back to that when anything fails.
  */
 @Component
 public class EventPipeline {
