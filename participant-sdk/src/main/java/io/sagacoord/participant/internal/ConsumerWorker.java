@@ -1,8 +1,6 @@
 package io.sagacoord.participant.internal;
 
 import io.sagacoord.participant.TransactionRunner;
-import io.sagacoord.protocol.SagaHeaders;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -10,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -20,16 +17,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.errors.GroupMaxSizeReachedException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * One consumer and its handler threads. The consumer thread polls, reads each record (a command or
@@ -57,21 +50,17 @@ public final class ConsumerWorker implements Runnable {
   private final String participant;
   private final String threadName;
   private final Supplier<Consumer<String, byte[]>> consumers;
-  private final Producer<String, byte[]> producer;
-  private final TransactionRunner transactions;
   private final CommandRecordParser parser;
-  private final CommandProcessor processor;
   private final String commandTopic;
-  private final String deadLetterTopic;
   private final Duration pollTimeout;
   private final Duration failureBackoff;
-  private final long batchBudgetNanos;
   private final int concurrency;
   private final int maxBatchRecords;
   private final int maxOpenRecords;
   private final Duration drainTimeout;
   private final Counters counters;
   private final KeyOrderedQueue queue;
+  private final BatchHandler batches;
   private final Map<TopicPartition, PartitionProgress> progress = new ConcurrentHashMap<>();
   private final List<Thread> handlers = new ArrayList<>();
   private final AtomicBoolean wakeWhenReleased = new AtomicBoolean();
@@ -110,15 +99,10 @@ public final class ConsumerWorker implements Runnable {
     this.participant = participant;
     this.threadName = threadName;
     this.consumers = consumers;
-    this.producer = producer;
-    this.transactions = transactions;
     this.parser = parser;
-    this.processor = processor;
     this.commandTopic = commandTopic;
-    this.deadLetterTopic = deadLetterTopic;
     this.pollTimeout = pollTimeout;
     this.failureBackoff = failureBackoff;
-    this.batchBudgetNanos = batchBudget.toNanos();
     this.concurrency = concurrency;
     this.maxBatchRecords = maxBatchRecords;
     // what the consumer reads ahead of its handlers: a poll more than two batches' worth pauses
@@ -127,6 +111,16 @@ public final class ConsumerWorker implements Runnable {
     this.drainTimeout = drainTimeout;
     this.counters = counters;
     this.queue = new KeyOrderedQueue(concurrency);
+    this.batches =
+        new BatchHandler(
+            participant,
+            producer,
+            transactions,
+            processor,
+            deadLetterTopic,
+            batchBudget,
+            failureBackoff,
+            counters);
   }
 
   @Override
@@ -451,7 +445,7 @@ public final class ConsumerWorker implements Runnable {
         }
         List<PolledRecord> unhandled = batch.records();
         try {
-          unhandled = handleBatch(batch.records());
+          unhandled = batches.handle(batch.records());
         } finally {
           queue.release(batch, unhandled);
           if (wakeWhenReleased.compareAndSet(true, false)) {
@@ -471,131 +465,5 @@ public final class ConsumerWorker implements Runnable {
           e);
       stop();
     }
-  }
-
-  /**
-   * Handles records in one transaction, publishes the replies, marks the records done; returns the
-   * records not handled (the rest after the batch budget, or all of them after a failure, which is
-   * followed by the failure back-off).
-   */
-  private List<PolledRecord> handleBatch(List<PolledRecord> entries) throws InterruptedException {
-    long started = System.nanoTime();
-    boolean anyCommand = false;
-    for (PolledRecord entry : entries) {
-      anyCommand |= entry.command() != null;
-    }
-    int[] taken = {entries.size()};
-    try {
-      List<ProducerRecord<String, byte[]>> outgoing;
-      if (anyCommand) {
-        outgoing =
-            transactions.inTransaction(
-                tx -> {
-                  List<ProducerRecord<String, byte[]>> out = new ArrayList<>(entries.size());
-                  List<InboundCommand> commands = new ArrayList<>(entries.size());
-                  for (PolledRecord entry : entries) {
-                    if (entry.command() != null) {
-                      commands.add(entry.command());
-                    }
-                  }
-                  CommandProcessor.Prefetched prefetched = processor.prefetch(tx, commands);
-                  int n = 0;
-                  for (PolledRecord entry : entries) {
-                    // past the budget the rest goes back to the queue: a long transaction holds
-                    // its locks, and its lanes wait for it
-                    if (n > 0 && System.nanoTime() - started > batchBudgetNanos) {
-                      break;
-                    }
-                    out.add(
-                        entry.command() == null
-                            ? deadLetter(entry.record(), entry.poison())
-                            : processor.process(tx, entry.command(), prefetched));
-                    n++;
-                  }
-                  processor.flush(tx, prefetched);
-                  taken[0] = n;
-                  return out;
-                });
-        CrashPoints.reached(CrashPoints.AFTER_COMMIT_BEFORE_PUBLISH);
-      } else {
-        outgoing = new ArrayList<>(entries.size());
-        for (PolledRecord entry : entries) {
-          outgoing.add(deadLetter(entry.record(), entry.poison()));
-        }
-      }
-      publish(outgoing);
-      for (int i = 0; i < taken[0]; i++) {
-        PolledRecord entry = entries.get(i);
-        entry.partition().done(entry.record().offset());
-      }
-      if (taken[0] == entries.size()) {
-        return List.of();
-      }
-      counters.batchesCutShort.incrementAndGet();
-      LOG.log(
-          System.Logger.Level.INFO,
-          "participant {0}: batch cut short after {1} of {2} records, the rest back in the queue",
-          participant,
-          taken[0],
-          entries.size());
-      return List.copyOf(entries.subList(taken[0], entries.size()));
-    } catch (InterruptedException e) {
-      throw e;
-    } catch (Exception e) {
-      counters.failedBatches.incrementAndGet();
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "participant "
-              + participant
-              + ": batch of "
-              + entries.size()
-              + " records failed, handling it again",
-          e);
-      // the lanes stay taken meanwhile, so the sagas' later commands wait their turn
-      Thread.sleep(failureBackoff.toMillis());
-      return entries;
-    }
-  }
-
-  private void publish(List<ProducerRecord<String, byte[]>> outgoing) throws Exception {
-    List<Future<RecordMetadata>> sent = new ArrayList<>(outgoing.size());
-    for (ProducerRecord<String, byte[]> record : outgoing) {
-      sent.add(producer.send(record));
-    }
-    producer.flush();
-    for (int i = 0; i < sent.size(); i++) {
-      sent.get(i).get();
-      if (outgoing.get(i).topic().equals(deadLetterTopic)) {
-        counters.poisonRecords.incrementAndGet();
-      } else {
-        counters.repliesSent.incrementAndGet();
-      }
-    }
-  }
-
-  private ProducerRecord<String, byte[]> deadLetter(
-      ConsumerRecord<String, byte[]> record, String reason) {
-    LOG.log(
-        System.Logger.Level.WARNING,
-        "participant {0}: quarantined record {1}-{2}@{3} to {4}: {5}",
-        participant,
-        record.topic(),
-        record.partition(),
-        record.offset(),
-        deadLetterTopic,
-        reason);
-    List<Header> headers = new ArrayList<>();
-    for (Header header : record.headers()) {
-      headers.add(header);
-    }
-    headers.add(header(SagaHeaders.DLQ_REASON, reason));
-    headers.add(header(SagaHeaders.DLQ_SOURCE_TOPIC, record.topic()));
-    headers.add(header(SagaHeaders.DLQ_SOURCE_PARTITION, Integer.toString(record.partition())));
-    headers.add(header(SagaHeaders.DLQ_SOURCE_OFFSET, Long.toString(record.offset())));
-    return new ProducerRecord<>(deadLetterTopic, null, record.key(), record.value(), headers);
-  }
-
-  private static Header header(String name, String value) {
-    return new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8));
   }
 }

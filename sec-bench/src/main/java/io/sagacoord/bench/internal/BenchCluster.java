@@ -16,8 +16,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Postgres and Kafka (embedded, in this JVM's reach), the coordinator in a child JVM and the three
@@ -164,17 +162,17 @@ public final class BenchCluster implements AutoCloseable {
   /**
    * The coordinator as a user would run it in production, plus: once per run, a training run that
    * records the classes the coordinator loads, used by every start after: a faster restart is part
-   * of recovery. With an AOT cache the training coordinator carries {@link #trainingWorkload()}
-   * sagas and is then stopped (the cache also holds the profiles of the reply path); otherwise, or
-   * with 0 sagas, it ends after the context refresh ({@code -Dspring.context.exit=onRefresh}:
-   * Spring refreshes the context and exits before starting its lifecycle). {@code
-   * bench.coordinator.cds} says how: {@code auto} (the default) an AOT cache on a JDK of version 25
-   * or later (JEP 483, 514 and 515: classes loaded and linked ahead of time, with the training
-   * run's method profiles; {@code -XX:AOTCacheOutput}, then {@code -XX:AOTCache}) and a dynamic
-   * AppCDS archive before ({@code -XX:ArchiveClassesAtExit}, then {@code -XX:SharedArchiveFile});
-   * {@code dynamic} the archive on any JDK; {@code false} neither. It is skipped when the class
-   * path holds directories, which neither can archive from (the test suite runs from {@code
-   * target/classes}). The coordinator runs on the driver's JDK.
+   * of recovery. With an AOT cache the training coordinator carries {@link
+   * CoordinatorJvm#trainingWorkload()} sagas and is then stopped (the cache also holds the profiles
+   * of the reply path); otherwise, or with 0 sagas, it ends after the context refresh ({@code
+   * -Dspring.context.exit=onRefresh}: Spring refreshes the context and exits before starting its
+   * lifecycle). {@code bench.coordinator.cds} says how: {@code auto} (the default) an AOT cache on
+   * a JDK of version 25 or later (JEP 483, 514 and 515: classes loaded and linked ahead of time,
+   * with the training run's method profiles; {@code -XX:AOTCacheOutput}, then {@code -XX:AOTCache})
+   * and a dynamic AppCDS archive before ({@code -XX:ArchiveClassesAtExit}, then {@code
+   * -XX:SharedArchiveFile}); {@code dynamic} the archive on any JDK; {@code false} neither. It is
+   * skipped when the class path holds directories, which neither can archive from (the test suite
+   * runs from {@code target/classes}). The coordinator runs on the driver's JDK.
    */
   private void startCoordinator() {
     if (!cdsTried) {
@@ -183,14 +181,15 @@ public final class BenchCluster implements AutoCloseable {
     }
     JavaProcess.Builder builder = coordinatorBuilder();
     if (cdsArchive != null) {
-      builder.jvmArg((aotCache() ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + cdsArchive);
+      builder.jvmArg(
+          (CoordinatorJvm.aotCache() ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + cdsArchive);
     }
     coordinator = builder.start();
     coordinator.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
   }
 
   private Path trainCds() {
-    if (cdsMode().equals("false")) {
+    if (CoordinatorJvm.cdsMode().equals("false")) {
       return null;
     }
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
@@ -203,11 +202,11 @@ public final class BenchCluster implements AutoCloseable {
     try {
       archive =
           Files.createTempDirectory("bench-cds")
-              .resolve(aotCache() ? "coordinator.aot" : "coordinator.jsa");
+              .resolve(CoordinatorJvm.aotCache() ? "coordinator.aot" : "coordinator.jsa");
     } catch (IOException e) {
       return null;
     }
-    if (aotCache() && trainingWorkload() > 0) {
+    if (CoordinatorJvm.aotCache() && CoordinatorJvm.trainingWorkload() > 0) {
       // the AOT cache also keeps the method profiles of what the training run executed (JEP 515):
       // a run that applies replies lets the restarted coordinator compile its reply path sooner
       try (JavaProcess training =
@@ -216,7 +215,7 @@ public final class BenchCluster implements AutoCloseable {
               .jvmArg("-XX:AOTCacheOutput=" + archive)
               .start()) {
         training.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
-        runTrainingSagas(training, trainingWorkload());
+        runTrainingSagas(training, CoordinatorJvm.trainingWorkload());
         // SIGTERM: the JVM writes the cache as it exits
         int exit = training.stop(START_TIMEOUT);
         System.out.println("[bench] AOT training run stopped, exit code " + exit);
@@ -230,7 +229,9 @@ public final class BenchCluster implements AutoCloseable {
       try (JavaProcess training =
           coordinatorBuilder()
               .name("bench-coordinator-cds-training")
-              .jvmArg((aotCache() ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + archive)
+              .jvmArg(
+                  (CoordinatorJvm.aotCache() ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=")
+                      + archive)
               .systemProperty("spring.context.exit", "onRefresh")
               .start()) {
         training.waitForExit(START_TIMEOUT);
@@ -242,17 +243,10 @@ public final class BenchCluster implements AutoCloseable {
       return null;
     }
     System.out.println(
-        "[bench] coordinator " + (aotCache() ? "AOT cache " : "CDS archive ") + archive);
+        "[bench] coordinator "
+            + (CoordinatorJvm.aotCache() ? "AOT cache " : "CDS archive ")
+            + archive);
     return archive;
-  }
-
-  /**
-   * {@code bench.coordinator.training-sagas}: how many sagas the AOT training run carries (REST
-   * starts, 10% compensating) before it is stopped; 0 ends it after the context refresh instead
-   * (the cache then lacks the reply path's profiles). Default 3000.
-   */
-  static int trainingWorkload() {
-    return Integer.getInteger("bench.coordinator.training-sagas", 3000);
   }
 
   /**
@@ -284,34 +278,17 @@ public final class BenchCluster implements AutoCloseable {
     }
   }
 
-  /** Whether the coordinator starts with an AOT cache rather than a dynamic AppCDS archive. */
-  static boolean aotCache() {
-    return cdsMode().equals("auto") && Runtime.version().feature() >= 25;
-  }
-
-  /** {@code bench.coordinator.cds}: {@code auto}, {@code dynamic} or {@code false}. */
-  static String cdsMode() {
-    String mode = System.getProperty("bench.coordinator.cds", "auto");
-    return switch (mode) {
-      case "auto", "dynamic", "false" -> mode;
-      case "true" -> "auto";
-      default ->
-          throw new IllegalArgumentException(
-              "bench.coordinator.cds must be auto, dynamic or false: " + mode);
-    };
-  }
-
   private JavaProcess.Builder coordinatorBuilder() {
     JavaProcess.Builder builder =
         JavaProcess.builder("io.sagacoord.server.SecApplication")
             .name("bench-coordinator")
             .jvmArg("-Xmx512m");
-    List<String> extra = extraJvmArgs("bench.coordinator.jvm-args");
-    if (collector(extra) == null) {
+    List<String> extra = CoordinatorJvm.extraJvmArgs("bench.coordinator.jvm-args");
+    if (CoordinatorJvm.collector(extra) == null) {
       // G1 unless bench.coordinator.jvm-args names another collector (two would not start)
       builder.jvmArg("-XX:+UseG1GC");
     }
-    if (aot()) {
+    if (CoordinatorJvm.aot()) {
       builder.systemProperty("spring.aot.enabled", "true");
     }
     extra.forEach(builder::jvmArg);
@@ -340,54 +317,12 @@ public final class BenchCluster implements AutoCloseable {
         .systemProperty("logging.level.io.sagacoord.server.SecApplication", "INFO");
   }
 
-  /**
-   * Whether the coordinator runs with the bean definitions Spring AOT generated at build time
-   * ({@code -Dspring.aot.enabled=true}): {@code bench.coordinator.aot} (default true), and only if
-   * the sec-server on the class path was built with them ({@code process-aot}).
-   */
-  static boolean aot() {
-    if (!Boolean.parseBoolean(System.getProperty("bench.coordinator.aot", "true"))) {
-      return false;
-    }
-    String initializer = "io.sagacoord.server.SecApplication__ApplicationContextInitializer";
-    return BenchCluster.class.getClassLoader().getResource(initializer.replace('.', '/') + ".class")
-        != null;
-  }
-
-  /**
-   * The coordinator's garbage collector: G1 unless {@code bench.coordinator.jvm-args} names one.
-   */
-  static String coordinatorCollector() {
-    String named = collector(extraJvmArgs("bench.coordinator.jvm-args"));
-    return named == null ? "G1" : named;
-  }
-
-  private static final Pattern COLLECTOR_FLAG =
-      Pattern.compile("-XX:\\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC");
-
-  /** The collector an option list selects ({@code -XX:+UseParallelGC} gives Parallel), or null. */
-  static String collector(List<String> jvmArgs) {
-    for (String arg : jvmArgs) {
-      Matcher m = COLLECTOR_FLAG.matcher(arg);
-      if (m.matches()) {
-        return m.group(1);
-      }
-    }
-    return null;
-  }
-
-  /** Extra JVM options from a system property, separated by spaces (e.g. a JFR recording). */
-  private static List<String> extraJvmArgs(String property) {
-    String value = System.getProperty(property, "").trim();
-    return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
-  }
-
   private void startParticipants() {
     JavaProcess.Builder builder =
         JavaProcess.builder(BenchParticipantsMain.class.getName())
             .name("bench-participants")
             .jvmArg("-Xmx384m");
-    extraJvmArgs("bench.participants.jvm-args").forEach(builder::jvmArg);
+    CoordinatorJvm.extraJvmArgs("bench.participants.jvm-args").forEach(builder::jvmArg);
     // the participants' Kafka client settings to try (BenchParticipantsMain)
     System.getProperties().stringPropertyNames().stream()
         .filter(

@@ -84,17 +84,19 @@ final class Environment {
     processes.put(
         "coordinator",
         "io.sagacoord.server.SecApplication in its own JVM, -Xmx512m, "
-            + BenchCluster.coordinatorCollector()
+            + CoordinatorJvm.coordinatorCollector()
             + ", defaults of sec.* (but for \"overrides\") and Hikari pool 10"
-            + (BenchCluster.aot() ? ", Spring AOT (-Dspring.aot.enabled=true)" : ", no Spring AOT")
-            + switch (BenchCluster.cdsMode()) {
+            + (CoordinatorJvm.aot()
+                ? ", Spring AOT (-Dspring.aot.enabled=true)"
+                : ", no Spring AOT")
+            + switch (CoordinatorJvm.cdsMode()) {
               case "false" -> ", no class data sharing";
               default ->
-                  BenchCluster.aotCache()
+                  CoordinatorJvm.aotCache()
                       ? ", AOT cache from a training run (-XX:AOTCacheOutput, -XX:AOTCache)"
-                          + (BenchCluster.trainingWorkload() > 0
+                          + (CoordinatorJvm.trainingWorkload() > 0
                               ? " that carried "
-                                  + BenchCluster.trainingWorkload()
+                                  + CoordinatorJvm.trainingWorkload()
                                   + " sagas before SIGTERM"
                               : " that ended after the context refresh")
                       : ", dynamic AppCDS archive from a training run (-XX:ArchiveClassesAtExit)";

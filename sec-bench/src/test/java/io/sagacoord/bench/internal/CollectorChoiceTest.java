@@ -10,17 +10,17 @@ class CollectorChoiceTest {
 
   @Test
   void aCollectorFlagIsRecognisedAmongOtherOptions() {
-    assertThat(BenchCluster.collector(List.of("-Xlog:gc", "-XX:+UseParallelGC")))
+    assertThat(CoordinatorJvm.collector(List.of("-Xlog:gc", "-XX:+UseParallelGC")))
         .isEqualTo("Parallel");
-    assertThat(BenchCluster.collector(List.of("-XX:+UseZGC"))).isEqualTo("Z");
+    assertThat(CoordinatorJvm.collector(List.of("-XX:+UseZGC"))).isEqualTo("Z");
   }
 
   @Test
   void optionsThatOnlyEndInGcSelectNone() {
     assertThat(
-            BenchCluster.collector(
+            CoordinatorJvm.collector(
                 List.of("-XX:+UseAdaptiveSizePolicyWithSystemGC", "-XX:-UseParallelGC")))
         .isNull();
-    assertThat(BenchCluster.collector(List.of())).isNull();
+    assertThat(CoordinatorJvm.collector(List.of())).isNull();
   }
 }

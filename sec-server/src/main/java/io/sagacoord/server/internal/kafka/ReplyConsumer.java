@@ -144,8 +144,7 @@ public class ReplyConsumer implements SmartLifecycle {
         crashPoints.pass(CrashPoints.MID_COMPENSATION);
       }
       // the rows are durable: the relay sends them in its own thread while this one moves on
-      relay.handOver(outcome.written());
-      relay.publishNow(outcome.sagasWithCommands());
+      relay.handOver(new OutboxRelay.Commands(outcome.written(), outcome.sagasWithCommands()));
       crashPoints.pass(CrashPoints.AFTER_PUBLISH_BEFORE_OFFSET_COMMIT);
       w.offsets.processed(c, nextOffsets(batch));
       reportApplied(c);

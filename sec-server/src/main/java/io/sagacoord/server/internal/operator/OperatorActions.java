@@ -1,7 +1,5 @@
 package io.sagacoord.server.internal.operator;
 
-import io.sagacoord.dsl.SagaDefinition;
-import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.SagaEvent;
 import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.Transition;
@@ -13,18 +11,14 @@ import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.inbound.InboundMessage;
 import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.outbox.OutboxRelay;
-import io.sagacoord.server.internal.pipeline.EventJson;
-import io.sagacoord.server.internal.pipeline.SagaLoader;
-import io.sagacoord.server.internal.pipeline.StateMapper;
+import io.sagacoord.server.internal.pipeline.EventPipeline;
 import io.sagacoord.server.internal.pipeline.TransitionWriter;
 import io.sagacoord.server.internal.problem.ApiException;
-import io.sagacoord.server.internal.registry.DefinitionRegistry;
 import io.sagacoord.server.internal.reply.ReplyProcessor;
 import io.sagacoord.server.internal.start.StartMessage;
 import io.sagacoord.server.internal.storage.AuditDao;
 import io.sagacoord.server.internal.storage.QuarantineAdminDao;
 import io.sagacoord.server.internal.storage.QuarantineDao;
-import io.sagacoord.server.internal.storage.SagaInstanceDao;
 import io.sagacoord.server.internal.storage.SagaRow;
 import java.time.Clock;
 import java.time.Instant;
@@ -56,13 +50,7 @@ public class OperatorActions {
 
   private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {};
 
-  private final SagaInstanceDao instances;
-  private final SagaLoader loader;
-  private final StateMapper mapper;
-  private final DefinitionRegistry registry;
-  private final SagaEngine engine;
-  private final TransitionWriter writer;
-  private final EventJson events;
+  private final EventPipeline pipeline;
   private final AuditDao audit;
   private final QuarantineAdminDao quarantine;
   private final ReplyProcessor replies;
@@ -75,13 +63,7 @@ public class OperatorActions {
   private final SecProperties properties;
 
   public OperatorActions(
-      SagaInstanceDao instances,
-      SagaLoader loader,
-      StateMapper mapper,
-      DefinitionRegistry registry,
-      SagaEngine engine,
-      TransitionWriter writer,
-      EventJson events,
+      EventPipeline pipeline,
       AuditDao audit,
       QuarantineAdminDao quarantine,
       ReplyProcessor replies,
@@ -95,13 +77,7 @@ public class OperatorActions {
     this.coordinator = coordinator;
     this.quarantineWriter = quarantineWriter;
     this.properties = properties;
-    this.instances = instances;
-    this.loader = loader;
-    this.mapper = mapper;
-    this.registry = registry;
-    this.engine = engine;
-    this.writer = writer;
-    this.events = events;
+    this.pipeline = pipeline;
     this.audit = audit;
     this.quarantine = quarantine;
     this.replies = replies;
@@ -127,29 +103,15 @@ public class OperatorActions {
         tx.execute(
             status -> {
               Instant now = now();
-              SagaRow row = instances.lock(List.of(sagaId)).get(sagaId);
+              SagaRow row = pipeline.lock(List.of(sagaId)).get(sagaId);
               if (row == null) {
                 return null;
               }
-              SagaState state = mapper.toState(row);
-              SagaDefinition<?> def;
-              TransitionWriter.Written loadedWrite = null;
-              if (state.status().isTerminal()) {
-                // the loader leaves finished sagas alone; a FAILED one may still be acted on
-                def =
-                    registry
-                            .parkReason(row.sagaType(), row.definitionVersion(), row.fingerprint())
-                            .isPresent()
-                        ? null
-                        : registry.find(row.sagaType(), row.definitionVersion()).orElse(null);
-              } else {
-                SagaLoader.Loaded loaded = loader.load(row, now, null);
-                def = loaded.definition();
-                row = loaded.row();
-                state = loaded.state();
-                loadedWrite = loaded.written();
-              }
-              if (def == null) {
+              EventPipeline.Result applied =
+                  pipeline.apply(
+                      row, event, now, null, pipeline.direct(), true, (state, definition) -> {});
+              SagaState state = applied.before();
+              if (applied.kind() == EventPipeline.Kind.PARKED) {
                 String why =
                     "the saga's definition "
                         + row.sagaType()
@@ -161,8 +123,8 @@ public class OperatorActions {
                 audit.insert(sagaId, null, action, actor, reason, "REJECTED", why, now);
                 return new Refused("REJECTED", why, state.status().name());
               }
-              Transition transition = engine.apply(def, state, event, now);
-              if (!transition.applied()) {
+              Transition transition = applied.transition();
+              if (applied.kind() == EventPipeline.Kind.NOT_APPLIED) {
                 audit.insert(
                     sagaId,
                     null,
@@ -175,9 +137,7 @@ public class OperatorActions {
                 return new Refused(
                     transition.disposition().name(), transition.reason(), state.status().name());
               }
-              TransitionWriter.Written written =
-                  TransitionWriter.Written.merge(
-                      loadedWrite, writer.write(row, transition, events.toJson(event), now, null));
+              TransitionWriter.Written written = applied.written();
               audit.insert(
                   sagaId,
                   null,
@@ -188,7 +148,7 @@ public class OperatorActions {
                   "status " + state.status() + " -> " + transition.state().status(),
                   now);
               if (written.sentCommands()) {
-                AfterCommit.run(() -> relay.submit(List.of(sagaId)));
+                AfterCommit.run(() -> relay.handOver(OutboxRelay.Commands.sagas(List.of(sagaId))));
               }
               return new Done(
                   new Applied(
@@ -280,8 +240,7 @@ public class OperatorActions {
     }
     if (holder[0] instanceof ReplyProcessor.Outcome outcome) {
       // committed by now: the batched path's rows go to the relay, the fallback's are claimed
-      relay.handOver(outcome.written());
-      relay.publishNow(outcome.sagasWithCommands());
+      relay.handOver(new OutboxRelay.Commands(outcome.written(), outcome.sagasWithCommands()));
     }
     return result;
   }

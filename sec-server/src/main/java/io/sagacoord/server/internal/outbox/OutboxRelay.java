@@ -33,11 +33,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Publishes {@code saga_outbox} rows through the {@link CommandSender} and deletes each once the
  * broker acknowledged it.
  *
- * <p>Three ways in. The hot paths (a batch of replies, a batch of starts) hand the rows they
- * committed over with {@link #handOver}: the relay thread sends them from memory, without reading
- * them back, and deletes the acknowledged ones in batches. Other writers hand over saga ids ({@link
- * #submit} after a commit, {@link #publishNow} in the calling thread); their rows are claimed with
- * {@code FOR UPDATE SKIP LOCKED}, sent and deleted in one transaction. And a poll every {@code
+ * <p>One way in, {@link #handOver}, after a commit. The rows a writer committed (with their ids)
+ * are sent from memory by the relay thread, without reading them back, and the acknowledged ones
+ * are deleted in batches; sagas named instead have their rows claimed with {@code FOR UPDATE SKIP
+ * LOCKED}, sent and deleted in one transaction by the same thread. And a poll every {@code
  * sec.outbox.poll-interval} picks up rows that a crash or a failed send left: rows written before
  * this coordinator started at once, newer ones only once they are older than {@code
  * sec.outbox.in-flight-grace} (until then they are the writer's to send); the step timeouts of
@@ -122,10 +121,35 @@ public class OutboxRelay implements SmartLifecycle {
   }
 
   /**
-   * Hands committed rows (with their ids) over for sending from memory; never blocks. Must be
-   * called only after the transaction that inserted them committed.
+   * What a committed transaction hands the relay: the outbox rows it wrote (with their ids), sent
+   * from memory, and sagas whose pending rows the relay claims from the table.
    */
-  public void handOver(List<OutboxRow> rows) {
+  public record Commands(List<OutboxRow> rows, Collection<UUID> sagas) {
+
+    public Commands {
+      rows = List.copyOf(rows);
+      sagas = List.copyOf(sagas);
+    }
+
+    public static Commands rows(List<OutboxRow> rows) {
+      return new Commands(rows, List.of());
+    }
+
+    public static Commands sagas(Collection<UUID> sagas) {
+      return new Commands(List.of(), sagas);
+    }
+  }
+
+  /**
+   * Hands committed commands over; never blocks. Must be called only after the transaction that
+   * wrote them committed.
+   */
+  public void handOver(Commands commands) {
+    sendFromMemoryLater(commands.rows());
+    claimLater(commands.sagas());
+  }
+
+  private void sendFromMemoryLater(List<OutboxRow> rows) {
     if (rows.isEmpty()) {
       return;
     }
@@ -134,21 +158,21 @@ public class OutboxRelay implements SmartLifecycle {
       return;
     }
     inMemory.addAndGet(rows.size());
-    events.add(new HandOver(List.copyOf(rows)));
+    events.add(new HandOver(rows));
   }
 
   /** Asks the relay thread to claim and publish these sagas' rows soon. */
-  public void submit(Collection<UUID> sagaIds) {
+  private void claimLater(Collection<UUID> sagaIds) {
     if (!sagaIds.isEmpty()) {
       events.add(new Submitted(List.copyOf(sagaIds)));
     }
   }
 
   /**
-   * Publishes the pending rows of these sagas in the calling thread and returns once the broker
-   * acknowledged them (or the sends failed; failed rows stay for the poll).
+   * Publishes the pending rows of these sagas and returns once the broker acknowledged them (or the
+   * sends failed; failed rows stay for the poll).
    */
-  public void publishNow(Collection<UUID> sagaIds) {
+  private void publishNow(Collection<UUID> sagaIds) {
     if (!sagaIds.isEmpty()) {
       tx.executeWithoutResult(
           status -> {
@@ -159,13 +183,13 @@ public class OutboxRelay implements SmartLifecycle {
   }
 
   /** What one pass over the oldest rows did. */
-  public record Pass(int found, int sent) {}
+  private record Pass(int found, int sent) {}
 
   /**
    * Publishes up to one batch of the oldest rows that are not backing off and not (any more) in a
    * writer's hands; returns how many it found and how many the broker acknowledged.
    */
-  public Pass publishOldest() {
+  private Pass publishOldest() {
     Instant now = clock.instant();
     Instant graceEnd = now.minus(properties.outbox().inFlightGrace());
     Instant writtenBefore = graceEnd.isAfter(startedAt) ? graceEnd : startedAt;

@@ -32,12 +32,11 @@ public class SagaLogReader {
    * definition version is no longer loaded (or changed without a new version).
    */
   public List<LogEntryRow> entries(SagaRow saga) {
-    LogFolding.Pinned pinned =
-        LogFolding.Pinned.of(
-            saga.sagaType(), saga.definitionVersion(), saga.fingerprint(), registry);
+    LogForm.Pinned pinned =
+        LogForm.Pinned.of(saga.sagaType(), saga.definitionVersion(), saga.fingerprint(), registry);
     List<LogEntryRow> entries = new ArrayList<>();
     for (LogRow row : log.findBySaga(saga.id())) {
-      entries.addAll(LogFolding.unfold(row, pinned));
+      entries.addAll(LogUnfolding.unfold(row, pinned));
     }
     return entries;
   }
@@ -65,15 +64,15 @@ public class SagaLogReader {
         r.seq(),
         r.type(),
         r.step(),
-        LogFolding.phase(r),
+        LogUnfolding.phase(r),
         r.attempt(),
-        LogFolding.commandId(r),
+        LogUnfolding.commandId(r),
         r.detailJson(),
         r.thenJson(),
-        LogFolding.event(r),
+        LogUnfolding.event(r),
         r.occurredAt(),
         r.handledBy(),
-        LogFolding.kafkaTopic(r),
+        LogUnfolding.kafkaTopic(r),
         r.kafkaPartition(),
         r.kafkaOffset());
   }

@@ -174,8 +174,8 @@ public class TransitionWriter {
     // one log row per transition: its entries after the first are folded into that row, without
     // what the saga's pinned definition and the row itself already say
     int seq = (before == null ? 0 : before.lastSeq()) + 1;
-    LogFolding.Pinned pinned =
-        LogFolding.Pinned.of(
+    LogForm.Pinned pinned =
+        LogForm.Pinned.of(
             state.sagaType(), state.definitionVersion(), state.fingerprint(), registry);
     List<LogRow> rows =
         List.of(

@@ -1,19 +1,14 @@
 package io.sagacoord.server.internal.reply;
 
-import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.StepDefinition;
-import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.SagaEvent;
-import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.StepState;
-import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.protocol.ProtocolException;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.inbound.InboundMessage;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.ops.SecMetrics;
-import io.sagacoord.server.internal.pipeline.EventJson;
-import io.sagacoord.server.internal.pipeline.SagaLoader;
+import io.sagacoord.server.internal.pipeline.EventPipeline;
 import io.sagacoord.server.internal.pipeline.TransitionWriter;
 import io.sagacoord.server.internal.pipeline.WriteBatch;
 import io.sagacoord.server.internal.storage.OutboxDao;
@@ -56,15 +51,12 @@ public class ReplyHandler implements ReplyProcessor {
 
   private static final Log log = LogFactory.getLog(ReplyHandler.class);
 
-  private final SagaLoader loader;
-  private final SagaEngine engine;
-  private final TransitionWriter writer;
+  private final EventPipeline pipeline;
   private final SagaInstanceDao instances;
   private final QuarantineDao quarantine;
   private final SagaLogDao sagaLog;
   private final TimerDao timers;
   private final OutboxDao outbox;
-  private final EventJson events;
   private final SecMetrics metrics;
   private final TransactionTemplate tx;
   private final ObjectMapper json;
@@ -73,29 +65,23 @@ public class ReplyHandler implements ReplyProcessor {
   private final boolean batchWrites;
 
   public ReplyHandler(
-      SagaLoader loader,
-      SagaEngine engine,
-      TransitionWriter writer,
+      EventPipeline pipeline,
       SagaInstanceDao instances,
       QuarantineDao quarantine,
       SagaLogDao sagaLog,
       TimerDao timers,
       OutboxDao outbox,
-      EventJson events,
       SecMetrics metrics,
       TransactionTemplate tx,
       ObjectMapper json,
       Clock clock,
       SecProperties properties) {
-    this.loader = loader;
-    this.engine = engine;
-    this.writer = writer;
+    this.pipeline = pipeline;
     this.instances = instances;
     this.quarantine = quarantine;
     this.sagaLog = sagaLog;
     this.timers = timers;
     this.outbox = outbox;
-    this.events = events;
     this.metrics = metrics;
     this.tx = tx;
     this.json = json;
@@ -149,7 +135,7 @@ public class ReplyHandler implements ReplyProcessor {
         quarantine(status, record, null, e.getMessage(), now);
       }
     }
-    Map<UUID, SagaRow> locked = ids.isEmpty() ? Map.of() : instances.lock(ids);
+    Map<UUID, SagaRow> locked = pipeline.lock(ids);
     if (batched) {
       return processBatched(records, parsed, locked, status, now);
     }
@@ -255,7 +241,7 @@ public class ReplyHandler implements ReplyProcessor {
         new Effects() {
           @Override
           public TransitionWriter.Sink sink() {
-            return writer.direct();
+            return pipeline.direct();
           }
 
           @Override
@@ -269,39 +255,41 @@ public class ReplyHandler implements ReplyProcessor {
           }
         };
     Set<UUID> withCommands = new LinkedHashSet<>();
-    boolean compensating = false;
+    boolean[] compensating = {false};
+    List<Integer> applicable = new ArrayList<>();
     for (int i = 0; i < records.size(); i++) {
-      ParsedReply reply = parsed.get(i);
-      if (reply == null) {
-        continue;
-      }
-      InboundMessage record = records.get(i);
-      Object savepoint = status.createSavepoint();
-      try {
-        TransitionWriter.Written written =
-            apply(immediate, record, reply, rows.get(reply.sagaId()), now);
-        status.releaseSavepoint(savepoint);
-        if (written != null) {
-          rows.put(reply.sagaId(), written.row());
-          if (written.sentCommands()) {
-            withCommands.add(reply.sagaId());
-          }
-          compensating |= written.sentCompensation();
-        }
-      } catch (Unmatched e) {
-        status.rollbackToSavepoint(savepoint);
-        quarantine(status, record, reply.sagaId(), e.getMessage(), now);
-      } catch (Throwable e) {
-        // out of memory and the like roll back the whole batch (it is read again)
-        Failures.rethrowIfFatal(e);
-        // a coordinator bug, a database error or an Error from definition code on this one
-        // reply: undo it alone, keep the reply
-        status.rollbackToSavepoint(savepoint);
-        log.error("Applying reply at " + record.position() + " failed; quarantined", e);
-        quarantine(status, record, reply.sagaId(), "processing failed: " + e, now);
+      if (parsed.get(i) != null) {
+        applicable.add(i);
       }
     }
-    return new Outcome(withCommands, compensating);
+    pipeline.eachUnderSavepoint(
+        status,
+        applicable,
+        i -> {
+          ParsedReply reply = parsed.get(i);
+          TransitionWriter.Written written =
+              apply(immediate, records.get(i), reply, rows.get(reply.sagaId()), now);
+          if (written != null) {
+            rows.put(reply.sagaId(), written.row());
+            if (written.sentCommands()) {
+              withCommands.add(reply.sagaId());
+            }
+            compensating[0] |= written.sentCompensation();
+          }
+        },
+        (i, e) -> {
+          InboundMessage record = records.get(i);
+          UUID sagaId = parsed.get(i).sagaId();
+          if (e instanceof Unmatched) {
+            quarantine(status, record, sagaId, e.getMessage(), now);
+          } else {
+            // a coordinator bug, a database error or an Error from definition code on this one
+            // reply: undone alone (out of memory and the like roll back the whole batch)
+            log.error("Applying reply at " + record.position() + " failed; quarantined", e);
+            quarantine(status, record, sagaId, "processing failed: " + e, now);
+          }
+        });
+    return new Outcome(withCommands, compensating[0]);
   }
 
   private TransitionWriter.Written apply(
@@ -313,39 +301,6 @@ public class ReplyHandler implements ReplyProcessor {
       throw new Unmatched(
           "saga type " + reply.sagaType() + " does not match the saga's type " + row.sagaType());
     }
-    SagaLoader.Loaded loaded = loader.load(row, now, origin(record), effects.sink());
-    if (loaded.state().status().isTerminal()) {
-      // Kept, not dropped: a reply after the end is usually a late duplicate, but it can also
-      // be the only sign that a participant did work the saga no longer expects (a forward step
-      // that ran after its saga was compensated). The rule: replies for unknown or
-      // finished sagas are quarantined with a reason and counted.
-      effects.quarantine(
-          record, reply.sagaId(), "saga already finished (" + loaded.state().status() + ")");
-      effects.metric(metrics::lateReply);
-      return loaded.written();
-    }
-    if (loaded.definition() == null) {
-      // kept in quarantine so the reply is not lost if the definition comes back
-      effects.quarantine(
-          record, reply.sagaId(), "saga is parked: " + loaded.state().statusReason());
-      return loaded.written();
-    }
-    row = loaded.row();
-    SagaState state = loaded.state();
-    SagaDefinition<?> def = loaded.definition();
-    if (!state.steps().containsKey(reply.step())) {
-      throw new Unmatched("unknown step " + reply.step());
-    }
-    Optional<? extends StepDefinition<?>> stepDef = def.step(reply.step());
-    if (stepDef.isPresent() && !stepDef.get().participant().name().equals(reply.participant())) {
-      throw new Unmatched(
-          "reply from participant "
-              + reply.participant()
-              + " but step "
-              + reply.step()
-              + " belongs to "
-              + stepDef.get().participant().name());
-    }
     SagaEvent event =
         new SagaEvent.ReplyReceived(
             reply.step(),
@@ -354,37 +309,70 @@ public class ReplyHandler implements ReplyProcessor {
             reply.commandId(),
             reply.outcome(),
             reply.bodyJson());
-    StepState before = state.steps().get(reply.step());
-    Transition transition = engine.apply(def, state, event, now);
-    if (!transition.applied()) {
-      effects.metric(metrics::ignored);
-      log.info(
-          "Ignored reply "
-              + reply.outcome()
-              + " for saga "
-              + reply.sagaId()
-              + " step "
-              + reply.step()
-              + " "
-              + reply.phase().wireName()
-              + " attempt "
-              + reply.attempt()
-              + ": "
-              + transition.reason());
-      return loaded.written();
+    EventPipeline.Result result =
+        pipeline.apply(
+            row,
+            event,
+            now,
+            origin(record),
+            effects.sink(),
+            false,
+            (state, def) -> {
+              if (!state.steps().containsKey(reply.step())) {
+                throw new Unmatched("unknown step " + reply.step());
+              }
+              Optional<? extends StepDefinition<?>> stepDef = def.step(reply.step());
+              if (stepDef.isPresent()
+                  && !stepDef.get().participant().name().equals(reply.participant())) {
+                throw new Unmatched(
+                    "reply from participant "
+                        + reply.participant()
+                        + " but step "
+                        + reply.step()
+                        + " belongs to "
+                        + stepDef.get().participant().name());
+              }
+            });
+    switch (result.kind()) {
+      case FINISHED -> {
+        // Kept, not dropped: a reply after the end is usually a late duplicate, but it can also
+        // be the only sign that a participant did work the saga no longer expects (a forward step
+        // that ran after its saga was compensated). Replies for unknown or finished sagas are
+        // quarantined with a reason and counted.
+        effects.quarantine(record, reply.sagaId(), "saga already finished (" + row.status() + ")");
+        effects.metric(metrics::lateReply);
+      }
+      case PARKED ->
+          // kept in quarantine so the reply is not lost if the definition comes back
+          effects.quarantine(
+              record, reply.sagaId(), "saga is parked: " + result.before().statusReason());
+      case NOT_APPLIED -> {
+        effects.metric(metrics::ignored);
+        log.info(
+            "Ignored reply "
+                + reply.outcome()
+                + " for saga "
+                + reply.sagaId()
+                + " step "
+                + reply.step()
+                + " "
+                + reply.phase().wireName()
+                + " attempt "
+                + reply.attempt()
+                + ": "
+                + result.transition().reason());
+      }
+      case APPLIED -> {
+        StepState before = result.before().steps().get(reply.step());
+        if (before.startedAt() != null) {
+          String sagaType = row.sagaType();
+          Duration latency = Duration.between(before.startedAt(), now);
+          effects.metric(
+              () -> metrics.stepLatency(sagaType, reply.step(), reply.phase().wireName(), latency));
+        }
+      }
     }
-    TransitionWriter.Written written =
-        TransitionWriter.Written.merge(
-            loaded.written(),
-            writer.write(
-                row, transition, events.toJson(event), now, origin(record), effects.sink()));
-    if (before.startedAt() != null) {
-      String sagaType = row.sagaType();
-      Duration latency = Duration.between(before.startedAt(), now);
-      effects.metric(
-          () -> metrics.stepLatency(sagaType, reply.step(), reply.phase().wireName(), latency));
-    }
-    return written;
+    return result.written();
   }
 
   private static TransitionWriter.KafkaOrigin origin(InboundMessage record) {

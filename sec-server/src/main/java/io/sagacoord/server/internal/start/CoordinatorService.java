@@ -149,7 +149,7 @@ public class CoordinatorService implements SagaCoordinator {
             AfterCommit.run(
                 () -> {
                   crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
-                  relay.submit(List.of(job.sagaId()));
+                  relay.handOver(OutboxRelay.Commands.sagas(List.of(job.sagaId())));
                 });
           }
           return result;

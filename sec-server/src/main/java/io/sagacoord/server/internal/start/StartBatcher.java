@@ -273,7 +273,7 @@ public class StartBatcher implements SmartLifecycle {
     batchSizes.record(batch.size());
     if (!commands.isEmpty()) {
       crashPoints.pass(CrashPoints.AFTER_DB_COMMIT_BEFORE_PUBLISH);
-      relay.handOver(commands);
+      relay.handOver(OutboxRelay.Commands.rows(commands));
     }
     for (Job job : batch) {
       complete(job, outcomes.get(job));

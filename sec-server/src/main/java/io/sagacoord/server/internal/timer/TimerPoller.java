@@ -1,9 +1,7 @@
 package io.sagacoord.server.internal.timer;
 
-import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.SagaEvent;
 import io.sagacoord.dsl.engine.TimerKind;
-import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.ops.AfterCommit;
@@ -11,7 +9,7 @@ import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.ops.SecMetrics;
 import io.sagacoord.server.internal.outbox.OutboxRelay;
-import io.sagacoord.server.internal.pipeline.EventJson;
+import io.sagacoord.server.internal.pipeline.EventPipeline;
 import io.sagacoord.server.internal.pipeline.SagaLoader;
 import io.sagacoord.server.internal.pipeline.TransitionWriter;
 import io.sagacoord.server.internal.reply.AppliedReplies;
@@ -60,9 +58,7 @@ public class TimerPoller implements SmartLifecycle {
   private final TimerDao timers;
   private final SagaInstanceDao instances;
   private final SagaLoader loader;
-  private final SagaEngine engine;
-  private final TransitionWriter writer;
-  private final EventJson events;
+  private final EventPipeline pipeline;
   private final OutboxRelay relay;
   private final AppliedReplies replies;
   private final CrashPoints crashPoints;
@@ -86,9 +82,7 @@ public class TimerPoller implements SmartLifecycle {
       TimerDao timers,
       SagaInstanceDao instances,
       SagaLoader loader,
-      SagaEngine engine,
-      TransitionWriter writer,
-      EventJson events,
+      EventPipeline pipeline,
       OutboxRelay relay,
       AppliedReplies replies,
       CrashPoints crashPoints,
@@ -99,9 +93,7 @@ public class TimerPoller implements SmartLifecycle {
     this.timers = timers;
     this.instances = instances;
     this.loader = loader;
-    this.engine = engine;
-    this.writer = writer;
-    this.events = events;
+    this.pipeline = pipeline;
     this.relay = relay;
     this.replies = replies;
     this.crashPoints = crashPoints;
@@ -142,7 +134,7 @@ public class TimerPoller implements SmartLifecycle {
       crashPoints.pass(CrashPoints.MID_COMPENSATION);
     }
     // the relay thread sends them: the next timer does not wait for this pass's broker round trip
-    relay.submit(pass.sagasWithCommands());
+    relay.handOver(OutboxRelay.Commands.sagas(pass.sagasWithCommands()));
     return pass.fired();
   }
 
@@ -167,60 +159,54 @@ public class TimerPoller implements SmartLifecycle {
       return new Pass(0, Set.of(), false);
     }
     // saga rows first, then timer rows: the same lock order as reply intake
-    Map<UUID, SagaRow> rows = instances.lockSkipLocked(due);
-    int fired = 0;
+    Map<UUID, SagaRow> rows = pipeline.lockFree(due);
+    int[] fired = {0};
     Set<UUID> withCommands = new LinkedHashSet<>();
-    boolean compensating = false;
-    for (SagaRow locked : rows.values()) {
-      Object savepoint = status.createSavepoint();
-      try {
-        SagaRow row = locked;
-        for (TimerRow timer : timers.claimDue(row.id(), now)) {
-          if (!timers.delete(timer.sagaId(), timer.id())) {
-            continue;
-          }
-          fired++;
-          TransitionWriter.Written written = fire(row, timer, now);
-          if (written != null) {
-            row = written.row();
-            if (written.sentCommands()) {
-              withCommands.add(row.id());
+    boolean[] compensating = {false};
+    pipeline.eachUnderSavepoint(
+        status,
+        rows.values(),
+        locked -> {
+          SagaRow row = locked;
+          for (TimerRow timer : timers.claimDue(row.id(), now)) {
+            if (!timers.delete(timer.sagaId(), timer.id())) {
+              continue;
             }
-            compensating |= written.sentCompensation();
+            fired[0]++;
+            TransitionWriter.Written written = fire(row, timer, now);
+            if (written != null) {
+              row = written.row();
+              if (written.sentCommands()) {
+                withCommands.add(row.id());
+              }
+              compensating[0] |= written.sentCompensation();
+            }
           }
-        }
-        status.releaseSavepoint(savepoint);
-      } catch (Throwable e) {
-        // out of memory and the like roll back the pass; anything else (also an Error from
-        // definition code the engine did not turn into a failure) concerns this saga alone
-        Failures.rethrowIfFatal(e);
-        status.rollbackToSavepoint(savepoint);
-        log.error("Firing the timers of saga " + locked.id() + " failed; retried next pass", e);
-      }
-    }
-    return new Pass(fired, withCommands, compensating);
+        },
+        // anything but a fatal error (also an Error from definition code the engine did not turn
+        // into a failure) concerns this saga alone: its timers stay and fire next pass
+        (locked, e) ->
+            log.error(
+                "Firing the timers of saga " + locked.id() + " failed; retried next pass", e));
+    return new Pass(fired[0], withCommands, compensating[0]);
   }
 
   private TransitionWriter.Written fire(SagaRow row, TimerRow timer, Instant now) {
-    SagaLoader.Loaded loaded = loader.load(row, now, null);
-    if (loaded.definition() == null || loaded.state().status().isTerminal()) {
-      // finished or parked: the timer goes (a resume re-arms what is outstanding)
-      return loaded.written();
-    }
-    metrics.timerFired(Duration.between(timer.dueAt(), now));
     SagaEvent event =
         new SagaEvent.TimerFired(
             TimerKind.valueOf(timer.kind()),
             timer.step(),
             timer.phase() == null ? Phase.FORWARD : Phase.fromWire(timer.phase()),
             timer.attempt());
-    Transition transition = engine.apply(loaded.definition(), loaded.state(), event, now);
-    if (!transition.applied()) {
-      log.debug("Ignored timer " + timer + ": " + transition.reason());
-      return loaded.written();
+    // finished or parked: the timer goes (a resume re-arms what is outstanding)
+    EventPipeline.Result result = pipeline.apply(row, event, now);
+    if (result.transition() != null) {
+      metrics.timerFired(Duration.between(timer.dueAt(), now));
     }
-    return TransitionWriter.Written.merge(
-        loaded.written(), writer.write(loaded.row(), transition, events.toJson(event), now, null));
+    if (result.kind() == EventPipeline.Kind.NOT_APPLIED) {
+      log.debug("Ignored timer " + timer + ": " + result.transition().reason());
+    }
+    return result.written();
   }
 
   /**
@@ -248,7 +234,7 @@ public class TimerPoller implements SmartLifecycle {
               });
       if (pass != null && pass.fired() > 0) {
         resumed++;
-        relay.publishNow(pass.sagasWithCommands());
+        relay.handOver(OutboxRelay.Commands.sagas(pass.sagasWithCommands()));
       }
     }
     if (resumed > 0) {

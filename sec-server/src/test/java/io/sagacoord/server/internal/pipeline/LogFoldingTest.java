@@ -100,8 +100,8 @@ class LogFoldingTest {
         body);
   }
 
-  private LogFolding.Pinned pinned(SagaDefinition<?> loaded) {
-    return new LogFolding.Pinned(def.name(), def.version(), def.fingerprint(), loaded);
+  private LogForm.Pinned pinned(SagaDefinition<?> loaded) {
+    return new LogForm.Pinned(def.name(), def.version(), def.fingerprint(), loaded);
   }
 
   @Test
@@ -116,9 +116,9 @@ class LogFoldingTest {
       List<LogEntry> expected =
           s.transition().log().isEmpty() ? List.of(LogFolding.EVENT_APPLIED) : s.transition().log();
 
-      List<LogEntryRow> fromCompact = LogFolding.unfold(compact, pinned(def));
+      List<LogEntryRow> fromCompact = LogUnfolding.unfold(compact, pinned(def));
       assertEntries(fromCompact, expected, sagaId);
-      assertThat(tree(LogFolding.event(compact))).isEqualTo(tree(s.eventJson()));
+      assertThat(tree(LogUnfolding.event(compact))).isEqualTo(tree(s.eventJson()));
       assertThat(tree(fromCompact.get(0).eventJson())).isEqualTo(tree(s.eventJson()));
       commandsSent += (int) expected.stream().filter(e -> e.type().equals("COMMAND_SENT")).count();
     }
@@ -146,7 +146,7 @@ class LogFoldingTest {
     assertThat(failure.has("bodyJson")).isFalse();
     // the reply's command id is the deterministic one: left out of the column too
     assertThat(success.commandId()).isNull();
-    assertThat(LogFolding.commandId(success))
+    assertThat(LogUnfolding.commandId(success))
         .isEqualTo(steps.get(1).transition().log().get(0).commandId());
     // the stale reply's command id is not the row's: kept
     LogRow stale = write(sagaId, 3, steps.get(2), pinned(def));
@@ -178,7 +178,7 @@ class LogFoldingTest {
         leftOut.add(first.type() + " " + first.step() + " " + first.phase());
         assertThat(tree(s.eventJson()).get("type").asString()).isEqualTo("ReplyReceived");
       }
-      assertThat(LogFolding.commandId(compact)).isEqualTo(first.commandId());
+      assertThat(LogUnfolding.commandId(compact)).isEqualTo(first.commandId());
     }
     // the rows of replies to the outstanding command whose first entry has its id; not the stale
     // reply, not the timers (a timeout keeps the id of the command it gave up on)
@@ -210,9 +210,12 @@ class LogFoldingTest {
               + " "
               + (row.thenJson() == null ? null : tree(row.thenJson())));
       assertEntries(
-          LogFolding.unfold(row, pinned(def)), s.transition().log(), sagaId, seq == 1 ? null : 5L);
-      assertThat(tree(LogFolding.event(row))).isEqualTo(tree(s.eventJson()));
-      assertThat(LogFolding.commandId(row)).isEqualTo(s.transition().log().get(0).commandId());
+          LogUnfolding.unfold(row, pinned(def)),
+          s.transition().log(),
+          sagaId,
+          seq == 1 ? null : 5L);
+      assertThat(tree(LogUnfolding.event(row))).isEqualTo(tree(s.eventJson()));
+      assertThat(LogUnfolding.commandId(row)).isEqualTo(s.transition().log().get(0).commandId());
     }
     assertThat(rows.get(0)).startsWith("SAGA_STARTED null null {").endsWith(" [\"s1\"]");
     // a reply with a body keeps it in its event
@@ -231,7 +234,7 @@ class LogFoldingTest {
     // the same reply without a Kafka origin keeps its event
     LogRow noOrigin = write(sagaId, 2, success, null, pinned(def));
     assertThat(tree(noOrigin.eventJson())).isEqualTo(tree("{\"type\":\"ReplyReceived\"}"));
-    assertThat(tree(LogFolding.event(noOrigin))).isEqualTo(tree(success.eventJson()));
+    assertThat(tree(LogUnfolding.event(noOrigin))).isEqualTo(tree(success.eventJson()));
 
     // an event applied without log entries: its detail stays null
     LogRow applied =
@@ -251,7 +254,7 @@ class LogFoldingTest {
             null,
             null,
             null);
-    assertThat(LogFolding.unfold(applied, pinned(def)).get(0).detailJson()).isNull();
+    assertThat(LogUnfolding.unfold(applied, pinned(def)).get(0).detailJson()).isNull();
   }
 
   /** The trip saga's happy path: a start and four successful replies, all but the first empty. */
@@ -291,12 +294,12 @@ class LogFoldingTest {
     // written while the definition is not loaded: the command detail is kept
     LogRow kept = write(sagaId, 1, steps.get(0), pinned(null));
     assertThat(kept.thenJson()).contains("\"topic\"");
-    assertEntries(LogFolding.unfold(kept, pinned(null)), steps.get(0).transition().log(), sagaId);
+    assertEntries(LogUnfolding.unfold(kept, pinned(null)), steps.get(0).transition().log(), sagaId);
 
     // written with it, read without it: ids and the start detail come back, the command detail
     // (participant, topic, command type) cannot
     LogRow compact = write(sagaId, 1, steps.get(0), pinned(def));
-    List<LogEntryRow> read = LogFolding.unfold(compact, pinned(null));
+    List<LogEntryRow> read = LogUnfolding.unfold(compact, pinned(null));
     LogEntry sent = steps.get(0).transition().log().get(1);
     assertThat(read.get(1).commandId()).isEqualTo(sent.commandId());
     assertThat(read.get(1).detailJson()).isNull();
@@ -317,7 +320,7 @@ class LogFoldingTest {
             pinned(def));
     assertThat(fromReplies.kafkaTopic()).isNull();
     assertThat(fromReplies.kafkaPartition()).isEqualTo(3);
-    assertThat(LogFolding.unfold(fromReplies, pinned(def)))
+    assertThat(LogUnfolding.unfold(fromReplies, pinned(def)))
         .allSatisfy(
             e -> {
               assertThat(e.kafkaTopic()).isEqualTo(Topics.DEFAULT_REPLY_TOPIC);
@@ -327,7 +330,7 @@ class LogFoldingTest {
 
     LogRow other = write(sagaId, 2, success, pinned(def));
     assertThat(other.kafkaTopic()).isEqualTo("replies");
-    assertThat(LogFolding.unfold(other, pinned(def)))
+    assertThat(LogUnfolding.unfold(other, pinned(def)))
         .allSatisfy(e -> assertThat(e.kafkaTopic()).isEqualTo("replies"));
 
     // a row without Kafka origin (a start, a timer) has no topic to put back
@@ -349,28 +352,26 @@ class LogFoldingTest {
             null,
             null,
             null);
-    assertThat(LogFolding.unfold(noOrigin, pinned(def)))
+    assertThat(LogUnfolding.unfold(noOrigin, pinned(def)))
         .allSatisfy(e -> assertThat(e.kafkaTopic()).isNull());
   }
 
   @Test
   void registryPinsOnlyTheSameFingerprint() {
     assertThat(
-            LogFolding.Pinned.of(def.name(), def.version(), def.fingerprint(), registry)
-                .definition())
+            LogForm.Pinned.of(def.name(), def.version(), def.fingerprint(), registry).definition())
         .isSameAs(def);
-    assertThat(LogFolding.Pinned.of(def.name(), def.version(), "other", registry).definition())
+    assertThat(LogForm.Pinned.of(def.name(), def.version(), "other", registry).definition())
         .isNull();
-    assertThat(LogFolding.Pinned.of(def.name(), 9, def.fingerprint(), registry).definition())
-        .isNull();
+    assertThat(LogForm.Pinned.of(def.name(), 9, def.fingerprint(), registry).definition()).isNull();
   }
 
-  private LogRow write(UUID sagaId, int seq, Step s, LogFolding.Pinned pinned) {
+  private LogRow write(UUID sagaId, int seq, Step s, LogForm.Pinned pinned) {
     return write(sagaId, seq, s, new TransitionWriter.KafkaOrigin("replies", 1, 7L), pinned);
   }
 
   private static LogRow write(
-      UUID sagaId, int seq, Step s, TransitionWriter.KafkaOrigin origin, LogFolding.Pinned pinned) {
+      UUID sagaId, int seq, Step s, TransitionWriter.KafkaOrigin origin, LogForm.Pinned pinned) {
     return LogFolding.row(
         sagaId, seq, s.transition().log(), s.eventJson(), T0, "sec-1", origin, pinned);
   }

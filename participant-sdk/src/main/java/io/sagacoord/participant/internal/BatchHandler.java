@@ -1,0 +1,179 @@
+package io.sagacoord.participant.internal;
+
+import io.sagacoord.participant.TransactionRunner;
+import io.sagacoord.protocol.SagaHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+/**
+ * What a handler thread of a {@link ConsumerWorker} does with one batch of its lanes: handles the
+ * commands in one transaction of the service's database, sends poison records to the dead-letter
+ * topic, publishes the replies, and marks the records done.
+ */
+final class BatchHandler {
+
+  private static final System.Logger LOG = System.getLogger(ConsumerWorker.class.getName());
+
+  private final String participant;
+  private final Producer<String, byte[]> producer;
+  private final TransactionRunner transactions;
+  private final CommandProcessor processor;
+  private final String deadLetterTopic;
+  private final long batchBudgetNanos;
+  private final Duration failureBackoff;
+  private final Counters counters;
+
+  BatchHandler(
+      String participant,
+      Producer<String, byte[]> producer,
+      TransactionRunner transactions,
+      CommandProcessor processor,
+      String deadLetterTopic,
+      Duration batchBudget,
+      Duration failureBackoff,
+      Counters counters) {
+    this.participant = participant;
+    this.producer = producer;
+    this.transactions = transactions;
+    this.processor = processor;
+    this.deadLetterTopic = deadLetterTopic;
+    this.batchBudgetNanos = batchBudget.toNanos();
+    this.failureBackoff = failureBackoff;
+    this.counters = counters;
+  }
+
+  /**
+   * Handles records in one transaction, publishes the replies, marks the records done; returns the
+   * records not handled (the rest after the batch budget, or all of them after a failure, which is
+   * followed by the failure back-off).
+   */
+  List<PolledRecord> handle(List<PolledRecord> entries) throws InterruptedException {
+    long started = System.nanoTime();
+    boolean anyCommand = false;
+    for (PolledRecord entry : entries) {
+      anyCommand |= entry.command() != null;
+    }
+    int[] taken = {entries.size()};
+    try {
+      List<ProducerRecord<String, byte[]>> outgoing;
+      if (anyCommand) {
+        outgoing =
+            transactions.inTransaction(
+                tx -> {
+                  List<ProducerRecord<String, byte[]>> out = new ArrayList<>(entries.size());
+                  List<InboundCommand> commands = new ArrayList<>(entries.size());
+                  for (PolledRecord entry : entries) {
+                    if (entry.command() != null) {
+                      commands.add(entry.command());
+                    }
+                  }
+                  CommandProcessor.Prefetched prefetched = processor.prefetch(tx, commands);
+                  int n = 0;
+                  for (PolledRecord entry : entries) {
+                    // past the budget the rest goes back to the queue: a long transaction holds
+                    // its locks, and its lanes wait for it
+                    if (n > 0 && System.nanoTime() - started > batchBudgetNanos) {
+                      break;
+                    }
+                    out.add(
+                        entry.command() == null
+                            ? deadLetter(entry.record(), entry.poison())
+                            : processor.process(tx, entry.command(), prefetched));
+                    n++;
+                  }
+                  processor.flush(tx, prefetched);
+                  taken[0] = n;
+                  return out;
+                });
+        CrashPoints.reached(CrashPoints.AFTER_COMMIT_BEFORE_PUBLISH);
+      } else {
+        outgoing = new ArrayList<>(entries.size());
+        for (PolledRecord entry : entries) {
+          outgoing.add(deadLetter(entry.record(), entry.poison()));
+        }
+      }
+      publish(outgoing);
+      for (int i = 0; i < taken[0]; i++) {
+        PolledRecord entry = entries.get(i);
+        entry.partition().done(entry.record().offset());
+      }
+      if (taken[0] == entries.size()) {
+        return List.of();
+      }
+      counters.batchesCutShort.incrementAndGet();
+      LOG.log(
+          System.Logger.Level.INFO,
+          "participant {0}: batch cut short after {1} of {2} records, the rest back in the queue",
+          participant,
+          taken[0],
+          entries.size());
+      return List.copyOf(entries.subList(taken[0], entries.size()));
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) {
+      counters.failedBatches.incrementAndGet();
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "participant "
+              + participant
+              + ": batch of "
+              + entries.size()
+              + " records failed, handling it again",
+          e);
+      // the lanes stay taken meanwhile, so the sagas' later commands wait their turn
+      Thread.sleep(failureBackoff.toMillis());
+      return entries;
+    }
+  }
+
+  private void publish(List<ProducerRecord<String, byte[]>> outgoing) throws Exception {
+    List<Future<RecordMetadata>> sent = new ArrayList<>(outgoing.size());
+    for (ProducerRecord<String, byte[]> record : outgoing) {
+      sent.add(producer.send(record));
+    }
+    producer.flush();
+    for (int i = 0; i < sent.size(); i++) {
+      sent.get(i).get();
+      if (outgoing.get(i).topic().equals(deadLetterTopic)) {
+        counters.poisonRecords.incrementAndGet();
+      } else {
+        counters.repliesSent.incrementAndGet();
+      }
+    }
+  }
+
+  private ProducerRecord<String, byte[]> deadLetter(
+      ConsumerRecord<String, byte[]> record, String reason) {
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "participant {0}: quarantined record {1}-{2}@{3} to {4}: {5}",
+        participant,
+        record.topic(),
+        record.partition(),
+        record.offset(),
+        deadLetterTopic,
+        reason);
+    List<Header> headers = new ArrayList<>();
+    for (Header header : record.headers()) {
+      headers.add(header);
+    }
+    headers.add(header(SagaHeaders.DLQ_REASON, reason));
+    headers.add(header(SagaHeaders.DLQ_SOURCE_TOPIC, record.topic()));
+    headers.add(header(SagaHeaders.DLQ_SOURCE_PARTITION, Integer.toString(record.partition())));
+    headers.add(header(SagaHeaders.DLQ_SOURCE_OFFSET, Long.toString(record.offset())));
+    return new ProducerRecord<>(deadLetterTopic, null, record.key(), record.value(), headers);
+  }
+
+  private static Header header(String name, String value) {
+    return new RecordHeader(name, value.getBytes(StandardCharsets.UTF_8));
+  }
+}
