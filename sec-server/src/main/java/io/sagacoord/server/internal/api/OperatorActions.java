@@ -24,6 +24,7 @@ import io.sagacoord.server.internal.persistence.QuarantineAdminDao;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
@@ -75,6 +76,7 @@ public class OperatorActions {
   private final SagaCoordinator coordinator;
   private final QuarantineDao quarantineWriter;
   private final SecProperties properties;
+  private final SagaTracing tracing;
 
   public OperatorActions(
       SagaInstanceDao instances,
@@ -93,7 +95,9 @@ public class OperatorActions {
       Clock clock,
       SagaCoordinator coordinator,
       QuarantineDao quarantineWriter,
-      SecProperties properties) {
+      SecProperties properties,
+      SagaTracing tracing) {
+    this.tracing = tracing;
     this.coordinator = coordinator;
     this.quarantineWriter = quarantineWriter;
     this.properties = properties;
@@ -125,6 +129,13 @@ public class OperatorActions {
    * @throws ApiException 404 for an unknown saga, 409 when the engine refuses the action
    */
   public Applied apply(UUID sagaId, String action, SagaEvent event, String actor, String reason) {
+    try (SagaTracing.Event traced = tracing.operatorAction(sagaId, action, actor)) {
+      return applyAction(sagaId, action, event, actor, reason);
+    }
+  }
+
+  private Applied applyAction(
+      UUID sagaId, String action, SagaEvent event, String actor, String reason) {
     Result result =
         tx.execute(
             status -> {

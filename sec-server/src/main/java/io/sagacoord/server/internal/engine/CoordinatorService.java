@@ -15,6 +15,7 @@ import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.Storable;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -44,6 +45,7 @@ public class CoordinatorService implements SagaCoordinator {
   private final TransactionTemplate tx;
   private final ObjectMapper json;
   private final Clock clock;
+  private final SagaTracing tracing;
 
   public CoordinatorService(
       DefinitionRegistry registry,
@@ -55,7 +57,9 @@ public class CoordinatorService implements SagaCoordinator {
       CrashPoints crashPoints,
       TransactionTemplate tx,
       ObjectMapper json,
-      Clock clock) {
+      Clock clock,
+      SagaTracing tracing) {
+    this.tracing = tracing;
     this.registry = registry;
     this.engine = engine;
     this.instances = instances;
@@ -123,6 +127,7 @@ public class CoordinatorService implements SagaCoordinator {
         transition,
         events.start(dataJson),
         now,
+        tracing.caller(),
         new CompletableFuture<>());
   }
 

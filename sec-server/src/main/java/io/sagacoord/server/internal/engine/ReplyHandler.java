@@ -19,6 +19,7 @@ import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.internal.persistence.TimerDao;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,6 +69,7 @@ public class ReplyHandler implements ReplyProcessor {
   private final Clock clock;
   private final int maxReplyBytes;
   private final boolean batchWrites;
+  private final SagaTracing tracing;
 
   public ReplyHandler(
       SagaLoader loader,
@@ -83,7 +85,9 @@ public class ReplyHandler implements ReplyProcessor {
       TransactionTemplate tx,
       ObjectMapper json,
       Clock clock,
-      SecProperties properties) {
+      SecProperties properties,
+      SagaTracing tracing) {
+    this.tracing = tracing;
     this.loader = loader;
     this.engine = engine;
     this.writer = writer;
@@ -302,6 +306,26 @@ public class ReplyHandler implements ReplyProcessor {
   }
 
   private TransitionWriter.Written apply(
+      Effects effects,
+      ConsumerRecord<String, byte[]> record,
+      ParsedReply reply,
+      SagaRow row,
+      Instant now) {
+    try (SagaTracing.Event traced =
+        tracing.replyApplied(
+            record.headers(),
+            reply.sagaId(),
+            reply.sagaType(),
+            reply.step(),
+            reply.phase().wireName(),
+            reply.attempt(),
+            reply.outcome().name(),
+            reply.participant())) {
+      return applyReply(effects, record, reply, row, now);
+    }
+  }
+
+  private TransitionWriter.Written applyReply(
       Effects effects,
       ConsumerRecord<String, byte[]> record,
       ParsedReply reply,

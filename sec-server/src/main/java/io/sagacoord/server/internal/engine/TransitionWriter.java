@@ -18,6 +18,7 @@ import io.sagacoord.server.internal.persistence.SagaLogDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.internal.persistence.TimerDao;
 import io.sagacoord.server.internal.persistence.TimerRow;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -247,6 +248,7 @@ public class TransitionWriter {
     if (send.phase() == Phase.FORWARD && send.deadline() != null) {
       headers.put(SagaHeaders.DEADLINE, Long.toString(send.deadline().toEpochMilli()));
     }
+    SagaTracing.putTraceparent(headers);
     return new OutboxRow(
         null,
         state.sagaId(),

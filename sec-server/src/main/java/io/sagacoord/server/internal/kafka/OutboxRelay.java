@@ -10,6 +10,7 @@ import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.persistence.OutboxDao;
 import io.sagacoord.server.internal.persistence.OutboxRow;
 import io.sagacoord.server.internal.persistence.TimerDao;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -91,6 +92,8 @@ public class OutboxRelay implements SmartLifecycle {
   /** The broker's answer to the send of one handed-over row (error null when acknowledged). */
   private record Sent(OutboxRow row, Exception error) {}
 
+  private final SagaTracing tracing;
+
   public OutboxRelay(
       SecProperties properties,
       OutboxDao outbox,
@@ -98,7 +101,9 @@ public class OutboxRelay implements SmartLifecycle {
       TopicAdmin topics,
       TimerDao timers,
       MeterRegistry meters,
-      Clock clock) {
+      Clock clock,
+      SagaTracing tracing) {
+    this.tracing = tracing;
     this.timers = timers;
     this.clock = clock;
     this.properties = properties;
@@ -218,6 +223,7 @@ public class OutboxRelay implements SmartLifecycle {
     for (Map.Entry<String, String> header : row.headers().entrySet()) {
       record.headers().add(header.getKey(), header.getValue().getBytes(StandardCharsets.UTF_8));
     }
+    tracing.sending(row, record.headers());
     return record;
   }
 

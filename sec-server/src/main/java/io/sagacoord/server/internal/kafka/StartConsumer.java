@@ -3,6 +3,7 @@ package io.sagacoord.server.internal.kafka;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.BaseUnits;
+import io.opentelemetry.context.Scope;
 import io.sagacoord.server.IdempotencyKeyConflictException;
 import io.sagacoord.server.InvalidStartDataException;
 import io.sagacoord.server.StartResult;
@@ -13,6 +14,7 @@ import io.sagacoord.server.internal.engine.ParsedReply;
 import io.sagacoord.server.internal.engine.StartBatcher;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.persistence.QuarantineDao;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -67,6 +69,8 @@ public class StartConsumer implements SmartLifecycle {
   // confined to the consumer thread
   private final PendingOffsets offsets = new PendingOffsets();
 
+  private final SagaTracing tracing;
+
   public StartConsumer(
       SecProperties properties,
       CoordinatorService coordinator,
@@ -74,7 +78,9 @@ public class StartConsumer implements SmartLifecycle {
       QuarantineDao quarantine,
       TransactionTemplate tx,
       Clock clock,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      SagaTracing tracing) {
+    this.tracing = tracing;
     this.properties = properties;
     this.coordinator = coordinator;
     this.batcher = batcher;
@@ -216,7 +222,10 @@ public class StartConsumer implements SmartLifecycle {
 
   private StartBatcher.Job prepare(ConsumerRecord<String, byte[]> record) {
     StartMessage m = StartMessage.parse(record, properties.kafka().maxReplyBytes());
-    return coordinator.prepare(m.sagaType(), m.idempotencyKey(), m.dataJson());
+    // the saga's trace continues the one in the record's traceparent
+    try (Scope caller = tracing.fromHeaders(record.headers())) {
+      return coordinator.prepare(m.sagaType(), m.idempotencyKey(), m.dataJson());
+    }
   }
 
   private void quarantineAll(Map<ConsumerRecord<String, byte[]>, String> rejected) {

@@ -19,6 +19,7 @@ import io.sagacoord.server.internal.persistence.SagaInstanceDao;
 import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.internal.persistence.TimerDao;
 import io.sagacoord.server.internal.persistence.TimerRow;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,6 +82,8 @@ public class TimerPoller implements SmartLifecycle {
   /** Whether the last wait for reply intake ran out (warned once until it catches up). */
   private volatile boolean repliesLagging;
 
+  private final SagaTracing tracing;
+
   public TimerPoller(
       SecProperties properties,
       TimerDao timers,
@@ -94,7 +97,9 @@ public class TimerPoller implements SmartLifecycle {
       CrashPoints crashPoints,
       TransactionTemplate tx,
       Clock clock,
-      SecMetrics metrics) {
+      SecMetrics metrics,
+      SagaTracing tracing) {
+    this.tracing = tracing;
     this.properties = properties;
     this.timers = timers;
     this.instances = instances;
@@ -202,6 +207,14 @@ public class TimerPoller implements SmartLifecycle {
   }
 
   private TransitionWriter.Written fire(SagaRow row, TimerRow timer, Instant now) {
+    try (SagaTracing.Event traced =
+        tracing.timerFired(
+            row.id(), row.sagaType(), timer.kind(), timer.step(), timer.phase(), timer.attempt())) {
+      return fireTimer(row, timer, now);
+    }
+  }
+
+  private TransitionWriter.Written fireTimer(SagaRow row, TimerRow timer, Instant now) {
     SagaLoader.Loaded loaded = loader.load(row, now, null);
     if (loaded.definition() == null || loaded.state().status().isTerminal()) {
       // finished or parked: the timer goes (a resume re-arms what is outstanding)
