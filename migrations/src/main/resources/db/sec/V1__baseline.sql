@@ -31,7 +31,11 @@ CREATE TABLE saga_instance (
     last_seq           integer      NOT NULL DEFAULT 0,
     -- when the saga entered its current terminal status (COMPLETED, COMPENSATED, FAILED), null
     -- while it is not terminal; written only by the transition that changes the status
-    finished_at        timestamptz
+    finished_at        timestamptz,
+    -- the context of the saga's start span when tracing is on (trace id 16 bytes, span id 8, trace
+    -- flags 1): spans of timers, operator actions and replies without a trace context are its
+    -- children after a restart too; null when tracing is off
+    trace_context      bytea
 ) WITH (fillfactor = 80);
 CREATE INDEX saga_instance_type_idx ON saga_instance (saga_type, created_at);
 CREATE INDEX saga_instance_business_key_idx ON saga_instance (business_key) WHERE business_key IS NOT NULL;

@@ -1,8 +1,10 @@
 package io.sagacoord.participant;
 
+import io.opentelemetry.api.OpenTelemetry;
 import io.sagacoord.participant.internal.Announcement;
 import io.sagacoord.participant.internal.CommandProcessor;
 import io.sagacoord.participant.internal.CommandRecordParser;
+import io.sagacoord.participant.internal.CommandTracing;
 import io.sagacoord.participant.internal.ConsumerWorker;
 import io.sagacoord.participant.internal.Counters;
 import io.sagacoord.participant.internal.Heartbeat;
@@ -150,7 +152,13 @@ public final class Participant implements AutoCloseable {
     CommandRecordParser parser = new CommandRecordParser(settings.registrations, settings.json);
     CommandProcessor processor =
         new CommandProcessor(
-            settings.name, inbox, settings.json, settings.clock, settings.retry, counters);
+            settings.name,
+            inbox,
+            settings.json,
+            settings.clock,
+            settings.retry,
+            counters,
+            CommandTracing.of(settings.openTelemetry, settings.name));
     for (int i = 0; i < settings.consumerThreads; i++) {
       Map<String, Object> config = consumerConfig(i);
       String threadName = "saga-" + settings.name + "-consumer-" + i;
@@ -482,7 +490,8 @@ public final class Participant implements AutoCloseable {
       Clock clock,
       boolean migrateInbox,
       boolean createTopics,
-      int topicPartitions) {}
+      int topicPartitions,
+      OpenTelemetry openTelemetry) {}
 
   /** Builds a {@link Participant}; every setter checks its input at once. */
   public static final class Builder {
@@ -524,6 +533,7 @@ public final class Participant implements AutoCloseable {
     private boolean migrateInbox = true;
     private boolean createTopics = true;
     private int topicPartitions = 3;
+    private OpenTelemetry openTelemetry = OpenTelemetry.noop();
 
     private Builder(String name) {
       this.name = Topics.requireParticipantName(name);
@@ -750,6 +760,18 @@ public final class Participant implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Where the spans of command handling go: one span per command, a child of the context in the
+     * command's {@code traceparent} header, whose context the reply carries back. Pass the
+     * service's OpenTelemetry SDK (or {@code GlobalOpenTelemetry.get()} under the Java agent).
+     * Default: {@link OpenTelemetry#noop()}, no span recorded; the reply then repeats the command's
+     * {@code traceparent}.
+     */
+    public Builder openTelemetry(OpenTelemetry openTelemetry) {
+      this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+      return this;
+    }
+
     /** Whether {@link #start()} runs the inbox migration (Flyway). Default true. */
     public Builder migrateInbox(boolean migrate) {
       this.migrateInbox = migrate;
@@ -832,7 +854,8 @@ public final class Participant implements AutoCloseable {
               clock,
               migrateInbox,
               createTopics,
-              topicPartitions));
+              topicPartitions,
+              openTelemetry));
     }
 
     private static ObjectMapper defaultMapper() {

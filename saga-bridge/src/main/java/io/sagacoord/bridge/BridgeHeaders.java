@@ -27,5 +27,11 @@ public final class BridgeHeaders {
   /** The participant name the bridge stands for. */
   public static final String PARTICIPANT = "Saga-Participant";
 
+  /**
+   * W3C trace context of the bridge's span for the command, when the bridge traces: the service's
+   * own spans can join the saga's trace.
+   */
+  public static final String TRACEPARENT = "traceparent";
+
   private BridgeHeaders() {}
 }

@@ -2,6 +2,7 @@ package io.sagacoord.bridge;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,16 @@ public final class BridgeMain {
     pool.setMaximumPoolSize(4);
     pool.setPoolName("saga-bridge-" + config.participant());
     HikariDataSource dataSource = new HikariDataSource(pool);
-    SagaBridge bridge = new SagaBridge(config, dataSource);
+    OpenTelemetrySdk tracing = BridgeTracing.fromEnvironment(config.participant(), System.getenv());
+    SagaBridge bridge =
+        new SagaBridge(
+            config,
+            dataSource,
+            builder -> {
+              if (tracing != null) {
+                builder.openTelemetry(tracing);
+              }
+            });
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -53,6 +63,9 @@ public final class BridgeMain {
                 () -> {
                   bridge.close();
                   dataSource.close();
+                  if (tracing != null) {
+                    tracing.close();
+                  }
                   stopped.countDown();
                 },
                 "saga-bridge-shutdown"));

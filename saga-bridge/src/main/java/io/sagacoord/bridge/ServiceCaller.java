@@ -178,6 +178,8 @@ final class ServiceCaller {
             .header(BridgeHeaders.COMMAND_TYPE, context.commandType())
             .header(BridgeHeaders.PARTICIPANT, config.participant())
             .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+    BridgeTracing.traceparent()
+        .ifPresent(value -> request.header(BridgeHeaders.TRACEPARENT, value));
     context
         .deadline()
         .ifPresent(

@@ -2,6 +2,7 @@ package io.sagacoord.bridge;
 
 import static org.awaitility.Awaitility.await;
 
+import io.sagacoord.participant.Participant;
 import io.sagacoord.protocol.MessageKind;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.SagaHeaders;
@@ -92,17 +93,24 @@ final class BridgeFixture implements AutoCloseable {
   }
 
   SagaBridge start(BridgeConfig config) {
+    return start(config, builder -> {});
+  }
+
+  /** Starts a bridge with further settings of its participant (e.g. an OpenTelemetry SDK). */
+  SagaBridge start(BridgeConfig config, java.util.function.Consumer<Participant.Builder> more) {
     SagaBridge bridge =
         new SagaBridge(
             config,
             db.dataSource(),
-            builder ->
-                builder
-                    .deadLetterTopic(deadLetterTopic)
-                    .registryTopic(registryTopic)
-                    .groupId(groupId)
-                    .pollTimeout(Duration.ofMillis(100))
-                    .failureBackoff(Duration.ofMillis(200)));
+            builder -> {
+              builder
+                  .deadLetterTopic(deadLetterTopic)
+                  .registryTopic(registryTopic)
+                  .groupId(groupId)
+                  .pollTimeout(Duration.ofMillis(100))
+                  .failureBackoff(Duration.ofMillis(200));
+              more.accept(builder);
+            });
     closeables.add(bridge);
     bridge.start();
     return bridge;
@@ -139,7 +147,15 @@ final class BridgeFixture implements AutoCloseable {
   }
 
   void send(Command command) {
+    send(command, null);
+  }
+
+  /** Sends the command with a {@code traceparent} header (none when null). */
+  void send(Command command, String traceparent) {
     List<Header> headers = new ArrayList<>();
+    if (traceparent != null) {
+      add(headers, SagaHeaders.TRACEPARENT, traceparent);
+    }
     add(headers, SagaHeaders.SAGA_ID, command.sagaId().toString());
     add(headers, SagaHeaders.SAGA_TYPE, "trip-booking");
     add(headers, SagaHeaders.STEP, STEP);

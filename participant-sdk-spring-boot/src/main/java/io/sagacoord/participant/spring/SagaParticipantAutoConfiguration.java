@@ -1,5 +1,6 @@
 package io.sagacoord.participant.spring;
 
+import io.opentelemetry.api.OpenTelemetry;
 import io.sagacoord.participant.HandlerRegistration;
 import io.sagacoord.participant.LocalRetryPolicy;
 import io.sagacoord.participant.Participant;
@@ -66,7 +67,8 @@ public class SagaParticipantAutoConfiguration {
       SagaHandlerMethodCollector collector,
       ObjectProvider<HandlerRegistration<?>> registrationBeans,
       ObjectProvider<ObjectMapper> jsonMapper,
-      ObjectProvider<Clock> clock) {
+      ObjectProvider<Clock> clock,
+      ObjectProvider<OpenTelemetry> openTelemetry) {
     return new SagaParticipantLifecycle(
         () -> {
           Participant.Builder builder =
@@ -94,6 +96,8 @@ public class SagaParticipantAutoConfiguration {
           if (properties.getCommandTopic() != null) {
             builder.commandTopic(properties.getCommandTopic());
           }
+          // spans of command handling go to the application's OpenTelemetry, when it has one
+          openTelemetry.ifUnique(builder::openTelemetry);
           if (properties.getDeadLetterTopic() != null) {
             builder.deadLetterTopic(properties.getDeadLetterTopic());
           }

@@ -46,6 +46,7 @@ public final class CommandProcessor {
   private final Clock clock;
   private final LocalRetryPolicy retry;
   private final Counters counters;
+  private final CommandTracing tracing;
 
   public CommandProcessor(
       String participant,
@@ -54,6 +55,18 @@ public final class CommandProcessor {
       Clock clock,
       LocalRetryPolicy retry,
       Counters counters) {
+    this(participant, inbox, json, clock, retry, counters, CommandTracing.none(participant));
+  }
+
+  public CommandProcessor(
+      String participant,
+      InboxRepository inbox,
+      ObjectMapper json,
+      Clock clock,
+      LocalRetryPolicy retry,
+      Counters counters,
+      CommandTracing tracing) {
+    this.tracing = tracing;
     this.participant = participant;
     this.inbox = inbox;
     this.json = json;
@@ -154,7 +167,19 @@ public final class CommandProcessor {
   /** Like {@link #process(Transaction, InboundCommand)}, with what the batch read ahead. */
   public ProducerRecord<String, byte[]> process(
       Transaction tx, InboundCommand cmd, Prefetched batch) throws Exception {
-    return decide(tx, cmd, batch);
+    try (CommandTracing.Handling handling = tracing.handle(cmd)) {
+      try {
+        ProducerRecord<String, byte[]> reply = decide(tx, cmd, batch);
+        Header outcome = reply.headers().lastHeader(SagaHeaders.OUTCOME);
+        if (outcome != null) {
+          handling.outcome(new String(outcome.value(), StandardCharsets.UTF_8));
+        }
+        return reply;
+      } catch (Exception | Error e) {
+        handling.failed(e);
+        throw e;
+      }
+    }
   }
 
   private ProducerRecord<String, byte[]> decide(
@@ -448,8 +473,9 @@ public final class CommandProcessor {
     add(headers, SagaHeaders.MESSAGE_KIND, MessageKind.REPLY.wireName());
     add(headers, SagaHeaders.OUTCOME, outcome.name());
     add(headers, SagaHeaders.PARTICIPANT, participant);
-    if (cmd.traceparent() != null) {
-      add(headers, SagaHeaders.TRACEPARENT, cmd.traceparent());
+    String traceparent = CommandTracing.replyTraceparent(cmd);
+    if (traceparent != null) {
+      add(headers, SagaHeaders.TRACEPARENT, traceparent);
     }
     return new ProducerRecord<>(
         cmd.replyTopic(),

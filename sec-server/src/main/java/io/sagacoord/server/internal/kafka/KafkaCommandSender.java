@@ -1,8 +1,10 @@
 package io.sagacoord.server.internal.kafka;
 
+import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.outbox.CommandSender;
 import io.sagacoord.server.internal.storage.OutboxRow;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -18,11 +20,13 @@ public class KafkaCommandSender implements CommandSender {
 
   private final SecProperties properties;
   private final TopicAdmin topics;
+  private final SagaTracing tracing;
   private volatile Producer<String, byte[]> producer;
 
-  public KafkaCommandSender(SecProperties properties, TopicAdmin topics) {
+  public KafkaCommandSender(SecProperties properties, TopicAdmin topics, SagaTracing tracing) {
     this.properties = properties;
     this.topics = topics;
+    this.tracing = tracing;
   }
 
   @Override
@@ -49,12 +53,18 @@ public class KafkaCommandSender implements CommandSender {
     }
   }
 
-  private static ProducerRecord<String, byte[]> record(OutboxRow row) {
+  /** The row as a record; when traced, the send's own span context replaces the row's. */
+  private ProducerRecord<String, byte[]> record(OutboxRow row) {
     ProducerRecord<String, byte[]> record =
         new ProducerRecord<>(
             row.topic(), null, row.messageKey(), row.payload().getBytes(StandardCharsets.UTF_8));
+    String traceparent = tracing.sending(row);
     for (Map.Entry<String, String> header : row.headers().entrySet()) {
-      record.headers().add(header.getKey(), header.getValue().getBytes(StandardCharsets.UTF_8));
+      String value =
+          traceparent != null && SagaHeaders.TRACEPARENT.equals(header.getKey())
+              ? traceparent
+              : header.getValue();
+      record.headers().add(header.getKey(), value.getBytes(StandardCharsets.UTF_8));
     }
     return record;
   }

@@ -3,17 +3,21 @@ package io.sagacoord.server.internal.kafka;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.BaseUnits;
+import io.opentelemetry.context.Scope;
+import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.IdempotencyKeyConflictException;
 import io.sagacoord.server.InvalidStartDataException;
 import io.sagacoord.server.ParticipantUnavailableException;
 import io.sagacoord.server.StartResult;
 import io.sagacoord.server.UnknownSagaTypeException;
 import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.inbound.InboundMessage;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.start.CoordinatorService;
 import io.sagacoord.server.internal.start.StartBatcher;
 import io.sagacoord.server.internal.start.StartMessage;
 import io.sagacoord.server.internal.storage.QuarantineDao;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,6 +72,8 @@ public class StartConsumer implements SmartLifecycle {
   // confined to the consumer thread
   private final PendingOffsets offsets = new PendingOffsets();
 
+  private final SagaTracing tracing;
+
   public StartConsumer(
       SecProperties properties,
       CoordinatorService coordinator,
@@ -75,7 +81,9 @@ public class StartConsumer implements SmartLifecycle {
       QuarantineDao quarantine,
       TransactionTemplate tx,
       Clock clock,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      SagaTracing tracing) {
+    this.tracing = tracing;
     this.properties = properties;
     this.coordinator = coordinator;
     this.batcher = batcher;
@@ -217,9 +225,12 @@ public class StartConsumer implements SmartLifecycle {
   }
 
   private StartBatcher.Job prepare(ConsumerRecord<String, byte[]> record) {
-    StartMessage m =
-        StartMessage.parse(Records.inbound(record), properties.kafka().maxReplyBytes());
-    return coordinator.prepare(m.sagaType(), m.idempotencyKey(), m.dataJson());
+    InboundMessage message = Records.inbound(record);
+    StartMessage m = StartMessage.parse(message, properties.kafka().maxReplyBytes());
+    // the saga's trace continues the one in the record's traceparent
+    try (Scope caller = tracing.fromTraceparent(message.header(SagaHeaders.TRACEPARENT))) {
+      return coordinator.prepare(m.sagaType(), m.idempotencyKey(), m.dataJson());
+    }
   }
 
   private void quarantineAll(Map<ConsumerRecord<String, byte[]>, String> rejected) {

@@ -20,6 +20,7 @@ import io.sagacoord.server.internal.storage.AuditDao;
 import io.sagacoord.server.internal.storage.QuarantineAdminDao;
 import io.sagacoord.server.internal.storage.QuarantineDao;
 import io.sagacoord.server.internal.storage.SagaRow;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -61,6 +62,7 @@ public class OperatorActions {
   private final SagaCoordinator coordinator;
   private final QuarantineDao quarantineWriter;
   private final SecProperties properties;
+  private final SagaTracing tracing;
 
   public OperatorActions(
       EventPipeline pipeline,
@@ -73,7 +75,9 @@ public class OperatorActions {
       Clock clock,
       SagaCoordinator coordinator,
       QuarantineDao quarantineWriter,
-      SecProperties properties) {
+      SecProperties properties,
+      SagaTracing tracing) {
+    this.tracing = tracing;
     this.coordinator = coordinator;
     this.quarantineWriter = quarantineWriter;
     this.properties = properties;
@@ -99,6 +103,13 @@ public class OperatorActions {
    * @throws ApiException 404 for an unknown saga, 409 when the engine refuses the action
    */
   public Applied apply(UUID sagaId, String action, SagaEvent event, String actor, String reason) {
+    try (SagaTracing.Event traced = tracing.operatorAction(sagaId, action, actor)) {
+      return applyAction(sagaId, action, event, actor, reason);
+    }
+  }
+
+  private Applied applyAction(
+      UUID sagaId, String action, SagaEvent event, String actor, String reason) {
     Result result =
         tx.execute(
             status -> {

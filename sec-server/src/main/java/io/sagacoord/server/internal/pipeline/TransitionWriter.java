@@ -19,6 +19,7 @@ import io.sagacoord.server.internal.storage.SagaLogDao;
 import io.sagacoord.server.internal.storage.SagaRow;
 import io.sagacoord.server.internal.storage.TimerDao;
 import io.sagacoord.server.internal.storage.TimerRow;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -248,6 +249,7 @@ public class TransitionWriter {
     if (send.phase() == Phase.FORWARD && send.deadline() != null) {
       headers.put(SagaHeaders.DEADLINE, Long.toString(send.deadline().toEpochMilli()));
     }
+    SagaTracing.putTraceparent(headers);
     return new OutboxRow(
         null,
         state.sagaId(),

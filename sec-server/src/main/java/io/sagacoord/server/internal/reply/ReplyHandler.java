@@ -4,6 +4,7 @@ import io.sagacoord.dsl.StepDefinition;
 import io.sagacoord.dsl.engine.SagaEvent;
 import io.sagacoord.dsl.engine.StepState;
 import io.sagacoord.protocol.ProtocolException;
+import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.inbound.InboundMessage;
 import io.sagacoord.server.internal.ops.Failures;
@@ -18,6 +19,7 @@ import io.sagacoord.server.internal.storage.SagaInstanceDao;
 import io.sagacoord.server.internal.storage.SagaLogDao;
 import io.sagacoord.server.internal.storage.SagaRow;
 import io.sagacoord.server.internal.storage.TimerDao;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,6 +65,7 @@ public class ReplyHandler implements ReplyProcessor {
   private final Clock clock;
   private final int maxReplyBytes;
   private final boolean batchWrites;
+  private final SagaTracing tracing;
 
   public ReplyHandler(
       EventPipeline pipeline,
@@ -75,8 +78,10 @@ public class ReplyHandler implements ReplyProcessor {
       TransactionTemplate tx,
       ObjectMapper json,
       Clock clock,
-      SecProperties properties) {
+      SecProperties properties,
+      SagaTracing tracing) {
     this.pipeline = pipeline;
+    this.tracing = tracing;
     this.instances = instances;
     this.quarantine = quarantine;
     this.sagaLog = sagaLog;
@@ -293,6 +298,22 @@ public class ReplyHandler implements ReplyProcessor {
   }
 
   private TransitionWriter.Written apply(
+      Effects effects, InboundMessage record, ParsedReply reply, SagaRow row, Instant now) {
+    try (SagaTracing.Event traced =
+        tracing.replyApplied(
+            record.header(SagaHeaders.TRACEPARENT),
+            reply.sagaId(),
+            reply.sagaType(),
+            reply.step(),
+            reply.phase().wireName(),
+            reply.attempt(),
+            reply.outcome().name(),
+            reply.participant())) {
+      return applyReply(effects, record, reply, row, now);
+    }
+  }
+
+  private TransitionWriter.Written applyReply(
       Effects effects, InboundMessage record, ParsedReply reply, SagaRow row, Instant now) {
     if (row == null) {
       throw new Unmatched("unknown saga " + reply.sagaId());

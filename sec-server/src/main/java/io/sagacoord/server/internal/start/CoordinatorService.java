@@ -20,6 +20,7 @@ import io.sagacoord.server.internal.pipeline.StateMapper;
 import io.sagacoord.server.internal.registry.DefinitionRegistry;
 import io.sagacoord.server.internal.storage.SagaInstanceDao;
 import io.sagacoord.server.internal.storage.Storable;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -50,6 +51,7 @@ public class CoordinatorService implements SagaCoordinator {
   private final TransactionTemplate tx;
   private final ObjectMapper json;
   private final Clock clock;
+  private final SagaTracing tracing;
 
   public CoordinatorService(
       DefinitionRegistry registry,
@@ -62,7 +64,9 @@ public class CoordinatorService implements SagaCoordinator {
       CrashPoints crashPoints,
       TransactionTemplate tx,
       ObjectMapper json,
-      Clock clock) {
+      Clock clock,
+      SagaTracing tracing) {
+    this.tracing = tracing;
     this.registry = registry;
     this.engine = engine;
     this.instances = instances;
@@ -138,6 +142,7 @@ public class CoordinatorService implements SagaCoordinator {
         transition,
         events.start(dataJson),
         now,
+        tracing.caller(),
         new CompletableFuture<>());
   }
 

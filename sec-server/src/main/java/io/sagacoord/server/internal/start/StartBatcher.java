@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
 import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.protocol.SagaIds;
 import io.sagacoord.server.CoordinatorBusyException;
@@ -24,10 +26,12 @@ import io.sagacoord.server.internal.storage.SagaInstanceDao;
 import io.sagacoord.server.internal.storage.SagaLogDao;
 import io.sagacoord.server.internal.storage.SagaRow;
 import io.sagacoord.server.internal.storage.TimerDao;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,6 +88,7 @@ public class StartBatcher implements SmartLifecycle {
       Transition transition,
       String eventJson,
       Instant now,
+      Context caller,
       CompletableFuture<StartResult> result) {}
 
   // the order in which instances are inserted (PostgreSQL's order of uuid: unsigned bytes): two
@@ -104,6 +109,7 @@ public class StartBatcher implements SmartLifecycle {
   private final OutboxRelay relay;
   private final CrashPoints crashPoints;
   private final TransactionTemplate tx;
+  private final SagaTracing tracing;
   private final ArrayBlockingQueue<Job> queue;
   private final Counter refused;
   private final DistributionSummary batchSizes;
@@ -123,7 +129,9 @@ public class StartBatcher implements SmartLifecycle {
       OutboxRelay relay,
       CrashPoints crashPoints,
       TransactionTemplate tx,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      SagaTracing tracing) {
+    this.tracing = tracing;
     this.settings = properties.starts();
     this.writer = writer;
     this.instances = instances;
@@ -325,13 +333,19 @@ public class StartBatcher implements SmartLifecycle {
     // each start's rows apart, so that only the starts whose instance is new write the rest
     Map<UUID, WriteBatch> writes = new LinkedHashMap<>();
     List<SagaRow> rows = new ArrayList<>();
+    Map<UUID, SpanContext> traces = new HashMap<>();
     for (Job job : jobs) {
       WriteBatch own = new WriteBatch();
-      writer.write(null, job.transition(), job.eventJson(), job.now(), null, own);
+      try (SagaTracing.Event traced =
+          tracing.sagaStarted(job.sagaId(), job.sagaType(), job.caller())) {
+        writer.write(null, job.transition(), job.eventJson(), job.now(), null, own);
+        traces.put(job.sagaId(), traced.context());
+      }
       rows.addAll(own.newInstances());
       writes.put(job.sagaId(), own);
     }
     Set<UUID> inserted = instances.insertAllIfAbsent(rows);
+    tracing.started(traces, inserted);
     WriteBatch rest = new WriteBatch();
     for (Job job : jobs) {
       if (inserted.contains(job.sagaId())) {

@@ -17,6 +17,7 @@ import io.sagacoord.server.internal.storage.SagaInstanceDao;
 import io.sagacoord.server.internal.storage.SagaRow;
 import io.sagacoord.server.internal.storage.TimerDao;
 import io.sagacoord.server.internal.storage.TimerRow;
+import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,6 +78,8 @@ public class TimerPoller implements SmartLifecycle {
   /** Whether the last wait for reply intake ran out (warned once until it catches up). */
   private volatile boolean repliesLagging;
 
+  private final SagaTracing tracing;
+
   public TimerPoller(
       SecProperties properties,
       TimerDao timers,
@@ -88,7 +91,9 @@ public class TimerPoller implements SmartLifecycle {
       CrashPoints crashPoints,
       TransactionTemplate tx,
       Clock clock,
-      SecMetrics metrics) {
+      SecMetrics metrics,
+      SagaTracing tracing) {
+    this.tracing = tracing;
     this.properties = properties;
     this.timers = timers;
     this.instances = instances;
@@ -192,6 +197,14 @@ public class TimerPoller implements SmartLifecycle {
   }
 
   private TransitionWriter.Written fire(SagaRow row, TimerRow timer, Instant now) {
+    try (SagaTracing.Event traced =
+        tracing.timerFired(
+            row.id(), row.sagaType(), timer.kind(), timer.step(), timer.phase(), timer.attempt())) {
+      return fireTimer(row, timer, now);
+    }
+  }
+
+  private TransitionWriter.Written fireTimer(SagaRow row, TimerRow timer, Instant now) {
     SagaEvent event =
         new SagaEvent.TimerFired(
             TimerKind.valueOf(timer.kind()),

@@ -54,6 +54,7 @@ public final class ReservationService<C> implements AutoCloseable {
         Participant.builder(spec.participantName())
             .kafka(kafka)
             .dataSource(dataSource)
+            .openTelemetry(ServiceEnvironment.openTelemetry())
             .onCommand(
                 spec.reserveType(), spec.reserveCommand(), (ctx, cmd) -> reserve(spec, ctx, cmd))
             .onCompensation(

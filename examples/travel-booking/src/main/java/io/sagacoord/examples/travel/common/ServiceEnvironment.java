@@ -2,6 +2,8 @@ package io.sagacoord.examples.travel.common;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,13 +11,44 @@ import org.slf4j.LoggerFactory;
 /**
  * Configuration of a service running as its own process, from environment variables (or system
  * properties of the same name): {@code KAFKA_BOOTSTRAP}, {@code JDBC_URL}, {@code JDBC_USER},
- * {@code JDBC_PASSWORD}. See {@code docs/deploy.md}.
+ * {@code JDBC_PASSWORD}; tracing from the standard {@code OTEL_*} variables. See {@code
+ * docs/deploy.md}.
  */
 public final class ServiceEnvironment {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServiceEnvironment.class);
+  private static OpenTelemetry openTelemetry;
 
   private ServiceEnvironment() {}
+
+  /**
+   * Where the services' participants record their spans: an OpenTelemetry SDK configured from the
+   * {@code OTEL_*} variables when {@code OTEL_EXPORTER_OTLP_ENDPOINT} is set (and {@code
+   * OTEL_TRACES_EXPORTER} is not {@code none}), else none at all. One per process.
+   */
+  public static synchronized OpenTelemetry openTelemetry() {
+    if (openTelemetry == null) {
+      String endpoint = optional("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+      boolean on =
+          !endpoint.isBlank()
+              && !"none".equalsIgnoreCase(optional("OTEL_TRACES_EXPORTER", "otlp").trim())
+              && !"true".equalsIgnoreCase(optional("OTEL_SDK_DISABLED", "false").trim());
+      openTelemetry =
+          on
+              ? AutoConfiguredOpenTelemetrySdk.builder()
+                  .addPropertiesSupplier(
+                      () ->
+                          Map.of(
+                              "otel.service.name", "travel-booking",
+                              "otel.exporter.otlp.protocol", "http/protobuf",
+                              "otel.metrics.exporter", "none",
+                              "otel.logs.exporter", "none"))
+                  .build()
+                  .getOpenTelemetrySdk()
+              : OpenTelemetry.noop();
+    }
+    return openTelemetry;
+  }
 
   /** A required setting; fails with a message naming it. */
   public static String required(String name) {

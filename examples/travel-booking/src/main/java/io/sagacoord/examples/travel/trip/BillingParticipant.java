@@ -3,6 +3,7 @@ package io.sagacoord.examples.travel.trip;
 import io.sagacoord.examples.travel.common.Jdbc;
 import io.sagacoord.examples.travel.common.Misbehaviour;
 import io.sagacoord.examples.travel.common.ReservationService;
+import io.sagacoord.examples.travel.common.ServiceEnvironment;
 import io.sagacoord.examples.travel.trip.TripMessages.ChargePayment;
 import io.sagacoord.examples.travel.trip.TripMessages.IssueItinerary;
 import io.sagacoord.examples.travel.trip.TripMessages.ItineraryIssued;
@@ -32,6 +33,7 @@ public final class BillingParticipant implements AutoCloseable {
         Participant.builder(TripSaga.TRIPS.name())
             .kafka(kafka)
             .dataSource(dataSource)
+            .openTelemetry(ServiceEnvironment.openTelemetry())
             .onCommand(
                 TripSaga.CHARGE_PAYMENT,
                 ChargePayment.class,
