@@ -1,11 +1,14 @@
 package io.sagacoord.examples.travel.demo;
 
+import io.sagacoord.bridge.BridgeConfig;
+import io.sagacoord.examples.travel.car.JsCarService;
 import io.sagacoord.examples.travel.common.Misbehaviour;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,12 +64,28 @@ public final class DemoScenario {
     DemoInventory.flight(system.flightDb(), "SK4711", today.plusDays(14), 50);
     DemoInventory.hotel(system.hotelDb(), "harbour-hotel", today, until, 20);
     DemoInventory.hotel(system.hotelDb(), SILENT_HOTEL, today, until, 20);
-    DemoInventory.cars(system.carDb(), "LIS-airport", today, until, 10);
-    DemoInventory.cars(system.carDb(), "LIS-downtown", today, until, 0);
+    if (system.jsCars() == null) {
+      DemoInventory.cars(system.carDb(), "LIS-airport", today, until, 10);
+      DemoInventory.cars(system.carDb(), "LIS-downtown", today, until, 0);
+    }
     // the silent inn answers after 6 s, past the hotel step's 3 s timeout
     system
         .hotels()
         .misbehave(Misbehaviour.NONE.withSilentKeys(Set.of(SILENT_HOTEL), Duration.ofSeconds(6)));
+  }
+
+  /**
+   * The JavaScript car service with the demo's cars: ten a day at the airport, none downtown (its
+   * inventory is set at start, not seeded into a database).
+   */
+  public static JsCarService.Settings jsCarSettings(String node, Path dataFile) {
+    return new JsCarService.Settings(
+        node,
+        JsCarService.Settings.defaultScript(),
+        dataFile,
+        0,
+        Map.of("LIS-airport", 10, "LIS-downtown", 0),
+        BridgeConfig.Http.DEFAULT);
   }
 
   /** Books the demo trips and waits (at most {@code patience}) until every saga has ended. */
