@@ -2,6 +2,7 @@ package io.sagacoord.bridge;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.sagacoord.participant.Participant;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +43,8 @@ public final class BridgeMain {
     pool.setJdbcUrl(config.jdbcUrl());
     pool.setUsername(config.jdbcUser());
     pool.setPassword(config.jdbcPassword());
-    pool.setMaximumPoolSize(4);
+    // each handler thread holds a connection while it handles a batch; two more for the rest
+    pool.setMaximumPoolSize(Participant.Builder.DEFAULT_CONCURRENCY + 2);
     pool.setPoolName("saga-bridge-" + config.participant());
     HikariDataSource dataSource = new HikariDataSource(pool);
     SagaBridge bridge = new SagaBridge(config, dataSource);

@@ -2,6 +2,7 @@ package io.sagacoord.bridge;
 
 import static org.awaitility.Awaitility.await;
 
+import io.sagacoord.participant.Participant;
 import io.sagacoord.protocol.MessageKind;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.SagaHeaders;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -92,17 +94,24 @@ final class BridgeFixture implements AutoCloseable {
   }
 
   SagaBridge start(BridgeConfig config) {
+    return start(config, builder -> {});
+  }
+
+  /** A bridge on this fixture's topics; {@code tuning} may change further participant settings. */
+  SagaBridge start(BridgeConfig config, Consumer<Participant.Builder> tuning) {
     SagaBridge bridge =
         new SagaBridge(
             config,
             db.dataSource(),
-            builder ->
-                builder
-                    .deadLetterTopic(deadLetterTopic)
-                    .registryTopic(registryTopic)
-                    .groupId(groupId)
-                    .pollTimeout(Duration.ofMillis(100))
-                    .failureBackoff(Duration.ofMillis(200)));
+            builder -> {
+              builder
+                  .deadLetterTopic(deadLetterTopic)
+                  .registryTopic(registryTopic)
+                  .groupId(groupId)
+                  .pollTimeout(Duration.ofMillis(100))
+                  .failureBackoff(Duration.ofMillis(200));
+              tuning.accept(builder);
+            });
     closeables.add(bridge);
     bridge.start();
     return bridge;
