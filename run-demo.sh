@@ -3,6 +3,8 @@
 # coordinator and the travel-booking services, books a few trips and prints their outcomes.
 #   ./run-demo.sh          keep serving until Ctrl-C
 #   ./run-demo.sh --exit   exit after the scenario: 0 only if every saga ended as expected
+#   ./run-demo.sh --js-car the car service is the JavaScript one (car-service-js, run by node or
+#                          by the command in NODE) behind the saga bridge, in place of the Java one
 # Ports: SEC_PORT (coordinator REST API, default 8080), TRIP_PORT (trip API, default 8081), both
 # on BIND_ADDRESS (default 127.0.0.1, this machine only; 0.0.0.0 for every interface).
 set -euo pipefail

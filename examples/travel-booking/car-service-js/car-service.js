@@ -6,8 +6,9 @@
 // Every saga call carries an Idempotency-Key: the first answer with an effect is stored under it,
 // in the same atomic file write as the effect, and a call with a known key gets that answer again.
 //
-// Settings (environment): PORT (default 8087), DATA_FILE (default ./car-data.json),
-// CARS_PER_DAY (cars at each location on each day, default 3).
+// Settings (environment): PORT (default 8087; 0 for a free one, printed at start), DATA_FILE
+// (default ./car-data.json), CARS_PER_DAY (cars at each location on each day, default 3), CARS_AT
+// (cars per day at named locations, over CARS_PER_DAY: "LIS-airport=10,LIS-downtown=0").
 'use strict';
 
 const http = require('node:http');
@@ -18,12 +19,29 @@ const crypto = require('node:crypto');
 const PORT = Number(process.env.PORT || 8087);
 const DATA_FILE = path.resolve(process.env.DATA_FILE || 'car-data.json');
 const CARS_PER_DAY = Number(process.env.CARS_PER_DAY || 3);
+const CARS_AT = carsAtLocations(process.env.CARS_AT || '');
 const MAX_BODY = 64 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 // days: "location|yyyy-mm-dd" -> cars taken; reservations: id -> reservation;
 // answers: idempotency key -> {status, body}
 let state = load();
+
+function carsAtLocations(text) {
+  const cars = {};
+  for (const entry of text.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const at = entry.lastIndexOf('=');
+    const count = Number(entry.slice(at + 1));
+    if (at < 1 || !Number.isInteger(count) || count < 0) {
+      throw new Error('CARS_AT: "' + entry + '" is not location=count');
+    }
+    cars[entry.slice(0, at)] = count;
+  }
+  return cars;
+}
+
+const carsPerDayAt = (location) =>
+  Object.prototype.hasOwnProperty.call(CARS_AT, location) ? CARS_AT[location] : CARS_PER_DAY;
 
 function load() {
   try {
@@ -75,7 +93,7 @@ function reserve(cmd, sagaId) {
     return [422, { reason: 'pickUp ' + cmd.pickUp + ' must be before dropOff ' + cmd.dropOff, code: 'INVALID_DATES' }];
   }
   const keys = daysOf(cmd.pickUp, cmd.dropOff).map((d) => cmd.location + '|' + d);
-  if (keys.some((k) => (state.days[k] || 0) >= CARS_PER_DAY)) {
+  if (keys.some((k) => (state.days[k] || 0) >= carsPerDayAt(cmd.location))) {
     // a refusal changes nothing and is not stored: a later attempt checks again
     return [422, {
       reason: 'no car left at ' + cmd.location + ' between ' + cmd.pickUp + ' and ' + cmd.dropOff,

@@ -3,6 +3,7 @@ package io.sagacoord.bridge;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.sagacoord.participant.Participant;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +44,8 @@ public final class BridgeMain {
     pool.setJdbcUrl(config.jdbcUrl());
     pool.setUsername(config.jdbcUser());
     pool.setPassword(config.jdbcPassword());
-    pool.setMaximumPoolSize(4);
+    // each handler thread holds a connection while it handles a batch; two more for the rest
+    pool.setMaximumPoolSize(Participant.Builder.DEFAULT_CONCURRENCY + 2);
     pool.setPoolName("saga-bridge-" + config.participant());
     HikariDataSource dataSource = new HikariDataSource(pool);
     OpenTelemetrySdk tracing = BridgeTracing.fromEnvironment(config.participant(), System.getenv());

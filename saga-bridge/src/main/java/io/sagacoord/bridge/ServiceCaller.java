@@ -2,6 +2,7 @@ package io.sagacoord.bridge;
 
 import io.sagacoord.participant.CommandContext;
 import io.sagacoord.participant.Outcome;
+import io.sagacoord.participant.RetryLater;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -19,11 +20,14 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -37,7 +41,8 @@ import tools.jackson.databind.ObjectMapper;
  *   <li>a configured business-failure status (409, 422): business failure; {@code reason} and
  *       {@code code} (or a problem's {@code detail} and {@code type}) of the body, else its text.
  *   <li>5xx, 408, 429, timeouts and connection errors: called again after a back-off with jitter
- *       (or the {@code Retry-After} the service asked for), up to the configured number of calls.
+ *       (or the {@code Retry-After} the service asked for), up to the configured number of calls;
+ *       between calls the command waits in the SDK's queue ({@link RetryLater}), not on a thread.
  *   <li>any other status, a 2xx whose body is not a JSON object, a body over the size limit:
  *       technical failure at once, with the reason.
  * </ul>
@@ -52,6 +57,7 @@ final class ServiceCaller {
   private final ObjectMapper json;
   private final Clock clock;
   private final BridgeMetrics metrics;
+  private final Map<String, Progress> inProgress = new ConcurrentHashMap<>();
 
   ServiceCaller(BridgeConfig config, ObjectMapper json, Clock clock, BridgeMetrics metrics) {
     this.config = config;
@@ -88,52 +94,60 @@ final class ServiceCaller {
     }
   }
 
+  /**
+   * Makes one call for the command. When it fails in a way worth another call and calls are left,
+   * throws {@link RetryLater} with the pause ({@code Retry-After} or the back-off): the SDK runs
+   * the command again after it without any thread waiting, and the next run makes the next call.
+   * The calls made so far are counted per command here, in memory (a restarted bridge starts
+   * again).
+   */
   Outcome<?> call(CommandContext context, JsonNode payload)
-      throws ServiceCallException, InterruptedException {
+      throws ServiceCallException, RetryLater, InterruptedException {
     BridgeConfig.Http http = config.http();
     URI uri = config.uriOf(context.commandType());
-    byte[] body = json.writeValueAsBytes(payload);
-    String reason = null;
-    int calls = 0;
-    while (true) {
-      calls++;
-      metrics.calls.incrementAndGet();
-      Answer answer = once(uri, context, body);
-      if (answer.outcome() != null) {
-        return answer.outcome();
-      }
-      metrics.failedCalls.incrementAndGet();
-      reason = answer.reason();
-      if (!answer.retryable() || calls >= http.maxCalls()) {
-        break;
-      }
+    String key = context.commandId() + "#" + context.attempt();
+    Progress progress = inProgress.computeIfAbsent(key, k -> new Progress(clock.instant()));
+    int calls = progress.calls.incrementAndGet();
+    metrics.calls.incrementAndGet();
+    if (calls > 1) {
+      metrics.retries.incrementAndGet();
+    }
+    Answer answer = once(uri, context, json.writeValueAsBytes(payload));
+    if (answer.outcome() != null) {
+      inProgress.remove(key);
+      CrashPoint.reached(CrashPoint.AFTER_CALL_BEFORE_COMMIT);
+      return answer.outcome();
+    }
+    metrics.failedCalls.incrementAndGet();
+    String reason = answer.reason();
+    if (answer.retryable() && calls < http.maxCalls()) {
       Duration pause =
           answer.retryAfter() != null
               ? min(answer.retryAfter(), http.maxRetryAfter())
               : backoff(calls, http);
       Instant resumeAt = clock.instant().plus(pause);
-      if (context.deadline().isPresent() && resumeAt.isAfter(context.deadline().get())) {
-        reason =
-            reason
-                + "; no further call: the saga deadline "
-                + context.deadline().get()
-                + " comes first";
-        break;
+      if (context.deadline().isEmpty() || !resumeAt.isAfter(context.deadline().get())) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "saga {0} step {1} {2}: call {3} of {4} to {5} failed ({6}); next call in {7} ms",
+            context.sagaId(),
+            context.step(),
+            context.phase().wireName(),
+            calls,
+            http.maxCalls(),
+            uri,
+            reason,
+            pause.toMillis());
+        forgetAbandoned();
+        throw new RetryLater(pause, reason);
       }
-      LOG.log(
-          System.Logger.Level.INFO,
-          "saga {0} step {1} {2}: call {3} of {4} to {5} failed ({6}); next call in {7} ms",
-          context.sagaId(),
-          context.step(),
-          context.phase().wireName(),
-          calls,
-          http.maxCalls(),
-          uri,
-          reason,
-          pause.toMillis());
-      metrics.retries.incrementAndGet();
-      Thread.sleep(pause.toMillis());
+      reason =
+          reason
+              + "; no further call: the saga deadline "
+              + context.deadline().get()
+              + " comes first";
     }
+    inProgress.remove(key);
     String text = reason + " (POST " + uri + ", " + calls + (calls == 1 ? " call)" : " calls)");
     LOG.log(
         System.Logger.Level.WARNING,
@@ -144,6 +158,27 @@ final class ServiceCaller {
         text);
     throw new ServiceCallException(
         text.length() > MAX_REASON ? text.substring(0, MAX_REASON) : text);
+  }
+
+  /** The calls made for one command (id and attempt) that is not answered yet. */
+  private static final class Progress {
+    final Instant since;
+    final AtomicInteger calls = new AtomicInteger();
+
+    Progress(Instant since) {
+      this.since = since;
+    }
+  }
+
+  /**
+   * Forgets commands deferred long ago that never came back (their partition moved to another
+   * bridge, or the bridge is stopping): a day is far beyond any retry budget.
+   */
+  private void forgetAbandoned() {
+    if (inProgress.size() > 1000) {
+      Instant before = clock.instant().minus(Duration.ofDays(1));
+      inProgress.values().removeIf(p -> p.since.isBefore(before));
+    }
   }
 
   /** One call's result: an outcome, or a failure that may be retried. */

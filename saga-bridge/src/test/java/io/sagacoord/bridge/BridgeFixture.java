@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -96,8 +97,8 @@ final class BridgeFixture implements AutoCloseable {
     return start(config, builder -> {});
   }
 
-  /** Starts a bridge with further settings of its participant (e.g. an OpenTelemetry SDK). */
-  SagaBridge start(BridgeConfig config, java.util.function.Consumer<Participant.Builder> more) {
+  /** A bridge on this fixture's topics; {@code tuning} may change further participant settings. */
+  SagaBridge start(BridgeConfig config, Consumer<Participant.Builder> tuning) {
     SagaBridge bridge =
         new SagaBridge(
             config,
@@ -109,7 +110,7 @@ final class BridgeFixture implements AutoCloseable {
                   .groupId(groupId)
                   .pollTimeout(Duration.ofMillis(100))
                   .failureBackoff(Duration.ofMillis(200));
-              more.accept(builder);
+              tuning.accept(builder);
             });
     closeables.add(bridge);
     bridge.start();

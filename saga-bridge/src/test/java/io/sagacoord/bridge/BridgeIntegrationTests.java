@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -129,6 +130,58 @@ class BridgeIntegrationTests {
         .extracting(c -> c.header("Idempotency-Key"))
         .containsOnly(saga + ":reserve-car:forward");
     assertThat(bridge.metrics().retries()).isGreaterThanOrEqualTo(2);
+  }
+
+  @Test
+  void aSagaWaitingOutARetryAfterHoldsNoThreadTheOnlyHandlerAnswersAnotherSagaMeanwhile()
+      throws Exception {
+    UUID waiting = UUID.randomUUID();
+    AtomicBoolean busy = new AtomicBoolean(true);
+    service =
+        ScriptedService.start(
+            call ->
+                busy.get() && call.header("Saga-Id").equals(waiting.toString())
+                    ? ScriptedService.unavailable("1")
+                    : json(200, "{\"reservationId\":\"r-" + call.header("Saga-Id") + "\"}"));
+    fx.start(
+        fx.config(
+            service.baseUrl(),
+            http ->
+                new BridgeConfig.Http(
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(5),
+                    http.maxBodyBytes(),
+                    1000,
+                    Duration.ofMillis(20),
+                    Duration.ofMillis(100),
+                    Duration.ofSeconds(2),
+                    http.businessFailureStatuses())),
+        builder -> builder.concurrency(1));
+
+    fx.send(Command.reserve(waiting, RESERVE_BODY));
+    // asked to come back later, and called again: the saga waits in the SDK's queue
+    await().atMost(Duration.ofSeconds(60)).until(() -> callsOf(waiting) >= 2);
+    UUID other = UUID.randomUUID();
+    fx.send(Command.reserve(other, RESERVE_BODY));
+    ConsumerRecord<String, byte[]> otherReply = fx.awaitRepliesOf(other, 1).get(0);
+    long repliesWhileWaiting = fx.countRecords(fx.replyTopic);
+    busy.set(false);
+    ConsumerRecord<String, byte[]> waited = fx.awaitRepliesOf(waiting, 1).get(0);
+
+    assertThat(header(otherReply, SagaHeaders.OUTCOME)).isEqualTo("SUCCESS");
+    assertThat(repliesWhileWaiting).as("the waiting saga was not answered yet").isOne();
+    assertThat(header(waited, SagaHeaders.OUTCOME)).isEqualTo("SUCCESS");
+    assertThat(body(waited)).isEqualTo("{\"reservationId\":\"r-" + waiting + "\"}");
+    assertThat(service.calls())
+        .filteredOn(c -> c.header("Saga-Id").equals(waiting.toString()))
+        .extracting(c -> c.header("Idempotency-Key"))
+        .containsOnly(waiting + ":reserve-car:forward");
+  }
+
+  private long callsOf(UUID saga) {
+    return service.calls().stream()
+        .filter(c -> saga.toString().equals(c.header("Saga-Id")))
+        .count();
   }
 
   @Test

@@ -20,7 +20,9 @@ import java.util.concurrent.CountDownLatch;
  * from the coordinator). Each has its own database and does one insert per reserve, one delete per
  * cancel. System properties: {@code bench.kafka}, {@code bench.jdbc.flight}, {@code
  * bench.jdbc.hotel}, {@code bench.jdbc.car}, {@code bench.jdbc.user}, {@code bench.jdbc.password},
- * {@code bench.participant.threads} (consumer threads each, default 1).
+ * {@code bench.participant.threads} (consumer threads each, default 1), {@code bench.bridged}
+ * (true: each participant is an HTTP service behind the saga bridge, {@link
+ * BridgedBenchParticipant}).
  */
 public final class BenchParticipantsMain {
 
@@ -81,7 +83,7 @@ public final class BenchParticipantsMain {
     stopped.await();
   }
 
-  private static Participant start(
+  private static AutoCloseable start(
       String name,
       String jdbcProperty,
       String reserveType,
@@ -89,7 +91,7 @@ public final class BenchParticipantsMain {
       Map<String, Object> kafka,
       int threads,
       List<AutoCloseable> open)
-      throws SQLException {
+      throws SQLException, java.io.IOException {
     HikariConfig config = new HikariConfig();
     config.setPoolName(name);
     config.setJdbcUrl(required(jdbcProperty));
@@ -103,6 +105,28 @@ public final class BenchParticipantsMain {
       s.execute(
           "CREATE TABLE IF NOT EXISTS reservation ("
               + "saga_id uuid PRIMARY KEY, ref varchar(64) NOT NULL, created_at timestamptz NOT NULL)");
+    }
+    if (Boolean.getBoolean("bench.bridged")) {
+      // the service has a pool of its own: the bridge's handlers hold theirs during the call
+      HikariConfig serviceConfig = new HikariConfig();
+      serviceConfig.setPoolName(name + "-service");
+      serviceConfig.setJdbcUrl(config.getJdbcUrl());
+      serviceConfig.setUsername(config.getUsername());
+      serviceConfig.setPassword(config.getPassword());
+      serviceConfig.setMaximumPoolSize(BridgedBenchParticipant.SERVICE_THREADS);
+      HikariDataSource serviceDb = new HikariDataSource(serviceConfig);
+      open.add(serviceDb);
+      return BridgedBenchParticipant.start(
+          name,
+          reserveType,
+          cancelType,
+          kafka,
+          serviceDb,
+          dataSource,
+          b -> {
+            b.consumerThreads(threads);
+            clientSettings(b);
+          });
     }
     Participant.Builder builder =
         Participant.builder(name)
@@ -139,8 +163,17 @@ public final class BenchParticipantsMain {
             return Outcome.done();
           });
     }
-    // client settings to try (for example -Dbench.participants.producer.linger.ms=0), passed on
-    // by the driver from its own -Dbench.participants.producer.* and .consumer.* properties
+    clientSettings(builder);
+    Participant participant = builder.build();
+    participant.start();
+    return participant;
+  }
+
+  /**
+   * Client settings to try (for example -Dbench.participants.producer.linger.ms=0), passed on by
+   * the driver from its own -Dbench.participants.producer.* and .consumer.* properties.
+   */
+  private static void clientSettings(Participant.Builder builder) {
     for (String key : System.getProperties().stringPropertyNames()) {
       if (key.startsWith(PRODUCER_PREFIX)) {
         builder.producerProperty(key.substring(PRODUCER_PREFIX.length()), System.getProperty(key));
@@ -148,9 +181,6 @@ public final class BenchParticipantsMain {
         builder.consumerProperty(key.substring(CONSUMER_PREFIX.length()), System.getProperty(key));
       }
     }
-    Participant participant = builder.build();
-    participant.start();
-    return participant;
   }
 
   private static String required(String property) {

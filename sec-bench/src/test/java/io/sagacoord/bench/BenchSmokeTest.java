@@ -38,4 +38,30 @@ class BenchSmokeTest {
     assertThat(smoke.get("completed").asLong() + smoke.get("compensated").asLong())
         .isEqualTo(started);
   }
+
+  @Test
+  void smokeModeWithTheParticipantsBehindTheSagaBridgeCompletesAndCompensatesSagas()
+      throws Exception {
+    System.setProperty("bench.bridged", "true");
+    System.setProperty("bench.out", "target/bench-smoke-bridged");
+    Path json;
+    try {
+      json = BenchMain.run("smoke");
+    } finally {
+      System.clearProperty("bench.bridged");
+      System.clearProperty("bench.out");
+    }
+
+    JsonNode result = JsonMapper.builder().build().readTree(Files.readString(json));
+    assertThat(result.get("participants").asString()).isEqualTo("bridged");
+    JsonNode smoke = result.get("smoke");
+    long started = smoke.get("started").asLong();
+    assertThat(started).isPositive();
+    assertThat(smoke.get("start_errors").asLong()).isZero();
+    assertThat(smoke.get("not_terminal").asLong()).isZero();
+    assertThat(smoke.get("completed").asLong()).isPositive();
+    assertThat(smoke.get("compensated").asLong()).isPositive();
+    assertThat(smoke.get("completed").asLong() + smoke.get("compensated").asLong())
+        .isEqualTo(started);
+  }
 }

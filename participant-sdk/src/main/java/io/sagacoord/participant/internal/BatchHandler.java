@@ -1,11 +1,13 @@
 package io.sagacoord.participant.internal;
 
+import io.sagacoord.participant.RetryLater;
 import io.sagacoord.participant.TransactionRunner;
 import io.sagacoord.protocol.SagaHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
@@ -53,22 +55,30 @@ final class BatchHandler {
 
   /**
    * Handles records in one transaction, publishes the replies, marks the records done; returns the
-   * records not handled (the rest after the batch budget, or all of them after a failure, which is
-   * followed by the failure back-off).
+   * records not handled, in their order: those of a lane whose handler asked to run again later
+   * ({@link RetryLater}; the lane and its delay are put into {@code deferred}), the rest after the
+   * batch budget, or all of them after a failure (which is followed by the failure back-off).
    */
-  List<PolledRecord> handle(List<PolledRecord> entries) throws InterruptedException {
+  List<PolledRecord> handle(List<PolledRecord> entries, Map<String, Duration> deferred)
+      throws InterruptedException {
     long started = System.nanoTime();
     boolean anyCommand = false;
     for (PolledRecord entry : entries) {
       anyCommand |= entry.command() != null;
     }
-    int[] taken = {entries.size()};
+    List<PolledRecord> handled = new ArrayList<>(entries.size());
+    List<PolledRecord> unhandled = new ArrayList<>();
+    boolean[] cutShort = {false};
     try {
       List<ProducerRecord<String, byte[]>> outgoing;
       if (anyCommand) {
         outgoing =
             transactions.inTransaction(
                 tx -> {
+                  handled.clear();
+                  unhandled.clear();
+                  deferred.clear();
+                  cutShort[0] = false;
                   List<ProducerRecord<String, byte[]>> out = new ArrayList<>(entries.size());
                   List<InboundCommand> commands = new ArrayList<>(entries.size());
                   for (PolledRecord entry : entries) {
@@ -77,21 +87,40 @@ final class BatchHandler {
                     }
                   }
                   CommandProcessor.Prefetched prefetched = processor.prefetch(tx, commands);
-                  int n = 0;
                   for (PolledRecord entry : entries) {
                     // past the budget the rest goes back to the queue: a long transaction holds
                     // its locks, and its lanes wait for it
-                    if (n > 0 && System.nanoTime() - started > batchBudgetNanos) {
-                      break;
+                    if (cutShort[0]
+                        || (!handled.isEmpty() && System.nanoTime() - started > batchBudgetNanos)) {
+                      cutShort[0] = true;
+                      unhandled.add(entry);
+                      continue;
                     }
-                    out.add(
-                        entry.command() == null
-                            ? deadLetter(entry.record(), entry.poison())
-                            : processor.process(tx, entry.command(), prefetched));
-                    n++;
+                    if (deferred.containsKey(entry.key())) {
+                      // behind a deferred command of its saga: keeps its place in the lane
+                      unhandled.add(entry);
+                      continue;
+                    }
+                    try {
+                      out.add(
+                          entry.command() == null
+                              ? deadLetter(entry.record(), entry.poison())
+                              : processor.process(tx, entry.command(), prefetched));
+                      handled.add(entry);
+                    } catch (RetryLater later) {
+                      deferred.put(entry.key(), later.delay());
+                      unhandled.add(entry);
+                      LOG.log(
+                          System.Logger.Level.DEBUG,
+                          "participant {0}: saga {1} step {2} deferred for {3}: {4}",
+                          participant,
+                          entry.command().sagaId(),
+                          entry.command().step(),
+                          later.delay(),
+                          later.getMessage());
+                    }
                   }
                   processor.flush(tx, prefetched);
-                  taken[0] = n;
                   return out;
                 });
         CrashPoints.reached(CrashPoints.AFTER_COMMIT_BEFORE_PUBLISH);
@@ -100,26 +129,26 @@ final class BatchHandler {
         for (PolledRecord entry : entries) {
           outgoing.add(deadLetter(entry.record(), entry.poison()));
         }
+        handled.addAll(entries);
       }
       publish(outgoing);
-      for (int i = 0; i < taken[0]; i++) {
-        PolledRecord entry = entries.get(i);
+      for (PolledRecord entry : handled) {
         entry.partition().done(entry.record().offset());
       }
-      if (taken[0] == entries.size()) {
-        return List.of();
+      if (cutShort[0]) {
+        counters.batchesCutShort.incrementAndGet();
+        LOG.log(
+            System.Logger.Level.INFO,
+            "participant {0}: batch cut short after {1} of {2} records, the rest back in the queue",
+            participant,
+            handled.size(),
+            entries.size());
       }
-      counters.batchesCutShort.incrementAndGet();
-      LOG.log(
-          System.Logger.Level.INFO,
-          "participant {0}: batch cut short after {1} of {2} records, the rest back in the queue",
-          participant,
-          taken[0],
-          entries.size());
-      return List.copyOf(entries.subList(taken[0], entries.size()));
+      return List.copyOf(unhandled);
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) {
+      deferred.clear();
       counters.failedBatches.incrementAndGet();
       LOG.log(
           System.Logger.Level.WARNING,

@@ -5,6 +5,7 @@ import io.sagacoord.participant.CommandHandler;
 import io.sagacoord.participant.InboxAccessException;
 import io.sagacoord.participant.LocalRetryPolicy;
 import io.sagacoord.participant.Outcome;
+import io.sagacoord.participant.RetryLater;
 import io.sagacoord.participant.TransactionRunner.Transaction;
 import io.sagacoord.protocol.MessageKind;
 import io.sagacoord.protocol.Phase;
@@ -351,7 +352,8 @@ public final class CommandProcessor {
         return new Result(
             ReplyOutcome.BUSINESS_FAILURE,
             failureBody(signal.failure.reason(), signal.failure.code()));
-      } catch (InterruptedException e) {
+      } catch (InterruptedException | RetryLater e) {
+        // a deferral is not a failed run: the batch hands the command back to its lane
         throw e;
       } catch (Exception | Error e) {
         // a handler bug (StackOverflowError, AssertionError, a missing class) is this command's

@@ -443,11 +443,12 @@ public final class ConsumerWorker implements Runnable {
         if (batch == null) {
           return;
         }
+        Map<String, Duration> deferred = new HashMap<>();
         List<PolledRecord> unhandled = batch.records();
         try {
-          unhandled = batches.handle(batch.records());
+          unhandled = batches.handle(batch.records(), deferred);
         } finally {
-          queue.release(batch, unhandled);
+          queue.release(batch, unhandled, deferred);
           if (wakeWhenReleased.compareAndSet(true, false)) {
             Consumer<String, byte[]> current = consumer;
             if (current != null) {

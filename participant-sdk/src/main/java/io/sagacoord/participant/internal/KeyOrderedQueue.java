@@ -1,5 +1,6 @@
 package io.sagacoord.participant.internal;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -7,6 +8,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -19,7 +21,8 @@ import org.apache.kafka.common.TopicPartition;
  * one saga run one after the other while lanes of different sagas run on different handler threads.
  * A handler takes its share of the lanes that are ready when it asks ({@link #take}): one lane when
  * few wait, so a command that is alone is handled at once and a slow one holds no other saga; a
- * slice of the backlog when many wait, so busy handlers still batch.
+ * slice of the backlog when many wait, so busy handlers still batch. A lane given back with a delay
+ * (its handler asked to run again later) keeps its records and is not ready until the delay passed.
  */
 final class KeyOrderedQueue {
 
@@ -29,6 +32,8 @@ final class KeyOrderedQueue {
     private final ArrayDeque<PolledRecord> waiting = new ArrayDeque<>();
     private boolean busy;
     private boolean ready;
+    private boolean delayed;
+    private long dueNanos;
 
     private Lane(String key) {
       this.key = key;
@@ -43,6 +48,8 @@ final class KeyOrderedQueue {
   private final Condition released = lock.newCondition();
   private final Map<String, Lane> lanes = new HashMap<>();
   private final ArrayDeque<Lane> ready = new ArrayDeque<>();
+  private final PriorityQueue<Lane> delayed =
+      new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos - b.dueNanos, 0));
   private final Map<TopicPartition, Integer> inHand = new HashMap<>();
   private final int handlers;
   private boolean closed;
@@ -67,7 +74,7 @@ final class KeyOrderedQueue {
   }
 
   private void markReady(Lane lane) {
-    if (!lane.busy && !lane.ready && !lane.waiting.isEmpty()) {
+    if (!lane.busy && !lane.ready && !lane.delayed && !lane.waiting.isEmpty()) {
       lane.ready = true;
       ready.add(lane);
       readyOrClosed.signal();
@@ -82,8 +89,12 @@ final class KeyOrderedQueue {
   Batch take(int maxRecords) throws InterruptedException {
     lock.lockInterruptibly();
     try {
-      while (!closed && ready.isEmpty()) {
-        readyOrClosed.await();
+      while (!closed && readyAfterDelays()) {
+        if (delayed.isEmpty()) {
+          readyOrClosed.await();
+        } else {
+          readyOrClosed.awaitNanos(delayed.peek().dueNanos - System.nanoTime());
+        }
       }
       if (closed) {
         return null;
@@ -113,11 +124,35 @@ final class KeyOrderedQueue {
   }
 
   /**
+   * Makes the delayed lanes whose delay passed ready; true while no lane is ready (the caller
+   * waits).
+   */
+  private boolean readyAfterDelays() {
+    long now = System.nanoTime();
+    while (!delayed.isEmpty() && delayed.peek().dueNanos - now <= 0) {
+      Lane lane = delayed.poll();
+      lane.delayed = false;
+      if (lanes.get(lane.key) == lane) {
+        markReady(lane);
+      }
+    }
+    return ready.isEmpty();
+  }
+
+  /**
    * Gives the lanes of {@code batch} back. {@code unhandled} (records of the batch that were not
    * handled, in their order) go back to the front of their lanes, unless their partition was taken
    * away meanwhile or the queue is closed.
    */
   void release(Batch batch, List<PolledRecord> unhandled) {
+    release(batch, unhandled, Map.of());
+  }
+
+  /**
+   * Like {@link #release(Batch, List)}; the lanes named in {@code delays} become ready again only
+   * once their delay has passed.
+   */
+  void release(Batch batch, List<PolledRecord> unhandled, Map<String, Duration> delays) {
     lock.lock();
     try {
       for (PolledRecord record : batch.records()) {
@@ -139,6 +174,12 @@ final class KeyOrderedQueue {
         }
         if (lane.waiting.isEmpty() || closed) {
           lanes.remove(lane.key);
+        } else if (delays.containsKey(lane.key)) {
+          lane.delayed = true;
+          lane.dueNanos = System.nanoTime() + delays.get(lane.key).toNanos();
+          delayed.add(lane);
+          // a handler waiting for work must learn of the new due time
+          readyOrClosed.signal();
         } else {
           markReady(lane);
         }
@@ -170,6 +211,7 @@ final class KeyOrderedQueue {
             }
             return false;
           });
+      delayed.removeIf(lane -> lanes.get(lane.key) != lane);
     } finally {
       lock.unlock();
     }
@@ -212,6 +254,7 @@ final class KeyOrderedQueue {
     try {
       closed = true;
       ready.clear();
+      delayed.clear();
       lanes.values().removeIf(lane -> !lane.busy);
       lanes.values().forEach(lane -> lane.waiting.clear());
       readyOrClosed.signalAll();

@@ -340,6 +340,7 @@ public final class BenchCluster implements AutoCloseable {
             .systemProperty("bench.jdbc.password", infra.password())
             .systemProperty(
                 "bench.participant.threads", System.getProperty("bench.participant.threads", "1"))
+            .systemProperty("bench.bridged", System.getProperty("bench.bridged", "false"))
             .start();
     participants.awaitLogLine(BenchParticipantsMain.READY, START_TIMEOUT);
   }

@@ -74,6 +74,7 @@ public final class BenchRunner {
           new LoadGenerator(
               cluster.coordinatorUri(), tracker, options.startVia(), cluster.bootstrapServers());
       result.put("starts_via", options.startVia().name().toLowerCase(java.util.Locale.ROOT));
+      result.put("participants", Boolean.getBoolean("bench.bridged") ? "bridged" : "embedded");
       log(
           "coordinator pid "
               + cluster.coordinatorPid()

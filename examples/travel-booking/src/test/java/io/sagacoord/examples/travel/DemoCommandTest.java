@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagacoord.examples.travel.demo.DemoMain;
 import io.sagacoord.testkit.JavaProcess;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +35,42 @@ class DemoCommandTest {
       assertThat(output).contains("Ada", "Linus", "Barbara", "Edsger");
       assertThat(output).contains("Every saga ended as expected.");
       assertThat(exit).as(output).isZero();
+    }
+  }
+
+  @Test
+  void demoWithTheJavaScriptCarServiceEndsEverySagaAsExpected() throws Exception {
+    Assumptions.assumeTrue(
+        nodeAvailable(), "node (Node.js) is not on the PATH: the demo's --js-car is not tested");
+    try (JavaProcess demo =
+        JavaProcess.builder(DemoMain.class.getName())
+            .name("demo-js-car")
+            .env("SEC_PORT", "0")
+            .env("TRIP_PORT", "0")
+            .jvmArg("-Xmx768m")
+            .args("--exit", "--js-car")
+            .start()) {
+      int exit = demo.waitForExit(Duration.ofMinutes(5));
+      String output = Files.readString(demo.logFile());
+
+      assertThat(output).contains("car-service.js behind the saga bridge");
+      assertThat(output).contains("[car-service.js] car service listening on");
+      assertThat(output).contains("Ada", "Linus", "Barbara", "Edsger");
+      assertThat(output).contains("Every saga ended as expected.");
+      assertThat(exit).as(output).isZero();
+    }
+  }
+
+  private static boolean nodeAvailable() {
+    try {
+      Process probe = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+      probe.getInputStream().readAllBytes();
+      return probe.waitFor(30, TimeUnit.SECONDS) && probe.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 }

@@ -1,6 +1,10 @@
 package io.sagacoord.examples.travel.demo;
 
+import io.sagacoord.examples.travel.car.JsCarService;
 import io.sagacoord.testkit.EmbeddedInfra;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -12,7 +16,9 @@ import java.util.concurrent.CountDownLatch;
  * The one-command demo: embedded PostgreSQL and Kafka, the coordinator, the flight, hotel, car and
  * trip services, a few trips booked, their outcomes printed. Keeps serving until stopped, unless
  * {@code --exit} is given: then it exits after the scenario, with status 0 only if every saga ended
- * as expected.
+ * as expected. With {@code --js-car} the car service is the JavaScript one ({@code
+ * examples/travel-booking/car-service-js}, run by {@code node}, or by the command in {@code NODE})
+ * behind the saga bridge, in place of the Java one.
  *
  * <p>Ports: the coordinator's REST API on {@code SEC_PORT} (default 8080), the trip API on {@code
  * TRIP_PORT} (default 8081), both on {@code BIND_ADDRESS} (default 127.0.0.1: reachable from this
@@ -24,6 +30,7 @@ public final class DemoMain {
 
   public static void main(String[] args) throws Exception {
     boolean exitAfterScenario = List.of(args).contains("--exit");
+    boolean jsCar = List.of(args).contains("--js-car");
     int coordinatorPort = port("SEC_PORT", 8080);
     int tripPort = port("TRIP_PORT", 8081);
 
@@ -50,7 +57,8 @@ public final class DemoMain {
                   tripPort,
                   adminKey,
                   Map.of(),
-                  System.getenv("BIND_ADDRESS")));
+                  System.getenv("BIND_ADDRESS")),
+              jsCar ? jsCarSettings() : null);
     } catch (RuntimeException e) {
       infra.close();
       throw e;
@@ -96,6 +104,17 @@ public final class DemoMain {
     }
     System.out.println("Serving until stopped (Ctrl-C).");
     new CountDownLatch(1).await();
+  }
+
+  private static JsCarService.Settings jsCarSettings() throws IOException {
+    String node = System.getenv("NODE");
+    Path data = Files.createTempFile("demo-cars-", ".json");
+    // the script starts from an empty file it writes itself
+    Files.delete(data);
+    data.toFile().deleteOnExit();
+    System.out.println(
+        "The car service is car-service.js behind the saga bridge (data in " + data + ")");
+    return DemoScenario.jsCarSettings(node == null || node.isBlank() ? "node" : node, data);
   }
 
   private static TravelSystem.Database database(EmbeddedInfra infra, String name) {

@@ -1,11 +1,14 @@
 package io.sagacoord.examples.travel.demo;
 
+import io.sagacoord.bridge.BridgeConfig;
+import io.sagacoord.examples.travel.car.JsCarService;
 import io.sagacoord.examples.travel.common.Misbehaviour;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,16 +61,32 @@ public final class DemoScenario {
   /**
    * Loads the shipped inventory (flight SK4711 in 14 days; harbour-hotel, silent-inn, and cars at
    * LIS-airport but none at LIS-downtown, for the 60 days from today in UTC) and makes the silent
-   * hotel silent.
+   * hotel silent. The JavaScript car service keeps its own cars.
    */
   public void prepare(TravelSystem system) throws SQLException {
     DemoInventory.load(system.flightDb(), "inventory/flight.sql");
     DemoInventory.load(system.hotelDb(), "inventory/hotel.sql");
-    DemoInventory.load(system.carDb(), "inventory/car.sql");
+    if (system.jsCars() == null) {
+      DemoInventory.load(system.carDb(), "inventory/car.sql");
+    }
     // the silent inn answers after 6 s, past the hotel step's 3 s timeout
     system
         .hotels()
         .misbehave(Misbehaviour.NONE.withSilentKeys(Set.of(SILENT_HOTEL), Duration.ofSeconds(6)));
+  }
+
+  /**
+   * The JavaScript car service with the demo's cars: ten a day at the airport, none downtown (its
+   * inventory is set at start, not seeded into a database).
+   */
+  public static JsCarService.Settings jsCarSettings(String node, Path dataFile) {
+    return new JsCarService.Settings(
+        node,
+        JsCarService.Settings.defaultScript(),
+        dataFile,
+        0,
+        Map.of("LIS-airport", 10, "LIS-downtown", 0),
+        BridgeConfig.Http.DEFAULT);
   }
 
   /** Books the demo trips and waits (at most {@code patience}) until every saga has ended. */

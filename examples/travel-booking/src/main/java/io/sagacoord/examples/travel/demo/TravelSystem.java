@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.sagacoord.client.SagaClient;
 import io.sagacoord.client.SagaClientOptions;
 import io.sagacoord.examples.travel.car.CarService;
+import io.sagacoord.examples.travel.car.JsCarService;
 import io.sagacoord.examples.travel.common.ReservationService;
 import io.sagacoord.examples.travel.flight.FlightService;
 import io.sagacoord.examples.travel.hotel.HotelService;
@@ -73,6 +74,7 @@ public final class TravelSystem implements AutoCloseable {
   private ReservationService<ReserveFlight> flights;
   private ReservationService<ReserveHotel> hotels;
   private ReservationService<ReserveCar> cars;
+  private JsCarService jsCars;
   private BillingParticipant billing;
   private TripApi tripApi;
   private HikariDataSource flightDb;
@@ -85,9 +87,17 @@ public final class TravelSystem implements AutoCloseable {
 
   /** Starts every part; on failure stops what was started and rethrows. */
   public static TravelSystem start(Config config) {
+    return start(config, null);
+  }
+
+  /**
+   * Starts every part, with the car service in JavaScript behind the saga bridge in place of the
+   * Java one when {@code jsCar} is not null (its bridge keeps its inbox in the car database).
+   */
+  public static TravelSystem start(Config config, JsCarService.Settings jsCar) {
     TravelSystem system = new TravelSystem();
     try {
-      system.startAll(config);
+      system.startAll(config, jsCar);
       return system;
     } catch (RuntimeException | IOException e) {
       system.close();
@@ -95,7 +105,7 @@ public final class TravelSystem implements AutoCloseable {
     }
   }
 
-  private void startAll(Config config) throws IOException {
+  private void startAll(Config config, JsCarService.Settings jsCar) throws IOException {
     Clock clock = Clock.systemUTC();
     ObjectMapper json = JsonMapper.builder().build();
     Map<String, Object> kafka = Map.of("bootstrap.servers", config.kafkaBootstrapServers());
@@ -141,8 +151,15 @@ public final class TravelSystem implements AutoCloseable {
     toClose.add(flights);
     hotels = HotelService.start(kafka, hotelDb, clock);
     toClose.add(hotels);
-    cars = CarService.start(kafka, carDb, clock);
-    toClose.add(cars);
+    if (jsCar == null) {
+      cars = CarService.start(kafka, carDb, clock);
+      toClose.add(cars);
+    } else {
+      Database car = config.carDb();
+      jsCars =
+          JsCarService.start(jsCar, kafka, car.jdbcUrl(), car.username(), car.password(), carDb);
+      toClose.add(jsCars);
+    }
     billing = BillingParticipant.start(kafka, tripDb, clock);
     toClose.add(billing);
 
@@ -226,8 +243,14 @@ public final class TravelSystem implements AutoCloseable {
     return hotels;
   }
 
+  /** The Java car service, or null when the JavaScript one runs. */
   public ReservationService<ReserveCar> cars() {
     return cars;
+  }
+
+  /** The JavaScript car service and its bridge, or null when the Java one runs. */
+  public JsCarService jsCars() {
+    return jsCars;
   }
 
   public BillingParticipant billing() {
