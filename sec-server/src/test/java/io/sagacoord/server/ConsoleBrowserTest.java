@@ -17,7 +17,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +30,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -347,16 +345,25 @@ class ConsoleBrowserTest {
                 + " + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))),"
                 + " e => done(['axe failed: ' + e]));");
     assertThat((List<String>) result).as("axe-core on " + name).isEmpty();
-    long height =
-        ((Number) js.executeScript("return document.documentElement.scrollHeight")).longValue();
-    browser.manage().window().setSize(new Dimension(WINDOW.width, (int) Math.min(height, 4000)));
+    // the whole page, however long, at the window's width
+    Map<String, Object> metrics = browser.executeCdpCommand("Page.getLayoutMetrics", Map.of());
+    Map<String, Object> size = (Map<String, Object>) metrics.get("cssContentSize");
+    Map<String, Object> clip = new LinkedHashMap<>();
+    clip.put("x", 0);
+    clip.put("y", 0);
+    clip.put("width", ((Number) size.get("width")).doubleValue());
+    clip.put("height", Math.min(6000, ((Number) size.get("height")).doubleValue()));
+    clip.put("scale", 1);
+    Map<String, Object> shot =
+        browser.executeCdpCommand(
+            "Page.captureScreenshot",
+            Map.of("format", "png", "captureBeyondViewport", true, "clip", clip));
     try {
-      Path shot = browser.getScreenshotAs(OutputType.FILE).toPath();
-      Files.copy(shot, SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+      Files.write(
+          SHOTS.resolve(name + ".png"),
+          java.util.Base64.getDecoder().decode((String) shot.get("data")));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } finally {
-      browser.manage().window().setSize(WINDOW);
     }
   }
 

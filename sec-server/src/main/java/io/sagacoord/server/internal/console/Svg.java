@@ -121,19 +121,21 @@ final class Svg {
     return s.length() <= max ? s : s.substring(0, Math.max(0, max - 1)) + "\u2026";
   }
 
-  /** A duration as people read it: 850 ms, 2.4 s, 3 min 5 s, 2 h 10 min. */
+  /** A duration as people read it: 850 ms, 2.4 s, 5 s, 3 min 5 s, 1 min, 2 h 10 min. */
   static String human(Duration d) {
     long ms = d.toMillis();
     if (ms < 1000) {
       return ms + " ms";
     }
     if (ms < 60_000) {
-      return String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
+      return ms % 1000 == 0
+          ? (ms / 1000) + " s"
+          : String.format(Locale.ROOT, "%.1f s", ms / 1000.0);
     }
     long s = d.toSeconds();
     if (s < 3600) {
-      return (s / 60) + " min " + (s % 60) + " s";
+      return (s / 60) + " min" + (s % 60 == 0 ? "" : " " + (s % 60) + " s");
     }
-    return (s / 3600) + " h " + ((s % 3600) / 60) + " min";
+    return (s / 3600) + " h" + (s % 3600 / 60 == 0 ? "" : " " + (s % 3600) / 60 + " min");
   }
 }

@@ -167,10 +167,20 @@ class ConsolePicturesTest {
     assertThat(text)
         .contains("parallel: notify")
         .contains("PIVOT")
-        .contains("timeout 5.0 s")
-        .contains("retry 7x fixed 1.0 s")
+        .contains("timeout 5 s")
+        .contains("retry 7x fixed 1 s")
         .contains("\u21a9 reserve.undo")
         .contains("if condition");
+  }
+
+  @Test
+  void durationsReadAsPeopleSayThem() {
+    assertThat(Svg.human(Duration.ofMillis(850))).isEqualTo("850 ms");
+    assertThat(Svg.human(Duration.ofMillis(2400))).isEqualTo("2.4 s");
+    assertThat(Svg.human(Duration.ofSeconds(5))).isEqualTo("5 s");
+    assertThat(Svg.human(Duration.ofSeconds(185))).isEqualTo("3 min 5 s");
+    assertThat(Svg.human(Duration.ofMinutes(1))).isEqualTo("1 min");
+    assertThat(Svg.human(Duration.ofMinutes(130))).isEqualTo("2 h 10 min");
   }
 
   @Test
