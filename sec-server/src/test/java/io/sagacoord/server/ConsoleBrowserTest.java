@@ -30,6 +30,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -181,6 +182,23 @@ class ConsoleBrowserTest {
     assertThat(message.findElement(By.cssSelector("pre.raw")).getText()).contains("12A");
     assertThat(message.findElements(By.cssSelector("form.action"))).hasSize(1);
     checkPage("quarantine");
+
+    long quarantineId = Long.parseLong(message.getAttribute("data-quarantine"));
+    message.findElement(By.tagName("textarea")).sendKeys("the saga exists now");
+    message.findElement(By.cssSelector("form.action button")).click();
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.id("confirm")));
+    assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Confirm redelivery");
+    browser.findElement(By.id("confirm")).click();
+    wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".flash")));
+    assertThat(browser.findElement(By.cssSelector(".flash.ok")).getText())
+        .contains("message " + quarantineId + " redelivered");
+    assertThat(
+            jdbc()
+                .sql("SELECT count(*) FROM saga_operator_audit WHERE quarantine_id = :id")
+                .param("id", quarantineId)
+                .query(Long.class)
+                .single())
+        .isEqualTo(1);
   }
 
   @Test
@@ -188,14 +206,19 @@ class ConsoleBrowserTest {
     signIn(ApiFixture.OPERATOR);
     open("/console/sagas/" + failed);
     assertThat(browser.findElement(By.id("saga-status")).getText()).isEqualTo("FAILED");
+    // by keyboard: the first Tab reaches the skip link, then the form is typed and sent with Enter
+    browser.findElement(By.tagName("body")).sendKeys(Keys.TAB);
+    assertThat(browser.switchTo().activeElement().getText()).isEqualTo("Skip to content");
     browser.findElement(By.id("resolve-reason")).sendKeys("settled by hand in the hotel system");
-    browser.findElement(By.cssSelector("#form-resolve button")).click();
+    browser.findElement(By.id("resolve-reason")).sendKeys(Keys.TAB);
+    assertThat(browser.switchTo().activeElement().getText()).isEqualTo("Resolve\u2026");
+    browser.switchTo().activeElement().sendKeys(Keys.ENTER);
     wait.until(ExpectedConditions.presenceOfElementLocated(By.id("confirm")));
     assertThat(browser.findElement(By.tagName("h1")).getText()).isEqualTo("Confirm resolve");
     assertThat(auditRows(failed)).as("nothing happens before the confirmation").isZero();
     checkPage("confirm");
 
-    browser.findElement(By.id("confirm")).click();
+    browser.findElement(By.id("confirm")).sendKeys(Keys.ENTER);
     wait.until(ExpectedConditions.urlToBe(f.uri("/console/sagas/" + failed).toString()));
     assertThat(browser.findElement(By.cssSelector(".flash.ok")).getText())
         .contains("resolve applied");
@@ -277,7 +300,7 @@ class ConsoleBrowserTest {
   }
 
   @Test
-  void aWrongApiKeyAndAStarterKeyAreRefusedOnTheSignInPage() {
+  void signInTakesABearerTokenAndRefusesAWrongKeyAndAStarterKey() {
     browser.manage().deleteAllCookies();
     open("/console/sign-in");
     browser.findElement(By.id("apiKey")).sendKeys("not-a-key");
@@ -292,6 +315,19 @@ class ConsoleBrowserTest {
     wait.until(ExpectedConditions.urlContains("error=role"));
     open("/console");
     assertThat(browser.getCurrentUrl()).contains("/console/sign-in");
+
+    // the identity provider's token, as the API takes it
+    browser
+        .findElement(By.id("token"))
+        .sendKeys(f.jwt(List.of("VIEWER"), java.time.Instant.now().plusSeconds(600), false));
+    browser.findElement(By.id("sign-in")).click();
+    wait.until(
+        ExpectedConditions.or(
+            ExpectedConditions.presenceOfElementLocated(By.id("sign-out")),
+            ExpectedConditions.urlContains("error=")));
+    assertThat(browser.getCurrentUrl()).doesNotContain("sign-in");
+    assertThat(browser.findElement(By.cssSelector(".who strong")).getText()).isEqualTo("jwt:alice");
+    assertThat(browser.findElement(By.cssSelector(".who .role")).getText()).contains("read only");
   }
 
   // --- helpers

@@ -4,6 +4,7 @@ import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.StepDefinition;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.server.internal.api.ApiException;
+import io.sagacoord.server.internal.api.QueryParams;
 import io.sagacoord.server.internal.engine.DefinitionRegistry;
 import io.sagacoord.server.internal.security.Callers;
 import io.sagacoord.server.internal.security.SecurityConfiguration;
@@ -262,7 +263,7 @@ class ConsoleController {
       Authentication auth,
       Model model,
       RedirectAttributes redirect) {
-    String back = "redirect:/console/sagas/" + UriComponentsBuilder.fromPath(id).build().encode();
+    String back = "redirect:/console/sagas/" + QueryParams.uuid("saga id", id);
     if (!ACTIONS.contains(action)) {
       throw ApiException.notFound("Unknown action", "no operator action " + action);
     }
@@ -406,9 +407,7 @@ class ConsoleController {
       model.addAttribute("reason", reason);
       model.addAttribute(
           "formAction",
-          "/console/quarantine/"
-              + UriComponentsBuilder.fromPath(id).build().encode()
-              + "/redeliver");
+          "/console/quarantine/" + QueryParams.id("quarantine id", id) + "/redeliver");
       model.addAttribute("cancelUrl", "/console/quarantine");
       return "console/confirm";
     }

@@ -10,7 +10,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import org.springframework.security.core.context.SecurityContextHolder;
-import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
 import org.springframework.security.web.context.HttpSessionSecurityContextRepository;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -66,8 +65,8 @@ final class ConsoleSessionExpiry extends OncePerRequestFilter {
 
   private static boolean tokenExpired(Instant now) {
     var auth = SecurityContextHolder.getContext().getAuthentication();
-    return auth instanceof JwtAuthenticationToken jwt
-        && jwt.getToken().getExpiresAt() != null
-        && !now.isBefore(jwt.getToken().getExpiresAt());
+    return auth instanceof TokenSignIn token
+        && token.expiresAt() != null
+        && !now.isBefore(token.expiresAt());
   }
 }

@@ -13,6 +13,7 @@ import org.springframework.http.HttpMethod;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.web.authentication.AbstractAuthenticationProcessingFilter;
 import org.springframework.security.web.authentication.SavedRequestAwareAuthenticationSuccessHandler;
@@ -92,13 +93,14 @@ final class ConsoleSignInFilter extends AbstractAuthenticationProcessingFilter {
     if (key == null && token == null) {
       throw new BadCredentialsException("no credential entered");
     }
-    String credential = key != null ? key + "\n" : "\nBearer " + token;
+    // a pasted token wins over a key that a password manager may have filled in
+    String credential = token != null ? "\nBearer " + token : key + "\n";
     String address = request.getRemoteAddr();
     String digest = ApiKeys.sha256Hex(credential);
     if (throttle.refusal(address, digest).isPresent()) {
       throw new Throttled("too many failed credential attempts from this address");
     }
-    Optional<Authentication> auth = key != null ? keys.signIn(key) : bearer(token);
+    Optional<Authentication> auth = token != null ? bearer(token) : keys.signIn(key);
     if (auth.isEmpty()) {
       throttle.failed(address);
       throw new BadCredentialsException("the credential is not valid");
@@ -115,8 +117,10 @@ final class ConsoleSignInFilter extends AbstractAuthenticationProcessingFilter {
       return Optional.empty();
     }
     try {
+      Jwt jwt = bearer.decoder().decode(token);
+      Authentication converted = SecurityConfiguration.convert(jwt, bearer.settings());
       return Optional.of(
-          SecurityConfiguration.convert(bearer.decoder().decode(token), bearer.settings()));
+          new TokenSignIn(converted.getName(), converted.getAuthorities(), jwt.getExpiresAt()));
     } catch (JwtException e) {
       return Optional.empty();
     }

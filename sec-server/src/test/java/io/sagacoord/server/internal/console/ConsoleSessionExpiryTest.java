@@ -59,6 +59,27 @@ class ConsoleSessionExpiryTest {
   }
 
   @Test
+  void aSessionSignedInWithATokenEndsWhenTheTokenExpires() throws Exception {
+    session.setAttribute(
+        HttpSessionSecurityContextRepository.SPRING_SECURITY_CONTEXT_KEY,
+        new SecurityContextImpl(
+            new TokenSignIn(
+                "jwt:alice",
+                List.of(new SimpleGrantedAuthority("ROLE_VIEWER")),
+                clock.instant().plus(Duration.ofMinutes(10)))));
+    SecurityContextHolder.setContext(
+        (org.springframework.security.core.context.SecurityContext)
+            session.getAttribute(HttpSessionSecurityContextRepository.SPRING_SECURITY_CONTEXT_KEY));
+    clock.advance(Duration.ofMinutes(9));
+    assertThat(get().getRedirectedUrl()).isNull();
+
+    clock.advance(Duration.ofMinutes(1));
+
+    assertThat(get().getRedirectedUrl()).isEqualTo("/console/sign-in?expired");
+    assertThat(session.isInvalid()).isTrue();
+  }
+
+  @Test
   void aSessionIdleForLongerThanTheTimeoutIsInvalidatedAndSentToSignIn() throws Exception {
     clock.advance(Duration.ofMinutes(30).plusSeconds(1));
 
