@@ -1,18 +1,11 @@
 package io.sagacoord.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.sagacoord.server.support.ApiFixture;
+import io.sagacoord.server.support.HeadlessChromium;
 import io.sagacoord.server.support.TestSagas;
-import java.io.File;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,9 +13,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -34,49 +24,20 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 class SwaggerUiBrowserTest {
 
   private ApiFixture f;
-  private Path profile;
+  private HeadlessChromium chromium;
   private WebDriver browser;
 
   @BeforeAll
-  void start() throws IOException {
-    Optional<Path> chromium = onPath("chromium", "chromium-browser", "google-chrome");
-    Optional<Path> chromedriver = onPath("chromedriver");
-    assumeTrue(
-        chromium.isPresent() && chromedriver.isPresent(),
-        "Chromium or chromedriver is not installed (apt-get install chromium chromium-driver):"
-            + " the Swagger UI browser test cannot run");
+  void start() {
+    chromium = HeadlessChromium.start("Swagger UI");
+    browser = chromium.driver();
     f = ApiFixture.get();
-    profile = Files.createTempDirectory("swagger-ui-chromium");
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(chromium.get().toFile());
-    options.addArguments(
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--user-data-dir=" + profile);
-    ChromeDriverService service =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(chromedriver.get().toFile())
-            .usingAnyFreePort()
-            .build();
-    browser = new ChromeDriver(service, options);
   }
 
   @AfterAll
-  void stop() throws IOException {
-    if (browser != null) {
-      browser.quit();
-    }
-    if (profile != null) {
-      try (Stream<Path> files = Files.walk(profile)) {
-        files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-      }
+  void stop() {
+    if (chromium != null) {
+      chromium.close();
     }
   }
 
@@ -125,17 +86,5 @@ class SwaggerUiBrowserTest {
                             + " tbody .response-col_description"))
                 .getText())
         .contains(TestSagas.TRIP);
-  }
-
-  private static Optional<Path> onPath(String... names) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      for (String name : names) {
-        Path candidate = Path.of(dir, name);
-        if (Files.isExecutable(candidate)) {
-          return Optional.of(candidate);
-        }
-      }
-    }
-    return Optional.empty();
   }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 
@@ -45,6 +46,11 @@ public final class ApiKeys {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is missing from this JVM", e);
     }
+  }
+
+  /** The authentication for a key entered in the console's sign-in form, or empty. */
+  public Optional<Authentication> signIn(String presented) {
+    return authenticate(presented).map(a -> a);
   }
 
   /** The authentication for a presented key, or empty if no configured key matches. */

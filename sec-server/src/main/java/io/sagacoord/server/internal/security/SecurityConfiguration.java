@@ -253,7 +253,7 @@ public class SecurityConfiguration {
    * prefix (a bare scope word such as {@code admin} grants nothing); saga types from the saga-types
    * claim (present but empty: no type).
    */
-  static AbstractAuthenticationToken convert(Jwt jwt, SecSecurityProperties.Jwt settings) {
+  public static AbstractAuthenticationToken convert(Jwt jwt, SecSecurityProperties.Jwt settings) {
     List<String> roleNames = new ArrayList<>(values(jwt.getClaim(settings.rolesClaim())));
     String prefix = settings.scopePrefix();
     if (notBlank(prefix)) {

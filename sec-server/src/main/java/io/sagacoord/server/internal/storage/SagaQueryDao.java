@@ -275,4 +275,30 @@ public class SagaQueryDao {
             });
     return out;
   }
+
+  /** Sagas started ({@code ends = false}) or ended per minute from {@code from}. */
+  public record PerMinute(boolean ends, Instant minute, long count) {}
+
+  /**
+   * Starts (by {@code created_at}) and ends (by {@code finished_at}: completed, compensated or
+   * failed) in {@code [from, to)}, counted per minute counted from {@code from}; minutes without
+   * any are absent.
+   */
+  public List<PerMinute> startsAndEndsPerMinute(Instant from, Instant to) {
+    return jdbc.sql(
+            """
+            SELECT FALSE AS ends, date_bin(INTERVAL '1 minute', created_at, :from) AS minute,
+                count(*) AS n
+            FROM saga_instance WHERE created_at >= :from AND created_at < :to GROUP BY 2
+            UNION ALL
+            SELECT TRUE, date_bin(INTERVAL '1 minute', finished_at, :from), count(*)
+            FROM saga_instance WHERE finished_at >= :from AND finished_at < :to GROUP BY 2
+            """)
+        .param("from", Sql.ts(from))
+        .param("to", Sql.ts(to))
+        .query(
+            (rs, n) ->
+                new PerMinute(rs.getBoolean("ends"), Sql.instant(rs, "minute"), rs.getLong("n")))
+        .list();
+  }
 }
