@@ -3,14 +3,15 @@ package io.sagacoord.server.internal.console;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.StepDefinition;
 import io.sagacoord.dsl.engine.SagaStatus;
-import io.sagacoord.server.internal.api.ApiException;
-import io.sagacoord.server.internal.api.QueryParams;
-import io.sagacoord.server.internal.engine.DefinitionRegistry;
+import io.sagacoord.server.internal.http.QuarantineController;
+import io.sagacoord.server.internal.http.QueryParams;
+import io.sagacoord.server.internal.http.SagaController;
+import io.sagacoord.server.internal.problem.ApiException;
+import io.sagacoord.server.internal.query.CatalogQueries;
+import io.sagacoord.server.internal.query.SagaQueries;
+import io.sagacoord.server.internal.registry.DefinitionRegistry;
 import io.sagacoord.server.internal.security.Callers;
 import io.sagacoord.server.internal.security.SecurityConfiguration;
-import io.sagacoord.server.internal.web.CatalogController;
-import io.sagacoord.server.internal.web.QuarantineController;
-import io.sagacoord.server.internal.web.SagaController;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Clock;
@@ -114,7 +115,7 @@ class ConsoleController {
 
   @GetMapping({"", "/"})
   String overview(Model model, HttpServletRequest request) {
-    CatalogController.Stats stats = rest.stats(request);
+    CatalogQueries.Stats stats = rest.stats(request);
     Map<String, String> failedQuery = new LinkedHashMap<>();
     failedQuery.put("status", "FAILED");
     failedQuery.put("limit", "20");
@@ -238,9 +239,9 @@ class ConsoleController {
 
   @GetMapping("/sagas/{id}")
   String saga(@PathVariable String id, Model model) {
-    SagaController.SagaDetail saga = rest.saga(id);
-    SagaController.Timeline timeline = rest.timeline(id);
-    List<String> steps = saga.steps().stream().map(SagaController.StepView::step).toList();
+    SagaQueries.SagaDetail saga = rest.saga(id);
+    SagaQueries.Timeline timeline = rest.timeline(id);
+    List<String> steps = saga.steps().stream().map(SagaQueries.StepView::step).toList();
     Instant openUntil = TERMINAL.contains(saga.status()) ? saga.updatedAt() : clock.instant();
     model.addAttribute("title", "Saga " + saga.id());
     model.addAttribute("saga", saga);
@@ -272,7 +273,7 @@ class ConsoleController {
       return back;
     }
     if (!"yes".equals(confirmed)) {
-      SagaController.SagaDetail saga = rest.saga(id);
+      SagaQueries.SagaDetail saga = rest.saga(id);
       model.addAttribute("title", "Confirm " + action);
       model.addAttribute("saga", saga);
       model.addAttribute("action", action);

@@ -1,9 +1,11 @@
 package io.sagacoord.server.internal.console;
 
-import io.sagacoord.server.internal.persistence.SagaQueryDao;
-import io.sagacoord.server.internal.web.CatalogController;
-import io.sagacoord.server.internal.web.QuarantineController;
-import io.sagacoord.server.internal.web.SagaController;
+import io.sagacoord.server.internal.http.CatalogController;
+import io.sagacoord.server.internal.http.QuarantineController;
+import io.sagacoord.server.internal.http.SagaController;
+import io.sagacoord.server.internal.query.CatalogQueries;
+import io.sagacoord.server.internal.query.SagaQueries;
+import io.sagacoord.server.internal.storage.SagaQueryDao;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.time.Instant;
@@ -21,7 +23,7 @@ import tools.jackson.databind.node.ObjectNode;
  * The console's one way to the sagas: the REST API's own handlers, called in-process with the query
  * parameters and bodies the API takes. Filters, paging, validation, operator actions, audit and
  * their refusals are therefore exactly the API's; an {@link
- * io.sagacoord.server.internal.api.ApiException} from them carries the same status and detail.
+ * io.sagacoord.server.internal.problem.ApiException} from them carries the same status and detail.
  */
 @Component
 class RestCalls {
@@ -29,14 +31,14 @@ class RestCalls {
   private final SagaController sagas;
   private final CatalogController catalog;
   private final QuarantineController quarantine;
-  private final SagaQueryDao queries;
+  private final SagaQueries queries;
   private final ObjectMapper json;
 
   RestCalls(
       SagaController sagas,
       CatalogController catalog,
       QuarantineController quarantine,
-      SagaQueryDao queries,
+      SagaQueries queries,
       ObjectMapper json) {
     this.sagas = sagas;
     this.catalog = catalog;
@@ -50,19 +52,19 @@ class RestCalls {
     return sagas.list(withParams(request, params));
   }
 
-  SagaController.SagaDetail saga(String id) {
+  SagaQueries.SagaDetail saga(String id) {
     return sagas.get(id);
   }
 
-  SagaController.Timeline timeline(String id) {
+  SagaQueries.Timeline timeline(String id) {
     return sagas.timeline(id);
   }
 
-  CatalogController.Stats stats(HttpServletRequest request) {
+  CatalogQueries.Stats stats(HttpServletRequest request) {
     return catalog.stats(withParams(request, Map.of()));
   }
 
-  List<CatalogController.ParticipantView> participants(HttpServletRequest request) {
+  List<CatalogQueries.ParticipantView> participants(HttpServletRequest request) {
     return catalog.participants(withParams(request, Map.of()));
   }
 
@@ -90,7 +92,7 @@ class RestCalls {
       case "force-compensation" -> sagas.forceCompensation(id, text, auth);
       case "resolve" -> sagas.resolve(id, text, auth);
       default ->
-          throw io.sagacoord.server.internal.api.ApiException.notFound(
+          throw io.sagacoord.server.internal.problem.ApiException.notFound(
               "Unknown action", "no operator action '" + action + "'");
     };
   }

@@ -1,6 +1,6 @@
 package io.sagacoord.server.internal.console;
 
-import io.sagacoord.server.internal.persistence.SagaQueryDao.PerMinute;
+import io.sagacoord.server.internal.storage.SagaQueryDao.PerMinute;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.sagacoord.server.internal.console;
 
-import io.sagacoord.server.internal.web.SagaController.TimelineEntry;
+import io.sagacoord.server.internal.query.SagaQueries.TimelineEntry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

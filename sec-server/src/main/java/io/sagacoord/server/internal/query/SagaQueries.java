@@ -326,4 +326,9 @@ public class SagaQueries {
             .thenComparing(e -> e.source().equals("audit")));
     return Optional.of(new Timeline(sagaId, entries));
   }
+
+  /** Starts and ends per minute in {@code [from, to)}, for the console's overview chart. */
+  public List<SagaQueryDao.PerMinute> startsAndEndsPerMinute(Instant from, Instant to) {
+    return queries.startsAndEndsPerMinute(from, to);
+  }
 }

@@ -2,12 +2,12 @@ package io.sagacoord.server.internal.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sagacoord.dsl.Participant;
+import io.sagacoord.dsl.ParticipantRef;
 import io.sagacoord.dsl.RetryPolicy;
 import io.sagacoord.dsl.SagaDefinition;
-import io.sagacoord.server.internal.persistence.SagaQueryDao.PerMinute;
-import io.sagacoord.server.internal.web.SagaController.KafkaPosition;
-import io.sagacoord.server.internal.web.SagaController.TimelineEntry;
+import io.sagacoord.server.internal.query.SagaQueries.KafkaPosition;
+import io.sagacoord.server.internal.query.SagaQueries.TimelineEntry;
+import io.sagacoord.server.internal.storage.SagaQueryDao.PerMinute;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -130,7 +130,7 @@ class ConsolePicturesTest {
 
   @Test
   void theDiagramStacksAParallelGroupMarksThePivotAndDrawsEachCompensation() throws Exception {
-    Participant p = new Participant("shop", "saga.shop.commands");
+    ParticipantRef p = new ParticipantRef("shop", "saga.shop.commands");
     SagaDefinition<Data> def =
         SagaDefinition.named("order", Data.class)
             .step("reserve")
