@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -313,6 +314,9 @@ public final class Participant implements AutoCloseable {
   /** Sends without waiting; one warning when heartbeats start failing, one line when they heal. */
   private void heartbeatQuietly() {
     try {
+      if (!settings.alive.getAsBoolean()) {
+        return;
+      }
       producer.send(
           heartbeatRecord(),
           (metadata, failure) -> {
@@ -481,6 +485,7 @@ public final class Participant implements AutoCloseable {
       LocalRetryPolicy retry,
       Duration announceInterval,
       Duration heartbeatInterval,
+      BooleanSupplier alive,
       Duration inboxRetention,
       Duration fenceRetention,
       Duration purgeInterval,
@@ -523,6 +528,7 @@ public final class Participant implements AutoCloseable {
     private LocalRetryPolicy retry = LocalRetryPolicy.DEFAULT;
     private Duration announceInterval = Duration.ofSeconds(30);
     private Duration heartbeatInterval = DEFAULT_HEARTBEAT_INTERVAL;
+    private BooleanSupplier alive = () -> true;
     private Duration inboxRetention = Duration.ofDays(7);
     private Duration fenceRetention;
     private Duration purgeInterval = Duration.ofHours(1);
@@ -708,6 +714,17 @@ public final class Participant implements AutoCloseable {
     }
 
     /**
+     * Sends a heartbeat only while {@code alive} answers true (asked once per heartbeat interval,
+     * on the housekeeping thread), so that something other than this process decides liveness: the
+     * saga bridge sends heartbeats only while its service's health endpoint answers. Default:
+     * always alive.
+     */
+    public Builder aliveWhen(BooleanSupplier alive) {
+      this.alive = Objects.requireNonNull(alive, "alive");
+      return this;
+    }
+
+    /**
      * How long inbox rows are kept. Must be at least the longest saga deadline, or a late forward
      * command could find no fence and run. Default 7 days.
      */
@@ -845,6 +862,7 @@ public final class Participant implements AutoCloseable {
               retry,
               announceInterval,
               heartbeatInterval,
+              alive,
               inboxRetention,
               fences,
               purgeInterval,

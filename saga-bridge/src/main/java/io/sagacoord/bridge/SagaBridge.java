@@ -53,7 +53,9 @@ public final class SagaBridge implements AutoCloseable {
             .localRetries(LocalRetryPolicy.none())
             // with a health endpoint the bridge announces (see start); the SDK only once at start
             .announceInterval(
-                config.healthPath() == null ? config.announceInterval() : Duration.ofDays(365));
+                config.healthPath() == null ? config.announceInterval() : Duration.ofDays(365))
+            // and the service's health decides liveness: heartbeats only while it answers 2xx
+            .aliveWhen(() -> config.healthUri() == null || Boolean.TRUE.equals(lastHealthy));
     if (config.commandTopic() != null) {
       builder.commandTopic(config.commandTopic());
     }
