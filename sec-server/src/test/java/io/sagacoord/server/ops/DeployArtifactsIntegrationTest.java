@@ -3,10 +3,12 @@ package io.sagacoord.server.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.sagacoord.server.SagaCoordinator;
 import io.sagacoord.server.SagaView;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
+import io.sagacoord.server.support.TestClock;
 import io.sagacoord.server.support.TestData;
 import io.sagacoord.server.support.TestSagas;
 import io.sagacoord.testkit.KafkaInfra;
@@ -22,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +62,7 @@ class DeployArtifactsIntegrationTest {
   private KafkaInfra kafka;
   private TestDatabase db;
   private RunningCoordinator sec;
+  private final TestClock clock = new TestClock(Instant.now());
   private ScriptedParticipants participants;
 
   @BeforeAll
@@ -68,7 +72,13 @@ class DeployArtifactsIntegrationTest {
     String suffix = UUID.randomUUID().toString().substring(0, 8);
     String replyTopic = kafka.uniqueTopic("replies");
     sec =
-        RunningCoordinator.start(db, kafka, replyTopic, Map.of(), List.of(TestSagas.trip(suffix)));
+        RunningCoordinator.start(
+            db,
+            kafka,
+            replyTopic,
+            Map.of(),
+            List.of(TestSagas.trip(suffix)),
+            Map.of("clock", clock));
     List<String> topics = new ArrayList<>();
     for (String step : TestSagas.TRIP_STEPS) {
       topics.add(TestSagas.participant(step, suffix).commandTopic());
@@ -93,6 +103,22 @@ class DeployArtifactsIntegrationTest {
     awaitStatus(coordinator, start(coordinator, TestData.ok()), "COMPLETED");
     awaitStatus(coordinator, start(coordinator, TestData.of("fail", "s2")), "COMPENSATED");
     awaitStatus(coordinator, start(coordinator, TestData.of("throw", "s1")), "FAILED");
+    // a retry and an attempt timeout, by moving the coordinator's clock past their timers
+    UUID flaky = start(coordinator, TestData.of("tech", "s2"));
+    UUID silent = start(coordinator, TestData.of("silent", "s1"));
+    MeterRegistry meters = sec.bean(MeterRegistry.class);
+    await()
+        .atMost(WAIT)
+        .pollInterval(Duration.ofMillis(200))
+        .untilAsserted(
+            () -> {
+              clock.advance(Duration.ofSeconds(1));
+              assertThat(meters.find("sec.step.retries").counters()).isNotEmpty();
+              assertThat(meters.find("sec.step.timeouts").tag("kind", "attempt").counters())
+                  .isNotEmpty();
+            });
+    awaitStatus(coordinator, flaky, "COMPLETED");
+    assertThat(coordinator.find(silent)).get().extracting(SagaView::status).isNotNull();
     Set<String> queried = new TreeSet<>(dashboardNames());
     queried.addAll(alertRuleNames());
 

@@ -1,5 +1,7 @@
 package io.sagacoord.server.internal.kafka;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.outbox.OutboxRelay;
@@ -10,6 +12,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -39,7 +42,7 @@ public class ReplyConsumer implements SmartLifecycle {
   private final OutboxRelay relay;
   private final CrashPoints crashPoints;
   private final ReplyWatermark watermark;
-  private final List<Worker> workers = new ArrayList<>();
+  private final List<Worker> workers = new CopyOnWriteArrayList<>();
   private volatile boolean running;
 
   /**
@@ -50,6 +53,9 @@ public class ReplyConsumer implements SmartLifecycle {
     final KafkaConsumer<String, byte[]> consumer;
     final Thread thread;
     final PendingOffsets offsets = new PendingOffsets();
+
+    /** Replies on this worker's partitions past its position, as of its last poll. */
+    volatile long lag;
 
     Worker(int index) {
       this.consumer = new KafkaConsumer<>(KafkaClients.consumer(properties, index));
@@ -63,12 +69,27 @@ public class ReplyConsumer implements SmartLifecycle {
       ReplyProcessor processor,
       OutboxRelay relay,
       CrashPoints crashPoints,
-      ReplyWatermark watermark) {
+      ReplyWatermark watermark,
+      MeterRegistry meters) {
     this.properties = properties;
     this.processor = processor;
     this.relay = relay;
     this.crashPoints = crashPoints;
     this.watermark = watermark;
+    Gauge.builder("sec.replies.lag", this, ReplyConsumer::lag)
+        .description(
+            "replies on the reply topic's partitions of this coordinator not yet read (Kafka's"
+                + " consumer lag, as of each consumer's last poll)")
+        .baseUnit("replies")
+        .register(meters);
+  }
+
+  private double lag() {
+    long sum = 0;
+    for (Worker w : workers) {
+      sum += w.lag;
+    }
+    return sum;
   }
 
   private void loop(Worker w) {
@@ -168,6 +189,15 @@ public class ReplyConsumer implements SmartLifecycle {
    * and applied (the batch committed), so the positions are how far the partitions are applied.
    */
   private void reportApplied(KafkaConsumer<String, byte[]> c) {
+    long lag = 0;
+    for (TopicPartition tp : c.assignment()) {
+      lag += c.currentLag(tp).orElse(0);
+    }
+    for (Worker w : workers) {
+      if (w.consumer == c) {
+        w.lag = lag;
+      }
+    }
     for (TopicPartition tp : c.assignment()) {
       try {
         watermark.applied(tp, c.position(tp, Duration.ZERO));

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
+import io.sagacoord.dsl.engine.LogEntry;
 import io.sagacoord.server.internal.storage.OutboxDao;
 import io.sagacoord.server.internal.storage.SagaQueryDao;
 import java.time.Clock;
@@ -201,14 +202,59 @@ public class SecMetrics {
     AfterCommit.run(() -> timerLateness.record(lateness));
   }
 
-  /** Time from sending a step's command to the reply that settled it. */
-  public void stepLatency(String sagaType, String step, String phase, Duration latency) {
+  /** Time from sending a step's command to the reply that settled it, by participant too. */
+  public void stepLatency(
+      String sagaType, String step, String phase, String participant, Duration latency) {
     AfterCommit.run(
         () ->
             Timer.builder("sec.step.latency")
                 .description("time from sending a step's command to the reply that settled it")
-                .tags("type", sagaType, "step", step, "phase", phase)
+                .tags("type", sagaType, "step", step, "phase", phase, "participant", participant)
                 .register(registry)
                 .record(latency));
+  }
+
+  /**
+   * Counts what a transition's log says happened to steps: retries scheduled, attempts and steps
+   * timed out, steps compensated or whose compensation failed (by saga type and step).
+   */
+  public void stepEvents(String sagaType, List<LogEntry> log) {
+    for (LogEntry entry : log) {
+      if (entry.step() == null) {
+        continue;
+      }
+      Counter.Builder counter =
+          switch (entry.type()) {
+            case "RETRY_SCHEDULED" ->
+                Counter.builder("sec.step.retries")
+                    .description("retries scheduled after a failed or timed-out attempt");
+            case "ATTEMPT_TIMED_OUT" ->
+                Counter.builder("sec.step.timeouts")
+                    .description(
+                        "attempts without a reply within the step timeout (kind=attempt) and steps"
+                            + " that gave up on it (kind=step)")
+                    .tag("kind", "attempt");
+            case "STEP_TIMED_OUT" ->
+                Counter.builder("sec.step.timeouts")
+                    .description(
+                        "attempts without a reply within the step timeout (kind=attempt) and steps"
+                            + " that gave up on it (kind=step)")
+                    .tag("kind", "step");
+            case "STEP_COMPENSATED" ->
+                Counter.builder("sec.step.compensations")
+                    .description("compensations of steps that ended, by outcome")
+                    .tag("outcome", "compensated");
+            case "STEP_COMPENSATION_FAILED" ->
+                Counter.builder("sec.step.compensations")
+                    .description("compensations of steps that ended, by outcome")
+                    .tag("outcome", "failed");
+            default -> null;
+          };
+      if (counter != null) {
+        Counter.Builder tagged =
+            counter.baseUnit("events").tag("type", sagaType).tag("step", entry.step());
+        AfterCommit.run(() -> tagged.register(registry).increment());
+      }
+    }
   }
 }

@@ -191,6 +191,7 @@ public class TransitionWriter {
       sink.updateInstance(after);
     }
     sink.insertLog(rows);
+    sink.metric(() -> metrics.stepEvents(state.sagaType(), transition.log()));
 
     List<OutboxRow> commands = new ArrayList<>();
     List<TimerRow> scheduled = new ArrayList<>();

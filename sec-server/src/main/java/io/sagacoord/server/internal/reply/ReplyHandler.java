@@ -389,7 +389,13 @@ public class ReplyHandler implements ReplyProcessor {
           String sagaType = row.sagaType();
           Duration latency = Duration.between(before.startedAt(), now);
           effects.metric(
-              () -> metrics.stepLatency(sagaType, reply.step(), reply.phase().wireName(), latency));
+              () ->
+                  metrics.stepLatency(
+                      sagaType,
+                      reply.step(),
+                      reply.phase().wireName(),
+                      reply.participant(),
+                      latency));
         }
       }
     }
