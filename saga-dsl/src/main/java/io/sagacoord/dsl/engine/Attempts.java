@@ -30,13 +30,17 @@ final class Attempts {
    * late.
    */
   static <D> void send(TransitionContext<D> transition, String step, Phase phase, int attempt) {
-    StepDefinition<D> definition = transition.stepDefinition(step);
-    boolean forward = phase == Phase.FORWARD;
-    String participant = definition.participant().name();
-    if (!transition.mayCall(participant)) {
+    if (!transition.mayCall(transition.stepDefinition(step).participant().name())) {
       ParticipantWaits.begin(transition, step, phase, attempt);
       return;
     }
+    sendNow(transition, step, phase, attempt);
+  }
+
+  /** Sends the attempt without asking the gate: the caller has asked it. */
+  static <D> void sendNow(TransitionContext<D> transition, String step, Phase phase, int attempt) {
+    StepDefinition<D> definition = transition.stepDefinition(step);
+    boolean forward = phase == Phase.FORWARD;
     String label = forward ? "forward" : "compensation";
     D data = transition.data();
     Object command =

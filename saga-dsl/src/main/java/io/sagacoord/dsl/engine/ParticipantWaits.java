@@ -76,18 +76,19 @@ final class ParticipantWaits {
         continue;
       }
       waitsAny = true;
+      boolean forward = step.status() == StepStatus.PARTICIPANT_WAIT;
+      Phase phase = forward ? Phase.FORWARD : Phase.COMPENSATE;
+      int attempt = (forward ? step.forwardAttempt() : step.compensationAttempt()) + 1;
+      // the gate is asked once per command: a half-open circuit counts each yes as a trial
       if (!transition.mayCall(event.participant())) {
-        continue; // waits on; a later ParticipantAvailable tries again
+        // waits on (logged again, so that a replay gets the same answer); a later event tries again
+        begin(transition, step.step(), phase, attempt);
+        continue;
       }
       sentAny = true;
-      boolean forward = step.status() == StepStatus.PARTICIPANT_WAIT;
-      ended(transition, step, forward ? Phase.FORWARD : Phase.COMPENSATE, "available");
+      ended(transition, step, phase, "available");
       transition.emit(new CancelTimers(step.step())); // the wait timer
-      if (forward) {
-        Attempts.send(transition, step.step(), Phase.FORWARD, step.forwardAttempt() + 1);
-      } else {
-        Attempts.send(transition, step.step(), Phase.COMPENSATE, step.compensationAttempt() + 1);
-      }
+      Attempts.sendNow(transition, step.step(), phase, attempt);
     }
     if (!sentAny) {
       return transition.ignored(

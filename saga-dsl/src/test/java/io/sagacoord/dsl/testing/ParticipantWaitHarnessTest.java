@@ -6,12 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sagacoord.dsl.JacksonJsonCodec;
 import io.sagacoord.dsl.TripSaga;
 import io.sagacoord.dsl.TripSaga.Booked;
+import io.sagacoord.dsl.engine.Effect.SendCommand;
 import io.sagacoord.dsl.engine.LogEntry;
+import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.SagaEvent.ParticipantAvailable;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.dsl.engine.StepStatus;
+import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.dsl.engine.Transition.Disposition;
 import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -105,5 +110,28 @@ class ParticipantWaitHarnessTest {
     assertThat(h.feed(new ParticipantAvailable("hotel-service")).disposition())
         .isEqualTo(Disposition.IGNORED);
     h.expectNoCommand().expectStepStatus("book-flight", StepStatus.PARTICIPANT_WAIT);
+  }
+
+  @Test
+  void aReleasedStepAsksTheGateOnceSoAHalfOpenCircuitSpendsOneTrialOnIt() {
+    AtomicInteger asked = new AtomicInteger();
+    SagaEngine engine =
+        new SagaEngine(codec, p -> !p.equals("flight-service") || asked.incrementAndGet() > 1);
+    Transition started =
+        engine.start(
+            TripSaga.sequential(),
+            UUID.randomUUID(),
+            codec.encode(TripData.of("T1", true)),
+            SagaHarness.DEFAULT_START);
+    assertThat(started.state().step("book-flight").status()).isEqualTo(StepStatus.PARTICIPANT_WAIT);
+    Transition released =
+        engine.apply(
+            TripSaga.sequential(),
+            started.state(),
+            new ParticipantAvailable("flight-service"),
+            SagaHarness.DEFAULT_START.plusSeconds(1));
+    assertThat(asked.get()).isEqualTo(2);
+    assertThat(released.state().step("book-flight").status()).isEqualTo(StepStatus.IN_PROGRESS);
+    assertThat(released.effects()).filteredOn(SendCommand.class::isInstance).hasSize(1);
   }
 }

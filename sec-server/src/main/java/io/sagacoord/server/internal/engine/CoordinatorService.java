@@ -10,6 +10,7 @@ import io.sagacoord.server.SagaCoordinator;
 import io.sagacoord.server.SagaView;
 import io.sagacoord.server.StartResult;
 import io.sagacoord.server.UnknownSagaTypeException;
+import io.sagacoord.server.internal.circuit.ParticipantCircuits;
 import io.sagacoord.server.internal.kafka.OutboxRelay;
 import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.CrashPoints;
@@ -36,6 +37,7 @@ public class CoordinatorService implements SagaCoordinator {
 
   private final DefinitionRegistry registry;
   private final SagaEngine engine;
+  private final ParticipantCircuits circuits;
   private final SagaInstanceDao instances;
   private final EventJson events;
   private final OutboxRelay relay;
@@ -55,9 +57,11 @@ public class CoordinatorService implements SagaCoordinator {
       CrashPoints crashPoints,
       TransactionTemplate tx,
       ObjectMapper json,
-      Clock clock) {
+      Clock clock,
+      ParticipantCircuits circuits) {
     this.registry = registry;
     this.engine = engine;
+    this.circuits = circuits;
     this.instances = instances;
     this.events = events;
     this.relay = relay;
@@ -103,6 +107,7 @@ public class CoordinatorService implements SagaCoordinator {
     }
     SagaDefinition<?> def =
         registry.newest(sagaType).orElseThrow(() -> new UnknownSagaTypeException(sagaType));
+    circuits.checkStart(def);
     checkJson(sagaType, dataJson);
     Instant now = now();
     // the key's saga has this id whoever starts it: the instance's primary key deduplicates

@@ -2,6 +2,7 @@ package io.sagacoord.server.internal.engine;
 
 import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.json.jackson.JacksonJsonCodec;
+import io.sagacoord.server.internal.circuit.ParticipantCircuits;
 import java.time.Clock;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
@@ -19,7 +20,8 @@ public class EngineConfiguration {
   }
 
   @Bean
-  public SagaEngine sagaEngine(ObjectMapper json) {
-    return new SagaEngine(new JacksonJsonCodec(json));
+  public SagaEngine sagaEngine(ObjectMapper json, ParticipantCircuits circuits) {
+    // the circuits decide whether a command may go to its participant now
+    return new SagaEngine(new JacksonJsonCodec(json), circuits);
   }
 }

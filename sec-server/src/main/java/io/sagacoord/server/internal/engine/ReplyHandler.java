@@ -9,6 +9,7 @@ import io.sagacoord.dsl.engine.StepState;
 import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.protocol.ProtocolException;
 import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.circuit.ParticipantCircuits;
 import io.sagacoord.server.internal.kafka.ReplyProcessor;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.ops.SecMetrics;
@@ -55,6 +56,7 @@ public class ReplyHandler implements ReplyProcessor {
 
   private final SagaLoader loader;
   private final SagaEngine engine;
+  private final ParticipantCircuits circuits;
   private final TransitionWriter writer;
   private final SagaInstanceDao instances;
   private final QuarantineDao quarantine;
@@ -83,9 +85,11 @@ public class ReplyHandler implements ReplyProcessor {
       TransactionTemplate tx,
       ObjectMapper json,
       Clock clock,
-      SecProperties properties) {
+      SecProperties properties,
+      ParticipantCircuits circuits) {
     this.loader = loader;
     this.engine = engine;
+    this.circuits = circuits;
     this.writer = writer;
     this.instances = instances;
     this.quarantine = quarantine;
@@ -357,6 +361,7 @@ public class ReplyHandler implements ReplyProcessor {
             reply.bodyJson());
     StepState before = state.steps().get(reply.step());
     Transition transition = engine.apply(def, state, event, now);
+    effects.metric(() -> circuits.observe(def, event, transition));
     if (!transition.applied()) {
       effects.metric(metrics::ignored);
       log.info(

@@ -6,6 +6,7 @@ import io.sagacoord.dsl.engine.TimerKind;
 import io.sagacoord.dsl.engine.Transition;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.circuit.ParticipantCircuits;
 import io.sagacoord.server.internal.engine.EventJson;
 import io.sagacoord.server.internal.engine.SagaLoader;
 import io.sagacoord.server.internal.engine.TransitionWriter;
@@ -61,6 +62,7 @@ public class TimerPoller implements SmartLifecycle {
   private final SagaInstanceDao instances;
   private final SagaLoader loader;
   private final SagaEngine engine;
+  private final ParticipantCircuits circuits;
   private final TransitionWriter writer;
   private final EventJson events;
   private final OutboxRelay relay;
@@ -94,12 +96,14 @@ public class TimerPoller implements SmartLifecycle {
       CrashPoints crashPoints,
       TransactionTemplate tx,
       Clock clock,
-      SecMetrics metrics) {
+      SecMetrics metrics,
+      ParticipantCircuits circuits) {
     this.properties = properties;
     this.timers = timers;
     this.instances = instances;
     this.loader = loader;
     this.engine = engine;
+    this.circuits = circuits;
     this.writer = writer;
     this.events = events;
     this.relay = relay;
@@ -215,6 +219,7 @@ public class TimerPoller implements SmartLifecycle {
             timer.phase() == null ? Phase.FORWARD : Phase.fromWire(timer.phase()),
             timer.attempt());
     Transition transition = engine.apply(loaded.definition(), loaded.state(), event, now);
+    circuits.observe(loaded.definition(), event, transition);
     if (!transition.applied()) {
       log.debug("Ignored timer " + timer + ": " + transition.reason());
       return loaded.written();

@@ -4,6 +4,7 @@ import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.StepDefinition;
 import io.sagacoord.dsl.engine.StepStatus;
 import io.sagacoord.server.internal.api.QueryParams;
+import io.sagacoord.server.internal.circuit.ParticipantCircuits;
 import io.sagacoord.server.internal.engine.DefinitionRegistry;
 import io.sagacoord.server.internal.persistence.ParticipantDao;
 import io.sagacoord.server.internal.persistence.SagaQueryDao;
@@ -49,7 +50,8 @@ public class CatalogController {
       Set<String> commandTypes,
       Set<String> compensationTypes,
       List<InstanceView> instances,
-      List<UsedBy> usedBy) {}
+      List<UsedBy> usedBy,
+      ParticipantCircuits.CircuitView circuit) {}
 
   /** The oldest RUNNING or COMPENSATING saga. */
   public record OldestRunning(
@@ -83,13 +85,16 @@ public class CatalogController {
   private final SagaQueryDao queries;
   private final ObjectMapper json;
   private final Clock clock;
+  private final ParticipantCircuits circuits;
 
   public CatalogController(
       DefinitionRegistry registry,
       ParticipantDao participants,
       SagaQueryDao queries,
       ObjectMapper json,
-      Clock clock) {
+      Clock clock,
+      ParticipantCircuits circuits) {
+    this.circuits = circuits;
     this.registry = registry;
     this.participants = participants;
     this.queries = queries;
@@ -155,7 +160,8 @@ public class CatalogController {
               commandTypes,
               compensationTypes,
               instances,
-              used.getOrDefault(name, List.of())));
+              used.getOrDefault(name, List.of()),
+              circuits.enabled() ? circuits.view(name) : null));
     }
     return out;
   }

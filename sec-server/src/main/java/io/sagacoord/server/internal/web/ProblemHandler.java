@@ -3,6 +3,7 @@ package io.sagacoord.server.internal.web;
 import io.sagacoord.server.CoordinatorBusyException;
 import io.sagacoord.server.IdempotencyKeyConflictException;
 import io.sagacoord.server.InvalidStartDataException;
+import io.sagacoord.server.ParticipantUnavailableException;
 import io.sagacoord.server.UnknownSagaTypeException;
 import io.sagacoord.server.internal.api.QueryParams;
 import io.sagacoord.server.internal.security.Problems;
@@ -67,6 +68,18 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
             HttpStatus.CONFLICT, "Idempotency key reused with another body", e.getMessage());
     p.setProperty("sagaId", e.existingSagaId().toString());
     return p;
+  }
+
+  @ExceptionHandler(ParticipantUnavailableException.class)
+  ResponseEntity<ProblemDetail> participantUnavailable(ParticipantUnavailableException e) {
+    ProblemDetail p =
+        Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Participant unavailable", e.getMessage());
+    long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
+    p.setProperty("participant", e.participant());
+    p.setProperty("retryAfterSeconds", seconds);
+    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+        .header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))
+        .body(p);
   }
 
   @ExceptionHandler(CoordinatorBusyException.class)
