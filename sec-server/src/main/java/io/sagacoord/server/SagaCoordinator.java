@@ -24,6 +24,9 @@ public interface SagaCoordinator {
    * @throws IdempotencyKeyConflictException if the key started a saga with other data
    * @throws CoordinatorBusyException if too many starts are waiting to be written, or the commit
    *     was not confirmed in time; retrying with the same key is safe
+   * @throws ParticipantUnavailableException (a {@code CoordinatorBusyException}) if a participant
+   *     of the first step has an open circuit and the saga type refuses such starts ({@code
+   *     sec.circuit.start-when-open}); nothing was written
    */
   StartResult start(String sagaType, String idempotencyKey, String dataJson);
 

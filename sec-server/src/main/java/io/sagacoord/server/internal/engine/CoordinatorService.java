@@ -79,6 +79,9 @@ public class CoordinatorService implements SagaCoordinator {
 
   @Override
   public StartResult start(String sagaType, String idempotencyKey, String dataJson) {
+    // a caller that can be answered "not now" is refused while the first participant is down; a
+    // start message from Kafka is accepted and waits
+    registry.newest(sagaType).ifPresent(circuits::checkStart);
     StartBatcher.Job job = prepare(sagaType, idempotencyKey, dataJson);
     if (TransactionSynchronizationManager.isActualTransactionActive()) {
       // the caller's transaction: the start commits (or rolls back) with the caller's own writes
@@ -107,7 +110,6 @@ public class CoordinatorService implements SagaCoordinator {
     }
     SagaDefinition<?> def =
         registry.newest(sagaType).orElseThrow(() -> new UnknownSagaTypeException(sagaType));
-    circuits.checkStart(def);
     checkJson(sagaType, dataJson);
     Instant now = now();
     // the key's saga has this id whoever starts it: the instance's primary key deduplicates
