@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -270,7 +271,7 @@ public class ParticipantCircuits implements ParticipantGate {
     };
   }
 
-  private static java.util.Optional<String> participantOf(SagaDefinition<?> def, String step) {
+  private static Optional<String> participantOf(SagaDefinition<?> def, String step) {
     return def.step(step).map(s -> s.participant().name());
   }
 
