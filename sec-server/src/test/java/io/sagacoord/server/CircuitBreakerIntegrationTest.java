@@ -5,8 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.sagacoord.dsl.RetryPolicy;
 import io.sagacoord.dsl.SagaDefinition;
+import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.server.internal.circuit.CircuitSync;
 import io.sagacoord.server.internal.circuit.ParticipantCircuits;
+import io.sagacoord.server.internal.engine.SagaReplayer;
+import io.sagacoord.server.internal.engine.StateMapper;
+import io.sagacoord.server.internal.persistence.SagaInstanceDao;
+import io.sagacoord.server.internal.persistence.SagaRow;
 import io.sagacoord.server.support.OpenApiContract;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
@@ -195,7 +200,23 @@ class CircuitBreakerIntegrationTest {
       assertThat(p2.path("circuit").path("state").asString()).isEqualTo("CLOSED");
       assertThat(post(secA, DIRECT, "direct-after").statusCode()).isEqualTo(201);
       assertThat(secA.bean(CircuitSync.class).runOnce()).isZero();
+
+      // the circuits' answers are in the logs: replaying them reproduces each stored saga
+      for (UUID id : List.of(shortLived, long1, long2)) {
+        assertReplayReproducesStoredState(secB, id);
+      }
     }
+  }
+
+  private void assertReplayReproducesStoredState(RunningCoordinator sec, UUID id) {
+    SagaRow row = sec.bean(SagaInstanceDao.class).find(id).orElseThrow();
+    SagaState replayed =
+        sec.bean(SagaReplayer.class).replay(id, row.sagaType(), row.definitionVersion());
+    assertThat(replayed.status().name()).isEqualTo(row.status());
+    assertThat(replayed.statusReason()).isEqualTo(row.statusReason());
+    assertThat(json.readTree(sec.bean(StateMapper.class).stepsJson(replayed)))
+        .isEqualTo(json.readTree(row.stepsJson()));
+    assertThat(replayed.updatedAt()).isEqualTo(row.updatedAt());
   }
 
   private static String state(RunningCoordinator sec, String participant) {

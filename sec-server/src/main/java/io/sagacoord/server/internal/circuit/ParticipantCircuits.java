@@ -207,7 +207,8 @@ public class ParticipantCircuits implements ParticipantGate {
       return true;
     }
     Instant until = circuit.openUntil;
-    return until == null || !clock.instant().isBefore(until);
+    // resilience4j half-opens once its clock is past the reset timeout
+    return until == null || clock.instant().isAfter(until);
   }
 
   /**
@@ -224,7 +225,7 @@ public class ParticipantCircuits implements ParticipantGate {
       Instant until = circuit.openUntil;
       if (circuit.breaker.getState() == CircuitBreaker.State.OPEN
           && until != null
-          && !now.isBefore(until)
+          && now.isAfter(until)
           && circuit.breaker.tryAcquirePermission()) {
         // the ask moved it to half-open; the permission is not used here
         circuit.breaker.releasePermission();
