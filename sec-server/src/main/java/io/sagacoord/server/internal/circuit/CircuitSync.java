@@ -70,6 +70,14 @@ public class CircuitSync implements SmartLifecycle {
   private final Clock clock;
   private final String instanceId;
   private final Map<String, Long> seenVersions = new ConcurrentHashMap<>();
+
+  /** Passes between two searches for waiting sagas while nothing happened to the circuits. */
+  private static final int QUIET_PASSES = 60;
+
+  /** The circuits' activity when a search last found no waiting saga (-1: search). */
+  private long quietAt = -1;
+
+  private int quietPasses;
   private volatile ScheduledExecutorService executor;
   private volatile boolean warned;
 
@@ -136,6 +144,14 @@ public class CircuitSync implements SmartLifecycle {
 
   /** Releases sagas waiting for participants whose circuit lets commands through. */
   int release() {
+    // sagas start to wait only when a circuit refuses a command; while the circuits are quiet a
+    // search that found none is repeated only now and then (a coordinator that stopped may have
+    // left some), not at every pass over all running sagas
+    long activity = circuits.activity();
+    if (activity == quietAt && ++quietPasses < QUIET_PASSES) {
+      return 0;
+    }
+    quietPasses = 0;
     Map<String, List<UUID>> byParticipant = new LinkedHashMap<>();
     for (CircuitDao.WaitingSaga saga : dao.waiting(WAITING_SCAN)) {
       Optional<SagaDefinition<?>> def = registry.find(saga.sagaType(), saga.definitionVersion());
@@ -158,6 +174,7 @@ public class CircuitSync implements SmartLifecycle {
                 });
       }
     }
+    quietAt = byParticipant.isEmpty() ? activity : -1;
     int released = 0;
     for (Map.Entry<String, List<UUID>> e : byParticipant.entrySet()) {
       String participant = e.getKey();

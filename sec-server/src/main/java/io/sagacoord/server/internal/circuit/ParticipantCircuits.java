@@ -68,6 +68,9 @@ public class ParticipantCircuits implements ParticipantGate {
   private final Map<String, Circuit> circuits = new ConcurrentHashMap<>();
   private final Queue<Change> changes = new ConcurrentLinkedQueue<>();
 
+  /** Grows with every refused command and every change of a circuit: sagas may wait anew. */
+  private final AtomicLong activity = new AtomicLong();
+
   /** True on the thread that applies another coordinator's change: not shared back. */
   private final ThreadLocal<Boolean> following = ThreadLocal.withInitial(() -> false);
 
@@ -101,6 +104,7 @@ public class ParticipantCircuits implements ParticipantGate {
               e -> {
                 CircuitBreaker.State to = e.getStateTransition().getToState();
                 Instant now = clock.instant();
+                activity.incrementAndGet();
                 if (to == CircuitBreaker.State.OPEN) {
                   if (!following.get()) {
                     openUntil = now.plus(waitInOpen);
@@ -190,6 +194,7 @@ public class ParticipantCircuits implements ParticipantGate {
       return true;
     }
     circuit.held.incrementAndGet();
+    activity.incrementAndGet();
     return false;
   }
 
@@ -231,6 +236,14 @@ public class ParticipantCircuits implements ParticipantGate {
         circuit.breaker.releasePermission();
       }
     }
+  }
+
+  /**
+   * A number that grows whenever a saga may have started to wait or a circuit changed: while it
+   * stays the same, a search that found no waiting saga need not be repeated.
+   */
+  long activity() {
+    return activity.get();
   }
 
   /** How many trial commands a half-open circuit of the participant lets through. */
