@@ -179,6 +179,21 @@ CREATE TABLE saga_participant (
     PRIMARY KEY (participant, instance)
 );
 
+-- The shared state of each participant's circuit breaker. A coordinator whose own circuit opens
+-- or closes writes it here; every coordinator reads the changes of the others at its poll interval
+-- and moves its circuit the same way, so all agree within about two poll intervals. version grows
+-- with every write: a reader applies each change once, in order.
+CREATE TABLE saga_participant_circuit (
+    participant varchar(200) PRIMARY KEY,
+    -- OPEN or CLOSED (a half-open circuit is the open one whose open_until has passed)
+    state       varchar(16)  NOT NULL,
+    -- when an OPEN circuit half-opens; null when CLOSED
+    open_until  timestamptz,
+    changed_at  timestamptz  NOT NULL,
+    changed_by  varchar(255) NOT NULL,
+    version     bigint       NOT NULL
+);
+
 -- The command id the engine gives a command (io.sagacoord.dsl.internal.Hashing.commandId: a
 -- name-based UUID, version 3, of "<sagaId>|<step>|<PHASE>|<attempt>").
 CREATE FUNCTION saga_command_id(saga_id uuid, step text, phase text, attempt integer)

@@ -60,7 +60,8 @@ class MigrationsTest {
               "saga_timer",
               "saga_quarantine",
               "saga_operator_audit",
-              "saga_participant");
+              "saga_participant",
+              "saga_participant_circuit");
 
       MigrateResult participant = flyway(db, "participant", "participant_schema_history").migrate();
       assertThat(participant.migrationsExecuted).isGreaterThanOrEqualTo(1);

@@ -4,9 +4,10 @@ import java.time.Duration;
 
 /**
  * A start refused at the door: a participant that its first commands go to cannot take them now (no
- * live instance, or an open circuit), and its definition (or {@code sec.liveness.when-unavailable})
- * says to refuse such starts. Nothing was written; retrying later with the same idempotency key is
- * safe. The REST API answers 503 with {@code Retry-After}.
+ * live instance, or an open circuit), and its definition (or {@code sec.liveness.when-unavailable};
+ * for an open circuit {@code sec.circuit.start-when-open}) says to refuse such starts. Nothing was
+ * written; retrying later with the same idempotency key is safe. The REST API answers 503 with
+ * {@code Retry-After}.
  */
 public class ParticipantUnavailableException extends SecException {
   private final String sagaType;

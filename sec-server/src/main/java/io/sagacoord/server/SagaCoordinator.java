@@ -24,6 +24,10 @@ public interface SagaCoordinator {
    * @throws IdempotencyKeyConflictException if the key started a saga with other data
    * @throws CoordinatorBusyException if too many starts are waiting to be written, or the commit
    *     was not confirmed in time; retrying with the same key is safe
+   * @throws ParticipantUnavailableException if a participant of the first commands cannot take them
+   *     now (no live instance, or an open circuit) and the start is to be refused ({@code
+   *     sec.liveness.when-unavailable}, the definition, {@code sec.circuit.start-when-open});
+   *     nothing was written
    */
   StartResult start(String sagaType, String idempotencyKey, String dataJson);
 

@@ -13,20 +13,32 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Attempts of a step, in either phase: sending one (command, timeout timer, outstanding state) and
- * waiting for the next after a failure (back-off timer). Command ids and jitter derive from the
- * saga id, step, phase and attempt, so a replay sends the same.
+ * Attempts of a step, in either phase: sending one (command, timeout timer, outstanding state), or
+ * waiting for its participant when the gate refuses it, and waiting for the next after a failure
+ * (back-off timer). Command ids and jitter derive from the saga id, step, phase and attempt, so a
+ * replay sends the same.
  */
 final class Attempts {
 
   private Attempts() {}
 
   /**
-   * Sends attempt {@code attempt} of {@code step} in {@code phase} and arms its timeout. A forward
-   * command of a step up to the pivot carries the saga deadline; after the pivot the saga only
-   * moves forward, so later commands and compensations carry none and are never refused as late.
+   * Sends attempt {@code attempt} of {@code step} in {@code phase} and arms its timeout; when the
+   * participant's gate refuses, the step waits for it instead ({@link ParticipantWaits#begin}). A
+   * forward command of a step up to the pivot carries the saga deadline; after the pivot the saga
+   * only moves forward, so later commands and compensations carry none and are never refused as
+   * late.
    */
   static <D> void send(TransitionContext<D> transition, String step, Phase phase, int attempt) {
+    if (!transition.mayCall(transition.stepDefinition(step).participant().name())) {
+      ParticipantWaits.begin(transition, step, phase, attempt);
+      return;
+    }
+    sendNow(transition, step, phase, attempt);
+  }
+
+  /** Sends the attempt without asking the gate: the caller has asked it. */
+  static <D> void sendNow(TransitionContext<D> transition, String step, Phase phase, int attempt) {
     StepDefinition<D> definition = transition.stepDefinition(step);
     boolean forward = phase == Phase.FORWARD;
     String label = forward ? "forward" : "compensation";

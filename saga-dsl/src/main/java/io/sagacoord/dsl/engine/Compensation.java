@@ -25,6 +25,7 @@ final class Compensation {
   static <D> void begin(TransitionContext<D> transition, String reason) {
     transition.changeStatus(SagaStatus.COMPENSATING, reason, null);
     transition.logSaga(LogEntryType.COMPENSATION_STARTED, Map.of("reason", reason));
+    ParticipantWaits.compensationBegins(transition);
     for (StepState step : transition.state().steps().values()) {
       if (step.status() == StepStatus.RETRY_WAIT && !transition.isPivotWaitingForRetry(step)) {
         transition.emit(new CancelTimers(step.step()));
@@ -54,7 +55,8 @@ final class Compensation {
     }
     for (StepState step : transition.state().steps().values()) {
       if (step.status() == StepStatus.COMPENSATING
-          || step.status() == StepStatus.COMPENSATION_RETRY_WAIT) {
+          || step.status() == StepStatus.COMPENSATION_RETRY_WAIT
+          || step.status() == StepStatus.COMPENSATION_PARTICIPANT_WAIT) {
         return; // one compensation at a time, in reverse order
       }
     }

@@ -17,6 +17,17 @@ public enum LogEntryType {
   SAGA_STARTED("SAGA_STARTED"),
   /** A command attempt was sent; detail {@code participant}, {@code topic}, {@code commandType}. */
   COMMAND_SENT("COMMAND_SENT"),
+  /**
+   * A command was due but its participant is unavailable (circuit open): the step waits, no attempt
+   * spent; the entry's attempt is the one that waits; detail {@code participant}.
+   */
+  PARTICIPANT_UNAVAILABLE("PARTICIPANT_UNAVAILABLE"),
+  /**
+   * A step stopped waiting for its participant; detail {@code participant}, {@code reason} ({@code
+   * available}: the command follows; {@code step timeout} or {@code compensating}: the step gives
+   * up without having sent it).
+   */
+  PARTICIPANT_WAIT_ENDED("PARTICIPANT_WAIT_ENDED"),
   /** A step's condition was false when its stage was reached; detail {@code reason}. */
   STEP_SKIPPED("STEP_SKIPPED"),
   /** A forward attempt succeeded; empty detail. */

@@ -75,9 +75,12 @@ final class Replies {
     int latest = forward ? step.forwardAttempt() : step.compensationAttempt();
     StepStatus outstanding = forward ? StepStatus.IN_PROGRESS : StepStatus.COMPENSATING;
     StepStatus waiting = forward ? StepStatus.RETRY_WAIT : StepStatus.COMPENSATION_RETRY_WAIT;
+    StepStatus waitingForParticipant =
+        forward ? StepStatus.PARTICIPANT_WAIT : StepStatus.COMPENSATION_PARTICIPANT_WAIT;
     boolean open =
         (step.status() == outstanding && reply.attempt() < latest)
-            || (step.status() == waiting && reply.attempt() <= latest);
+            || ((step.status() == waiting || step.status() == waitingForParticipant)
+                && reply.attempt() <= latest);
     if (!open) {
       return false;
     }

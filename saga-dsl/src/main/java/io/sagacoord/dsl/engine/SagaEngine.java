@@ -6,6 +6,7 @@ import io.sagacoord.dsl.engine.Effect.ScheduleTimer;
 import io.sagacoord.dsl.engine.SagaEvent.OperatorForceCompensation;
 import io.sagacoord.dsl.engine.SagaEvent.OperatorResolve;
 import io.sagacoord.dsl.engine.SagaEvent.OperatorRetryStep;
+import io.sagacoord.dsl.engine.SagaEvent.ParticipantAvailable;
 import io.sagacoord.dsl.engine.SagaEvent.ReplyReceived;
 import io.sagacoord.dsl.engine.SagaEvent.TimerFired;
 import io.sagacoord.dsl.engine.Transition.Disposition;
@@ -28,15 +29,34 @@ import java.util.UUID;
  * <p>This class checks its arguments and hands each event to the rules of what happens: {@link
  * Replies} and {@link ForwardProgress} move a saga forward, {@link Compensation} undoes it, {@link
  * Timers} handles timeouts, retries and the deadline, {@link OperatorActions} the operator's
- * events; {@link Attempts} sends commands for all of them.
+ * events, {@link ParticipantWaits} steps whose participant is unavailable; {@link Attempts} sends
+ * commands for all of them.
  */
 public final class SagaEngine {
 
   private final JsonCodec codec;
+  private final ParticipantGate gate;
 
-  /** An engine that keeps data, commands and replies as JSON through {@code codec}. */
+  /**
+   * An engine that keeps data, commands and replies as JSON through {@code codec} and sends every
+   * command ({@link ParticipantGate#ALWAYS_OPEN}).
+   */
   public SagaEngine(JsonCodec codec) {
+    this(codec, ParticipantGate.ALWAYS_OPEN);
+  }
+
+  /**
+   * An engine whose commands pass {@code gate}: a command to a participant the gate refuses is not
+   * sent, and its step waits for the participant.
+   */
+  public SagaEngine(JsonCodec codec, ParticipantGate gate) {
     this.codec = Objects.requireNonNull(codec, "codec must not be null");
+    this.gate = Objects.requireNonNull(gate, "gate must not be null");
+  }
+
+  /** The same rules with another gate (a replay answers from the log, a test from its script). */
+  public SagaEngine withGate(ParticipantGate newGate) {
+    return new SagaEngine(codec, newGate);
   }
 
   /**
@@ -181,7 +201,7 @@ public final class SagaEngine {
             now,
             now,
             null);
-    TransitionContext<D> transition = new TransitionContext<>(def, codec, initial, data, now);
+    TransitionContext<D> transition = new TransitionContext<>(def, codec, gate, initial, data, now);
     Map<String, Object> detail = new LinkedHashMap<>();
     detail.put("sagaType", def.name());
     detail.put("version", def.version());
@@ -206,7 +226,7 @@ public final class SagaEngine {
 
   private <D> Transition applyTyped(
       SagaDefinition<D> def, SagaState state, SagaEvent event, Instant now) {
-    TransitionContext<D> transition = new TransitionContext<>(def, codec, state, now);
+    TransitionContext<D> transition = new TransitionContext<>(def, codec, gate, state, now);
     try {
       if (event instanceof ReplyReceived reply) {
         return Replies.apply(transition, reply);
@@ -218,6 +238,8 @@ public final class SagaEngine {
         return OperatorActions.forceCompensation(transition, force);
       } else if (event instanceof OperatorResolve resolve) {
         return OperatorActions.resolve(transition, resolve);
+      } else if (event instanceof ParticipantAvailable available) {
+        return ParticipantWaits.available(transition, available);
       }
       throw new IllegalArgumentException("unknown event " + event);
     } catch (DefinitionCodeFailure failure) {
@@ -228,7 +250,7 @@ public final class SagaEngine {
   private <D> Transition resumeTyped(SagaDefinition<D> def, SagaState state, Instant now) {
     SagaStatus back = state.previousStatus() == null ? SagaStatus.RUNNING : state.previousStatus();
     TransitionContext<D> transition =
-        new TransitionContext<>(def, codec, state.withStatus(back, null, null, now), now);
+        new TransitionContext<>(def, codec, gate, state.withStatus(back, null, null, now), now);
     transition.logSaga(LogEntryType.SAGA_RESUMED, Map.of("status", back));
     Timers.rearm(transition, back);
     return transition.applied();

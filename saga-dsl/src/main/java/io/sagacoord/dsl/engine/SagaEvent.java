@@ -75,4 +75,14 @@ public sealed interface SagaEvent {
       Objects.requireNonNull(actor, "actor must not be null");
     }
   }
+
+  /**
+   * The participant's circuit lets commands through again: steps waiting for it are attempted (each
+   * still asks the {@link ParticipantGate}; those it refuses keep waiting).
+   */
+  record ParticipantAvailable(String participant) implements SagaEvent {
+    public ParticipantAvailable {
+      Objects.requireNonNull(participant, "participant must not be null");
+    }
+  }
 }

@@ -4,6 +4,7 @@ import io.sagacoord.dsl.SagaDslException;
 import io.sagacoord.dsl.engine.SagaEvent.OperatorForceCompensation;
 import io.sagacoord.dsl.engine.SagaEvent.OperatorResolve;
 import io.sagacoord.dsl.engine.SagaEvent.OperatorRetryStep;
+import io.sagacoord.dsl.engine.SagaEvent.ParticipantAvailable;
 import io.sagacoord.dsl.engine.SagaEvent.ReplyReceived;
 import io.sagacoord.dsl.engine.SagaEvent.TimerFired;
 import io.sagacoord.dsl.internal.Json;
@@ -16,7 +17,8 @@ import java.util.UUID;
 /**
  * JSON form of {@link SagaEvent}s, for the saga log and for replay. The form is a flat object with
  * a {@code "type"} field (ReplyReceived, TimerFired, OperatorRetryStep, OperatorForceCompensation,
- * OperatorResolve) and the record's components; a reply body is kept as a JSON string.
+ * OperatorResolve, ParticipantAvailable) and the record's components; a reply body is kept as a
+ * JSON string.
  */
 public final class SagaEvents {
   private SagaEvents() {}
@@ -51,6 +53,9 @@ public final class SagaEvents {
       m.put("type", "OperatorResolve");
       m.put("actor", o.actor());
       m.put("reason", o.reason());
+    } else if (event instanceof ParticipantAvailable a) {
+      m.put("type", "ParticipantAvailable");
+      m.put("participant", a.participant());
     } else {
       throw new IllegalArgumentException("unknown event " + event);
     }
@@ -92,6 +97,9 @@ public final class SagaEvents {
       }
       if ("OperatorForceCompensation".equals(type)) {
         return new OperatorForceCompensation(str(m, "actor"), str(m, "reason"));
+      }
+      if ("ParticipantAvailable".equals(type)) {
+        return new ParticipantAvailable(str(m, "participant"));
       }
       if ("OperatorResolve".equals(type)) {
         return new OperatorResolve(str(m, "actor"), str(m, "reason"));

@@ -78,6 +78,31 @@ public record StepState(
     return with(wait, forwardAttempt, compensationAttempt, null, startedAt, null, error);
   }
 
+  /**
+   * Waiting for the participant of {@code phase} to become available: {@code PARTICIPANT_WAIT} or
+   * {@code COMPENSATION_PARTICIPANT_WAIT}, the attempt counters unchanged (the waiting attempt is
+   * the next one), no command outstanding.
+   */
+  StepState waitingForParticipant(Phase phase, Instant now, String error) {
+    boolean forward = phase == Phase.FORWARD;
+    StepStatus wait =
+        forward ? StepStatus.PARTICIPANT_WAIT : StepStatus.COMPENSATION_PARTICIPANT_WAIT;
+    return with(
+        wait,
+        forwardAttempt,
+        compensationAttempt,
+        null,
+        startedAt == null ? now : startedAt,
+        null,
+        error);
+  }
+
+  /** Whether the step waits for its participant, in either phase. */
+  public boolean waitsForParticipant() {
+    return status == StepStatus.PARTICIPANT_WAIT
+        || status == StepStatus.COMPENSATION_PARTICIPANT_WAIT;
+  }
+
   /** Settled in {@code newStatus} at {@code now}, no command outstanding, the last error kept. */
   StepState settled(StepStatus newStatus, Instant now) {
     return settled(newStatus, now, lastError);

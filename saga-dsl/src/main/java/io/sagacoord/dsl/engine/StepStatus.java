@@ -10,6 +10,11 @@ public enum StepStatus {
   IN_PROGRESS,
   /** Forward attempt failed technically or timed out; waiting for the retry timer. */
   RETRY_WAIT,
+  /**
+   * The forward attempt is due but its participant is unavailable (circuit open): nothing is sent,
+   * no attempt is spent; the step waits for the participant, within its step timeout.
+   */
+  PARTICIPANT_WAIT,
   /** Forward succeeded. */
   SUCCEEDED,
   /**
@@ -23,6 +28,11 @@ public enum StepStatus {
   COMPENSATING,
   /** Compensation attempt failed or timed out; waiting for the retry timer. */
   COMPENSATION_RETRY_WAIT,
+  /**
+   * The compensation attempt is due but its participant is unavailable (circuit open): nothing is
+   * sent, no attempt is spent; the compensation waits for the participant.
+   */
+  COMPENSATION_PARTICIPANT_WAIT,
   /** Compensation done (or refused as a no-op by the participant). */
   COMPENSATED,
   /** Compensation exhausted its retries; the saga is FAILED. */

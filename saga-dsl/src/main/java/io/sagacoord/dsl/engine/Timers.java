@@ -27,6 +27,9 @@ final class Timers {
     if (step == null) {
       return transition.ignored("unknown step '" + timer.step() + "'");
     }
+    if (timer.kind() == TimerKind.STEP_TIMEOUT && step.waitsForParticipant()) {
+      return ParticipantWaits.timedOut(transition, timer, step);
+    }
     return timer.kind() == TimerKind.STEP_TIMEOUT
         ? attemptTimedOut(transition, timer, step)
         : retryDue(transition, timer, step);
@@ -103,7 +106,8 @@ final class Timers {
   /**
    * Arms again the timers a saga resumed in {@code status} needs: the timeout of every outstanding
    * attempt (a reply dropped while parked then leads to a retry), a retry due now for every step
-   * waiting for one, and the deadline (now if it has passed) while the saga runs.
+   * waiting for one, the wait timeout of every step waiting for its participant, and the deadline
+   * (now if it has passed) while the saga runs.
    */
   static <D> void rearm(TransitionContext<D> transition, SagaStatus status) {
     Instant now = transition.now();
@@ -132,6 +136,22 @@ final class Timers {
             transition.emit(
                 new ScheduleTimer(
                     TimerKind.RETRY, name, Phase.COMPENSATE, step.compensationAttempt() + 1, now));
+        case PARTICIPANT_WAIT ->
+            transition.emit(
+                new ScheduleTimer(
+                    TimerKind.STEP_TIMEOUT,
+                    name,
+                    Phase.FORWARD,
+                    step.forwardAttempt() + 1,
+                    timeout));
+        case COMPENSATION_PARTICIPANT_WAIT ->
+            transition.emit(
+                new ScheduleTimer(
+                    TimerKind.STEP_TIMEOUT,
+                    name,
+                    Phase.COMPENSATE,
+                    step.compensationAttempt() + 1,
+                    timeout));
         default -> {}
       }
     }

@@ -25,6 +25,7 @@ final class TransitionContext<D> {
 
   private final SagaDefinition<D> definition;
   private final JsonCodec codec;
+  private final ParticipantGate gate;
   private final Instant now;
   private final SagaState before;
   private final List<Effect> effects = new ArrayList<>();
@@ -32,16 +33,30 @@ final class TransitionContext<D> {
   private SagaState state;
   private D data;
 
-  /** A context for an event on {@code state}; the saga data is decoded when a rule needs it. */
-  TransitionContext(SagaDefinition<D> definition, JsonCodec codec, SagaState state, Instant now) {
-    this(definition, codec, state, null, now);
+  /**
+   * A context for an event on {@code state} whose commands pass {@code gate}; the saga data is
+   * decoded when a rule needs it.
+   */
+  TransitionContext(
+      SagaDefinition<D> definition,
+      JsonCodec codec,
+      ParticipantGate gate,
+      SagaState state,
+      Instant now) {
+    this(definition, codec, gate, state, null, now);
   }
 
   /** A context whose saga data is already decoded ({@code data}, null: decode when needed). */
   TransitionContext(
-      SagaDefinition<D> definition, JsonCodec codec, SagaState state, D data, Instant now) {
+      SagaDefinition<D> definition,
+      JsonCodec codec,
+      ParticipantGate gate,
+      SagaState state,
+      D data,
+      Instant now) {
     this.definition = definition;
     this.codec = codec;
+    this.gate = gate;
     this.before = state;
     this.state = state;
     this.data = data;
@@ -74,6 +89,11 @@ final class TransitionContext<D> {
     return definition.step(name).orElseThrow();
   }
 
+  /** Whether a command to {@code participant} may be sent now (see {@link ParticipantGate}). */
+  boolean mayCall(String participant) {
+    return gate.mayCall(participant);
+  }
+
   /** Whether the definition has a pivot and it has succeeded: the saga only moves forward. */
   boolean pivotSucceeded() {
     return definition
@@ -93,8 +113,10 @@ final class TransitionContext<D> {
 
   /** Whether {@code step} is the pivot and waits for its next attempt. */
   boolean isPivotWaitingForRetry(StepState step) {
-    return step.status() == StepStatus.RETRY_WAIT
-        && definition.pivot().map(p -> p.name().equals(step.step())).orElse(false);
+    boolean waits =
+        step.status() == StepStatus.RETRY_WAIT
+            || (step.status() == StepStatus.PARTICIPANT_WAIT && step.forwardAttempt() > 0);
+    return waits && definition.pivot().map(p -> p.name().equals(step.step())).orElse(false);
   }
 
   /** The saga data, decoded once per call. */

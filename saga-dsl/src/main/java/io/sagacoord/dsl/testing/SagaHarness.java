@@ -13,6 +13,7 @@ import io.sagacoord.dsl.engine.SagaEvent;
 import io.sagacoord.dsl.engine.SagaEvent.OperatorForceCompensation;
 import io.sagacoord.dsl.engine.SagaEvent.OperatorResolve;
 import io.sagacoord.dsl.engine.SagaEvent.OperatorRetryStep;
+import io.sagacoord.dsl.engine.SagaEvent.ParticipantAvailable;
 import io.sagacoord.dsl.engine.SagaEvent.ReplyReceived;
 import io.sagacoord.dsl.engine.SagaEvent.TimerFired;
 import io.sagacoord.dsl.engine.SagaState;
@@ -28,12 +29,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -66,6 +69,9 @@ import java.util.stream.Collectors;
  * 00000000-0000-0000-0000-000000000001}. Every event fed to the engine is recorded with its time,
  * so {@link #expectReplayReproducesState()} can check that the log replays to the same state.
  *
+ * <p>{@link #participantUnavailable(String)} and {@link #participantAvailable(String)} script a
+ * participant's circuit breaker, to test what the saga does while a participant is down.
+ *
  * @param <D> the saga data type
  */
 public final class SagaHarness<D> {
@@ -76,7 +82,7 @@ public final class SagaHarness<D> {
   /** Default saga id. */
   public static final UUID DEFAULT_SAGA_ID = new UUID(0, 1);
 
-  private record Recorded(SagaEvent event, Instant at) {}
+  private record Recorded(SagaEvent event, Instant at, Set<String> openCircuits) {}
 
   private final SagaDefinition<D> definition;
   private final JsonCodec codec;
@@ -86,6 +92,8 @@ public final class SagaHarness<D> {
   private SagaState state;
   private String startDataJson;
   private Instant startedAt;
+  private Set<String> openAtStart = Set.of();
+  private final Set<String> openCircuits = new HashSet<>();
   private final List<Recorded> events = new ArrayList<>();
   private final List<SendCommand> sent = new ArrayList<>();
   private final List<SendCommand> unexpected = new ArrayList<>();
@@ -100,7 +108,7 @@ public final class SagaHarness<D> {
   private SagaHarness(SagaDefinition<D> definition, JsonCodec codec) {
     this.definition = Objects.requireNonNull(definition, "definition must not be null");
     this.codec = Objects.requireNonNull(codec, "codec must not be null");
-    this.engine = new SagaEngine(codec);
+    this.engine = new SagaEngine(codec, participant -> !openCircuits.contains(participant));
     this.clock = new SettableClock(DEFAULT_START);
   }
 
@@ -194,6 +202,7 @@ public final class SagaHarness<D> {
     }
     startDataJson = json;
     startedAt = at;
+    openAtStart = Set.copyOf(openCircuits);
     record(started);
     return this;
   }
@@ -384,9 +393,17 @@ public final class SagaHarness<D> {
   public SagaHarness<D> expectReplayReproducesState() {
     requireStarted();
     SagaEngine fresh = new SagaEngine(codec);
-    SagaState replayed = fresh.start(definition, sagaId, startDataJson, startedAt).state();
+    SagaState replayed =
+        fresh
+            .withGate(p -> !openAtStart.contains(p))
+            .start(definition, sagaId, startDataJson, startedAt)
+            .state();
     for (Recorded r : events) {
-      replayed = fresh.apply(definition, replayed, r.event(), r.at()).state();
+      replayed =
+          fresh
+              .withGate(p -> !r.openCircuits().contains(p))
+              .apply(definition, replayed, r.event(), r.at())
+              .state();
     }
     if (!replayed.equals(state)) {
       throw new AssertionError("replay gave\n  " + replayed + "\nbut the state is\n  " + state);
@@ -425,6 +442,32 @@ public final class SagaHarness<D> {
     return this;
   }
 
+  // ------------------------------------------------------------------ participant circuits
+
+  /**
+   * Scripts the participant's circuit as open: from now on the engine sends it nothing, and a step
+   * whose command is due waits for it ({@code PARTICIPANT_WAIT}) while its timeout and the saga
+   * deadline keep running. Call before {@link #start} for a participant that is down from the
+   * beginning.
+   */
+  public SagaHarness<D> participantUnavailable(String participant) {
+    openCircuits.add(Objects.requireNonNull(participant, "participant must not be null"));
+    return this;
+  }
+
+  /**
+   * Scripts the participant's circuit as closed again: the coordinator's {@code
+   * ParticipantAvailable} event is fed (once the saga has started), so steps waiting for it send
+   * their commands.
+   */
+  public SagaHarness<D> participantAvailable(String participant) {
+    openCircuits.remove(Objects.requireNonNull(participant, "participant must not be null"));
+    if (state != null) {
+      feed(new ParticipantAvailable(participant));
+    }
+    return this;
+  }
+
   /** An operator retries a step (null: every stuck step). */
   public SagaHarness<D> operatorRetry(String step) {
     feed(new OperatorRetryStep(step, "test-operator", "test"));
@@ -447,7 +490,7 @@ public final class SagaHarness<D> {
   public Transition feed(SagaEvent event) {
     requireStarted();
     Instant at = clock.instant();
-    events.add(new Recorded(event, at));
+    events.add(new Recorded(event, at, Set.copyOf(openCircuits)));
     Transition t = engine.apply(definition, state, event, at);
     record(t);
     return t;

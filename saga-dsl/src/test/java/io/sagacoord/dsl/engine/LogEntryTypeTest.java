@@ -15,6 +15,8 @@ class LogEntryTypeTest {
         .containsExactly(
             "SAGA_STARTED",
             "COMMAND_SENT",
+            "PARTICIPANT_UNAVAILABLE",
+            "PARTICIPANT_WAIT_ENDED",
             "STEP_SKIPPED",
             "STEP_SUCCEEDED",
             "STEP_FAILED",

@@ -40,6 +40,10 @@ public final class ChildCoordinators {
             .systemProperty("sec.security.api-keys[0].roles", "ADMIN")
             .jvmArg("-Xmx384m")
             .jvmArg("-XX:TieredStopAtLevel=1");
+    if (extra.keySet().stream().noneMatch(k -> k.startsWith("sec.circuit."))) {
+      // as RunningCoordinator: circuits only where a test sets sec.circuit.* settings
+      builder.systemProperty("sec.circuit.enabled", "false");
+    }
     extra.forEach(builder::systemProperty);
     JavaProcess child = builder.start();
     try {

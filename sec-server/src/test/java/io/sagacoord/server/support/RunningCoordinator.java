@@ -62,6 +62,11 @@ public final class RunningCoordinator implements AutoCloseable {
       props.put("sec.security.api-keys[0].sha256", adminKeySha256());
       props.put("sec.security.api-keys[0].roles", "ADMIN");
     }
+    if (extra.keySet().stream().noneMatch(k -> k.startsWith("sec.circuit."))) {
+      // circuits hold back commands once a participant fails often, which many tests script on
+      // purpose for other reasons; a test of circuits sets its sec.circuit.* settings
+      props.put("sec.circuit.enabled", "false");
+    }
     props.putAll(extra);
     ConfigurableApplicationContext context =
         new SpringApplicationBuilder(SecApplication.class)

@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -56,6 +57,7 @@ public final class ScriptedParticipants implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
+  private final Set<String> broken = ConcurrentHashMap.newKeySet();
   private volatile Duration maxAnswerDelay = Duration.ZERO;
   private volatile boolean running = true;
 
@@ -85,6 +87,19 @@ public final class ScriptedParticipants implements AutoCloseable {
    */
   public void answerWithin(Duration max) {
     this.maxAnswerDelay = max;
+  }
+
+  /**
+   * From now on every forward command of {@code step} is answered with a technical failure,
+   * whatever the saga data says (a participant that is down), until {@link #heal}.
+   */
+  public void breakDown(String step) {
+    broken.add(step);
+  }
+
+  /** Answers the forward commands of {@code step} by the saga data again. */
+  public void heal(String step) {
+    broken.remove(step);
   }
 
   public List<Received> received() {
@@ -146,6 +161,10 @@ public final class ScriptedParticipants implements AutoCloseable {
         return;
       }
       reply(h, attempt, commandId, ReplyOutcome.SUCCESS, "{}");
+      return;
+    }
+    if (broken.contains(step)) {
+      reply(h, attempt, commandId, ReplyOutcome.TECHNICAL_FAILURE, "{\"reason\":\"down\"}");
       return;
     }
     String okBody = "{\"boom\":false,\"value\":\"v-" + step + "\"}";

@@ -73,7 +73,8 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
   ResponseEntity<ProblemDetail> unavailable(ParticipantUnavailableException e) {
     ProblemDetail p =
         Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Participant unavailable", e.getMessage());
-    long seconds = Math.max(1, e.retryAfter().toSeconds());
+    // rounded up: a client that waits as told finds the circuit half-open or the instance back
+    long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
     p.setProperty("sagaType", QueryParams.abbreviate(e.sagaType()));
     p.setProperty("participant", e.participant());
     p.setProperty("retryAfterSeconds", seconds);
@@ -95,7 +96,8 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
   ResponseEntity<ProblemDetail> busy(CoordinatorBusyException e) {
     ProblemDetail p =
         Problems.of(HttpStatus.SERVICE_UNAVAILABLE, "Coordinator busy", e.getMessage());
-    long seconds = Math.max(1, e.retryAfter().toSeconds());
+    // rounded up: a client that waits as told finds the circuit half-open or the instance back
+    long seconds = Math.max(1, (e.retryAfter().toMillis() + 999) / 1000);
     p.setProperty("retryAfterSeconds", seconds);
     return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
         .header(HttpHeaders.RETRY_AFTER, Long.toString(seconds))

@@ -15,8 +15,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The coordinator's door: a start whose first commands go to a participant that cannot take them
- * (any {@link ParticipantCheck} bean: no live instance, an open circuit) is refused before anything
- * is written, when its definition (or {@code sec.liveness.when-unavailable}) says to refuse. Every
+ * (any {@link ParticipantCheck} bean, such as no live instance) is refused before anything is
+ * written, when its definition (or {@code sec.liveness.when-unavailable}) says to refuse. Every
  * start path calls it (REST, Java API, the Kafka start topic) after the data has passed the
  * definition's rules. The rule itself is {@link StartAdmission}, which the test harness applies
  * too.

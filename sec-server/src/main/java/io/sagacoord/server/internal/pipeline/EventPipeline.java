@@ -6,15 +6,18 @@ import io.sagacoord.dsl.engine.SagaEvent;
 import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.dsl.engine.Transition;
+import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.registry.DefinitionRegistry;
 import io.sagacoord.server.internal.storage.SagaInstanceDao;
 import io.sagacoord.server.internal.storage.SagaRow;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.TransactionStatus;
 
@@ -25,7 +28,8 @@ import org.springframework.transaction.TransactionStatus;
  * the {@link TransitionWriter.Written} of each result. A batch applied saga by saga puts each under
  * its own savepoint ({@link #eachUnderSavepoint}), so one that fails rolls back alone; reply intake
  * first tries its batch without savepoints, collecting the writes in a {@link WriteBatch}, and
- * falls back to that when anything fails.
+ * falls back to that when anything fails. Every {@link TransitionObserver} learns of each event the
+ * engine decided on, after the commit.
  */
 @Component
 public class EventPipeline {
@@ -66,6 +70,7 @@ public class EventPipeline {
   private final SagaEngine engine;
   private final TransitionWriter writer;
   private final EventJson events;
+  private final List<TransitionObserver> observers;
 
   public EventPipeline(
       SagaInstanceDao instances,
@@ -74,7 +79,9 @@ public class EventPipeline {
       DefinitionRegistry registry,
       SagaEngine engine,
       TransitionWriter writer,
-      EventJson events) {
+      EventJson events,
+      ObjectProvider<TransitionObserver> observers) {
+    this.observers = observers.orderedStream().toList();
     this.instances = instances;
     this.loader = loader;
     this.mapper = mapper;
@@ -160,6 +167,7 @@ public class EventPipeline {
     }
     check.check(state, definition);
     Transition transition = engine.apply(definition, state, event, now);
+    observe(sink, definition, event, transition);
     if (!transition.applied()) {
       return new Result(Kind.NOT_APPLIED, state, transition, loadWrite);
     }
@@ -167,6 +175,22 @@ public class EventPipeline {
         TransitionWriter.Written.merge(
             loadWrite, writer.write(current, transition, events.toJson(event), now, origin, sink));
     return new Result(Kind.APPLIED, state, transition, written);
+  }
+
+  private void observe(
+      TransitionWriter.Sink sink,
+      SagaDefinition<?> definition,
+      SagaEvent event,
+      Transition transition) {
+    if (observers.isEmpty()) {
+      return;
+    }
+    // with the writes (a reply dropped from its batch is not observed), after the commit (a batch
+    // that rolls back and is applied again is observed once)
+    sink.metric(
+        () ->
+            AfterCommit.run(
+                () -> observers.forEach(o -> o.observe(definition, event, transition))));
   }
 
   /**

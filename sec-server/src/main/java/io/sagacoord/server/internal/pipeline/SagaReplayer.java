@@ -53,8 +53,12 @@ public class SagaReplayer {
     if (!EventJson.START.equals(events.type(first.eventJson()))) {
       throw new IllegalStateException("saga " + sagaId + " log does not begin with a start");
     }
+    // each transition is replayed with the circuits' answers it logged
     SagaState state =
-        engine.start(def, sagaId, events.startData(first.eventJson()), first.occurredAt()).state();
+        engine
+            .withGate(ReplayGate.of(first, def))
+            .start(def, sagaId, events.startData(first.eventJson()), first.occurredAt())
+            .state();
     for (LogRow row : rows.subList(1, rows.size())) {
       if (row.eventJson() == null) {
         continue;
@@ -66,7 +70,10 @@ public class SagaReplayer {
       } else if (EventJson.RESUME.equals(type)) {
         t = engine.resume(def, state, row.occurredAt());
       } else {
-        t = engine.apply(def, state, events.fromJson(row.eventJson()), row.occurredAt());
+        t =
+            engine
+                .withGate(ReplayGate.of(row, def))
+                .apply(def, state, events.fromJson(row.eventJson()), row.occurredAt());
       }
       state = t.state();
     }

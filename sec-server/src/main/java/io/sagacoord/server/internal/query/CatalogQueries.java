@@ -3,6 +3,7 @@ package io.sagacoord.server.internal.query;
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.StepDefinition;
 import io.sagacoord.dsl.engine.StepStatus;
+import io.sagacoord.server.internal.circuit.ParticipantCircuits;
 import io.sagacoord.server.internal.liveness.HeartbeatDao.HeartbeatRow;
 import io.sagacoord.server.internal.liveness.InstanceLiveness;
 import io.sagacoord.server.internal.liveness.Liveness;
@@ -55,7 +56,8 @@ public class CatalogQueries {
       Set<String> compensationTypes,
       List<InstanceView> instances,
       int liveInstances,
-      List<UsedBy> usedBy) {}
+      List<UsedBy> usedBy,
+      ParticipantCircuits.CircuitView circuit) {}
 
   /** The oldest RUNNING or COMPENSATING saga. */
   public record OldestRunning(
@@ -90,6 +92,7 @@ public class CatalogQueries {
   private final SagaQueryDao queries;
   private final ObjectMapper json;
   private final Clock clock;
+  private final ParticipantCircuits circuits;
 
   public CatalogQueries(
       DefinitionRegistry registry,
@@ -97,7 +100,9 @@ public class CatalogQueries {
       Liveness liveness,
       SagaQueryDao queries,
       ObjectMapper json,
-      Clock clock) {
+      Clock clock,
+      ParticipantCircuits circuits) {
+    this.circuits = circuits;
     this.registry = registry;
     this.participants = participants;
     this.liveness = liveness;
@@ -180,7 +185,8 @@ public class CatalogQueries {
               compensationTypes,
               instances,
               live,
-              used.getOrDefault(name, List.of())));
+              used.getOrDefault(name, List.of()),
+              circuits.enabled() ? circuits.view(name) : null));
     }
     return out;
   }

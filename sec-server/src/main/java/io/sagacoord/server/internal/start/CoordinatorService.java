@@ -11,6 +11,7 @@ import io.sagacoord.server.SagaCoordinator;
 import io.sagacoord.server.SagaView;
 import io.sagacoord.server.StartResult;
 import io.sagacoord.server.UnknownSagaTypeException;
+import io.sagacoord.server.internal.circuit.ParticipantCircuits;
 import io.sagacoord.server.internal.liveness.StartGate;
 import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.CrashPoints;
@@ -42,6 +43,7 @@ public class CoordinatorService implements SagaCoordinator {
 
   private final DefinitionRegistry registry;
   private final SagaEngine engine;
+  private final ParticipantCircuits circuits;
   private final SagaInstanceDao instances;
   private final EventJson events;
   private final OutboxRelay relay;
@@ -65,10 +67,12 @@ public class CoordinatorService implements SagaCoordinator {
       TransactionTemplate tx,
       ObjectMapper json,
       Clock clock,
-      SagaTracing tracing) {
+      SagaTracing tracing,
+      ParticipantCircuits circuits) {
     this.tracing = tracing;
     this.registry = registry;
     this.engine = engine;
+    this.circuits = circuits;
     this.instances = instances;
     this.events = events;
     this.relay = relay;
@@ -87,6 +91,9 @@ public class CoordinatorService implements SagaCoordinator {
 
   @Override
   public StartResult start(String sagaType, String idempotencyKey, String dataJson) {
+    // a caller that can be answered "not now" is refused while the first participant is down; a
+    // start message from Kafka is accepted and waits
+    registry.newest(sagaType).ifPresent(circuits::checkStart);
     StartBatcher.Job job = prepare(sagaType, idempotencyKey, dataJson);
     if (TransactionSynchronizationManager.isActualTransactionActive()) {
       // the caller's transaction: the start commits (or rolls back) with the caller's own writes

@@ -27,8 +27,10 @@ public class SagaQueryDao {
       List.of(
           "IN_PROGRESS",
           "RETRY_WAIT",
+          "PARTICIPANT_WAIT",
           "COMPENSATING",
           "COMPENSATION_RETRY_WAIT",
+          "COMPENSATION_PARTICIPANT_WAIT",
           "COMPENSATION_FAILED");
 
   private static final String COMPLETED = "COMPLETED";
