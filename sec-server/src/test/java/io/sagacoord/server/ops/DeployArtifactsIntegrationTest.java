@@ -76,7 +76,8 @@ class DeployArtifactsIntegrationTest {
             db,
             kafka,
             replyTopic,
-            Map.of(),
+            // circuits on (test coordinators run without them unless asked), for their meters
+            Map.of("sec.circuit.enabled", "true"),
             List.of(TestSagas.trip(suffix)),
             Map.of("clock", clock));
     List<String> topics = new ArrayList<>();
