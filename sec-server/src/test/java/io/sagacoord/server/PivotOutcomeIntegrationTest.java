@@ -9,24 +9,20 @@ import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.ReplyOutcome;
 import io.sagacoord.server.internal.storage.LogRow;
 import io.sagacoord.server.internal.storage.SagaLogDao;
+import io.sagacoord.server.support.CoordinatorKit;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.ScriptedParticipants.Received;
 import io.sagacoord.server.support.TestClock;
 import io.sagacoord.server.support.TestData;
 import io.sagacoord.server.support.TestSagas;
-import io.sagacoord.testkit.KafkaInfra;
-import io.sagacoord.testkit.SagaInfra;
-import io.sagacoord.testkit.TestDatabase;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A pivot whose participant holds its answer past the step timeout and the saga deadline: the
@@ -42,53 +38,35 @@ class PivotOutcomeIntegrationTest {
   private static final String DEADLINE_REFUSAL =
       "{\"reason\":\"saga deadline passed\",\"code\":\"DEADLINE_PASSED\"}";
 
-  private final TestClock clock = new TestClock(Instant.now());
-  private KafkaInfra kafka;
-  private TestDatabase db;
+  @RegisterExtension
+  static final CoordinatorKit kit =
+      CoordinatorKit.named("sec_pivot_outcome")
+          .participantSteps(List.of("s1", "s4"))
+          .definitions(suffix -> List.of(definition(suffix)));
+
+  private TestClock clock;
   private RunningCoordinator sec;
   private ScriptedParticipants participants;
 
-  @BeforeAll
-  void start() {
-    kafka = SagaInfra.kafka();
-    db = SagaInfra.postgres().newDatabase("sec_pivot_outcome");
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    SagaDefinition<TestData> definition =
-        SagaDefinition.named(TYPE, TestData.class)
-            .deadline(Duration.ofSeconds(10))
-            .defaultTimeout(Duration.ofSeconds(2))
-            .defaultRetry(RetryPolicy.fixed(2, Duration.ofMillis(100)))
-            .step("s1")
-            .invoke(TestSagas.participant("s1", suffix), "s1.do", d -> d)
-            .compensateWith("s1.undo", d -> d)
-            .step("s4")
-            .invoke(TestSagas.participant("s4", suffix), "s4.do", d -> d)
-            .pivot()
-            .build();
-    sec =
-        RunningCoordinator.start(
-            db,
-            kafka,
-            kafka.uniqueTopic("replies"),
-            Map.of(),
-            List.of(definition),
-            Map.of("clock", clock));
-    participants =
-        new ScriptedParticipants(
-            kafka.consumerConfig("participants-" + suffix),
-            kafka.producerConfig(),
-            List.of(
-                TestSagas.participant("s1", suffix).commandTopic(),
-                TestSagas.participant("s4", suffix).commandTopic()));
+  private static SagaDefinition<TestData> definition(String suffix) {
+    return SagaDefinition.named(TYPE, TestData.class)
+        .deadline(Duration.ofSeconds(10))
+        .defaultTimeout(Duration.ofSeconds(2))
+        .defaultRetry(RetryPolicy.fixed(2, Duration.ofMillis(100)))
+        .step("s1")
+        .invoke(TestSagas.participant("s1", suffix), "s1.do", d -> d)
+        .compensateWith("s1.undo", d -> d)
+        .step("s4")
+        .invoke(TestSagas.participant("s4", suffix), "s4.do", d -> d)
+        .pivot()
+        .build();
   }
 
-  @AfterAll
-  void stop() {
-    try (TestDatabase d = db;
-        RunningCoordinator s = sec;
-        ScriptedParticipants p = participants) {
-      // closed in reverse order
-    }
+  @BeforeAll
+  void start() {
+    clock = kit.clock();
+    sec = kit.sec();
+    participants = kit.participants();
   }
 
   @Test

@@ -10,28 +10,25 @@ import io.sagacoord.server.internal.storage.LogRow;
 import io.sagacoord.server.internal.storage.SagaLogDao;
 import io.sagacoord.server.internal.storage.TimerDao;
 import io.sagacoord.server.internal.timer.TimerPoller;
+import io.sagacoord.server.support.CoordinatorKit;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.ScriptedParticipants.Received;
 import io.sagacoord.server.support.TestClock;
 import io.sagacoord.server.support.TestData;
 import io.sagacoord.server.support.TestSagas;
-import io.sagacoord.testkit.KafkaInfra;
-import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A reply counts by when the participant gave it, not by when the coordinator gets to it: with
@@ -45,48 +42,35 @@ class RepliesBeforeTimersIntegrationTest {
   private static final Duration WAIT = Duration.ofSeconds(45);
   private static final String TYPE = "answered-in-time";
 
-  private final TestClock clock = new TestClock(Instant.now());
-  private KafkaInfra kafka;
+  @RegisterExtension
+  static final CoordinatorKit kit =
+      CoordinatorKit.named("sec_in_time")
+          // one partition, one reply per batch: a reply held up holds up every one after it
+          .property("sec.kafka.partitions", "1")
+          .property("sec.kafka.batch-size", "1")
+          .participantSteps(List.of("s1"))
+          .definitions(
+              suffix ->
+                  List.of(
+                      SagaDefinition.named(TYPE, TestData.class)
+                          .defaultTimeout(Duration.ofSeconds(2))
+                          .defaultRetry(RetryPolicy.fixed(3, Duration.ofMillis(100)))
+                          .step("s1")
+                          .invoke(TestSagas.participant("s1", suffix), "s1.do", d -> d)
+                          .compensateWith("s1.undo", d -> d)
+                          .build()));
+
+  private TestClock clock;
   private TestDatabase db;
   private RunningCoordinator sec;
   private ScriptedParticipants participants;
 
   @BeforeAll
   void start() {
-    kafka = SagaInfra.kafka();
-    db = SagaInfra.postgres().newDatabase("sec_in_time");
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    SagaDefinition<TestData> definition =
-        SagaDefinition.named(TYPE, TestData.class)
-            .defaultTimeout(Duration.ofSeconds(2))
-            .defaultRetry(RetryPolicy.fixed(3, Duration.ofMillis(100)))
-            .step("s1")
-            .invoke(TestSagas.participant("s1", suffix), "s1.do", d -> d)
-            .compensateWith("s1.undo", d -> d)
-            .build();
-    sec =
-        RunningCoordinator.start(
-            db,
-            kafka,
-            kafka.uniqueTopic("replies"),
-            // one partition, one reply per batch: a reply held up holds up every one after it
-            Map.of("sec.kafka.partitions", "1", "sec.kafka.batch-size", "1"),
-            List.of(definition),
-            Map.of("clock", clock));
-    participants =
-        new ScriptedParticipants(
-            kafka.consumerConfig("participants-" + suffix),
-            kafka.producerConfig(),
-            List.of(TestSagas.participant("s1", suffix).commandTopic()));
-  }
-
-  @AfterAll
-  void stop() {
-    try (TestDatabase d = db;
-        RunningCoordinator s = sec;
-        ScriptedParticipants p = participants) {
-      // closed in reverse order
-    }
+    clock = kit.clock();
+    db = kit.db();
+    sec = kit.sec();
+    participants = kit.participants();
   }
 
   @Test

@@ -12,14 +12,13 @@ import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.internal.storage.OutboxDao;
 import io.sagacoord.server.internal.storage.OutboxRow;
 import io.sagacoord.server.internal.storage.QuarantineDao;
+import io.sagacoord.server.support.CoordinatorKit;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.ScriptedParticipants.Received;
 import io.sagacoord.server.support.TestData;
 import io.sagacoord.server.support.TestSagas;
 import io.sagacoord.testkit.KafkaInfra;
-import io.sagacoord.testkit.SagaInfra;
-import io.sagacoord.testkit.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,16 +27,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * What must not stop the reply path: Errors from definition code, messages Postgres cannot store,
  * late replies, outbox rows that cannot be sent. One coordinator on a single-partition reply topic
- * (so a blocked partition would block every saga) and a two-row outbox batch.
+ * (so a blocked partition would block every saga) and a two-row outbox batch. Time moves when a
+ * test moves the clock.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ReplyRobustnessIntegrationTest {
@@ -47,48 +47,36 @@ class ReplyRobustnessIntegrationTest {
   private static final String OVERFLOWING = "err-overflow";
   private static final String MISSING_CLASS = "err-ncdf";
 
+  @RegisterExtension
+  static final CoordinatorKit kit =
+      CoordinatorKit.named("sec_robust")
+          .property("sec.kafka.partitions", "1")
+          .property("sec.outbox.batch-size", "2")
+          .definitions(
+              suffix ->
+                  List.of(
+                      TestSagas.trip(suffix),
+                      erroring(
+                          suffix, ASSERTING, () -> new AssertionError("handler assertion failed")),
+                      erroring(suffix, OVERFLOWING, () -> overflow()),
+                      erroring(
+                          suffix,
+                          MISSING_CLASS,
+                          () -> new NoClassDefFoundError("com/example/Gone"))));
+
   private KafkaInfra kafka;
-  private TestDatabase db;
   private RunningCoordinator sec;
   private ScriptedParticipants participants;
   private String replyTopic;
-  private String suffix;
   private SagaCoordinator coordinator;
 
   @BeforeAll
   void start() {
-    kafka = SagaInfra.kafka();
-    db = SagaInfra.postgres().newDatabase("sec_robust");
-    suffix = UUID.randomUUID().toString().substring(0, 8);
-    replyTopic = kafka.uniqueTopic("replies");
-    sec =
-        RunningCoordinator.start(
-            db,
-            kafka,
-            replyTopic,
-            Map.of("sec.kafka.partitions", "1", "sec.outbox.batch-size", "2"),
-            List.of(
-                TestSagas.trip(suffix),
-                erroring(ASSERTING, () -> new AssertionError("handler assertion failed")),
-                erroring(OVERFLOWING, () -> overflow()),
-                erroring(MISSING_CLASS, () -> new NoClassDefFoundError("com/example/Gone"))));
-    List<String> topics = new ArrayList<>();
-    for (String step : TestSagas.TRIP_STEPS) {
-      topics.add(TestSagas.participant(step, suffix).commandTopic());
-    }
-    participants =
-        new ScriptedParticipants(
-            kafka.consumerConfig("participants-" + suffix), kafka.producerConfig(), topics);
-    coordinator = sec.bean(SagaCoordinator.class);
-  }
-
-  @AfterAll
-  void stop() {
-    try (TestDatabase d = db;
-        RunningCoordinator s = sec;
-        ScriptedParticipants p = participants) {
-      // closed in reverse order
-    }
+    kafka = kit.kafka();
+    sec = kit.sec();
+    participants = kit.participants();
+    replyTopic = kit.replyTopic();
+    coordinator = kit.coordinator();
   }
 
   @Test
@@ -147,8 +135,8 @@ class ReplyRobustnessIntegrationTest {
 
     double fallbacksBefore = counter("sec.replies.batch.fallbacks");
     // valid JSON, but Postgres refuses the NUL in jsonb: the batched write fails, the replies are
-    // then applied one by one and only this one is quarantined (sent at once: the step's attempt
-    // times out after 2 s, and a reply to an old attempt would only be ignored)
+    // then applied one by one and only this one is quarantined (applied before the clock passes
+    // the step's 2 s timeout: a reply to an old attempt would only be ignored)
     participants.send(
         replyTopic, refused.toString(), headers, "{\"boom\":false,\"value\":\"a\\u0000b\"}");
     List<UUID> others = new ArrayList<>();
@@ -157,6 +145,14 @@ class ReplyRobustnessIntegrationTest {
     }
 
     others.forEach(id -> awaitStatus(id, "COMPLETED"));
+    kit.awaitIdle();
+    assertThat(coordinator.find(refused).orElseThrow().status()).isEqualTo("RUNNING");
+    // then each of the 3 attempts of the silent s1 times out
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      int sent = attempt;
+      kit.awaitWithBackOffs(() -> participants.received(refused).size() >= sent);
+      kit.advanceAndRun(Duration.ofSeconds(2));
+    }
     awaitStatus(refused, "COMPENSATED");
     assertThat(sec.bean(QuarantineDao.class).findAll())
         .filteredOn(q -> refused.equals(q.sagaId()))
@@ -209,14 +205,17 @@ class ReplyRobustnessIntegrationTest {
     kafka.createTopic(topic, 1);
     // larger than the producer's max.request.size: every send fails at once
     String tooLarge = "\"" + "x".repeat(2 * 1024 * 1024) + "\"";
+    Instant written = kit.clock().instant();
     List<OutboxRow> rows = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      rows.add(new OutboxRow(null, id, topic, id.toString(), Map.of(), tooLarge, Instant.now()));
+      rows.add(new OutboxRow(null, id, topic, id.toString(), Map.of(), tooLarge, written));
     }
     rows.add(
-        new OutboxRow(
-            null, id, topic, id.toString(), Map.of("x-marker", "good"), "{}", Instant.now()));
+        new OutboxRow(null, id, topic, id.toString(), Map.of("x-marker", "good"), "{}", written));
     outbox.insert(rows);
+    // no writer handed them to the relay: they are the poll's once sec.outbox.in-flight-grace is
+    // over
+    kit.advance(Duration.ofSeconds(11));
 
     JdbcClient jdbc = sec.bean(JdbcClient.class);
     await()
@@ -245,7 +244,8 @@ class ReplyRobustnessIntegrationTest {
   // --- helpers
 
   /** One step on p-s1 whose reply handler throws the given Error for a "boom" reply. */
-  private SagaDefinition<TestData> erroring(String type, Supplier<Error> error) {
+  private static SagaDefinition<TestData> erroring(
+      String suffix, String type, Supplier<Error> error) {
     return SagaDefinition.named(type, TestData.class)
         .defaultTimeout(Duration.ofSeconds(30))
         .step("s1")
@@ -280,16 +280,7 @@ class ReplyRobustnessIntegrationTest {
   }
 
   private SagaView awaitStatus(UUID id, String status) {
-    await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofMillis(100))
-        .untilAsserted(
-            () ->
-                assertThat(coordinator.find(id))
-                    .get()
-                    .extracting(SagaView::status)
-                    .isEqualTo(status));
-    return coordinator.find(id).orElseThrow();
+    return kit.awaitStatus(id, status);
   }
 
   private static Map<String, String> replyHeaders(UUID sagaId, String step) {

@@ -35,6 +35,11 @@ class DemoCommandTest {
       assertThat(output).contains("Ada", "Linus", "Barbara", "Edsger");
       assertThat(output).contains("Every saga ended as expected.");
       assertThat(exit).as(output).isZero();
+      // it stops the services it started: no address of theirs is printed, and stopping them
+      // logs no error
+      assertThat(output).doesNotContain("Trip API:", "Coordinator API:", "Swagger UI:");
+      String stopping = output.substring(output.indexOf("Every saga ended as expected."));
+      assertThat(stopping).doesNotContain(" ERROR ", "Exception");
     }
   }
 

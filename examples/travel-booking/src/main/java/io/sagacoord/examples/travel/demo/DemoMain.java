@@ -42,6 +42,9 @@ public final class DemoMain {
     }
     System.out.println("Starting embedded PostgreSQL and Kafka ...");
     EmbeddedInfra infra = EmbeddedInfra.start();
+    System.out.println(
+        "Starting the coordinator, the flight, hotel, car and billing services and the trip API"
+            + " ...");
     TravelSystem system;
     try {
       system =
@@ -80,6 +83,13 @@ public final class DemoMain {
         allAsExpected
             ? "Every saga ended as expected."
             : "Some sagas did NOT end as expected (see the table).");
+    if (exitAfterScenario) {
+      // the services stop now: their addresses are left out, they would not answer
+      System.out.println("Stopping ...");
+      system.close();
+      infra.close();
+      System.exit(allAsExpected ? 0 : 1);
+    }
     System.out.println("Trip API:          " + system.tripApiUri() + "/trips/{id}");
     System.out.println("Coordinator API:   " + system.coordinatorUri() + "/api/sagas/{id}");
     System.out.println("Coordinator health " + system.coordinatorUri() + "/actuator/health");
@@ -97,11 +107,6 @@ public final class DemoMain {
             + system.coordinatorUri()
             + "/api/sagas?status=FAILED");
 
-    if (exitAfterScenario) {
-      system.close();
-      infra.close();
-      System.exit(allAsExpected ? 0 : 1);
-    }
     System.out.println("Serving until stopped (Ctrl-C).");
     new CountDownLatch(1).await();
   }

@@ -117,6 +117,8 @@ public final class TravelSystem implements AutoCloseable {
 
     Map<String, Object> secProperties = new HashMap<>();
     secProperties.put("sec.embedded", "false");
+    // the demo says itself what it starts
+    secProperties.put("spring.main.banner-mode", "off");
     secProperties.put("spring.datasource.url", config.coordinatorDb().jdbcUrl());
     secProperties.put("spring.datasource.username", config.coordinatorDb().username());
     secProperties.put("spring.datasource.password", config.coordinatorDb().password());
