@@ -172,6 +172,20 @@ class ConsoleBrowserTest {
     open("/console/participants");
     assertThat(browser.findElements(By.cssSelector("section.participant[data-participant='p-s1']")))
         .hasSize(1);
+    // p-s1 announces no instance here: none is live, and the table has its liveness columns
+    assertThat(
+            browser
+                .findElement(
+                    By.cssSelector("section.participant[data-participant='p-s1'] dd.liveness"))
+                .getText())
+        .isEqualTo("0 of 0");
+    assertThat(
+            browser
+                .findElements(
+                    By.cssSelector("section.participant[data-participant='p-s1'] thead th"))
+                .stream()
+                .map(WebElement::getText))
+        .contains("Last heartbeat", "Heartbeat interval", "Liveness");
     checkPage("participants");
     open("/console/quarantine");
     WebElement message =

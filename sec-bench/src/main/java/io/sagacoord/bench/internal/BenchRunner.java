@@ -30,7 +30,15 @@ public final class BenchRunner {
 
   public static final List<String> MODES =
       List.of(
-          "smoke", "timers", "saturation", "latency", "recovery", "footprint", "ceiling", "all");
+          "smoke",
+          "timers",
+          "saturation",
+          "latency",
+          "recovery",
+          "footprint",
+          "ceiling",
+          "console",
+          "all");
 
   private final String mode;
   private final BenchOptions options;
@@ -88,6 +96,7 @@ public final class BenchRunner {
         case "saturation" -> saturation();
         case "latency" -> latency(options.saturationHint());
         case "recovery" -> recovery();
+        case "console" -> console();
         case "all" -> {
           timers();
           ceiling();
@@ -342,6 +351,31 @@ public final class BenchRunner {
     lat.put("start_errors_total", generator.errors());
     lat.put("last_start_error", generator.lastError());
     result.put("latency", lat);
+  }
+
+  /**
+   * Console latency with {@code bench.console.sagas} (default 100,000) sagas in the database: a few
+   * hundred real sagas (15% compensating, some timer sagas left running) copied by SQL, then {@code
+   * bench.console.requests} (default 100) timed requests per page after {@code
+   * bench.console.warmup} (default 20) unmeasured ones.
+   */
+  private void console() throws Exception {
+    ConsoleLatency console = new ConsoleLatency(cluster);
+    console.startTimerSagas(options.integer("bench.console.timer-sagas", 20));
+    tracker.awaitAll(
+        generator.run(options.dbl("bench.console.rate", 40), Duration.ofSeconds(8), 0.15),
+        Duration.ofMinutes(2));
+    Map<String, Object> data = console.fill(options.integer("bench.console.sagas", 100_000));
+    log("console data: " + data);
+    Map<String, Object> measured =
+        console.measure(
+            options.integer("bench.console.warmup", 20),
+            options.integer("bench.console.requests", 100));
+    measured.put("data", data);
+    measured.put("slower_than_200_ms_p95", ConsoleLatency.slowest(measured, 200));
+    result.put("console", measured);
+    result.put("console_p95_ms", measured.get("console_p95_ms"));
+    log("console: " + measured);
   }
 
   private void recovery() throws Exception {

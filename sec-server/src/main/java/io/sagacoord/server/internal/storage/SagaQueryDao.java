@@ -115,6 +115,11 @@ public class SagaQueryDao {
       p.addValue("type", f.type());
     }
     p.addValue("current", CURRENT_STEP_STATUSES);
+    if (f.step() != null || f.participantSteps() != null) {
+      // only a saga with a current step matches, and a COMPLETED or COMPENSATED one has none: the
+      // list then reads the open-status index instead of every saga's steps
+      sql.append(NOT_COMPLETED).append(" AND status <> 'COMPENSATED'");
+    }
     if (f.step() != null) {
       sql.append(
           " AND EXISTS (SELECT 1 FROM jsonb_array_elements(steps) s"
