@@ -351,6 +351,19 @@ public final class BenchCluster implements AutoCloseable {
     return Instant.now();
   }
 
+  /** SIGTERM to the coordinator; returns its exit code once it is gone. */
+  public int stopCoordinator() {
+    return coordinator.stop(START_TIMEOUT);
+  }
+
+  /** What the coordinator's JVM maps at start: "AOT cache", "dynamic CDS archive" or "none". */
+  public String coordinatorClassData() {
+    if (cdsArchive == null) {
+      return "none";
+    }
+    return CoordinatorJvm.aotCache() ? "AOT cache" : "dynamic CDS archive";
+  }
+
   /** Starts the coordinator again with the same command line; returns at once. */
   public void restartCoordinatorNoWait() {
     coordinator = coordinator.restart();

@@ -42,6 +42,16 @@ public record BenchOptions(Path outDir) {
         .toList();
   }
 
+  /**
+   * The latency mode's rates: {@code bench.latency.rates} (default 100,500), or the one rate of
+   * {@code bench.latency.rate} where only that is given.
+   */
+  List<Double> latencyRates() {
+    String one = System.getProperty("bench.latency.rate");
+    String rates = System.getProperty("bench.latency.rates", one == null ? "100,500" : one);
+    return Arrays.stream(rates.split(",")).map(String::trim).map(Double::parseDouble).toList();
+  }
+
   /** How the open-loop modes start sagas: {@code bench.starts} = rest (default) or kafka. */
   LoadGenerator.Via startVia() {
     return LoadGenerator.Via.valueOf(

@@ -19,8 +19,12 @@ public final class BenchRunner {
   public static final List<String> KEYS =
       List.of(
           "saturation_sagas_per_s",
+          "p50_ms_at_100",
+          "p99_ms_at_100",
+          "cpu_ms_per_saga_total_at_100",
           "p50_ms_at_500",
           "p99_ms_at_500",
+          "restart_to_ready_s",
           "recovery_10k_all_terminal_s",
           "log_rows_per_saga",
           "bytes_per_saga",
@@ -34,6 +38,7 @@ public final class BenchRunner {
           "timers",
           "saturation",
           "latency",
+          "restart",
           "recovery",
           "footprint",
           "ceiling",
@@ -95,7 +100,11 @@ public final class BenchRunner {
         case "footprint" -> footprint();
         case "saturation" -> saturation();
         case "latency" -> latency(options.saturationHint());
-        case "recovery" -> recovery();
+        case "restart" -> restart();
+        case "recovery" -> {
+          restart();
+          recovery();
+        }
         case "console" -> console();
         case "all" -> {
           timers();
@@ -103,6 +112,7 @@ public final class BenchRunner {
           footprint();
           Double sat = saturation();
           latency(sat);
+          restart();
           recovery();
         }
         default -> throw new IllegalStateException(mode);
@@ -332,14 +342,22 @@ public final class BenchRunner {
         "due time of the start request (open-loop schedule) to the terminal commit (saga_instance.finished_at)");
     lat.put(
         "from_start_logged_ms", "saga_instance.created_at (start logged) to the terminal commit");
-    awaitQuiet(Duration.ofMinutes(5));
-    double rate = options.dbl("bench.latency.rate", 500);
-    PhaseStats at500 = phase(rate, warmup, measure, fail, Duration.ofMinutes(3));
-    lat.put("at_" + (long) rate, at500.toMap());
-    log("latency at " + rate + "/s: " + at500.toMap());
-    if (rate == 500) {
-      result.put("p50_ms_at_500", PhaseStats.ms(at500.endToEnd(), 50));
-      result.put("p99_ms_at_500", PhaseStats.ms(at500.endToEnd(), 99));
+    for (double rate : options.latencyRates()) {
+      awaitQuiet(Duration.ofMinutes(5));
+      PhaseStats at = phase(rate, warmup, measure, fail, Duration.ofMinutes(3));
+      Map<String, Object> stats = at.toMap();
+      lat.put("at_" + (long) rate, stats);
+      log("latency at " + rate + "/s: " + stats);
+      if (rate == 100) {
+        result.put("p50_ms_at_100", PhaseStats.ms(at.endToEnd(), 50));
+        result.put("p99_ms_at_100", PhaseStats.ms(at.endToEnd(), 99));
+        if (stats.get("cpu_ms_per_saga") instanceof Map<?, ?> cpu) {
+          result.put("cpu_ms_per_saga_total_at_100", cpu.get("total"));
+        }
+      } else if (rate == 500) {
+        result.put("p50_ms_at_500", PhaseStats.ms(at.endToEnd(), 50));
+        result.put("p99_ms_at_500", PhaseStats.ms(at.endToEnd(), 99));
+      }
     }
     if (saturation != null) {
       awaitQuiet(Duration.ofMinutes(5));
@@ -376,6 +394,24 @@ public final class BenchRunner {
     result.put("console", measured);
     result.put("console_p95_ms", measured.get("console_p95_ms"));
     log("console: " + measured);
+  }
+
+  /**
+   * Launch to ready of a quiet coordinator stopped with SIGTERM ({@link RestartRun}), {@code
+   * bench.restart.times} times (default 3). {@code restart_to_ready_s} is the median when the
+   * coordinator runs on JDK 17 without an AOT cache (the driver's JDK; a dynamic CDS archive, as
+   * the distribution creates, is allowed), else null with the figures under {@code restart}.
+   */
+  private void restart() throws Exception {
+    awaitQuiet(Duration.ofMinutes(5));
+    Map<String, Object> restart =
+        new RestartRun(cluster).measure(options.integer("bench.restart.times", 3));
+    result.put("restart", restart);
+    if (Runtime.version().feature() == 17 && !"AOT cache".equals(restart.get("class_data"))) {
+      result.put("restart_to_ready_s", restart.get("launch_to_ready_s_median"));
+    } else {
+      log("restart_to_ready_s left null: it is defined on JDK 17 without an AOT cache");
+    }
   }
 
   private void recovery() throws Exception {

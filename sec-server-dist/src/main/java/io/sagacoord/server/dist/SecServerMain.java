@@ -32,6 +32,12 @@ public final class SecServerMain {
   /** Environment variable naming the definitions folder, when the system property is not set. */
   public static final String DEFINITIONS_ENV = "SEC_DEFINITIONS_DIR";
 
+  /**
+   * System property naming a file to create once the coordinator has started: {@code
+   * bin/sec-server} keeps a class data sharing archive only from a run that got that far.
+   */
+  public static final String STARTED_MARKER_PROPERTY = "sec.cds.started-marker";
+
   /** Exit code of a start stopped by a definition jar that cannot be loaded. */
   public static final int EXIT_BAD_DEFINITION = 3;
 
@@ -78,6 +84,20 @@ public final class SecServerMain {
               }
             })
         .run(args);
+    markStarted();
+  }
+
+  private static void markStarted() {
+    String marker = System.getProperty(STARTED_MARKER_PROPERTY);
+    if (marker == null || marker.isBlank()) {
+      return;
+    }
+    try {
+      Files.writeString(Path.of(marker), "started\n");
+    } catch (java.io.IOException e) {
+      // without the marker the launcher records the archive again at the next start
+      log.debug("cannot write " + marker + ": " + e);
+    }
   }
 
   static Path definitionsFolder() {

@@ -175,6 +175,78 @@ class DistributionIntegrationTest {
         .isEmpty();
   }
 
+  @Test
+  void writesAClassDataSharingArchiveOnACleanStopAndMapsItOnTheNextStart(
+      TestDatabase db, KafkaInfra kafka, @TempDir Path tmp) throws Exception {
+    Distribution dist = Distribution.unpack(Files.createDirectories(tmp.resolve("install")));
+    String replyTopic = kafka.uniqueTopic("dist-cds-replies");
+    dist.configure("spring.datasource.url", db.jdbcUrl());
+    dist.configure("spring.datasource.username", db.username());
+    dist.configure("spring.datasource.password", db.password());
+    dist.configure("sec.kafka.bootstrap-servers", kafka.bootstrapServers());
+    dist.configure("sec.kafka.reply-topic", replyTopic);
+    dist.configure("sec.kafka.start-topic", replyTopic + "-starts");
+    dist.configure("sec.kafka.consumer-group", "sec-" + replyTopic);
+    dist.configure("sec.kafka.partitions", "1");
+    dist.configure("sec.api.registry-topic", replyTopic + "-registry");
+    dist.configure("sec.security.api-keys[0].name", "dist-test");
+    dist.configure("sec.security.api-keys[0].sha256", sha256(API_KEY));
+    dist.configure("sec.security.api-keys[0].roles", "ADMIN");
+    Path cache = dist.home().resolve("cache");
+
+    String first = startAndStop(dist, tmp.resolve("first.log"), "");
+    // the archive as the JVM wrote it at exit, and the mark that this run had started
+    assertThat(archives(cache))
+        .as("cache after the first stop")
+        .map(f -> f.getFileName().toString())
+        .hasSize(2)
+        .anyMatch(f -> f.endsWith(".tmp"))
+        .anyMatch(f -> f.endsWith(".started"));
+
+    Path classLog = tmp.resolve("classes.log");
+    String second =
+        startAndStop(dist, tmp.resolve("second.log"), "-Xlog:class+load=info:file=" + classLog);
+    assertThat(archives(cache))
+        .as("the archive, taken over by the second start")
+        .singleElement()
+        .satisfies(a -> assertThat(a.getFileName().toString()).endsWith(".jsa"));
+    // classes mapped from the dynamic archive name it as "shared objects file (top)"
+    assertThat(Files.readString(classLog, StandardCharsets.UTF_8))
+        .contains("source: shared objects file (top)");
+    for (String log : List.of(first, second)) {
+      assertThat(log).doesNotContain("[cds").doesNotContain("[warning]");
+    }
+  }
+
+  /** Starts bin/sec-server, waits until it is healthy, stops it with SIGTERM; returns its log. */
+  private String startAndStop(Distribution dist, Path log, String javaOpts) throws Exception {
+    int port = FreePorts.one();
+    try (ServerProcess server =
+        ServerProcess.start(
+            List.of(dist.launcher().toString(), "--server.port=" + port),
+            Map.of(
+                "JAVA_HOME",
+                System.getProperty("java.home"),
+                "JAVA_OPTS",
+                "-Xmx384m -XX:TieredStopAtLevel=1 " + javaOpts),
+            log)) {
+      awaitHealthy(server, port);
+      int exit = server.terminate(Duration.ofMinutes(1));
+      String output = server.output();
+      assertThat(exit).as("exit code after SIGTERM; log:\n" + output).isZero();
+      assertThat(ERROR_LINE.matcher(output).results().map(r -> r.group()).toList())
+          .as("ERROR lines in the log")
+          .isEmpty();
+      return output;
+    }
+  }
+
+  private static List<Path> archives(Path cache) throws IOException {
+    try (var files = Files.list(cache)) {
+      return files.filter(f -> f.getFileName().toString().startsWith("sec-server-")).toList();
+    }
+  }
+
   /** Ways a definition jar can be broken; each must stop the start naming the jar. */
   enum Broken {
     NOT_A_JAR("not a readable jar"),

@@ -1,0 +1,1 @@
+CREATE TABLE startup_extra (id int PRIMARY KEY);
