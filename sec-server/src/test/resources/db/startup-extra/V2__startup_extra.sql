@@ -1,1 +1,0 @@
-CREATE TABLE startup_extra (id int PRIMARY KEY);
