@@ -6,6 +6,7 @@ import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.StepStatus;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.ops.AfterCommit;
+import io.sagacoord.server.internal.ops.PeriodicTask;
 import io.sagacoord.server.internal.outbox.OutboxRelay;
 import io.sagacoord.server.internal.pipeline.EventPipeline;
 import io.sagacoord.server.internal.registry.DefinitionRegistry;
@@ -20,9 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
@@ -61,6 +59,11 @@ public class CircuitSync implements SmartLifecycle {
   private final TransactionTemplate tx;
   private final ObjectMapper json;
   private final Clock clock;
+  private final PeriodicTask task =
+      new PeriodicTask(
+          "sec-circuit-sync",
+          log,
+          "Sharing circuits or releasing waiting sagas failed; tried again later");
   private final String instanceId;
   private final Map<String, Long> seenVersions = new ConcurrentHashMap<>();
 
@@ -71,8 +74,6 @@ public class CircuitSync implements SmartLifecycle {
   private long quietAt = -1;
 
   private int quietPasses;
-  private volatile ScheduledExecutorService executor;
-  private volatile boolean warned;
 
   public CircuitSync(
       CircuitProperties properties,
@@ -243,46 +244,18 @@ public class CircuitSync implements SmartLifecycle {
 
   @Override
   public void start() {
-    if (!properties.enabled()) {
-      return;
+    if (properties.enabled()) {
+      task.start(properties.pollInterval(), this::runOnce);
     }
-    executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "sec-circuit-sync");
-              t.setDaemon(true);
-              return t;
-            });
-    long period = properties.pollInterval().toMillis();
-    executor.scheduleWithFixedDelay(
-        () -> {
-          try {
-            runOnce();
-            warned = false;
-          } catch (RuntimeException e) {
-            if (!warned) {
-              warned = true;
-              log.warn("Sharing circuits or releasing waiting sagas failed; tried again later", e);
-            }
-          }
-        },
-        period,
-        period,
-        TimeUnit.MILLISECONDS);
   }
 
   @Override
   public void stop() {
-    ScheduledExecutorService e = executor;
-    if (e != null) {
-      e.shutdownNow();
-      executor = null;
-    }
+    task.stop();
   }
 
   @Override
   public boolean isRunning() {
-    ScheduledExecutorService e = executor;
-    return e != null && !e.isShutdown();
+    return task.isRunning();
   }
 }

@@ -2,9 +2,6 @@ package io.sagacoord.server.internal.ops;
 
 import io.sagacoord.server.config.SecProperties;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
@@ -33,8 +30,9 @@ public class QueueVacuum implements SmartLifecycle {
 
   private final Duration interval;
   private final JdbcTemplate jdbc;
-  private volatile ScheduledExecutorService executor;
-  private volatile boolean warned;
+  private final PeriodicTask task =
+      new PeriodicTask(
+          "sec-queue-vacuum", log, "Vacuum of the queue tables failed; tried again later");
 
   public QueueVacuum(SecProperties properties, JdbcTemplate jdbc) {
     this.interval = properties.retention().queueVacuumInterval();
@@ -48,45 +46,16 @@ public class QueueVacuum implements SmartLifecycle {
 
   @Override
   public void start() {
-    if (interval.isZero()) {
-      return;
-    }
-    executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "sec-queue-vacuum");
-              t.setDaemon(true);
-              return t;
-            });
-    long period = interval.toMillis();
-    executor.scheduleWithFixedDelay(
-        () -> {
-          try {
-            vacuum();
-          } catch (RuntimeException e) {
-            if (!warned) {
-              warned = true;
-              log.warn("Vacuum of the queue tables failed; tried again later", e);
-            }
-          }
-        },
-        period,
-        period,
-        TimeUnit.MILLISECONDS);
+    task.start(interval, this::vacuum);
   }
 
   @Override
   public void stop() {
-    ScheduledExecutorService e = executor;
-    if (e != null) {
-      e.shutdownNow();
-      executor = null;
-    }
+    task.stop();
   }
 
   @Override
   public boolean isRunning() {
-    ScheduledExecutorService e = executor;
-    return e != null && !e.isShutdown();
+    return task.isRunning();
   }
 }

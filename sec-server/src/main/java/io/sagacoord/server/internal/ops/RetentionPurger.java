@@ -5,9 +5,6 @@ import io.sagacoord.server.internal.storage.SagaInstanceDao;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.springframework.context.SmartLifecycle;
@@ -30,7 +27,8 @@ public class RetentionPurger implements SmartLifecycle {
   private final SagaInstanceDao instances;
   private final TransactionTemplate tx;
   private final Clock clock;
-  private volatile ScheduledExecutorService executor;
+  private final PeriodicTask task =
+      new PeriodicTask("sec-retention", log, "Retention purge failed; tried again later");
 
   public RetentionPurger(
       SecProperties properties, SagaInstanceDao instances, TransactionTemplate tx, Clock clock) {
@@ -58,37 +56,16 @@ public class RetentionPurger implements SmartLifecycle {
 
   @Override
   public void start() {
-    executor =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "sec-retention");
-              t.setDaemon(true);
-              return t;
-            });
-    long period = properties.retention().purgeInterval().toMillis();
-    executor.scheduleWithFixedDelay(
-        () -> {
-          try {
-            purge();
-          } catch (RuntimeException e) {
-            log.warn("Retention purge failed; tried again later", e);
-          }
-        },
-        period,
-        period,
-        TimeUnit.MILLISECONDS);
+    task.start(properties.retention().purgeInterval(), this::purge);
   }
 
   @Override
   public void stop() {
-    ScheduledExecutorService e = executor;
-    if (e != null) {
-      e.shutdownNow();
-    }
+    task.stop();
   }
 
   @Override
   public boolean isRunning() {
-    return executor != null && !executor.isShutdown();
+    return task.isRunning();
   }
 }
