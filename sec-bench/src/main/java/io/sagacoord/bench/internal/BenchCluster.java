@@ -313,6 +313,16 @@ public final class BenchCluster implements AutoCloseable {
         .systemProperty("sec.security.api-keys[1].name", "bench-viewer")
         .systemProperty("sec.security.api-keys[1].sha256", sha256Hex(VIEWER_KEY))
         .systemProperty("sec.security.api-keys[1].roles", "VIEWER")
+        // bench-silent answers nothing by design (the timer sagas): its timeouts must not open a
+        // circuit that would refuse those sagas' starts, so its failure rate is never judged
+        .systemProperty(
+            "sec.circuit.participants." + BenchSaga.SILENT.name() + ".sliding-window-type",
+            "TIME_BASED")
+        .systemProperty(
+            "sec.circuit.participants." + BenchSaga.SILENT.name() + ".sliding-window-size", "1")
+        .systemProperty(
+            "sec.circuit.participants." + BenchSaga.SILENT.name() + ".minimum-calls",
+            String.valueOf(Integer.MAX_VALUE))
         .systemProperty("logging.level.root", "WARN")
         .systemProperty("logging.level.io.sagacoord.server.SecApplication", "INFO");
   }
