@@ -178,17 +178,25 @@ public record SecProperties(
    * @param timeout how long a caller waits for its start to be committed before it gets {@code
    *     CoordinatorBusyException} (the start may still commit: retry with the same idempotency
    *     key); default 30s
+   * @param maxReplyLag replies waiting on this coordinator's reply partitions beyond which new
+   *     starts give way to them: refused at once over the API (503 with Retry-After), left on the
+   *     start topic by the start consumer; 0 turns this off; default 2000
    */
   public record Starts(
       @DefaultValue("2000") int maxPending,
       @DefaultValue("500") int batchSize,
       @DefaultValue("2") int writers,
-      @DefaultValue("30s") Duration timeout) {
+      @DefaultValue("30s") Duration timeout,
+      @DefaultValue("2000") long maxReplyLag) {
     public Starts {
       requirePositive("sec.starts.max-pending", maxPending);
       requirePositive("sec.starts.batch-size", batchSize);
       requirePositive("sec.starts.writers", writers);
       requirePositive("sec.starts.timeout", timeout);
+      if (maxReplyLag < 0) {
+        throw new IllegalArgumentException(
+            "sec.starts.max-reply-lag must not be negative: " + maxReplyLag);
+      }
     }
   }
 

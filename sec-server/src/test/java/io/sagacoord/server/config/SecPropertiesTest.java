@@ -16,7 +16,7 @@ class SecPropertiesTest {
         false,
         instanceId,
         kafka(Map.of(), Map.of()),
-        new SecProperties.Starts(2000, 500, 2, Duration.ofSeconds(30)),
+        new SecProperties.Starts(2000, 500, 2, Duration.ofSeconds(30), 2000),
         new SecProperties.Outbox(Duration.ofSeconds(1), 500, Duration.ofSeconds(10)),
         new SecProperties.Timers(Duration.ofMillis(200), 200, Duration.ofSeconds(30)),
         new SecProperties.Retention(

@@ -6,6 +6,7 @@ import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.outbox.OutboxRelay;
 import io.sagacoord.server.internal.reply.ReplyProcessor;
+import io.sagacoord.server.internal.start.ReplyBacklog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -33,7 +34,7 @@ import org.springframework.stereotype.Component;
  * {@link ReplyWatermark} how far each of its partitions is applied.
  */
 @Component
-public class ReplyConsumer implements SmartLifecycle {
+public class ReplyConsumer implements SmartLifecycle, ReplyBacklog {
 
   private static final Log log = LogFactory.getLog(ReplyConsumer.class);
 
@@ -76,7 +77,7 @@ public class ReplyConsumer implements SmartLifecycle {
     this.relay = relay;
     this.crashPoints = crashPoints;
     this.watermark = watermark;
-    Gauge.builder("sec.replies.lag", this, ReplyConsumer::lag)
+    Gauge.builder("sec.replies.lag", this, ReplyConsumer::repliesWaiting)
         .description(
             "replies on the reply topic's partitions of this coordinator not yet read (Kafka's"
                 + " consumer lag, as of each consumer's last poll)")
@@ -84,7 +85,8 @@ public class ReplyConsumer implements SmartLifecycle {
         .register(meters);
   }
 
-  private double lag() {
+  @Override
+  public long repliesWaiting() {
     long sum = 0;
     for (Worker w : workers) {
       sum += w.lag;

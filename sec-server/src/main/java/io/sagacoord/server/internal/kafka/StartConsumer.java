@@ -14,6 +14,7 @@ import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.inbound.InboundMessage;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.start.CoordinatorService;
+import io.sagacoord.server.internal.start.StartAdmission;
 import io.sagacoord.server.internal.start.StartBatcher;
 import io.sagacoord.server.internal.start.StartMessage;
 import io.sagacoord.server.internal.storage.QuarantineDao;
@@ -57,6 +58,7 @@ public class StartConsumer implements SmartLifecycle {
   private final SecProperties properties;
   private final CoordinatorService coordinator;
   private final StartBatcher batcher;
+  private final StartAdmission admission;
   private final QuarantineDao quarantine;
   private final TransactionTemplate tx;
   private final Clock clock;
@@ -82,7 +84,9 @@ public class StartConsumer implements SmartLifecycle {
       TransactionTemplate tx,
       Clock clock,
       MeterRegistry meters,
-      SagaTracing tracing) {
+      SagaTracing tracing,
+      StartAdmission admission) {
+    this.admission = admission;
     this.tracing = tracing;
     this.properties = properties;
     this.coordinator = coordinator;
@@ -153,6 +157,12 @@ public class StartConsumer implements SmartLifecycle {
   }
 
   private void pollOnce(KafkaConsumer<String, byte[]> c) throws InterruptedException {
+    // the replies of running sagas first: while they are far behind, starts wait on their topic
+    if (admission.startsWait()) {
+      c.pause(c.assignment());
+    } else if (!c.paused().isEmpty()) {
+      c.resume(c.paused());
+    }
     ConsumerRecords<String, byte[]> records;
     try {
       records = c.poll(Duration.ofMillis(500));

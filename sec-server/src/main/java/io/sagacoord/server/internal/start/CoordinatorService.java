@@ -49,6 +49,7 @@ public class CoordinatorService implements SagaCoordinator {
   private final OutboxRelay relay;
   private final StartBatcher batcher;
   private final StartGate gate;
+  private final StartAdmission admission;
   private final CrashPoints crashPoints;
   private final TransactionTemplate tx;
   private final ObjectMapper json;
@@ -68,7 +69,9 @@ public class CoordinatorService implements SagaCoordinator {
       ObjectMapper json,
       Clock clock,
       SagaTracing tracing,
-      ParticipantCircuits circuits) {
+      ParticipantCircuits circuits,
+      StartAdmission admission) {
+    this.admission = admission;
     this.tracing = tracing;
     this.registry = registry;
     this.engine = engine;
@@ -91,6 +94,8 @@ public class CoordinatorService implements SagaCoordinator {
 
   @Override
   public StartResult start(String sagaType, String idempotencyKey, String dataJson) {
+    // the replies of running sagas first: refused before any work is spent on the start
+    admission.admit();
     // a caller that can be answered "not now" is refused while the first participant is down; a
     // start message from Kafka is accepted and waits
     registry.newest(sagaType).ifPresent(circuits::checkStart);

@@ -145,11 +145,7 @@ public class StartBatcher implements SmartLifecycle {
     this.crashPoints = crashPoints;
     this.tx = tx;
     this.queue = new ArrayBlockingQueue<>(settings.maxPending());
-    this.refused =
-        Counter.builder("sec.starts.refused")
-            .description("starts refused with 503 because too many starts waited to be written")
-            .baseUnit("starts")
-            .register(meters);
+    this.refused = refusedCounter(meters);
     this.batchSizes =
         DistributionSummary.builder("sec.starts.batch.size")
             .description("starts written together in one transaction")
@@ -157,6 +153,16 @@ public class StartBatcher implements SmartLifecycle {
             .register(meters);
     Gauge.builder("sec.starts.pending", queue, ArrayBlockingQueue::size)
         .description("starts waiting to be written")
+        .baseUnit("starts")
+        .register(meters);
+  }
+
+  /** Starts refused at once: too many waiting to be written, or too many replies waiting. */
+  static Counter refusedCounter(MeterRegistry meters) {
+    return Counter.builder("sec.starts.refused")
+        .description(
+            "starts refused with 503 because too many starts waited to be written or too many"
+                + " replies of running sagas waited to be applied")
         .baseUnit("starts")
         .register(meters);
   }
