@@ -427,6 +427,9 @@ public final class Participant implements AutoCloseable {
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "saga-" + settings.name + "-producer");
+    // a reply goes out at once (the Kafka 4 client's default waits 5 ms for more); under load
+    // replies still share requests, since they gather while earlier requests are in flight
+    config.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 0);
     return config;
   }
 
