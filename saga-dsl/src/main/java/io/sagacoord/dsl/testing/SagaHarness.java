@@ -2,13 +2,10 @@ package io.sagacoord.dsl.testing;
 
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.StartWhenUnavailable;
-import io.sagacoord.dsl.engine.Effect;
-import io.sagacoord.dsl.engine.Effect.CancelTimers;
 import io.sagacoord.dsl.engine.Effect.ScheduleTimer;
 import io.sagacoord.dsl.engine.Effect.SendCommand;
 import io.sagacoord.dsl.engine.JsonCodec;
 import io.sagacoord.dsl.engine.LogEntry;
-import io.sagacoord.dsl.engine.SagaEngine;
 import io.sagacoord.dsl.engine.SagaEvent;
 import io.sagacoord.dsl.engine.SagaEvent.OperatorForceCompensation;
 import io.sagacoord.dsl.engine.SagaEvent.OperatorResolve;
@@ -19,27 +16,18 @@ import io.sagacoord.dsl.engine.SagaEvent.TimerFired;
 import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.SagaStatus;
 import io.sagacoord.dsl.engine.StartAdmission;
-import io.sagacoord.dsl.engine.StartDataViolationsException;
 import io.sagacoord.dsl.engine.StepStatus;
 import io.sagacoord.dsl.engine.Transition;
-import io.sagacoord.dsl.engine.Transition.Disposition;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.ReplyOutcome;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.UUID;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 /**
  * Given/expect testing of a saga definition, with the real engine and a settable clock:
@@ -82,34 +70,20 @@ public final class SagaHarness<D> {
   /** Default saga id. */
   public static final UUID DEFAULT_SAGA_ID = new UUID(0, 1);
 
-  private record Recorded(SagaEvent event, Instant at, Set<String> openCircuits) {}
-
   private final SagaDefinition<D> definition;
   private final JsonCodec codec;
-  private final SagaEngine engine;
   private final SettableClock clock;
+  private final StartDoor door = new StartDoor();
+  private final SagaRun run;
+  private final RunAssertions assertions;
   private UUID sagaId = DEFAULT_SAGA_ID;
-  private SagaState state;
-  private String startDataJson;
-  private Instant startedAt;
-  private Set<String> openAtStart = Set.of();
-  private final Set<String> openCircuits = new HashSet<>();
-  private final List<Recorded> events = new ArrayList<>();
-  private final List<SendCommand> sent = new ArrayList<>();
-  private final List<SendCommand> unexpected = new ArrayList<>();
-  private final List<ScheduleTimer> timers = new ArrayList<>();
-  private final List<LogEntry> log = new ArrayList<>();
-  private final List<Transition> transitions = new ArrayList<>();
-  private final Map<String, String> unavailable = new LinkedHashMap<>();
-  private StartWhenUnavailable coordinatorDefault = StartWhenUnavailable.ACCEPT_AND_WAIT;
-  private StartAdmission.Refusal refusal;
-  private List<String> violations;
 
   private SagaHarness(SagaDefinition<D> definition, JsonCodec codec) {
     this.definition = Objects.requireNonNull(definition, "definition must not be null");
     this.codec = Objects.requireNonNull(codec, "codec must not be null");
-    this.engine = new SagaEngine(codec, participant -> !openCircuits.contains(participant));
     this.clock = new SettableClock(DEFAULT_START);
+    this.run = new SagaRun(definition, codec);
+    this.assertions = new RunAssertions(run);
   }
 
   /**
@@ -119,7 +93,7 @@ public final class SagaHarness<D> {
    *     the message names {@code io.sagacoord:saga-json-jackson}, the module that provides one
    */
   public static <D> SagaHarness<D> given(SagaDefinition<D> definition) {
-    return new SagaHarness<>(definition, discoveredCodec());
+    return new SagaHarness<>(definition, CodecDiscovery.discover());
   }
 
   /** A harness for one saga of the definition; data passes through {@code codec}. */
@@ -151,7 +125,7 @@ public final class SagaHarness<D> {
 
   /** Scripts that {@code participant} cannot take commands, for {@code reason}. */
   public SagaHarness<D> givenUnavailable(String participant, String reason) {
-    unavailable.put(
+    door.unavailable(
         Objects.requireNonNull(participant, "participant must not be null"),
         Objects.requireNonNull(reason, "reason must not be null"));
     return this;
@@ -159,7 +133,7 @@ public final class SagaHarness<D> {
 
   /** Scripts that {@code participant} has a live instance again (undoes an outage). */
   public SagaHarness<D> givenLiveInstance(String participant) {
-    unavailable.remove(participant);
+    door.live(participant);
     return this;
   }
 
@@ -169,7 +143,7 @@ public final class SagaHarness<D> {
    */
   public SagaHarness<D> withCoordinatorDefault(StartWhenUnavailable policy) {
     requireNotStarted();
-    this.coordinatorDefault = Objects.requireNonNull(policy, "policy must not be null");
+    door.coordinatorDefault(Objects.requireNonNull(policy, "policy must not be null"));
     return this;
   }
 
@@ -183,27 +157,8 @@ public final class SagaHarness<D> {
     requireNotStarted();
     String json = codec.encode(data);
     Instant at = clock.instant();
-    Transition started;
-    try {
-      started = engine.startValidated(definition, sagaId, json, at);
-    } catch (StartDataViolationsException e) {
-      violations = e.violations();
-      return this;
-    }
-    Optional<StartAdmission.Refusal> refused =
-        StartAdmission.decide(
-            definition,
-            started,
-            coordinatorDefault,
-            participant -> Optional.ofNullable(unavailable.get(participant)));
-    if (refused.isPresent()) {
-      refusal = refused.get();
-      return this;
-    }
-    startDataJson = json;
-    startedAt = at;
-    openAtStart = Set.copyOf(openCircuits);
-    record(started);
+    door.pass(definition, () -> run.validatedStart(sagaId, json, at))
+        .ifPresent(started -> run.begin(sagaId, started, json, at));
     return this;
   }
 
@@ -212,35 +167,19 @@ public final class SagaHarness<D> {
    * unavailable; nothing was started.
    */
   public SagaHarness<D> expectStartRefused() {
-    if (refusal == null) {
-      throw new AssertionError(
-          "expected the start to be refused but "
-              + (violations != null
-                  ? "it was rejected for " + violations
-                  : state == null ? "start(data) was not called" : "the saga started"));
-    }
+    door.expectRefused(run.started());
     return this;
   }
 
   /** Asserts that the start was refused because {@code participant} is unavailable. */
   public SagaHarness<D> expectStartRefusedFor(String participant) {
-    expectStartRefused();
-    if (!refusal.participant().equals(participant)) {
-      throw new AssertionError(
-          "expected the start to be refused for "
-              + participant
-              + " but it was refused for "
-              + refusal.participant()
-              + " ("
-              + refusal.reason()
-              + ")");
-    }
+    door.expectRefusedFor(participant, run.started());
     return this;
   }
 
   /** The refusal of the start, if it was refused. */
   public Optional<StartAdmission.Refusal> refusal() {
-    return Optional.ofNullable(refusal);
+    return door.refusal();
   }
 
   /**
@@ -248,36 +187,8 @@ public final class SagaHarness<D> {
    * these violations, in order (none given: with any).
    */
   public SagaHarness<D> expectStartRejected(String... expected) {
-    if (violations == null) {
-      throw new AssertionError(
-          "expected the start data to be rejected but "
-              + (refusal != null
-                  ? "the start was refused: " + refusal.reason()
-                  : state == null ? "start(data) was not called" : "the saga started"));
-    }
-    if (expected.length > 0 && !violations.equals(List.of(expected))) {
-      throw new AssertionError(
-          "expected the violations " + List.of(expected) + " but got " + violations);
-    }
+    door.expectRejected(List.of(expected), run.started());
     return this;
-  }
-
-  private static JsonCodec discoveredCodec() {
-    List<JsonCodec> found =
-        ServiceLoader.load(JsonCodec.class).stream().map(ServiceLoader.Provider::get).toList();
-    if (found.isEmpty()) {
-      throw new IllegalStateException(
-          "no JsonCodec on the class path: add the test dependency"
-              + " io.sagacoord:saga-json-jackson, or pass a codec to"
-              + " SagaHarness.given(definition, codec)");
-    }
-    if (found.size() > 1) {
-      throw new IllegalStateException(
-          "more than one JsonCodec on the class path ("
-              + found.stream().map(c -> c.getClass().getName()).collect(Collectors.joining(", "))
-              + "): pass the one to use to SagaHarness.given(definition, codec)");
-    }
-    return found.get(0);
   }
 
   // ------------------------------------------------------------------ expectations
@@ -298,68 +209,34 @@ public final class SagaHarness<D> {
 
   private SentCommand<D> expect(String participant, String commandType, Phase phase) {
     requireStarted();
-    for (SendCommand c : unexpected) {
-      if (c.participant().equals(participant)
-          && c.commandType().equals(commandType)
-          && c.phase() == phase) {
-        unexpected.remove(c);
-        return new SentCommand<>(this, c);
-      }
-    }
-    throw new AssertionError(
-        "expected a "
-            + phase
-            + " command "
-            + commandType
-            + " to "
-            + participant
-            + " but the commands not yet expected are "
-            + describeAll(unexpected)
-            + " (saga "
-            + state.status()
-            + ")");
+    return new SentCommand<>(this, assertions.expectCommand(participant, commandType, phase));
   }
 
   /** Asserts that every command sent so far has been expected. */
   public SagaHarness<D> expectNoCommand() {
     requireStarted();
-    if (!unexpected.isEmpty()) {
-      throw new AssertionError("expected no new command but got " + describeAll(unexpected));
-    }
+    assertions.expectNoCommand();
     return this;
   }
 
   /** Asserts the saga status. */
   public SagaHarness<D> expectStatus(SagaStatus status) {
     requireStarted();
-    if (state.status() != status) {
-      throw new AssertionError(
-          "expected saga "
-              + status
-              + " but was "
-              + state.status()
-              + (state.statusReason() == null ? "" : " (" + state.statusReason() + ")"));
-    }
+    assertions.expectStatus(status);
     return this;
   }
 
   /** Asserts that the status reason contains the text. */
   public SagaHarness<D> expectStatusReasonContaining(String text) {
     requireStarted();
-    if (state.statusReason() == null || !state.statusReason().contains(text)) {
-      throw new AssertionError(
-          "expected status reason containing '" + text + "' but was " + state.statusReason());
-    }
+    assertions.expectStatusReasonContaining(text);
     return this;
   }
 
   /** Asserts one step's status. */
   public SagaHarness<D> expectStepStatus(String step, StepStatus status) {
     requireStarted();
-    StepStatus actual = state.step(step).status();
-    if (actual != status) {
-      throw new AssertionError("expected step '" + step + "' " + status + " but was " + actual);
-    }
+    assertions.expectStepStatus(step, status);
     return this;
   }
 
@@ -374,15 +251,7 @@ public final class SagaHarness<D> {
    * attempt, are exactly these.
    */
   public SagaHarness<D> expectCompensationOrder(String... steps) {
-    List<String> actual =
-        sent.stream()
-            .filter(c -> c.phase() == Phase.COMPENSATE && c.attempt() == 1)
-            .map(SendCommand::step)
-            .toList();
-    if (!actual.equals(List.of(steps))) {
-      throw new AssertionError(
-          "expected compensations " + List.of(steps) + " but they were " + actual);
-    }
+    assertions.expectCompensationOrder(List.of(steps));
     return this;
   }
 
@@ -392,22 +261,7 @@ public final class SagaHarness<D> {
    */
   public SagaHarness<D> expectReplayReproducesState() {
     requireStarted();
-    SagaEngine fresh = new SagaEngine(codec);
-    SagaState replayed =
-        fresh
-            .withGate(p -> !openAtStart.contains(p))
-            .start(definition, sagaId, startDataJson, startedAt)
-            .state();
-    for (Recorded r : events) {
-      replayed =
-          fresh
-              .withGate(p -> !r.openCircuits().contains(p))
-              .apply(definition, replayed, r.event(), r.at())
-              .state();
-    }
-    if (!replayed.equals(state)) {
-      throw new AssertionError("replay gave\n  " + replayed + "\nbut the state is\n  " + state);
-    }
+    assertions.expectReplayReproducesState();
     return this;
   }
 
@@ -424,15 +278,10 @@ public final class SagaHarness<D> {
   public SagaHarness<D> advanceTo(Instant target) {
     requireStarted();
     while (true) {
-      ScheduleTimer next =
-          timers.stream()
-              .filter(t -> !t.dueAt().isAfter(target))
-              .min(Comparator.comparing(ScheduleTimer::dueAt))
-              .orElse(null);
+      ScheduleTimer next = run.takeTimerDueBy(target).orElse(null);
       if (next == null) {
         break;
       }
-      timers.remove(next);
       if (next.dueAt().isAfter(clock.instant())) {
         clock.setInstant(next.dueAt());
       }
@@ -451,7 +300,7 @@ public final class SagaHarness<D> {
    * beginning.
    */
   public SagaHarness<D> participantUnavailable(String participant) {
-    openCircuits.add(Objects.requireNonNull(participant, "participant must not be null"));
+    run.openCircuit(Objects.requireNonNull(participant, "participant must not be null"));
     return this;
   }
 
@@ -461,8 +310,8 @@ public final class SagaHarness<D> {
    * their commands.
    */
   public SagaHarness<D> participantAvailable(String participant) {
-    openCircuits.remove(Objects.requireNonNull(participant, "participant must not be null"));
-    if (state != null) {
+    run.closeCircuit(Objects.requireNonNull(participant, "participant must not be null"));
+    if (run.started()) {
       feed(new ParticipantAvailable(participant));
     }
     return this;
@@ -489,11 +338,7 @@ public final class SagaHarness<D> {
   /** Feeds any event at the current time and returns the engine's transition. */
   public Transition feed(SagaEvent event) {
     requireStarted();
-    Instant at = clock.instant();
-    events.add(new Recorded(event, at, Set.copyOf(openCircuits)));
-    Transition t = engine.apply(definition, state, event, at);
-    record(t);
-    return t;
+    return run.feed(event, clock.instant());
   }
 
   SagaHarness<D> reply(SendCommand c, ReplyOutcome outcome, String body) {
@@ -501,61 +346,42 @@ public final class SagaHarness<D> {
     return this;
   }
 
-  private void record(Transition t) {
-    transitions.add(t);
-    state = t.state();
-    log.addAll(t.log());
-    if (t.disposition() != Disposition.APPLIED) {
-      return;
-    }
-    for (Effect e : t.effects()) {
-      if (e instanceof SendCommand c) {
-        sent.add(c);
-        unexpected.add(c);
-      } else if (e instanceof ScheduleTimer s) {
-        timers.add(s);
-      } else if (e instanceof CancelTimers c) {
-        timers.removeIf(s -> c.step() == null || c.step().equals(s.step()));
-      }
-    }
-  }
-
   // ------------------------------------------------------------------ accessors
 
   public SagaState state() {
     requireStarted();
-    return state;
+    return run.state();
   }
 
   /** The current saga data decoded through the codec. */
   public D data() {
     requireStarted();
-    return codec.decode(state.dataJson(), definition.dataType());
+    return codec.decode(run.state().dataJson(), definition.dataType());
   }
 
   /** Every log entry so far. */
   public List<LogEntry> log() {
-    return List.copyOf(log);
+    return run.log();
   }
 
   /** Every command sent so far, in order. */
   public List<SendCommand> sentCommands() {
-    return List.copyOf(sent);
+    return run.sent();
   }
 
   /** Timers currently pending. */
   public List<ScheduleTimer> pendingTimers() {
-    return List.copyOf(timers);
+    return run.timers();
   }
 
   /** Every transition so far, the start first. */
   public List<Transition> transitions() {
-    return List.copyOf(transitions);
+    return run.transitions();
   }
 
   /** The latest transition. */
   public Transition lastTransition() {
-    return transitions.get(transitions.size() - 1);
+    return run.lastTransition();
   }
 
   public SettableClock clock() {
@@ -570,39 +396,15 @@ public final class SagaHarness<D> {
     return codec;
   }
 
-  static String describe(SendCommand c) {
-    return c.phase()
-        + " "
-        + c.commandType()
-        + " to "
-        + c.participant()
-        + " (step "
-        + c.step()
-        + ", attempt "
-        + c.attempt()
-        + ")";
-  }
-
-  private static String describeAll(List<SendCommand> commands) {
-    return commands.isEmpty()
-        ? "[]"
-        : commands.stream().map(SagaHarness::describe).collect(Collectors.joining(", ", "[", "]"));
-  }
-
   private void requireStarted() {
-    if (refusal != null) {
-      throw new AssertionError("the start was refused: " + refusal.reason());
-    }
-    if (violations != null) {
-      throw new AssertionError("the start data was rejected: " + violations);
-    }
-    if (state == null) {
+    door.requireAdmitted();
+    if (!run.started()) {
       throw new IllegalStateException("call start(data) first");
     }
   }
 
   private void requireNotStarted() {
-    if (state != null || refusal != null || violations != null) {
+    if (run.started() || door.turnedAway()) {
       throw new IllegalStateException("the saga has already started");
     }
   }

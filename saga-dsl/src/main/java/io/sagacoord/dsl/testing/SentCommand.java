@@ -88,6 +88,6 @@ public final class SentCommand<D> {
   }
 
   String describe() {
-    return SagaHarness.describe(command);
+    return RunAssertions.describe(command);
   }
 }

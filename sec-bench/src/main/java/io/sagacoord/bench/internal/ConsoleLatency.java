@@ -53,22 +53,7 @@ final class ConsoleLatency {
   /** Starts {@code count} timer sagas (their participant never answers) and does not wait. */
   void startTimerSagas(int count) throws Exception {
     for (int i = 0; i < count; i++) {
-      String ref = UUID.randomUUID().toString();
-      HttpResponse<String> response =
-          http.send(
-              request("/api/sagas/" + BenchSaga.TIMERS_TYPE)
-                  .header("Content-Type", "application/json")
-                  .header("Idempotency-Key", ref)
-                  .header("X-API-Key", BenchCluster.API_KEY)
-                  .POST(
-                      HttpRequest.BodyPublishers.ofString(
-                          "{\"ref\":\"" + ref + "\",\"failCar\":false}"))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 201) {
-        throw new BenchException(
-            "start of a timer saga answered " + response.statusCode() + ": " + response.body());
-      }
+      TimerLateness.startTimerSaga(http, request("/api/sagas/" + BenchSaga.TIMERS_TYPE));
     }
   }
 

@@ -59,12 +59,21 @@ final class TimerLateness {
   }
 
   private void start() throws Exception {
+    startTimerSaga(
+        http,
+        HttpRequest.newBuilder(
+            cluster.coordinatorUri().resolve("/api/sagas/" + BenchSaga.TIMERS_TYPE)));
+  }
+
+  /**
+   * Starts one timer saga (its participant never answers) with {@code post}, a request to the timer
+   * saga type's start endpoint.
+   */
+  static void startTimerSaga(HttpClient http, HttpRequest.Builder post) throws Exception {
     String ref = UUID.randomUUID().toString();
     HttpResponse<String> response =
         http.send(
-            HttpRequest.newBuilder(
-                    cluster.coordinatorUri().resolve("/api/sagas/" + BenchSaga.TIMERS_TYPE))
-                .header("Content-Type", "application/json")
+            post.header("Content-Type", "application/json")
                 .header("Idempotency-Key", ref)
                 .header("X-API-Key", BenchCluster.API_KEY)
                 .POST(
