@@ -6,12 +6,13 @@ import io.sagacoord.dsl.engine.SagaState;
 import io.sagacoord.dsl.engine.StepStatus;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.ops.AfterCommit;
-import io.sagacoord.server.internal.ops.PeriodicTask;
+import io.sagacoord.server.internal.ops.WorkerLoop;
 import io.sagacoord.server.internal.outbox.OutboxRelay;
 import io.sagacoord.server.internal.pipeline.EventPipeline;
 import io.sagacoord.server.internal.registry.DefinitionRegistry;
 import io.sagacoord.server.internal.storage.SagaRow;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -21,9 +22,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
@@ -40,9 +38,7 @@ import tools.jackson.databind.ObjectMapper;
  * EventPipeline} like any other, and the commands it sends to the relay's {@code handOver}.
  */
 @Component
-public class CircuitSync implements SmartLifecycle {
-
-  private static final Log log = LogFactory.getLog(CircuitSync.class);
+public class CircuitSync extends WorkerLoop {
 
   /** Waiting sagas read per pass, across participants. */
   private static final int WAITING_SCAN = 2_000;
@@ -59,11 +55,6 @@ public class CircuitSync implements SmartLifecycle {
   private final TransactionTemplate tx;
   private final ObjectMapper json;
   private final Clock clock;
-  private final PeriodicTask task =
-      new PeriodicTask(
-          "sec-circuit-sync",
-          log,
-          "Sharing circuits or releasing waiting sagas failed; tried again later");
   private final String instanceId;
   private final Map<String, Long> seenVersions = new ConcurrentHashMap<>();
 
@@ -86,6 +77,7 @@ public class CircuitSync implements SmartLifecycle {
       ObjectMapper json,
       Clock clock,
       SecProperties secProperties) {
+    super("sec-circuit-sync", "Circuit sync", DEFAULT_PHASE, Duration.ZERO);
     this.properties = properties;
     this.circuits = circuits;
     this.dao = dao;
@@ -243,19 +235,15 @@ public class CircuitSync implements SmartLifecycle {
   }
 
   @Override
-  public void start() {
-    if (properties.enabled()) {
-      task.start(properties.pollInterval(), this::runOnce);
+  protected boolean enabled() {
+    return properties.enabled();
+  }
+
+  /** Every {@code sec.circuit.poll-interval}: share, follow, release. */
+  @Override
+  protected void pass(int worker) {
+    if (pause(properties.pollInterval())) {
+      runOnce();
     }
-  }
-
-  @Override
-  public void stop() {
-    task.stop();
-  }
-
-  @Override
-  public boolean isRunning() {
-    return task.isRunning();
   }
 }

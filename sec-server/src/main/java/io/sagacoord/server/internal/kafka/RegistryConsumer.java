@@ -5,6 +5,7 @@ import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.config.SecApiProperties;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.liveness.RegistryHeartbeats;
+import io.sagacoord.server.internal.ops.WorkerLoop;
 import io.sagacoord.server.internal.storage.ParticipantDao;
 import io.sagacoord.server.internal.storage.ParticipantDao.ParticipantRow;
 import java.nio.charset.StandardCharsets;
@@ -16,9 +17,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -30,7 +29,7 @@ import tools.jackson.databind.ObjectMapper;
  * announcement that cannot be read is logged and skipped, it never stops the consumer.
  */
 @Component
-public class RegistryConsumer implements SmartLifecycle {
+public class RegistryConsumer extends WorkerLoop {
 
   private static final Log log = LogFactory.getLog(RegistryConsumer.class);
 
@@ -41,8 +40,6 @@ public class RegistryConsumer implements SmartLifecycle {
   private final ObjectMapper json;
   private final Clock clock;
   private volatile KafkaConsumer<String, byte[]> consumer;
-  private volatile Thread thread;
-  private volatile boolean running;
 
   public RegistryConsumer(
       SecProperties properties,
@@ -51,6 +48,7 @@ public class RegistryConsumer implements SmartLifecycle {
       RegistryHeartbeats heartbeats,
       ObjectMapper json,
       Clock clock) {
+    super("sec-registry", "Registry consumer", DEFAULT_PHASE, Duration.ofSeconds(1));
     this.properties = properties;
     this.api = api;
     this.participants = participants;
@@ -59,27 +57,36 @@ public class RegistryConsumer implements SmartLifecycle {
     this.clock = clock;
   }
 
-  private void loop() {
-    KafkaConsumer<String, byte[]> c = consumer;
-    try {
-      c.subscribe(List.of(api.registryTopic()));
-      while (running) {
-        try {
-          for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(500))) {
-            handle(record);
-          }
-        } catch (WakeupException e) {
-          return;
-        } catch (RuntimeException e) {
-          log.warn("Reading the registry topic failed; retrying", e);
-          Thread.sleep(1000);
-        }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      c.close(Duration.ofSeconds(5));
+  @Override
+  protected boolean enabled() {
+    return api.registryEnabled();
+  }
+
+  @Override
+  protected void starting() {
+    consumer = new KafkaConsumer<>(KafkaClients.registryConsumer(properties));
+  }
+
+  @Override
+  protected void open(int worker) {
+    consumer.subscribe(List.of(api.registryTopic()));
+  }
+
+  @Override
+  protected void pass(int worker) {
+    for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+      handle(record);
     }
+  }
+
+  @Override
+  protected void close(int worker) {
+    consumer.close(Duration.ofSeconds(5));
+  }
+
+  @Override
+  protected void stopping() {
+    consumer.wakeup();
   }
 
   void handle(ConsumerRecord<String, byte[]> record) {
@@ -136,40 +143,6 @@ public class RegistryConsumer implements SmartLifecycle {
       return "[]";
     }
     return json.writeValueAsString(node);
-  }
-
-  @Override
-  public void start() {
-    if (!api.registryEnabled()) {
-      return;
-    }
-    running = true;
-    consumer = new KafkaConsumer<>(KafkaClients.registryConsumer(properties));
-    thread = new Thread(this::loop, "sec-registry");
-    thread.setDaemon(true);
-    thread.start();
-  }
-
-  @Override
-  public void stop() {
-    running = false;
-    KafkaConsumer<String, byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
-    Thread t = thread;
-    if (t != null) {
-      try {
-        t.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
   }
 
   /** Whether the record is a heartbeat (header {@code saga-message-kind: heartbeat}). */

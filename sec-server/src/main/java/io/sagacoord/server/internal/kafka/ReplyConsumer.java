@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.ops.CrashPoints;
+import io.sagacoord.server.internal.ops.WorkerLoop;
 import io.sagacoord.server.internal.outbox.OutboxRelay;
 import io.sagacoord.server.internal.reply.ReplyProcessor;
 import io.sagacoord.server.internal.start.ReplyBacklog;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -23,7 +25,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
@@ -34,7 +35,7 @@ import org.springframework.stereotype.Component;
  * {@link ReplyWatermark} how far each of its partitions is applied.
  */
 @Component
-public class ReplyConsumer implements SmartLifecycle, ReplyBacklog {
+public class ReplyConsumer extends WorkerLoop implements ReplyBacklog {
 
   private static final Log log = LogFactory.getLog(ReplyConsumer.class);
 
@@ -44,15 +45,13 @@ public class ReplyConsumer implements SmartLifecycle, ReplyBacklog {
   private final CrashPoints crashPoints;
   private final ReplyWatermark watermark;
   private final List<Worker> workers = new CopyOnWriteArrayList<>();
-  private volatile boolean running;
 
   /**
-   * One consumer thread: its own KafkaConsumer (a member of the group with its own partitions, so
-   * two workers never hold the same saga's replies) and its own start-up state.
+   * What one consumer thread owns: its own KafkaConsumer (a member of the group with its own
+   * partitions, so two workers never hold the same saga's replies) and its own offsets.
    */
   private final class Worker {
     final KafkaConsumer<String, byte[]> consumer;
-    final Thread thread;
     final PendingOffsets offsets = new PendingOffsets();
 
     /** Replies on this worker's partitions past its position, as of its last poll. */
@@ -60,8 +59,6 @@ public class ReplyConsumer implements SmartLifecycle, ReplyBacklog {
 
     Worker(int index) {
       this.consumer = new KafkaConsumer<>(KafkaClients.consumer(properties, index));
-      this.thread = new Thread(() -> loop(this), "sec-reply-consumer-" + index);
-      this.thread.setDaemon(true);
     }
   }
 
@@ -72,6 +69,12 @@ public class ReplyConsumer implements SmartLifecycle, ReplyBacklog {
       CrashPoints crashPoints,
       ReplyWatermark watermark,
       MeterRegistry meters) {
+    super(
+        "sec-reply-consumer",
+        properties.kafka().consumers(),
+        "Reply consumer",
+        200,
+        Duration.ofSeconds(1));
     this.properties = properties;
     this.processor = processor;
     this.relay = relay;
@@ -94,64 +97,69 @@ public class ReplyConsumer implements SmartLifecycle, ReplyBacklog {
     return sum;
   }
 
-  private void loop(Worker w) {
-    KafkaConsumer<String, byte[]> c = w.consumer;
-    try {
-      c.subscribe(
-          List.of(properties.kafka().replyTopic()),
-          new ConsumerRebalanceListener() {
-            @Override
-            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-              watermark.released(partitions);
-              w.offsets.commitBeforeRevocation(c);
-            }
-
-            @Override
-            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-              // how far they are applied is told after the first poll that reads them
-            }
-          });
-      while (running) {
-        try {
-          pollOnce(w);
-        } catch (WakeupException e) {
-          // stop() wakes the consumer after clearing running; anything else is retried
-          if (running) {
-            log.warn("Reply consumer woken up while running; continuing");
-          }
-        } catch (Throwable e) {
-          // the loop never ends except on shutdown: an Error from definition code that escaped,
-          // a broker or database outage, a bug; all are retried after a pause
-          log.error("Reply consumer pass failed; retrying", e);
-          sleepQuietly(1000);
-        }
-      }
-    } catch (RuntimeException e) {
-      log.error("Reply consumer could not subscribe", e);
-    } finally {
-      try {
-        // close() waits for this commit
-        w.offsets.commit(c);
-        c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
-      } catch (RuntimeException e) {
-        log.debug("Closing the reply consumer failed", e);
-      }
+  @Override
+  protected void starting() {
+    for (int i = 0; i < properties.kafka().consumers(); i++) {
+      workers.add(new Worker(i));
     }
+  }
+
+  @Override
+  protected void open(int worker) {
+    Worker w = workers.get(worker);
+    KafkaConsumer<String, byte[]> c = w.consumer;
+    c.subscribe(
+        List.of(properties.kafka().replyTopic()),
+        new ConsumerRebalanceListener() {
+          @Override
+          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            watermark.released(partitions);
+            w.offsets.commitBeforeRevocation(c);
+          }
+
+          @Override
+          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            // how far they are applied is told after the first poll that reads them
+          }
+        });
+  }
+
+  /**
+   * Polls and applies one batch. A failed poll (a broker restart, say) or batch (the database
+   * transaction did not commit, or the commit of offsets failed) is retried after the back-off; a
+   * failed batch is read again from its first record, and the engine ignores whatever of it was
+   * already applied.
+   */
+  @Override
+  protected void pass(int worker) {
+    pollOnce(workers.get(worker));
+  }
+
+  @Override
+  protected void close(int worker) {
+    Worker w = workers.get(worker);
+    try {
+      // close() waits for this commit
+      w.offsets.commit(w.consumer);
+      w.consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+    } catch (RuntimeException e) {
+      log.debug("Closing the reply consumer failed", e);
+    }
+  }
+
+  @Override
+  protected void stopping() {
+    workers.forEach(w -> w.consumer.wakeup());
+  }
+
+  @Override
+  protected void stopped() {
+    workers.clear();
   }
 
   private void pollOnce(Worker w) {
     KafkaConsumer<String, byte[]> c = w.consumer;
-    ConsumerRecords<String, byte[]> records;
-    try {
-      records = c.poll(Duration.ofMillis(500));
-    } catch (WakeupException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      // a poll error (for example a broker restart) is retried
-      log.warn("Polling the reply topic failed; retrying", e);
-      sleepQuietly(1000);
-      return;
-    }
+    ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
     if (records.isEmpty()) {
       w.offsets.commit(c);
       reportApplied(c);
@@ -174,15 +182,13 @@ public class ReplyConsumer implements SmartLifecycle, ReplyBacklog {
     } catch (WakeupException e) {
       throw e;
     } catch (Throwable e) {
-      // the database transaction did not commit (or the commit of offsets failed): read the
-      // batch again after a pause; the engine ignores whatever was already applied
-      log.warn("Reply batch failed; consuming it again", e);
+      // read the batch again after the back-off
       try {
         rewind(c, batch);
       } catch (RuntimeException re) {
-        log.warn("Rewinding the reply consumer failed", re);
+        e.addSuppressed(re);
       }
-      sleepQuietly(1000);
+      throw e;
     }
   }
 
@@ -235,46 +241,5 @@ public class ReplyConsumer implements SmartLifecycle, ReplyBacklog {
             c.seek(tp, offset);
           }
         });
-  }
-
-  static void sleepQuietly(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  @Override
-  public void start() {
-    running = true;
-    for (int i = 0; i < properties.kafka().consumers(); i++) {
-      workers.add(new Worker(i));
-    }
-    workers.forEach(w -> w.thread.start());
-  }
-
-  @Override
-  public void stop() {
-    running = false;
-    workers.forEach(w -> w.consumer.wakeup());
-    for (Worker w : workers) {
-      try {
-        w.thread.join(15_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    workers.clear();
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  @Override
-  public int getPhase() {
-    return 200;
   }
 }

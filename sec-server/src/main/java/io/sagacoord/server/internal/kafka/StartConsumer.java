@@ -12,7 +12,7 @@ import io.sagacoord.server.StartResult;
 import io.sagacoord.server.UnknownSagaTypeException;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.inbound.InboundMessage;
-import io.sagacoord.server.internal.ops.Failures;
+import io.sagacoord.server.internal.ops.WorkerLoop;
 import io.sagacoord.server.internal.start.CoordinatorService;
 import io.sagacoord.server.internal.start.StartAdmission;
 import io.sagacoord.server.internal.start.StartBatcher;
@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +33,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -51,7 +54,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * failure reads the poll again; the idempotency keys make that harmless.
  */
 @Component
-public class StartConsumer implements SmartLifecycle {
+public class StartConsumer extends WorkerLoop {
 
   private static final Log log = LogFactory.getLog(StartConsumer.class);
 
@@ -65,12 +68,6 @@ public class StartConsumer implements SmartLifecycle {
   private final Counter started;
   private final Counter quarantined;
   private volatile KafkaConsumer<String, byte[]> consumer;
-  private volatile Thread thread;
-  private volatile boolean running;
-  // stop() interrupts a wait for a full start queue, never the consumer's close(): an interrupt
-  // there makes the Kafka client log errors and give up its clean leave of the group
-  private final Object interruptLock = new Object();
-  private boolean closing;
   // confined to the consumer thread
   private final PendingOffsets offsets = new PendingOffsets();
 
@@ -86,6 +83,8 @@ public class StartConsumer implements SmartLifecycle {
       MeterRegistry meters,
       SagaTracing tracing,
       StartAdmission admission) {
+    // phase 200: stops before the start batcher (150) it feeds
+    super("sec-start-consumer", "Start consumer", 200, Duration.ofSeconds(1));
     this.admission = admission;
     this.tracing = tracing;
     this.properties = properties;
@@ -106,73 +105,73 @@ public class StartConsumer implements SmartLifecycle {
             .register(meters);
   }
 
-  private void loop() {
+  @Override
+  protected boolean enabled() {
+    return properties.kafka().startConsumer();
+  }
+
+  @Override
+  protected void starting() {
+    consumer = new KafkaConsumer<>(KafkaClients.startConsumer(properties));
+  }
+
+  @Override
+  protected void open(int worker) {
+    KafkaConsumer<String, byte[]> c = consumer;
+    c.subscribe(
+        List.of(properties.kafka().startTopic()),
+        new ConsumerRebalanceListener() {
+          @Override
+          public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            offsets.commitBeforeRevocation(c);
+          }
+
+          @Override
+          public void onPartitionsAssigned(Collection<TopicPartition> partitions) {}
+        });
+  }
+
+  /**
+   * Polls once and starts what it read. A failed poll or batch is retried after the back-off, the
+   * batch read again from its first record.
+   */
+  @Override
+  protected void pass(int worker) throws InterruptedException, TimeoutException {
+    pollOnce(consumer);
+  }
+
+  @Override
+  protected void close(int worker) {
     KafkaConsumer<String, byte[]> c = consumer;
     try {
-      c.subscribe(
-          List.of(properties.kafka().startTopic()),
-          new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
-            @Override
-            public void onPartitionsRevoked(
-                java.util.Collection<org.apache.kafka.common.TopicPartition> partitions) {
-              offsets.commitBeforeRevocation(c);
-            }
-
-            @Override
-            public void onPartitionsAssigned(
-                java.util.Collection<org.apache.kafka.common.TopicPartition> partitions) {}
-          });
-      while (running) {
-        try {
-          pollOnce(c);
-        } catch (InterruptedException e) {
-          // stop() interrupts a wait for a full start queue
-          if (!running) {
-            break;
-          }
-          Thread.interrupted();
-        } catch (WakeupException e) {
-          if (running) {
-            log.warn("Start consumer woken up while running; continuing");
-          }
-        } catch (Throwable e) {
-          Failures.rethrowIfFatal(e);
-          log.error("Start consumer pass failed; retrying", e);
-          ReplyConsumer.sleepQuietly(1000);
-        }
-      }
-    } finally {
-      synchronized (interruptLock) {
-        closing = true;
-        Thread.interrupted();
-      }
-      try {
-        // close() waits for this commit
-        offsets.commit(c);
-        c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(5)));
-      } catch (RuntimeException e) {
-        log.debug("Closing the start consumer failed", e);
-      }
+      // close() waits for this commit
+      offsets.commit(c);
+      c.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+    } catch (RuntimeException e) {
+      log.debug("Closing the start consumer failed", e);
     }
   }
 
-  private void pollOnce(KafkaConsumer<String, byte[]> c) throws InterruptedException {
+  @Override
+  protected void stopping() {
+    consumer.wakeup();
+  }
+
+  /** Ends a wait for room in a full start queue. */
+  @Override
+  protected boolean interruptOnStop() {
+    return true;
+  }
+
+  private void pollOnce(KafkaConsumer<String, byte[]> c)
+      throws InterruptedException, TimeoutException {
     // the replies of running sagas first: while they are far behind, starts wait on their topic
     if (admission.startsWait()) {
       c.pause(c.assignment());
     } else if (!c.paused().isEmpty()) {
       c.resume(c.paused());
     }
-    ConsumerRecords<String, byte[]> records;
-    try {
-      records = c.poll(Duration.ofMillis(500));
-    } catch (WakeupException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      log.warn("Polling the start topic failed; retrying", e);
-      ReplyConsumer.sleepQuietly(1000);
-      return;
-    }
+    ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
     if (records.isEmpty()) {
       offsets.commit(c);
       return;
@@ -208,23 +207,26 @@ public class StartConsumer implements SmartLifecycle {
             // not the message's fault (database down, coordinator stopping): read it again
             throw new IllegalStateException("start failed", failed.getCause());
           }
+        } catch (TimeoutException late) {
+          throw new TimeoutException(
+              "starts not committed within sec.starts.timeout ("
+                  + properties.starts().timeout()
+                  + ")");
         }
       }
       quarantineAll(rejected);
       started.increment(pending.size() - countRejected(rejected, pending));
       offsets.processed(c, ReplyConsumer.nextOffsets(batch));
-    } catch (WakeupException e) {
-      throw e;
-    } catch (InterruptedException e) {
+    } catch (WakeupException | InterruptedException e) {
       throw e;
     } catch (RuntimeException | TimeoutException e) {
-      log.warn("Start batch failed; consuming it again", e);
+      // read the batch again after the back-off
       try {
         ReplyConsumer.rewind(c, batch);
       } catch (RuntimeException re) {
-        log.warn("Rewinding the start consumer failed", re);
+        e.addSuppressed(re);
       }
-      ReplyConsumer.sleepQuietly(1000);
+      throw e;
     }
   }
 
@@ -273,53 +275,5 @@ public class StartConsumer implements SmartLifecycle {
           }
         });
     quarantined.increment(rejected.size());
-  }
-
-  @Override
-  public void start() {
-    if (!properties.kafka().startConsumer()) {
-      return;
-    }
-    consumer = new KafkaConsumer<>(KafkaClients.startConsumer(properties));
-    running = true;
-    synchronized (interruptLock) {
-      closing = false;
-    }
-    thread = new Thread(this::loop, "sec-start-consumer");
-    thread.setDaemon(true);
-    thread.start();
-  }
-
-  @Override
-  public void stop() {
-    running = false;
-    KafkaConsumer<String, byte[]> c = consumer;
-    if (c != null) {
-      c.wakeup();
-    }
-    Thread t = thread;
-    if (t != null) {
-      synchronized (interruptLock) {
-        if (!closing) {
-          t.interrupt();
-        }
-      }
-      try {
-        t.join(15_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  /** Stops before the start batcher (phase 150) it feeds. */
-  @Override
-  public int getPhase() {
-    return 200;
   }
 }

@@ -2,9 +2,6 @@ package io.sagacoord.server.internal.ops;
 
 import io.sagacoord.server.config.SecProperties;
 import java.time.Duration;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -23,18 +20,15 @@ import org.springframework.stereotype.Component;
  * tables gets a warning from PostgreSQL and nothing happens.
  */
 @Component
-public class QueueVacuum implements SmartLifecycle {
+public class QueueVacuum extends WorkerLoop {
 
-  private static final Log log = LogFactory.getLog(QueueVacuum.class);
   static final String VACUUM = "VACUUM (SKIP_LOCKED) saga_outbox, saga_timer";
 
   private final Duration interval;
   private final JdbcTemplate jdbc;
-  private final PeriodicTask task =
-      new PeriodicTask(
-          "sec-queue-vacuum", log, "Vacuum of the queue tables failed; tried again later");
 
   public QueueVacuum(SecProperties properties, JdbcTemplate jdbc) {
+    super("sec-queue-vacuum", "Queue vacuum", DEFAULT_PHASE, Duration.ZERO);
     this.interval = properties.retention().queueVacuumInterval();
     this.jdbc = jdbc;
   }
@@ -44,18 +38,16 @@ public class QueueVacuum implements SmartLifecycle {
     jdbc.execute(VACUUM);
   }
 
+  /** Zero: never. */
   @Override
-  public void start() {
-    task.start(interval, this::vacuum);
+  protected boolean enabled() {
+    return !interval.isZero() && !interval.isNegative();
   }
 
   @Override
-  public void stop() {
-    task.stop();
-  }
-
-  @Override
-  public boolean isRunning() {
-    return task.isRunning();
+  protected void pass(int worker) {
+    if (pause(interval)) {
+      vacuum();
+    }
   }
 }

@@ -3,11 +3,11 @@ package io.sagacoord.server.internal.ops;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.storage.SagaInstanceDao;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -17,7 +17,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * log, in small batches. FAILED and PARKED sagas wait for an operator and are kept.
  */
 @Component
-public class RetentionPurger implements SmartLifecycle {
+public class RetentionPurger extends WorkerLoop {
 
   private static final Log log = LogFactory.getLog(RetentionPurger.class);
   private static final List<String> FINISHED = List.of("COMPLETED", "COMPENSATED");
@@ -27,11 +27,10 @@ public class RetentionPurger implements SmartLifecycle {
   private final SagaInstanceDao instances;
   private final TransactionTemplate tx;
   private final Clock clock;
-  private final PeriodicTask task =
-      new PeriodicTask("sec-retention", log, "Retention purge failed; tried again later");
 
   public RetentionPurger(
       SecProperties properties, SagaInstanceDao instances, TransactionTemplate tx, Clock clock) {
+    super("sec-retention", "Retention purge", DEFAULT_PHASE, Duration.ZERO);
     this.properties = properties;
     this.instances = instances;
     this.tx = tx;
@@ -55,17 +54,9 @@ public class RetentionPurger implements SmartLifecycle {
   }
 
   @Override
-  public void start() {
-    task.start(properties.retention().purgeInterval(), this::purge);
-  }
-
-  @Override
-  public void stop() {
-    task.stop();
-  }
-
-  @Override
-  public boolean isRunning() {
-    return task.isRunning();
+  protected void pass(int worker) {
+    if (pause(properties.retention().purgeInterval())) {
+      purge();
+    }
   }
 }

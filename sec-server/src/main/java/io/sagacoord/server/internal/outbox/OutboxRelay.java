@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.binder.BaseUnits;
 import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.SagaHeaders;
 import io.sagacoord.server.config.SecProperties;
+import io.sagacoord.server.internal.ops.Failures;
+import io.sagacoord.server.internal.ops.WorkerLoop;
 import io.sagacoord.server.internal.storage.OutboxDao;
 import io.sagacoord.server.internal.storage.OutboxRow;
 import io.sagacoord.server.internal.storage.TimerDao;
@@ -25,7 +27,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -45,7 +46,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * harmless: participants deduplicate by (saga, step, phase).
  */
 @Component
-public class OutboxRelay implements SmartLifecycle {
+public class OutboxRelay extends WorkerLoop {
 
   private static final Log log = LogFactory.getLog(OutboxRelay.class);
   // a row that keeps failing (topic deleted, message too large) is retried at least this often
@@ -72,8 +73,15 @@ public class OutboxRelay implements SmartLifecycle {
   private final Counter handOversDropped;
   private final Clock clock;
   private volatile Instant startedAt = Instant.MIN;
-  private volatile Thread thread;
-  private volatile boolean running;
+
+  // the relay thread's state between passes, confined to it
+  private final long pollNanos;
+  private final List<Object> drained = new ArrayList<>();
+  private final List<OutboxRow> acknowledged = new ArrayList<>();
+  private final List<Long> failed = new ArrayList<>();
+  private final Set<UUID> submitted = new HashSet<>();
+  private long nextPoll;
+  private long firstAcknowledged;
 
   /** Rows committed by a hot path, to send from memory. */
   private record HandOver(List<OutboxRow> rows) {}
@@ -84,6 +92,9 @@ public class OutboxRelay implements SmartLifecycle {
   /** The broker's answer to the send of one handed-over row (error null when acknowledged). */
   private record Sent(OutboxRow row, Exception error) {}
 
+  /** Wakes the relay thread to see that it is stopped. */
+  private static final Object STOP = new Object();
+
   public OutboxRelay(
       SecProperties properties,
       OutboxDao outbox,
@@ -92,6 +103,10 @@ public class OutboxRelay implements SmartLifecycle {
       TimerDao timers,
       MeterRegistry meters,
       Clock clock) {
+    // phase 100: starts before the reply consumers, timers and start writers that hand it commands,
+    // stops after them
+    super("sec-outbox-relay", "Outbox relay", 100, properties.outbox().pollInterval());
+    this.pollNanos = properties.outbox().pollInterval().toNanos();
     this.timers = timers;
     this.clock = clock;
     this.properties = properties;
@@ -153,7 +168,7 @@ public class OutboxRelay implements SmartLifecycle {
     if (rows.isEmpty()) {
       return;
     }
-    if (!running || inMemory.get() >= MAX_IN_MEMORY) {
+    if (!isRunning() || inMemory.get() >= MAX_IN_MEMORY) {
       handOversDropped.increment(rows.size());
       return;
     }
@@ -317,78 +332,108 @@ public class OutboxRelay implements SmartLifecycle {
     }
   }
 
-  private void loop() {
-    long nextPoll = System.nanoTime();
-    long pollNanos = properties.outbox().pollInterval().toNanos();
-    List<Object> drained = new ArrayList<>();
-    List<OutboxRow> acknowledged = new ArrayList<>();
-    List<Long> failed = new ArrayList<>();
-    Set<UUID> submitted = new HashSet<>();
-    long firstAcknowledged = 0;
-    while (running) {
-      try {
-        long waitNanos =
-            acknowledged.isEmpty()
-                ? pollNanos
-                : Math.max(0, firstAcknowledged + DELETE_DELAY_NANOS - System.nanoTime());
-        Object first = events.poll(waitNanos, TimeUnit.NANOSECONDS);
-        if (first != null) {
-          drained.add(first);
-          events.drainTo(drained, 10_000);
-        }
-        for (Object event : drained) {
-          if (event instanceof HandOver h) {
-            sendFromMemory(h.rows());
-          } else if (event instanceof Sent sent) {
-            inMemory.decrementAndGet();
-            if (sent.error() == null) {
-              if (acknowledged.isEmpty()) {
-                firstAcknowledged = System.nanoTime();
-              }
-              acknowledged.add(sent.row());
-            } else {
-              failed.add(sent.row().id());
-              sendFailed(sent.row().id(), sent.error());
-            }
-          } else if (event instanceof Submitted s) {
-            submitted.addAll(s.sagaIds());
-          }
-        }
-        drained.clear();
-        if (!submitted.isEmpty()) {
-          publishNow(submitted);
-          submitted.clear();
-        }
-        // one delete for many answers
-        if (acknowledged.size() >= DELETE_BATCH
-            || (!acknowledged.isEmpty()
-                && System.nanoTime() - firstAcknowledged >= DELETE_DELAY_NANOS)
-            || !failed.isEmpty()) {
-          settle(acknowledged, failed);
-        }
-        if (System.nanoTime() - nextPoll >= 0) {
-          // drain leftovers (at start-up this publishes what a crash left behind); only while
-          // rows go out: failing rows back off and must not keep this loop spinning
-          Pass pass;
-          do {
-            pass = publishOldest();
-          } while (running && pass.found() >= properties.outbox().batchSize() && pass.sent() > 0);
-          nextPoll = System.nanoTime() + pollNanos;
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      } catch (Throwable e) {
-        // the relay never stops except on shutdown; rows whose delete failed stay in the table
-        // and are sent again by the poll
-        log.warn("Outbox relay pass failed; retrying", e);
-        acknowledged.clear();
-        failed.clear();
-        discard(drained);
-        sleepQuietly(properties.outbox().pollInterval().toMillis());
+  @Override
+  protected void starting() {
+    sender.open();
+    // a restart of this bean: whatever an earlier run left queued is in the table
+    List<Object> stale = new ArrayList<>();
+    events.drainTo(stale);
+    discard(stale);
+    inMemory.set(0);
+    startedAt = clock.instant();
+  }
+
+  @Override
+  protected void open(int worker) {
+    drained.clear();
+    acknowledged.clear();
+    failed.clear();
+    submitted.clear();
+    nextPoll = System.nanoTime();
+  }
+
+  /**
+   * Handles the events that came (sends from memory, their answers, sagas to claim), deletes the
+   * acknowledged rows in batches, and polls the table when the poll is due. A failed pass forgets
+   * what it held (rows whose delete failed stay in the table and are sent again by the poll) and is
+   * retried after {@code sec.outbox.poll-interval}.
+   */
+  @Override
+  protected void pass(int worker) throws InterruptedException {
+    try {
+      long waitNanos =
+          acknowledged.isEmpty()
+              ? pollNanos
+              : Math.max(0, firstAcknowledged + DELETE_DELAY_NANOS - System.nanoTime());
+      Object first = events.poll(waitNanos, TimeUnit.NANOSECONDS);
+      if (first != null) {
+        drained.add(first);
+        events.drainTo(drained, 10_000);
       }
+      for (Object event : drained) {
+        if (event instanceof HandOver h) {
+          sendFromMemory(h.rows());
+        } else if (event instanceof Sent sent) {
+          inMemory.decrementAndGet();
+          if (sent.error() == null) {
+            if (acknowledged.isEmpty()) {
+              firstAcknowledged = System.nanoTime();
+            }
+            acknowledged.add(sent.row());
+          } else {
+            failed.add(sent.row().id());
+            sendFailed(sent.row().id(), sent.error());
+          }
+        } else if (event instanceof Submitted s) {
+          submitted.addAll(s.sagaIds());
+        }
+      }
+      drained.clear();
+      if (!submitted.isEmpty()) {
+        publishNow(submitted);
+        submitted.clear();
+      }
+      // one delete for many answers
+      if (acknowledged.size() >= DELETE_BATCH
+          || (!acknowledged.isEmpty()
+              && System.nanoTime() - firstAcknowledged >= DELETE_DELAY_NANOS)
+          || !failed.isEmpty()) {
+        settle(acknowledged, failed);
+      }
+      if (System.nanoTime() - nextPoll >= 0) {
+        // drain leftovers (at start-up this publishes what a crash left behind); only while
+        // rows go out: failing rows back off and must not keep this loop spinning
+        Pass pass;
+        do {
+          pass = publishOldest();
+        } while (isRunning() && pass.found() >= properties.outbox().batchSize() && pass.sent() > 0);
+        nextPoll = System.nanoTime() + pollNanos;
+      }
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Throwable e) {
+      acknowledged.clear();
+      failed.clear();
+      discard(drained);
+      throw e;
     }
+  }
+
+  /** On shutdown: waits for the answers to what was sent and deletes the acknowledged rows. */
+  @Override
+  protected void close(int worker) {
     drainOnStop(acknowledged, failed);
+  }
+
+  /** Ends the wait for events at once. */
+  @Override
+  protected void stopping() {
+    events.add(STOP);
+  }
+
+  @Override
+  protected void stopped() {
+    sender.close(Duration.ofSeconds(5));
   }
 
   /**
@@ -407,7 +452,6 @@ public class OutboxRelay implements SmartLifecycle {
     dropped.clear();
   }
 
-  /** On shutdown: waits for the answers to what was sent and deletes the acknowledged rows. */
   private void drainOnStop(List<OutboxRow> acknowledged, List<Long> failed) {
     try {
       sender.flush();
@@ -429,56 +473,10 @@ public class OutboxRelay implements SmartLifecycle {
       discard(left);
       settle(acknowledged, failed);
     } catch (RuntimeException e) {
-      // what is not deleted is sent once more after the restart
-      log.warn("Deleting the sent outbox rows at shutdown failed", e);
+      log.warn(
+          "Deleting the sent outbox rows at shutdown failed; they are sent once more after the"
+              + " restart: "
+              + Failures.describe(e));
     }
-  }
-
-  private static void sleepQuietly(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  @Override
-  public void start() {
-    sender.open();
-    // a restart of this bean: whatever an earlier run left queued is in the table
-    List<Object> stale = new ArrayList<>();
-    events.drainTo(stale);
-    discard(stale);
-    inMemory.set(0);
-    startedAt = clock.instant();
-    running = true;
-    thread = new Thread(this::loop, "sec-outbox-relay");
-    thread.setDaemon(true);
-    thread.start();
-  }
-
-  @Override
-  public void stop() {
-    running = false;
-    Thread t = thread;
-    if (t != null) {
-      try {
-        t.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    sender.close(Duration.ofSeconds(5));
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  /** Starts before the reply consumer and timers (which publish through it), stops after them. */
-  @Override
-  public int getPhase() {
-    return 100;
   }
 }

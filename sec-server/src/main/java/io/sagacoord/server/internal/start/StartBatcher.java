@@ -14,6 +14,7 @@ import io.sagacoord.server.StartResult;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.ops.Failures;
+import io.sagacoord.server.internal.ops.WorkerLoop;
 import io.sagacoord.server.internal.outbox.OutboxRelay;
 import io.sagacoord.server.internal.pipeline.EventJson;
 import io.sagacoord.server.internal.pipeline.SagaLogReader;
@@ -46,7 +47,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.ObjectMapper;
@@ -74,7 +74,7 @@ import tools.jackson.databind.ObjectMapper;
  * one per transaction, so the failure stays with the start that caused it.
  */
 @Component
-public class StartBatcher implements SmartLifecycle {
+public class StartBatcher extends WorkerLoop {
 
   private static final Log log = LogFactory.getLog(StartBatcher.class);
   static final Duration RETRY_AFTER = Duration.ofSeconds(1);
@@ -113,8 +113,6 @@ public class StartBatcher implements SmartLifecycle {
   private final ArrayBlockingQueue<Job> queue;
   private final Counter refused;
   private final DistributionSummary batchSizes;
-  private final List<Thread> threads = new ArrayList<>();
-  private volatile boolean running;
 
   public StartBatcher(
       SecProperties properties,
@@ -131,6 +129,9 @@ public class StartBatcher implements SmartLifecycle {
       TransactionTemplate tx,
       MeterRegistry meters,
       SagaTracing tracing) {
+    // phase 150: starts after the relay it hands commands to, stops before it and after the start
+    // consumer that feeds it
+    super("sec-start-writer", properties.starts().writers(), "Start writer", 150, Duration.ZERO);
     this.tracing = tracing;
     this.settings = properties.starts();
     this.writer = writer;
@@ -174,7 +175,7 @@ public class StartBatcher implements SmartLifecycle {
    *     commit was not confirmed within {@code sec.starts.timeout}
    */
   public StartResult submit(Job job) {
-    if (!running) {
+    if (!isRunning()) {
       throw new CoordinatorBusyException("the coordinator is not accepting starts", RETRY_AFTER);
     }
     if (!queue.offer(job)) {
@@ -217,37 +218,40 @@ public class StartBatcher implements SmartLifecycle {
    * @throws CoordinatorBusyException if the queue stayed full or the coordinator is stopping
    */
   public CompletableFuture<StartResult> enqueue(Job job) throws InterruptedException {
-    if (!running || !queue.offer(job, settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+    if (!isRunning() || !queue.offer(job, settings.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
       throw new CoordinatorBusyException("the start queue stayed full", RETRY_AFTER);
     }
     return job.result();
   }
 
-  private void loop() {
-    List<Job> batch = new ArrayList<>(settings.batchSize());
-    while (running || !queue.isEmpty()) {
-      try {
-        Job first = queue.poll(200, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
-        }
-        batch.add(first);
-        queue.drainTo(batch, settings.batchSize() - 1);
-        write(batch);
-      } catch (InterruptedException e) {
-        if (!running) {
-          break;
-        }
-      } catch (Throwable e) {
-        // write() completes every job itself; this is a bug or an Error: fail what is left
-        Failures.rethrowIfFatal(e);
-        log.error("Writing a batch of starts failed", e);
-        batch.forEach(job -> job.result().completeExceptionally(e));
-      } finally {
-        batch.clear();
-      }
+  /** Writes what is queued, up to a batch; once stopped, until the queue is empty. */
+  @Override
+  protected void pass(int writer) throws InterruptedException {
+    Job first = queue.poll(200, TimeUnit.MILLISECONDS);
+    if (first == null) {
+      return;
     }
-    // stopping: whatever is still queued is refused, never left waiting
+    List<Job> batch = new ArrayList<>(settings.batchSize());
+    batch.add(first);
+    queue.drainTo(batch, settings.batchSize() - 1);
+    try {
+      write(batch);
+    } catch (Throwable e) {
+      // write() completes every job itself; this is a bug or an Error: fail what is left
+      Failures.rethrowIfFatal(e);
+      batch.forEach(job -> job.result().completeExceptionally(e));
+      throw e;
+    }
+  }
+
+  @Override
+  protected boolean workLeft() {
+    return !queue.isEmpty();
+  }
+
+  /** Stopped: whatever is still queued is refused, never left waiting. */
+  @Override
+  protected void close(int writer) {
     Job left;
     while ((left = queue.poll()) != null) {
       left.result()
@@ -397,40 +401,5 @@ public class StartBatcher implements SmartLifecycle {
                             + "' was removed while it was started again; retry the start",
                         RETRY_AFTER));
     return json.readTree(events.startData(first.eventJson())).equals(json.readTree(job.dataJson()));
-  }
-
-  @Override
-  public void start() {
-    running = true;
-    for (int i = 0; i < settings.writers(); i++) {
-      Thread t = new Thread(this::loop, "sec-start-writer-" + i);
-      t.setDaemon(true);
-      threads.add(t);
-      t.start();
-    }
-  }
-
-  @Override
-  public void stop() {
-    running = false;
-    for (Thread t : threads) {
-      try {
-        t.join(15_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    threads.clear();
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  /** Starts after the relay it hands commands to and stops before it. */
-  @Override
-  public int getPhase() {
-    return 150;
   }
 }

@@ -8,6 +8,7 @@ import io.sagacoord.server.internal.ops.AfterCommit;
 import io.sagacoord.server.internal.ops.CrashPoints;
 import io.sagacoord.server.internal.ops.Failures;
 import io.sagacoord.server.internal.ops.SecMetrics;
+import io.sagacoord.server.internal.ops.WorkerLoop;
 import io.sagacoord.server.internal.outbox.OutboxRelay;
 import io.sagacoord.server.internal.pipeline.EventPipeline;
 import io.sagacoord.server.internal.pipeline.SagaLoader;
@@ -31,7 +32,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.TransactionStatus;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -51,7 +51,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * away are applied before the timeouts they beat.
  */
 @Component
-public class TimerPoller implements SmartLifecycle {
+public class TimerPoller extends WorkerLoop {
 
   private static final Log log = LogFactory.getLog(TimerPoller.class);
 
@@ -66,8 +66,6 @@ public class TimerPoller implements SmartLifecycle {
   private final TransactionTemplate tx;
   private final Clock clock;
   private final SecMetrics metrics;
-  private volatile Thread thread;
-  private volatile boolean running;
 
   /** The earliest due time announced by a commit and not yet reached; null when none. */
   private final AtomicReference<Instant> announced = new AtomicReference<>();
@@ -93,6 +91,7 @@ public class TimerPoller implements SmartLifecycle {
       Clock clock,
       SecMetrics metrics,
       SagaTracing tracing) {
+    super("sec-timers", "Timer poller", 200, properties.timers().pollInterval());
     this.tracing = tracing;
     this.properties = properties;
     this.timers = timers;
@@ -111,9 +110,8 @@ public class TimerPoller implements SmartLifecycle {
   /** A committed timer comes due at {@code due}: wakes the loop if it planned to sleep past it. */
   void announce(Instant due) {
     announced.accumulateAndGet(due, (a, b) -> a == null || b.isBefore(a) ? b : a);
-    Thread t = thread;
-    if (t != null && due.isBefore(wakeAt)) {
-      LockSupport.unpark(t);
+    if (due.isBefore(wakeAt)) {
+      wakeWorkers();
     }
   }
 
@@ -260,33 +258,34 @@ public class TimerPoller implements SmartLifecycle {
     return clock.instant().truncatedTo(ChronoUnit.MICROS);
   }
 
-  private void loop() {
+  @Override
+  protected void open(int worker) {
     try {
       resumeParked();
     } catch (Throwable e) {
-      log.warn("Resuming parked sagas failed", e);
+      // the timers fire all the same; a parked saga is resumed at the next start
+      Failures.rethrowIfFatal(e);
+      log.warn("Resuming parked sagas failed: " + Failures.describe(e));
+      log.debug("Resuming parked sagas failed", e);
     }
-    boolean failing = false;
-    while (running) {
-      try {
-        Instant next = firePasses();
-        if (failing) {
-          failing = false;
-          log.info("Timer passes work again");
-        }
-        waitUntil(next);
-      } catch (Throwable e) {
-        // the loop never ends except on shutdown; an outage costs one line, not one per poll
-        Failures.rethrowIfFatal(e);
-        if (!failing) {
-          failing = true;
-          log.warn("Timer pass failed, retried every poll interval: " + Failures.describe(e));
-        } else if (log.isDebugEnabled()) {
-          log.debug("Timer pass failed again: " + Failures.describe(e));
-        }
-        waitUntil(Instant.MAX);
-      }
-    }
+  }
+
+  /** Fires what is due, then waits for the next due time, an announcement or the poll. */
+  @Override
+  protected void pass(int worker) {
+    waitUntil(firePasses());
+  }
+
+  /** After a failed pass: the poll interval, or less when a commit announces a timer. */
+  @Override
+  protected void backOff() {
+    waitUntil(Instant.MAX);
+  }
+
+  /** Ends a wait for reply intake ({@link AppliedReplies#awaitApplied}). */
+  @Override
+  protected boolean interruptOnStop() {
+    return true;
   }
 
   /**
@@ -300,7 +299,7 @@ public class TimerPoller implements SmartLifecycle {
     int fired;
     do {
       fired = fireDue();
-    } while (running && fired >= properties.timers().batchSize());
+    } while (isRunning() && fired >= properties.timers().batchSize());
     // timers that came due during the pass are next (at once); those already due before it and
     // still there (their saga busy elsewhere, or failing) wait for the poll
     Instant next = timers.nextDueAfter(now).orElse(Instant.MAX);
@@ -314,7 +313,7 @@ public class TimerPoller implements SmartLifecycle {
    */
   private void waitUntil(Instant next) {
     long pollDeadline = System.nanoTime() + properties.timers().pollInterval().toNanos();
-    while (running) {
+    while (isRunning()) {
       Instant target = next;
       Instant early = announced.get();
       if (early != null && early.isBefore(target)) {
@@ -337,37 +336,5 @@ public class TimerPoller implements SmartLifecycle {
     } catch (ArithmeticException e) {
       return Long.MAX_VALUE;
     }
-  }
-
-  @Override
-  public void start() {
-    running = true;
-    thread = new Thread(this::loop, "sec-timers");
-    thread.setDaemon(true);
-    thread.start();
-  }
-
-  @Override
-  public void stop() {
-    running = false;
-    Thread t = thread;
-    if (t != null) {
-      t.interrupt();
-      try {
-        t.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  @Override
-  public boolean isRunning() {
-    return running;
-  }
-
-  @Override
-  public int getPhase() {
-    return 200;
   }
 }
