@@ -214,8 +214,11 @@ public class ReplyHandler implements ReplyProcessor {
       } catch (Throwable e) {
         Failures.rethrowIfFatal(e);
         log.warn(
-            "Applying reply at " + record.position() + " failed; applying the batch reply by reply",
-            e);
+            "Applying reply at "
+                + record.position()
+                + " failed; applying the batch reply by reply: "
+                + Failures.describe(e));
+        log.debug("Reply failure", e);
         return null;
       }
     }
@@ -224,7 +227,12 @@ public class ReplyHandler implements ReplyProcessor {
       try {
         commands = batch.flush(instances, sagaLog, timers, outbox);
       } catch (RuntimeException e) {
-        log.warn("Writing " + records.size() + " replies at once failed; applying one by one", e);
+        log.warn(
+            "Writing "
+                + records.size()
+                + " replies at once failed; applying one by one: "
+                + Failures.describe(e));
+        log.debug("Reply batch failure", e);
         return null;
       }
     }
