@@ -9,6 +9,7 @@ import io.sagacoord.protocol.Phase;
 import io.sagacoord.protocol.ReplyOutcome;
 import io.sagacoord.server.internal.storage.LogEntryRow;
 import io.sagacoord.server.internal.storage.SagaLogDao;
+import io.sagacoord.server.support.CoordinatorKit;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipantMain;
 import io.sagacoord.server.support.ScriptedParticipants;
@@ -16,17 +17,15 @@ import io.sagacoord.server.support.ScriptedParticipants.Received;
 import io.sagacoord.server.support.TestData;
 import io.sagacoord.server.support.TestSagas;
 import io.sagacoord.testkit.JavaProcess;
-import io.sagacoord.testkit.KafkaInfra;
-import io.sagacoord.testkit.SagaInfra;
-import io.sagacoord.testkit.TestDatabase;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -34,90 +33,83 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * retried until they succeed, so every saga still ends COMPENSATED and each step is compensated
  * exactly once.
  *
- * <p>The coordinator runs in this JVM (1-s step timeouts, compensations retried without a budget
- * after a back-off capped at 300 ms). The participant of s2 runs as a separate process ({@link
+ * <p>The coordinator runs in this JVM on the {@link CoordinatorKit} (1-s step timeouts that pass
+ * only when the test moves the clock, compensations retried without a budget after a back-off
+ * capped at 300 ms). The participant of s2 runs as a separate process ({@link
  * ScriptedParticipantMain}) and answers within 200 ms; those of s1, s3 and the pivot s4 run here.
  * The pivot holds its answer until the test gives it, so the test decides when compensation starts.
  * In each round: a batch of sagas reaches the pivot; the pivot refuses half of them (a business
  * failure); once the participant of s2 has undone one of them, it is SIGKILLed (the commands it had
  * taken but not yet answered are lost); the pivot refuses the other half, whose compensations of s2
- * go to the dead participant and time out; then the participant is started again.
+ * go to the dead participant and time out when the test passes their timeout; then the participant
+ * is started again.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CompensationOutageIntegrationTest {
 
   private static final String TYPE = "compensation-outage";
   private static final int ROUNDS = 4;
   private static final int SAGAS_PER_ROUND = 8;
-  private static final Duration WAIT = Duration.ofSeconds(90);
+  private static final Duration STEP_TIMEOUT = Duration.ofSeconds(1);
+  // how long the restarted participant may take over what waits for it before a timeout is passed
+  private static final Duration PATIENCE = Duration.ofSeconds(2);
+  private static final Duration WAIT = CoordinatorKit.WAIT;
   private static final Duration POLL = Duration.ofMillis(50);
   private static final String REFUSAL = "{\"reason\":\"no\"}";
 
-  private KafkaInfra kafka;
-  private TestDatabase db;
+  @RegisterExtension
+  static final CoordinatorKit kit =
+      CoordinatorKit.named("sec_comp_outage")
+          .participantSteps(List.of("s1", "s3", "s4"))
+          .definitions(suffix -> List.of(definition(suffix)));
+
   private RunningCoordinator sec;
   private ScriptedParticipants participants;
   private JavaProcess s2Participant;
   private JdbcClient jdbc;
 
-  @BeforeEach
-  void setUp() {
-    kafka = SagaInfra.kafka();
-    db = SagaInfra.postgres().newDatabase("sec_comp_outage");
-    jdbc = JdbcClient.create(db.dataSource());
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    String replyTopic = kafka.uniqueTopic("replies");
-    kafka.createTopic(replyTopic, 3);
-    for (String step : TestSagas.TRIP_STEPS) {
-      kafka.createTopic(TestSagas.participant(step, suffix).commandTopic(), 3);
-    }
-    SagaDefinition<TestData> definition =
-        SagaDefinition.named(TYPE, TestData.class)
-            .defaultTimeout(Duration.ofSeconds(1))
-            .defaultRetry(RetryPolicy.fixed(3, Duration.ofMillis(100)))
-            .defaultCompensationRetry(
-                RetryPolicy.exponential(RetryPolicy.UNLIMITED_ATTEMPTS, Duration.ofMillis(100))
-                    .withMaxDelay(Duration.ofMillis(300)))
-            .step("s1")
-            .invoke(TestSagas.participant("s1", suffix), "s1.do", d -> d)
-            .compensateWith("s1.undo", d -> d)
-            .step("s2")
-            .invoke(TestSagas.participant("s2", suffix), "s2.do", d -> d)
-            .compensateWith("s2.undo", d -> d)
-            .step("s3")
-            .invoke(TestSagas.participant("s3", suffix), "s3.do", d -> d)
-            .compensateWith("s3.undo", d -> d)
-            .step("s4")
-            .invoke(TestSagas.participant("s4", suffix), "s4.do", d -> d)
-            .pivot()
-            // held by the test, which answers when compensation is to start
-            .timeout(Duration.ofMinutes(5))
-            .build();
-    sec = RunningCoordinator.start(db, kafka, replyTopic, Map.of(), List.of(definition));
-    participants =
-        new ScriptedParticipants(
-            kafka.consumerConfig("participants-" + suffix),
-            kafka.producerConfig(),
-            List.of(
-                TestSagas.participant("s1", suffix).commandTopic(),
-                TestSagas.participant("s3", suffix).commandTopic(),
-                TestSagas.participant("s4", suffix).commandTopic()));
+  private static SagaDefinition<TestData> definition(String suffix) {
+    return SagaDefinition.named(TYPE, TestData.class)
+        .defaultTimeout(STEP_TIMEOUT)
+        .defaultRetry(RetryPolicy.fixed(3, Duration.ofMillis(100)))
+        .defaultCompensationRetry(
+            RetryPolicy.exponential(RetryPolicy.UNLIMITED_ATTEMPTS, Duration.ofMillis(100))
+                .withMaxDelay(Duration.ofMillis(300)))
+        .step("s1")
+        .invoke(TestSagas.participant("s1", suffix), "s1.do", d -> d)
+        .compensateWith("s1.undo", d -> d)
+        .step("s2")
+        .invoke(TestSagas.participant("s2", suffix), "s2.do", d -> d)
+        .compensateWith("s2.undo", d -> d)
+        .step("s3")
+        .invoke(TestSagas.participant("s3", suffix), "s3.do", d -> d)
+        .compensateWith("s3.undo", d -> d)
+        .step("s4")
+        .invoke(TestSagas.participant("s4", suffix), "s4.do", d -> d)
+        .pivot()
+        // held by the test, which answers when compensation is to start
+        .timeout(Duration.ofMinutes(5))
+        .build();
+  }
+
+  @BeforeAll
+  void startParticipantOfS2() {
+    sec = kit.sec();
+    participants = kit.participants();
+    jdbc = JdbcClient.create(kit.db().dataSource());
     s2Participant =
         ScriptedParticipantMain.start(
             "participant-s2",
-            kafka,
-            "participant-s2-" + suffix,
-            List.of(TestSagas.participant("s2", suffix).commandTopic()),
+            kit.kafka(),
+            "participant-s2-" + kit.suffix(),
+            List.of(TestSagas.participant("s2", kit.suffix()).commandTopic()),
             Duration.ofMillis(200));
   }
 
-  @AfterEach
-  void tearDown() {
-    try (TestDatabase d = db;
-        RunningCoordinator s = sec;
-        ScriptedParticipants p = participants) {
-      if (s2Participant != null) {
-        s2Participant.close();
-      }
+  @AfterAll
+  void stopParticipantOfS2() {
+    if (s2Participant != null) {
+      s2Participant.close();
     }
   }
 
@@ -147,24 +139,25 @@ class CompensationOutageIntegrationTest {
       s2Participant.kill();
 
       // the second half starts to compensate while the participant is down: its undo of s2 is
-      // sent, times out and is sent again
+      // sent, times out when the test passes the timeout, and is sent again
       pivots.subList(first.size(), SAGAS_PER_ROUND).forEach(this::refuse);
       await()
-          .pollDelay(Duration.ofMillis(500))
           .atMost(WAIT)
           .pollInterval(POLL)
-          .until(() -> sagasWith(second, "ATTEMPT_TIMED_OUT") == second.size());
+          .until(() -> sagasWith(second, "COMMAND_SENT") == second.size());
+      kit.awaitIdle();
+      kit.advanceAndRun(STEP_TIMEOUT);
+      assertThat(sagasWith(second, "ATTEMPT_TIMED_OUT")).isEqualTo(second.size());
       undoneWhileDown.addAll(second);
 
       s2Participant.restart();
       ScriptedParticipantMain.awaitReady(s2Participant);
-      // the restarted participant works off what was sent while it was away
-      await()
-          .atMost(WAIT)
-          .pollInterval(POLL)
-          .until(() -> sagasWith(sagas, "STEP_COMPENSATED") == sagas.size());
+      // the restarted participant works off what was sent while it was away; an undo it had
+      // taken before the kill is sent again once its timeout passes
+      kit.awaitPassingTimeouts(
+          STEP_TIMEOUT, PATIENCE, () -> sagasWith(sagas, "STEP_COMPENSATED") == sagas.size());
     }
-    await().atMost(WAIT).pollInterval(POLL).until(() -> unfinished(all) == 0);
+    kit.awaitPassingTimeouts(STEP_TIMEOUT, PATIENCE, () -> unfinished(all) == 0);
     System.out.println(
         "CompensationOutageIntegrationTest: "
             + all.size()

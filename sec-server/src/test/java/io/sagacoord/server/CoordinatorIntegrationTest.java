@@ -22,13 +22,12 @@ import io.sagacoord.server.internal.storage.QuarantineDao;
 import io.sagacoord.server.internal.storage.SagaInstanceDao;
 import io.sagacoord.server.internal.storage.SagaLogDao;
 import io.sagacoord.server.internal.storage.SagaRow;
+import io.sagacoord.server.support.CoordinatorKit;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.ScriptedParticipants.Received;
 import io.sagacoord.server.support.TestData;
 import io.sagacoord.server.support.TestSagas;
-import io.sagacoord.testkit.KafkaInfra;
-import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,17 +42,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The coordinator end to end on a real Postgres and a real Kafka broker, with scripted participants
- * on raw Kafka clients. One coordinator serves every test; each test uses its own sagas.
+ * on raw Kafka clients. One coordinator serves every test; each test uses its own sagas. Time moves
+ * when a test moves the clock: timeouts and deadlines pass by {@link CoordinatorKit#advanceAndRun}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CoordinatorIntegrationTest {
@@ -61,7 +61,13 @@ class CoordinatorIntegrationTest {
   private static final Duration WAIT = Duration.ofSeconds(45);
 
   private final JsonMapper json = JsonMapper.builder().build();
-  private KafkaInfra kafka;
+
+  @RegisterExtension
+  static final CoordinatorKit kit =
+      CoordinatorKit.named("sec_it")
+          .property("sec.kafka.max-reply-bytes", "10000")
+          .definitions(suffix -> List.of(TestSagas.trip(suffix), TestSagas.deadline(suffix)));
+
   private TestDatabase db;
   private RunningCoordinator sec;
   private ScriptedParticipants participants;
@@ -70,34 +76,11 @@ class CoordinatorIntegrationTest {
 
   @BeforeAll
   void start() {
-    kafka = SagaInfra.kafka();
-    db = SagaInfra.postgres().newDatabase("sec_it");
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    replyTopic = kafka.uniqueTopic("replies");
-    sec =
-        RunningCoordinator.start(
-            db,
-            kafka,
-            replyTopic,
-            Map.of("sec.kafka.max-reply-bytes", "10000"),
-            List.of(TestSagas.trip(suffix), TestSagas.deadline(suffix)));
-    List<String> topics = new ArrayList<>();
-    for (String step : TestSagas.TRIP_STEPS) {
-      topics.add(TestSagas.participant(step, suffix).commandTopic());
-    }
-    participants =
-        new ScriptedParticipants(
-            kafka.consumerConfig("participants-" + suffix), kafka.producerConfig(), topics);
-    coordinator = sec.bean(SagaCoordinator.class);
-  }
-
-  @AfterAll
-  void stop() {
-    try (TestDatabase d = db;
-        RunningCoordinator s = sec;
-        ScriptedParticipants p = participants) {
-      // closed in reverse order
-    }
+    db = kit.db();
+    sec = kit.sec();
+    participants = kit.participants();
+    replyTopic = kit.replyTopic();
+    coordinator = kit.coordinator();
   }
 
   @Test
@@ -133,11 +116,11 @@ class CoordinatorIntegrationTest {
   }
 
   @Test
-  void logsOneRowPerTransitionAndTheTimelineStillListsEveryEntry() throws Exception {
+  void logsOneRowPerTransitionAndTheTimelineListsEveryEntry() throws Exception {
     UUID id = startTrip(TestData.ok());
     awaitStatus(id, "COMPLETED");
 
-    // 4 steps: the start and one reply per step, n + 1 rows instead of 2n + 2
+    // 4 steps: one row for the start and one per reply, n + 1 rows
     List<LogRow> rows = log(id);
     assertThat(rows)
         .extracting(LogRow::type)
@@ -405,9 +388,19 @@ class CoordinatorIntegrationTest {
   void compensatesWhenAStepNeverAnswers() {
     UUID id = startTrip(TestData.of("silent", "s2"));
 
+    // each of the 3 attempts of s2 times out when the clock passes its 2 s
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      int sent = attempt;
+      kit.awaitWithBackOffs(
+          () -> forward(id).stream().filter(r -> r.step().equals("s2")).count() >= sent);
+      kit.advanceAndRun(Duration.ofSeconds(2));
+    }
     awaitStatus(id, "COMPENSATED");
 
-    assertThat(forward(id)).filteredOn(r -> r.step().equals("s2")).hasSizeGreaterThan(1);
+    assertThat(forward(id))
+        .filteredOn(r -> r.step().equals("s2"))
+        .extracting(Received::attempt)
+        .containsExactly(1, 2, 3);
     // a timed-out step may have taken effect, so it is compensated too
     assertThat(compensations(id)).extracting(Received::step).containsExactly("s2", "s1");
     assertReplayReproducesStoredState(id);
@@ -419,7 +412,14 @@ class CoordinatorIntegrationTest {
         coordinator
             .start(TestSagas.DEADLINE, UUID.randomUUID().toString(), TestData.of("silent", "s1"))
             .sagaId();
+    await().atMost(WAIT).until(() -> !forward(id).isEmpty());
+    assertThat(coordinator.find(id).orElseThrow().status()).isEqualTo("RUNNING");
 
+    // the 1 s deadline passes while s1 is silent: compensation waits for s1's attempt to end
+    kit.advanceAndRun(Duration.ofSeconds(1));
+    awaitStatus(id, "COMPENSATING");
+    // its 30 s timeout passes: s1 may have taken effect, so it is compensated
+    kit.advanceAndRun(Duration.ofSeconds(30));
     awaitStatus(id, "COMPENSATED");
 
     assertThat(forward(id)).extracting(Received::step).containsOnly("s1");
@@ -583,9 +583,7 @@ class CoordinatorIntegrationTest {
     int purged =
         sec.bean(SagaInstanceDao.class)
             .purgeFinished(
-                List.of("COMPLETED", "COMPENSATED"),
-                java.time.Instant.now().plusSeconds(60),
-                10_000);
+                List.of("COMPLETED", "COMPENSATED"), kit.clock().instant().plusSeconds(60), 10_000);
 
     assertThat(purged).isGreaterThanOrEqualTo(1);
     assertThat(coordinator.find(done)).isEmpty();
@@ -644,16 +642,7 @@ class CoordinatorIntegrationTest {
   }
 
   private SagaView awaitStatus(UUID id, String status) {
-    await()
-        .atMost(WAIT)
-        .pollInterval(Duration.ofMillis(100))
-        .untilAsserted(
-            () ->
-                assertThat(coordinator.find(id))
-                    .get()
-                    .extracting(SagaView::status)
-                    .isEqualTo(status));
-    return coordinator.find(id).orElseThrow();
+    return kit.awaitStatus(id, status);
   }
 
   private List<Received> forward(UUID id) {

@@ -41,9 +41,11 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * A coordinator crash changes no saga's outcome. The coordinator runs as a child process with 2-s
  * step timeouts; participants answer within half a second. With hundreds of sagas in flight it is
- * SIGKILLed and kept down for 10 s (longer than a step timeout), then started again: the answers
- * that came while it was away count as given in time, so every saga completes and no attempt times
- * out. A saga whose participant stays silent is timed out after the restart and compensates.
+ * SIGKILLed and kept down until the participants have answered every command they took, then
+ * started again with its clock 10 s ahead (away for longer than a step timeout, on its own clock):
+ * the answers that came while it was away count as given in time, so every saga completes and no
+ * attempt times out. A saga whose participant stays silent is timed out after the restart and
+ * compensates (its later attempts on real 2-s timeouts: the child has no clock the test moves).
  */
 class CrashTransparencyIntegrationTest {
 
@@ -51,6 +53,8 @@ class CrashTransparencyIntegrationTest {
   private static final int IN_FLIGHT_AT_KILL = 200;
   private static final int POSTERS = 16;
   private static final String STEP_TIMEOUT = "PT2S";
+  // how long the coordinator is away on its own clock: longer than a step timeout
+  private static final Duration AWAY = Duration.ofSeconds(10);
 
   private final HttpClient http = HttpClient.newHttpClient();
   private KafkaInfra kafka;
@@ -93,7 +97,7 @@ class CrashTransparencyIntegrationTest {
 
   @Test
   void sagasInFlightWhenTheCoordinatorDiesEndAsIfItHadNot() throws Exception {
-    startChild(1);
+    startChild(1, Duration.ZERO);
     UUID silent = post("{\"scenario\":\"silent\",\"failAt\":\"s2\",\"failTimes\":0}");
     Set<UUID> answered = ConcurrentHashMap.newKeySet();
     AtomicInteger posted = new AtomicInteger();
@@ -129,9 +133,14 @@ class CrashTransparencyIntegrationTest {
             + answered.size()
             + " started");
 
-    // away for longer than a step timeout, while the participants answer what they have
-    await().pollDelay(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(11)).until(() -> true);
-    startChild(2);
+    // away for longer than a step timeout, while the participants answer what they have: once
+    // they have, the coordinator comes back with its clock 10 s further on than the time it was
+    // really away
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(participants::answeredAll);
+    startChild(2, AWAY);
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
@@ -155,7 +164,7 @@ class CrashTransparencyIntegrationTest {
     assertThat(logs.findBySaga(silent)).extracting(LogRow::type).contains("ATTEMPT_TIMED_OUT");
   }
 
-  private void startChild(int start) {
+  private void startChild(int start, Duration clockOffset) {
     child =
         ChildCoordinators.start(
             "sec-transparent-" + start,
@@ -165,7 +174,7 @@ class CrashTransparencyIntegrationTest {
             kafka,
             suffix,
             replyTopic,
-            Map.of("test.step-timeout", STEP_TIMEOUT));
+            Map.of("test.step-timeout", STEP_TIMEOUT, "test.clock-offset", clockOffset.toString()));
   }
 
   /** Starts a trip; null when the coordinator did not accept it (it was just killed). */

@@ -13,7 +13,6 @@ import io.sagacoord.server.support.CoordinatorKit;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.ScriptedParticipants.Received;
-import io.sagacoord.server.support.TestClock;
 import io.sagacoord.server.support.TestData;
 import io.sagacoord.server.support.TestSagas;
 import java.time.Duration;
@@ -44,7 +43,6 @@ class PivotOutcomeIntegrationTest {
           .participantSteps(List.of("s1", "s4"))
           .definitions(suffix -> List.of(definition(suffix)));
 
-  private TestClock clock;
   private RunningCoordinator sec;
   private ScriptedParticipants participants;
 
@@ -64,7 +62,6 @@ class PivotOutcomeIntegrationTest {
 
   @BeforeAll
   void start() {
-    clock = kit.clock();
     sec = kit.sec();
     participants = kit.participants();
   }
@@ -78,17 +75,17 @@ class PivotOutcomeIntegrationTest {
     awaitPivotAttempt(refused, 1);
 
     // the first attempt times out (2 s) and the deadline passes (10 s) while nothing is known
-    clock.advance(Duration.ofSeconds(11));
+    kit.advance(Duration.ofSeconds(11));
     awaitLogContains(done, "DEADLINE_PASSED", 1);
     awaitLogContains(refused, "DEADLINE_PASSED", 1);
-    clock.advance(Duration.ofSeconds(1));
+    kit.advance(Duration.ofSeconds(1));
     awaitPivotAttempt(done, 2);
     awaitPivotAttempt(refused, 2);
     // the second attempt, the last of the budget, times out too: asked once more
-    clock.advance(Duration.ofSeconds(3));
+    kit.advance(Duration.ofSeconds(3));
     awaitLogContains(done, "ATTEMPT_TIMED_OUT", 2);
     awaitLogContains(refused, "ATTEMPT_TIMED_OUT", 2);
-    clock.advance(Duration.ofSeconds(1));
+    kit.advance(Duration.ofSeconds(1));
     Received doneAgain = awaitPivotAttempt(done, 3);
     Received refusedAgain = awaitPivotAttempt(refused, 3);
     assertThat(status(done)).isEqualTo("COMPENSATING");

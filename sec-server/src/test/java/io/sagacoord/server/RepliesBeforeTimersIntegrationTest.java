@@ -88,7 +88,7 @@ class RepliesBeforeTimersIntegrationTest {
       // appended in time behind it
       participants.answer(blockerCommand, ReplyOutcome.SUCCESS, "{}");
       participants.answer(answeredCommand, ReplyOutcome.SUCCESS, "{}");
-      clock.advance(Duration.ofSeconds(3));
+      kit.advance(Duration.ofSeconds(3));
       fired = CompletableFuture.supplyAsync(() -> sec.bean(TimerPoller.class).fireDue());
       lock.rollback();
     }
@@ -108,7 +108,7 @@ class RepliesBeforeTimersIntegrationTest {
                         "fired %s, timers %s, clock %s",
                         firedCount, sec.bean(TimerDao.class).findBySaga(silent), clock.instant())
                     .contains("ATTEMPT_TIMED_OUT"));
-    clock.advance(Duration.ofSeconds(1));
+    kit.advance(Duration.ofSeconds(1));
     await()
         .atMost(WAIT)
         .until(() -> participants.received(silent).stream().anyMatch(r -> r.attempt() == 2));

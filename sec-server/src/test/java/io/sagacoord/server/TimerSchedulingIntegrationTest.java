@@ -8,26 +8,23 @@ import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.server.internal.storage.TimerDao;
 import io.sagacoord.server.internal.storage.TimerRow;
 import io.sagacoord.server.internal.timer.TimerPoller;
+import io.sagacoord.server.support.CoordinatorKit;
 import io.sagacoord.server.support.RunningCoordinator;
 import io.sagacoord.server.support.ScriptedParticipants;
 import io.sagacoord.server.support.ScriptedParticipants.Received;
 import io.sagacoord.server.support.TestClock;
 import io.sagacoord.server.support.TestData;
 import io.sagacoord.server.support.TestSagas;
-import io.sagacoord.testkit.KafkaInfra;
-import io.sagacoord.testkit.SagaInfra;
-import io.sagacoord.testkit.TestDatabase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Retry back-off on a coordinator whose clock only the test moves: each retry is scheduled by the
@@ -39,47 +36,30 @@ class TimerSchedulingIntegrationTest {
   private static final Duration WAIT = Duration.ofSeconds(45);
   private static final String TYPE = "backoff-trip";
 
-  private final TestClock clock = new TestClock(Instant.now());
-  private KafkaInfra kafka;
-  private TestDatabase db;
+  @RegisterExtension
+  static final CoordinatorKit kit =
+      CoordinatorKit.named("sec_timers")
+          .participantSteps(List.of("s1"))
+          .definitions(
+              suffix ->
+                  List.of(
+                      SagaDefinition.named(TYPE, TestData.class)
+                          .defaultTimeout(Duration.ofHours(1))
+                          .defaultRetry(RetryPolicy.exponential(4, Duration.ofMillis(50)))
+                          .step("s1")
+                          .invoke(TestSagas.participant("s1", suffix), "s1.do", d -> d)
+                          .compensateWith("s1.undo", d -> d)
+                          .build()));
+
+  private TestClock clock;
   private RunningCoordinator sec;
   private ScriptedParticipants participants;
 
   @BeforeAll
   void start() {
-    kafka = SagaInfra.kafka();
-    db = SagaInfra.postgres().newDatabase("sec_timers");
-    String suffix = UUID.randomUUID().toString().substring(0, 8);
-    SagaDefinition<TestData> definition =
-        SagaDefinition.named(TYPE, TestData.class)
-            .defaultTimeout(Duration.ofHours(1))
-            .defaultRetry(RetryPolicy.exponential(4, Duration.ofMillis(50)))
-            .step("s1")
-            .invoke(TestSagas.participant("s1", suffix), "s1.do", d -> d)
-            .compensateWith("s1.undo", d -> d)
-            .build();
-    sec =
-        RunningCoordinator.start(
-            db,
-            kafka,
-            kafka.uniqueTopic("replies"),
-            Map.of(),
-            List.of(definition),
-            Map.of("clock", clock));
-    participants =
-        new ScriptedParticipants(
-            kafka.consumerConfig("participants-" + suffix),
-            kafka.producerConfig(),
-            List.of(TestSagas.participant("s1", suffix).commandTopic()));
-  }
-
-  @AfterAll
-  void stop() {
-    try (TestDatabase d = db;
-        RunningCoordinator s = sec;
-        ScriptedParticipants p = participants) {
-      // closed in reverse order
-    }
+    clock = kit.clock();
+    sec = kit.sec();
+    participants = kit.participants();
   }
 
   @Test
@@ -104,12 +84,12 @@ class TimerSchedulingIntegrationTest {
       gaps.add(Duration.between(failedAt, retry.dueAt()));
 
       // a microsecond before its due time the retry does not fire, whoever looks
-      clock.set(retry.dueAt().minusNanos(1_000));
+      kit.advanceTo(retry.dueAt().minusNanos(1_000));
       poller.fireDue();
       assertThat(retryTimer(timers, id, next)).contains(retry);
       assertThat(attempts(id)).doesNotContain(next);
 
-      clock.set(retry.dueAt());
+      kit.advanceTo(retry.dueAt());
       await().atMost(WAIT).until(() -> attempts(id).contains(next));
     }
 

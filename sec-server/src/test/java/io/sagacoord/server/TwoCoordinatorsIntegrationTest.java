@@ -28,9 +28,15 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * Two coordinator processes share one database and a reply topic of several partitions: both handle
  * transitions; after one is SIGKILLed the other finishes every saga (it gets the dead one's
- * partitions once the session timeout expires, and its timers at once).
+ * partitions once the consumer session timeout, 6 s here, expires, and its timers at once).
  */
 class TwoCoordinatorsIntegrationTest {
+
+  // the broker's smallest session timeout: the survivor gets the dead one's partitions after it
+  private static final Map<String, String> SHORT_SESSION =
+      Map.of(
+          "sec.kafka.consumer-properties[session.timeout.ms]", "6000",
+          "sec.kafka.consumer-properties[heartbeat.interval.ms]", "1000");
 
   private final HttpClient http = HttpClient.newHttpClient();
 
@@ -56,10 +62,10 @@ class TwoCoordinatorsIntegrationTest {
                 kafka.consumerConfig("participants-" + suffix), kafka.producerConfig(), topics);
         JavaProcess a =
             ChildCoordinators.start(
-                "sec-two-a", "sec-a", portA, db, kafka, suffix, replyTopic, Map.of());
+                "sec-two-a", "sec-a", portA, db, kafka, suffix, replyTopic, SHORT_SESSION);
         JavaProcess b =
             ChildCoordinators.start(
-                "sec-two-b", "sec-b", portB, db, kafka, suffix, replyTopic, Map.of())) {
+                "sec-two-b", "sec-b", portB, db, kafka, suffix, replyTopic, SHORT_SESSION)) {
       JdbcClient jdbc = JdbcClient.create(db.dataSource());
 
       // keep starting sagas until replies have been applied by both instances: the second

@@ -53,6 +53,11 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * #awaitStatus} waits, it moves the clock to the next due back-off, as time would pass on its own,
  * unless a step timeout or a deadline comes due first. A test of a retry need not count its
  * back-offs, and no timeout passes that the test did not pass itself.
+ *
+ * <p>The kit moves the clock only once the relay has settled every command it holds: the relay
+ * measures how late a command reached Kafka on the coordinator's clock and moves that attempt's
+ * timeout later by as much, so a jump of the clock during a send would postpone the timeout by the
+ * jump. Move the clock through the kit ({@link #advance}), not through {@link #clock()}.
  */
 public final class CoordinatorKit implements BeforeAllCallback, AfterAllCallback {
 
@@ -170,9 +175,31 @@ public final class CoordinatorKit implements BeforeAllCallback, AfterAllCallback
     return sec.bean(type);
   }
 
-  /** Moves the coordinator's clock forward; nothing fires until {@link #runDueTimers}. */
+  /**
+   * Moves the coordinator's clock forward once every command in the relay's hands is settled (see
+   * the class comment); nothing fires until {@link #runDueTimers}.
+   */
   public void advance(Duration duration) {
+    awaitSendsSettled();
     clock.advance(duration);
+  }
+
+  /** Like {@link #advance}, to {@code instant}: moves the clock there once the relay settled. */
+  public void advanceTo(Instant instant) {
+    awaitSendsSettled();
+    clock.set(instant);
+  }
+
+  /**
+   * Waits until the relay holds no command: every outbox row is sent and deleted, or backs off
+   * after a failed send until a later instant of the clock.
+   */
+  public void awaitSendsSettled() {
+    try {
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(() -> sendsInHand() == 0);
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("the relay did not settle its sends; " + pending(), e);
+    }
   }
 
   /**
@@ -199,18 +226,24 @@ public final class CoordinatorKit implements BeforeAllCallback, AfterAllCallback
     awaitIdle();
   }
 
-  /** Hands every row the outbox holds to the relay and waits until the broker acknowledged them. */
+  /**
+   * Waits until the outbox is empty and the broker acknowledged every send. Rows whose send is due
+   * again after a failure are handed to the relay at once rather than left to its poll; rows in the
+   * relay's hands are left to it (handing them over again would send them twice).
+   */
   public void drainOutbox() {
     await()
         .atMost(WAIT)
         .pollInterval(Duration.ofMillis(20))
         .until(
             () -> {
-              List<UUID> sagas = sagasWithOutboxRows();
-              if (sagas.isEmpty()) {
+              if (sagasWithOutboxRows().isEmpty()) {
                 return true;
               }
-              sec.bean(OutboxRelay.class).handOver(OutboxRelay.Commands.sagas(sagas));
+              List<UUID> due = sagasWithDueResends();
+              if (!due.isEmpty()) {
+                sec.bean(OutboxRelay.class).handOver(OutboxRelay.Commands.sagas(due));
+              }
               return false;
             });
   }
@@ -230,9 +263,34 @@ public final class CoordinatorKit implements BeforeAllCallback, AfterAllCallback
    * comment).
    */
   public void awaitWithBackOffs(Callable<Boolean> condition) {
+    if (!awaitWithBackOffs(condition, WAIT)) {
+      throw new AssertionError(
+          "not fulfilled within " + WAIT + "; clock " + clock.instant() + "; " + pending());
+    }
+  }
+
+  /**
+   * Waits until {@code condition} holds, letting due retry back-offs pass meanwhile, and whenever
+   * it has not held for {@code patience} of real time, moves the clock by {@code stepTimeout} and
+   * fires what came due: a command that a killed participant took and never answered is noticed by
+   * its timeout, as it would be in production. Gives up after {@link #WAIT}.
+   */
+  public void awaitPassingTimeouts(
+      Duration stepTimeout, Duration patience, Callable<Boolean> condition) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!awaitWithBackOffs(condition, patience)) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError(
+            "not fulfilled within " + WAIT + "; clock " + clock.instant() + "; " + pending());
+      }
+      advanceAndRun(stepTimeout);
+    }
+  }
+
+  private boolean awaitWithBackOffs(Callable<Boolean> condition, Duration atMost) {
     try {
       await()
-          .atMost(WAIT)
+          .atMost(atMost)
           .pollInterval(Duration.ofMillis(50))
           .until(
               () -> {
@@ -242,9 +300,9 @@ public final class CoordinatorKit implements BeforeAllCallback, AfterAllCallback
                 elapseNextBackOff();
                 return false;
               });
+      return true;
     } catch (ConditionTimeoutException e) {
-      throw new AssertionError(
-          "not fulfilled within " + WAIT + "; clock " + clock.instant() + "; " + pending(), e);
+      return false;
     }
   }
 
@@ -283,11 +341,12 @@ public final class CoordinatorKit implements BeforeAllCallback, AfterAllCallback
 
   /**
    * Moves the clock to the next due back-off and fires it, unless a step timeout or a deadline
-   * comes due first: those pass only when the test moves the clock.
+   * comes due first (those pass only when the test moves the clock) or the relay still holds a
+   * command (then on a later call).
    */
   private void elapseNextBackOff() {
     Optional<Instant> next = nextDue("kind = 'RETRY'");
-    if (next.isEmpty()) {
+    if (next.isEmpty() || sendsInHand() > 0) {
       return;
     }
     Optional<Instant> other = nextDue("kind <> 'RETRY'");
@@ -359,6 +418,28 @@ public final class CoordinatorKit implements BeforeAllCallback, AfterAllCallback
 
   private List<UUID> sagasWithOutboxRows() {
     return jdbc().sql("SELECT DISTINCT saga_id FROM saga_outbox").query(UUID.class).list();
+  }
+
+  private List<UUID> sagasWithDueResends() {
+    return jdbc()
+        .sql("SELECT DISTINCT saga_id FROM saga_outbox WHERE next_attempt_at <= :now")
+        .param("now", clock.instant().atOffset(ZoneOffset.UTC))
+        .query(UUID.class)
+        .list();
+  }
+
+  /**
+   * Outbox rows the relay may be sending: not yet tried, or due again after a failed send. A row
+   * that backs off until later on the clock is not sent before the clock moves.
+   */
+  private long sendsInHand() {
+    return jdbc()
+        .sql(
+            "SELECT count(*) FROM saga_outbox"
+                + " WHERE next_attempt_at IS NULL OR next_attempt_at <= :now")
+        .param("now", clock.instant().atOffset(ZoneOffset.UTC))
+        .query(Long.class)
+        .single();
   }
 
   private double pendingStarts() {

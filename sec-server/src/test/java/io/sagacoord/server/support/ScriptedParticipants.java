@@ -6,6 +6,7 @@ import io.sagacoord.protocol.ReplyOutcome;
 import io.sagacoord.protocol.SagaHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -14,15 +15,21 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -47,6 +54,10 @@ public final class ScriptedParticipants implements AutoCloseable {
   private final Map<String, UUID> firstCommandIds = new ConcurrentHashMap<>();
   private final Map<UUID, Map<String, String>> commandHeaders = new ConcurrentHashMap<>();
   private final AtomicInteger sent = new AtomicInteger();
+  private final AtomicInteger answersDue = new AtomicInteger();
+  private final Map<String, Object> adminConfig;
+  private final String group;
+  private final List<String> topics;
   private final Thread thread;
   private final ScheduledExecutorService answering =
       // several threads: a burst of commands is answered within the delay, not one send at a time
@@ -75,7 +86,10 @@ public final class ScriptedParticipants implements AutoCloseable {
     p.put("key.serializer", StringSerializer.class.getName());
     p.put("value.serializer", ByteArraySerializer.class.getName());
     this.producer = new KafkaProducer<>(p);
-    consumer.subscribe(List.copyOf(topics));
+    this.adminConfig = Map.of("bootstrap.servers", consumerConfig.get("bootstrap.servers"));
+    this.group = String.valueOf(consumerConfig.get("group.id"));
+    this.topics = List.copyOf(topics);
+    consumer.subscribe(this.topics);
     this.thread = new Thread(this::loop, "scripted-participants");
     thread.setDaemon(true);
     thread.start();
@@ -111,6 +125,46 @@ public final class ScriptedParticipants implements AutoCloseable {
     return sent.get();
   }
 
+  /**
+   * Whether every command on the participants' topics so far has been taken and answered (the
+   * group's committed offsets reach the topics' ends, and no delayed answer waits). Offsets are
+   * committed after a poll's records are handled or scheduled, so a record counted as taken is in
+   * {@link #received} or waits for its delay.
+   */
+  public boolean answeredAll() {
+    try (Admin admin = Admin.create(adminConfig)) {
+      List<TopicPartition> partitions = new ArrayList<>();
+      admin
+          .describeTopics(topics)
+          .allTopicNames()
+          .get()
+          .forEach(
+              (topic, description) ->
+                  description
+                      .partitions()
+                      .forEach(p -> partitions.add(new TopicPartition(topic, p.partition()))));
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
+      Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends =
+          admin.listOffsets(latest).all().get();
+      Map<TopicPartition, OffsetAndMetadata> committed =
+          admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+      for (TopicPartition tp : partitions) {
+        long end = ends.get(tp).offset();
+        OffsetAndMetadata at = committed.get(tp);
+        if (end > 0 && (at == null || at.offset() < end)) {
+          return false;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("reading the participants' offsets failed", e);
+    }
+    return answersDue.get() == 0;
+  }
+
   public List<Received> received(UUID sagaId) {
     return received.stream().filter(r -> r.sagaId().equals(sagaId)).toList();
   }
@@ -123,8 +177,15 @@ public final class ScriptedParticipants implements AutoCloseable {
           if (max == 0) {
             handle(record);
           } else {
+            answersDue.incrementAndGet();
             answering.schedule(
-                () -> handle(record),
+                () -> {
+                  try {
+                    handle(record);
+                  } finally {
+                    answersDue.decrementAndGet();
+                  }
+                },
                 ThreadLocalRandom.current().nextLong(max + 1),
                 TimeUnit.MILLISECONDS);
           }

@@ -64,8 +64,16 @@ public final class InfraFactory {
    * answer.
    */
   public static DefaultKafkaInfra connectExternalKafka(String bootstrapServers) {
+    return connectExternalKafka(bootstrapServers, EXTERNAL_KAFKA_TIMEOUT);
+  }
+
+  /**
+   * Like {@link #connectExternalKafka(String)}, failing once the broker has not answered within
+   * {@code timeout}.
+   */
+  public static DefaultKafkaInfra connectExternalKafka(String bootstrapServers, Duration timeout) {
     return new DefaultKafkaInfra(
-        bootstrapServers, "external, from " + ENV_KAFKA_BOOTSTRAP, EXTERNAL_KAFKA_TIMEOUT);
+        bootstrapServers, "external, from " + ENV_KAFKA_BOOTSTRAP, timeout);
   }
 
   public PostgresInfra startPostgres() {
