@@ -214,6 +214,32 @@ final class ConsoleLatency {
     }
     out.put("pages", perPage);
     out.put("console_p95_ms", worst);
+    out.put("overview_counts", overviewCounts());
+    return out;
+  }
+
+  /**
+   * The COMPLETED count that {@code GET /api/stats} (the overview's source) reports, whether it is
+   * an estimate, and the exact count for comparison.
+   */
+  private Map<String, Object> overviewCounts() throws Exception {
+    HttpResponse<String> stats =
+        http.send(
+            request("/api/stats").header("X-API-Key", BenchCluster.VIEWER_KEY).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    Map<String, Object> out = new LinkedHashMap<>();
+    Matcher completed =
+        Pattern.compile("\"byStatus\":\\{[^}]*\"COMPLETED\":(\\d+)").matcher(stats.body());
+    out.put("completed_reported", completed.find() ? Long.parseLong(completed.group(1)) : null);
+    Matcher estimated =
+        Pattern.compile("\"estimatedStatuses\":\\[([^\\]]*)\\]").matcher(stats.body());
+    out.put("estimated_statuses", estimated.find() ? estimated.group(1) : null);
+    try (Connection c = cluster.secConnection();
+        Statement s = c.createStatement()) {
+      out.put(
+          "completed_exact",
+          count(s, "SELECT count(*) FROM saga_instance WHERE status = 'COMPLETED'"));
+    }
     return out;
   }
 

@@ -124,7 +124,7 @@ public class CircuitSync implements SmartLifecycle {
         continue;
       }
       seenVersions.put(shared.participant(), shared.version());
-      circuits.follow(shared.participant(), shared.state(), shared.openUntil());
+      circuits.follow(shared.participant(), shared.state(), shared.openUntil(), shared.changedAt());
     }
   }
 
