@@ -38,16 +38,20 @@ CREATE TABLE saga_instance (
     trace_context      bytea
 ) WITH (fillfactor = 80);
 CREATE INDEX saga_instance_type_idx ON saga_instance (saga_type, created_at);
-CREATE INDEX saga_instance_business_key_idx ON saga_instance (business_key) WHERE business_key IS NOT NULL;
+-- the list's free text finds a business key by its start: a pattern btree compares bytes, so a
+-- prefix is a range of it whatever the database's collation, also in a generic plan
+CREATE INDEX saga_instance_business_key_idx ON saga_instance (business_key varchar_pattern_ops)
+    WHERE business_key IS NOT NULL;
 -- keyset pagination of GET /api/sagas walks (created_at, id)
 CREATE INDEX saga_instance_created_idx ON saga_instance (created_at, id);
 -- the retention purge and pollers of finished sagas
 CREATE INDEX saga_instance_finished_idx ON saga_instance (finished_at) WHERE finished_at IS NOT NULL;
 -- every query filtered by a status other than COMPLETED (the list by status, the parked sagas,
 -- the oldest active saga, the stuck-saga scan); such queries add "status <> 'COMPLETED'" so that
--- a generic plan uses this index too. Most sagas end COMPLETED and have no entry here.
+-- a generic plan uses this index too. Most sagas end COMPLETED and have no entry here. The saga
+-- type rides along so that the overview counts the other statuses by type from this index alone.
 CREATE INDEX saga_instance_status_open_idx ON saga_instance (status, created_at, id)
-    WHERE status <> 'COMPLETED';
+    INCLUDE (saga_type) WHERE status <> 'COMPLETED';
 
 -- Append-only: one row per transition, never updated; deleted only with its saga by the
 -- retention purge. The first log entry of the transition is in the columns, the entries that

@@ -58,7 +58,7 @@ public final class SagaQuery {
         .with("updatedTo", to == null ? null : to.toString());
   }
 
-  /** Free text: a prefix of the saga id or a part of the business key. */
+  /** Free text: the start of a saga id (any case) or the start of a business key (exact case). */
   public SagaQuery withText(String text) {
     return with("q", text);
   }

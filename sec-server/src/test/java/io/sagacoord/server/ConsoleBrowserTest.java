@@ -18,6 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,13 +45,16 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * The operator console in a real headless Chromium against a coordinator on real Postgres and
  * Kafka: sign-in, the saga list's filters, a compensated saga's timeline, a definition diagram, an
  * operator's resolution with its audit entry, a viewer's read-only pages and forged actions, CSRF,
- * sign-out. Every page is checked with axe-core (no serious or critical violation) and saved as a
- * screenshot in {@code target/console-screenshots}.
+ * sign-out, a participant's open circuit in words. Every page is checked with axe-core (no serious
+ * or critical violation) and saved as a screenshot in {@code target/console-screenshots}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ConsoleBrowserTest {
 
   private static final Path SHOTS = Path.of("target", "console-screenshots");
+  private static final java.time.format.DateTimeFormatter CONSOLE_TIME =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS'Z'")
+          .withZone(ZoneOffset.UTC);
   private static final Dimension WINDOW = new Dimension(1360, 1000);
 
   private ApiFixture f;
@@ -60,6 +66,10 @@ class ConsoleBrowserTest {
   private UUID failed;
   private UUID failedForViewer;
   private UUID quarantinedFor;
+  private Instant circuitOpenedAt;
+  private Instant circuitOpenUntil;
+
+  private static final String LEDGER = "p-ledger";
 
   @BeforeAll
   void start() throws IOException {
@@ -94,6 +104,30 @@ class ConsoleBrowserTest {
         f.sec.bean(io.sagacoord.server.config.SecProperties.class).kafka().replyTopic();
     f.participants.send(
         replyTopic, quarantinedFor.toString(), headers, "{\"seat\":\"12A\",\"price\":129.5}");
+    // a participant that announced itself and whose circuit another coordinator opened (through
+    // the shared table, as coordinators tell each other): no loaded definition uses it
+    f.participants.send(
+        f.registryTopic,
+        LEDGER,
+        Map.of(),
+        "{\"participant\":\""
+            + LEDGER
+            + "\",\"instance\":\"ledger-1\",\"version\":\"3.1\","
+            + "\"commandTypes\":[\"ledger.post\"],\"compensationTypes\":[\"ledger.reverse\"],"
+            + "\"announcedAt\":\""
+            + Instant.now()
+            + "\"}");
+    circuitOpenedAt = Instant.now().minusSeconds(90).truncatedTo(ChronoUnit.MILLIS);
+    circuitOpenUntil = Instant.now().plusSeconds(600).truncatedTo(ChronoUnit.MILLIS);
+    jdbc()
+        .sql(
+            "INSERT INTO saga_participant_circuit"
+                + " (participant, state, open_until, changed_at, changed_by, version)"
+                + " VALUES (:p, 'OPEN', :until, :at, 'sec-other', 1)")
+        .param("p", LEDGER)
+        .param("until", java.time.OffsetDateTime.ofInstant(circuitOpenUntil, ZoneOffset.UTC))
+        .param("at", java.time.OffsetDateTime.ofInstant(circuitOpenedAt, ZoneOffset.UTC))
+        .update();
     org.awaitility.Awaitility.await()
         .atMost(Duration.ofSeconds(30))
         .until(
@@ -186,6 +220,36 @@ class ConsoleBrowserTest {
                 .stream()
                 .map(WebElement::getText))
         .contains("Last heartbeat", "Heartbeat interval", "Liveness");
+    // the circuit another coordinator opened: its state, since when and until when, in words
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .untilAsserted(
+            () -> {
+              open("/console/participants");
+              assertThat(
+                      browser
+                          .findElement(
+                              By.cssSelector(
+                                  "section.participant[data-participant='"
+                                      + LEDGER
+                                      + "'] dd.circuit"))
+                          .getAttribute("data-circuit"))
+                  .isEqualTo("OPEN");
+            });
+    WebElement circuit =
+        browser.findElement(
+            By.cssSelector("section.participant[data-participant='" + LEDGER + "'] dd.circuit"));
+    assertThat(circuit.getText())
+        .startsWith("OPEN: no command is sent")
+        .contains("since " + CONSOLE_TIME.format(circuitOpenedAt))
+        .contains("open until " + CONSOLE_TIME.format(circuitOpenUntil));
+    assertThat(
+            browser
+                .findElement(
+                    By.cssSelector("section.participant[data-participant='p-s1'] dd.circuit"))
+                .getText())
+        .startsWith("CLOSED: commands are sent");
     checkPage("participants");
     open("/console/quarantine");
     WebElement message =

@@ -119,7 +119,9 @@ final class ConsoleLatency {
               + " convert_to('{\"seat\": 12A', 'UTF8'), now() - g * interval '23 hours'"
               + " FROM generate_series(1, 40) g");
       s.execute("DROP TABLE bench_copy");
-      s.execute("ANALYZE saga_instance");
+      // a table that grew over a week has been visited by autovacuum (its insert threshold):
+      // statistics, and the visibility map that lets the overview count from an index alone
+      s.execute("VACUUM (ANALYZE) saga_instance");
       s.execute("ANALYZE saga_log");
       s.execute("ANALYZE saga_quarantine");
       Map<String, Object> out = new LinkedHashMap<>();
@@ -135,9 +137,28 @@ final class ConsoleLatency {
         }
       }
       out.put("by_type_and_status", byStatus);
+      out.put("saga_instance_bytes_per_saga", bytesPerSaga(s));
       out.put("fill_s", PhaseStats.round((System.nanoTime() - began) / 1e9));
       return out;
     }
+  }
+
+  /** Bytes per saga of {@code saga_instance}'s heap (with TOAST) and of each of its indexes. */
+  private static Map<String, Object> bytesPerSaga(Statement s) throws Exception {
+    Map<String, Object> out = new LinkedHashMap<>();
+    try (ResultSet rs =
+        s.executeQuery(
+            "SELECT 'table (heap and TOAST)',"
+                + " pg_table_size('saga_instance') / count(*)::float8 FROM saga_instance"
+                + " UNION ALL SELECT c.relname::text,"
+                + " pg_relation_size(c.oid) / (SELECT count(*) FROM saga_instance)::float8"
+                + " FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                + " WHERE i.indrelid = 'saga_instance'::regclass")) {
+      while (rs.next()) {
+        out.put(rs.getString(1), PhaseStats.round(rs.getDouble(2)));
+      }
+    }
+    return out;
   }
 
   /**
@@ -178,6 +199,32 @@ final class ConsoleLatency {
     }
     out.put("pages", perPage);
     out.put("console_p95_ms", worst);
+    out.put("overview_counts", overviewCounts());
+    return out;
+  }
+
+  /**
+   * The COMPLETED count that {@code GET /api/stats} (the overview's source) reports, whether it is
+   * an estimate, and the exact count for comparison.
+   */
+  private Map<String, Object> overviewCounts() throws Exception {
+    HttpResponse<String> stats =
+        http.send(
+            request("/api/stats").header("X-API-Key", BenchCluster.VIEWER_KEY).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    Map<String, Object> out = new LinkedHashMap<>();
+    Matcher completed =
+        Pattern.compile("\"byStatus\":\\{[^}]*\"COMPLETED\":(\\d+)").matcher(stats.body());
+    out.put("completed_reported", completed.find() ? Long.parseLong(completed.group(1)) : null);
+    Matcher estimated =
+        Pattern.compile("\"estimatedStatuses\":\\[([^\\]]*)\\]").matcher(stats.body());
+    out.put("estimated_statuses", estimated.find() ? estimated.group(1) : null);
+    try (Connection c = cluster.secConnection();
+        Statement s = c.createStatement()) {
+      out.put(
+          "completed_exact",
+          count(s, "SELECT count(*) FROM saga_instance WHERE status = 'COMPLETED'"));
+    }
     return out;
   }
 
@@ -204,6 +251,7 @@ final class ConsoleLatency {
     pages.put("sagas_failed", "/console/sagas?status=FAILED");
     pages.put("sagas_by_participant", "/console/sagas?participant=bench-car");
     pages.put("sagas_text", "/console/sagas?q=console-bench-4242");
+    pages.put("sagas_id_prefix", "/console/sagas?q=" + compensated.toString().substring(0, 8));
     pages.put("saga", "/console/sagas/" + compensated);
     pages.put("definitions", "/console/definitions");
     pages.put("definition", "/console/definitions/" + BenchSaga.TYPE + "/1");

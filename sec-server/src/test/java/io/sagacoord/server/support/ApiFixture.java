@@ -106,6 +106,11 @@ public final class ApiFixture {
     props.put("sec.security.jwt.audiences", "other-api," + JWT_AUDIENCE);
     // the authorization matrix sends hundreds of wrong credentials from one address
     props.put("sec.security.throttle.max-failures", "1000000");
+    // circuits are kept (the API and the console show them) but never open on outcomes, which many
+    // tests script to fail on purpose; a test opens one as another coordinator would, through the
+    // shared saga_participant_circuit table
+    props.put("sec.circuit.sliding-window-type", "TIME_BASED");
+    props.put("sec.circuit.minimum-calls", "1000000");
     props.put(
         "sec.security.jwt.public-key",
         "-----BEGIN PUBLIC KEY-----\n"

@@ -116,7 +116,7 @@ public class CircuitSync extends WorkerLoop {
         continue;
       }
       seenVersions.put(shared.participant(), shared.version());
-      circuits.follow(shared.participant(), shared.state(), shared.openUntil());
+      circuits.follow(shared.participant(), shared.state(), shared.openUntil(), shared.changedAt());
     }
   }
 

@@ -54,9 +54,13 @@ public class ParticipantCircuits implements ParticipantGate, TransitionObserver 
   /** A change of one circuit that this coordinator made and the others are to learn. */
   record Change(String participant, String state, Instant openUntil, Instant at) {}
 
-  /** What {@code GET /api/participants} shows of one circuit. */
+  /**
+   * What {@code GET /api/participants} shows of one circuit: its state, since when (null: closed
+   * since this coordinator started), and for an open one when it half-opens.
+   */
   public record CircuitView(
       String state,
+      Instant since,
       Instant openUntil,
       float failureRate,
       int bufferedCalls,
@@ -79,6 +83,9 @@ public class ParticipantCircuits implements ParticipantGate, TransitionObserver 
     final CircuitBreaker breaker;
     final AtomicLong held = new AtomicLong();
     volatile Instant openUntil;
+
+    /** When the circuit entered its state; null while it has been closed from the start. */
+    volatile Instant since;
 
     Circuit(String participant) {
       CircuitProperties.Participant s = properties.settingsFor(participant);
@@ -106,6 +113,7 @@ public class ParticipantCircuits implements ParticipantGate, TransitionObserver 
                 CircuitBreaker.State to = e.getStateTransition().getToState();
                 Instant now = clock.instant();
                 activity.incrementAndGet();
+                since = now;
                 if (to == CircuitBreaker.State.OPEN) {
                   if (!following.get()) {
                     openUntil = now.plus(waitInOpen);
@@ -348,8 +356,11 @@ public class ParticipantCircuits implements ParticipantGate, TransitionObserver 
     return out;
   }
 
-  /** Moves the participant's circuit as another coordinator moved its own. */
-  void follow(String participant, String state, Instant openUntil) {
+  /**
+   * Moves the participant's circuit as another coordinator moved its own at {@code changedAt},
+   * which becomes the time it entered the state here too.
+   */
+  void follow(String participant, String state, Instant openUntil, Instant changedAt) {
     if (!properties.enabled()) {
       return;
     }
@@ -361,9 +372,11 @@ public class ParticipantCircuits implements ParticipantGate, TransitionObserver 
         if (local != CircuitBreaker.State.OPEN || !openUntil.equals(circuit.openUntil)) {
           circuit.openUntil = openUntil;
           circuit.breaker.transitionToOpenStateUntil(openUntil);
+          circuit.since = changedAt;
         }
       } else if ("CLOSED".equals(state) && local != CircuitBreaker.State.CLOSED) {
         circuit.breaker.transitionToClosedState();
+        circuit.since = changedAt;
       }
     } finally {
       following.set(false);
@@ -391,6 +404,7 @@ public class ParticipantCircuits implements ParticipantGate, TransitionObserver 
     CircuitBreaker.State state = circuit.breaker.getState();
     return new CircuitView(
         state.name(),
+        circuit.since,
         state == CircuitBreaker.State.OPEN ? circuit.openUntil : null,
         m.getFailureRate(),
         m.getNumberOfBufferedCalls(),

@@ -126,6 +126,7 @@ class ConsoleController {
     Instant from = now.truncatedTo(ChronoUnit.MINUTES).minus(59, ChronoUnit.MINUTES);
     model.addAttribute("title", "Overview");
     model.addAttribute("stats", stats);
+    model.addAttribute("exactUpTo", CatalogQueries.EXACT_COUNTS_UP_TO);
     model.addAttribute("statuses", statusNames());
     model.addAttribute("failed", failed);
     model.addAttribute("pending", pending);

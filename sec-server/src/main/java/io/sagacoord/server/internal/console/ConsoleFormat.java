@@ -30,6 +30,11 @@ public final class ConsoleFormat {
         : Svg.human(Duration.between(t, now).abs()) + (t.isAfter(now) ? " from now" : " ago");
   }
 
+  /** A count with thousands separated by commas, e.g. {@code 85,300}. */
+  public String count(long n) {
+    return String.format(java.util.Locale.ROOT, "%,d", n);
+  }
+
   public String duration(Duration d) {
     return d == null ? "\u2014" : Svg.human(d);
   }

@@ -74,14 +74,25 @@ public class CatalogQueries {
       Duration stepTimeout,
       Duration stuckFor) {}
 
-  /** Counts and the sagas that need attention. */
+  /**
+   * Counts and the sagas that need attention. The counts of the statuses in {@code
+   * estimatedStatuses} (COMPLETED above {@link #EXACT_COUNTS_UP_TO} sagas, otherwise none), and
+   * with them {@code total}, are estimates rounded to three digits; the others are exact.
+   */
   public record Stats(
       long total,
       Map<String, Long> byStatus,
       Map<String, Map<String, Long>> byType,
+      List<String> estimatedStatuses,
       OldestRunning oldestRunning,
       long stuckCount,
       List<StuckSaga> stuck) {}
+
+  /**
+   * Up to this many sagas every count is exact; above, COMPLETED (most of the history) is estimated
+   * from PostgreSQL's statistics and the other statuses are counted from their index.
+   */
+  public static final long EXACT_COUNTS_UP_TO = 10_000;
 
   private static final int STUCK_SCAN = 1000;
   private static final int STUCK_SHOWN = 100;
@@ -196,7 +207,8 @@ public class CatalogQueries {
     Map<String, Long> byStatus = new TreeMap<>();
     Map<String, Map<String, Long>> byType = new TreeMap<>();
     long total = 0;
-    for (SagaQueryDao.Count c : queries.countByStatusAndType()) {
+    SagaQueryDao.Counts counts = queries.countByStatusAndType(EXACT_COUNTS_UP_TO);
+    for (SagaQueryDao.Count c : counts.counts()) {
       byStatus.merge(c.status(), c.count(), Long::sum);
       byType.computeIfAbsent(c.sagaType(), k -> new TreeMap<>()).put(c.status(), c.count());
       total += c.count();
@@ -258,6 +270,7 @@ public class CatalogQueries {
         total,
         ordered,
         byType,
+        counts.completedEstimated() ? List.of("COMPLETED") : List.of(),
         oldest,
         stuck.size(),
         stuck.subList(0, Math.min(STUCK_SHOWN, stuck.size())));

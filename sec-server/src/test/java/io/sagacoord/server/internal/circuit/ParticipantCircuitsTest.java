@@ -129,6 +129,7 @@ class ParticipantCircuitsTest {
     circuits.record("p-s2", true);
     circuits.record("p-s2", true);
     assertThat(circuits.view("p-s2").state()).isEqualTo("OPEN");
+    assertThat(circuits.view("p-s2").since()).isEqualTo(clock.instant());
     assertThat(circuits.view("p-s2").openUntil()).isEqualTo(clock.instant().plusSeconds(5));
   }
 
@@ -136,12 +137,18 @@ class ParticipantCircuitsTest {
   void followsAnotherCoordinatorWithoutSharingTheChangeBack() {
     ParticipantCircuits circuits = circuits(Map.of());
     Instant until = clock.instant().plusSeconds(12);
-    circuits.follow("p-s3", "OPEN", until);
+    Instant openedElsewhere = clock.instant().minusSeconds(3);
+    assertThat(circuits.view("p-s3").since()).isNull();
+    circuits.follow("p-s3", "OPEN", until, openedElsewhere);
     assertThat(circuits.view("p-s3").state()).isEqualTo("OPEN");
+    assertThat(circuits.view("p-s3").since()).isEqualTo(openedElsewhere);
     assertThat(circuits.view("p-s3").openUntil()).isEqualTo(until);
     assertThat(circuits.mayCall("p-s3")).isFalse();
-    circuits.follow("p-s3", "CLOSED", null);
+    clock.advance(Duration.ofSeconds(1));
+    Instant closedElsewhere = clock.instant();
+    circuits.follow("p-s3", "CLOSED", null, closedElsewhere);
     assertThat(circuits.view("p-s3").state()).isEqualTo("CLOSED");
+    assertThat(circuits.view("p-s3").since()).isEqualTo(closedElsewhere);
     assertThat(circuits.drainChanges()).isEmpty();
     assertThat(circuits.mayCall("p-s3")).isTrue();
   }
