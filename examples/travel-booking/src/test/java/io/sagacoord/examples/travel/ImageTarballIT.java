@@ -1,36 +1,60 @@
 package io.sagacoord.examples.travel;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.security.auth.module.UnixSystem;
 import java.io.BufferedInputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarFile;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The image tarballs that {@code -Pimages} builds with Jib (the coordinator's and the
- * travel-booking services'), read as an OCI layout: the configuration each image runs with
+ * The image tarballs that Jib builds in {@code package} (the coordinator's, the bridge's and the
+ * travel-booking services'), read as OCI image layouts: the configuration each image runs with
  * (entrypoint, a user other than root, the exposed port, the OCI labels, container-aware heap
- * sizing). Runs in the {@code images} profile only, after the tarballs are built.
+ * sizing); then each image's layers unpacked into a root file system of its own, where its Java
+ * starts as the image's user under {@code chroot}. That part needs root and a {@code chroot} the
+ * machine permits (CI runs as root); elsewhere it is skipped and says why.
  */
 class ImageTarballIT {
 
   private static final long MAX_JSON_BYTES = 1 << 20;
-  private final JsonMapper json = JsonMapper.builder().build();
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+
+  @BeforeAll
+  static void imagesAreBuilt() {
+    assumeFalse(Boolean.getBoolean("jib.skip"), "the build made no images (-Djib.skip)");
+  }
 
   @Test
   void coordinatorImageRunsTheCoordinatorAsANonRootUserOnPort8080() throws IOException {
-    JsonNode config =
-        imageConfig(Path.of(System.getProperty("images.dir.coordinator"), "sec-server-image.tar"));
+    JsonNode config = Image.read("sec-server").config();
 
     List<String> entrypoint = strings(config.get("Entrypoint"));
     assertThat(entrypoint).first().isEqualTo("java");
@@ -45,9 +69,23 @@ class ImageTarballIT {
   }
 
   @Test
+  void bridgeImageRunsTheBridgeAsANonRootUserWithNoPort() throws IOException {
+    JsonNode config = Image.read("saga-bridge").config();
+
+    List<String> entrypoint = strings(config.get("Entrypoint"));
+    assertThat(entrypoint).first().isEqualTo("java");
+    assertThat(entrypoint)
+        .contains("-XX:MaxRAMPercentage=75", "-XX:+ExitOnOutOfMemoryError")
+        .last()
+        .isEqualTo("io.sagacoord.bridge.BridgeMain");
+    assertNonRoot(config);
+    assertThat(fieldNames(config.get("ExposedPorts"))).isEmpty();
+    assertLabels(config, "saga-bridge");
+  }
+
+  @Test
   void travelImageStartsTheMainClassItsArgumentsName() throws IOException {
-    JsonNode config =
-        imageConfig(Path.of(System.getProperty("images.dir.travel"), "travel-booking-image.tar"));
+    JsonNode config = Image.read("travel-booking").config();
 
     assertThat(strings(config.get("Entrypoint")))
         .containsExactly(
@@ -63,6 +101,55 @@ class ImageTarballIT {
     assertLabels(config, "travel-booking");
   }
 
+  /**
+   * {@code java -version} of the image's runtime, then its entrypoint with {@code --dry-run}: the
+   * JVM starts with the image's flags, reads the class path file and loads the main class, without
+   * running it. Both as the image's user with the image's environment, in the image's files only
+   * (with a {@code /proc} of their own, as a container has: the dynamic loader finds the Java
+   * launcher's libraries through it).
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"sec-server", "saga-bridge", "travel-booking"})
+  void imageStartsItsJavaAsItsUserInItsOwnRootFileSystem(String name) throws Exception {
+    Path work = Files.createDirectories(Path.of(System.getProperty("images.work.dir")));
+    Sandbox sandbox = Sandbox.find(work);
+    Image image = Image.read(name);
+    JsonNode config = image.config();
+    Path root = Files.createTempDirectory(work, name + "-rootfs");
+    try {
+      // the root directory as a container has it (a temporary directory is private to its owner)
+      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+      image.unpack(root);
+      Files.createDirectories(root.resolve("proc"));
+      List<String> env = strings(config.get("Env"));
+      String user = config.path("User").asString();
+      String javaHome = value(env, "JAVA_HOME");
+      Properties release = new Properties();
+      try (InputStream in =
+          Files.newInputStream(root.resolve(javaHome.substring(1) + "/release"))) {
+        release.load(in);
+      }
+      String version = release.getProperty("JAVA_VERSION").replace("\"", "");
+
+      Result java =
+          sandbox.run(
+              root, user, env, List.of("java", "-XshowSettings:properties", "-version"), work);
+      assertThat(java.status()).as(java.output()).isZero();
+      assertThat(java.output())
+          .contains("version \"" + version + "\"")
+          .contains("java.home = " + javaHome)
+          .contains("sun.jnu.encoding = UTF-8");
+
+      List<String> entrypoint = new ArrayList<>(strings(config.get("Entrypoint")));
+      entrypoint.addAll(strings(config.get("Cmd")));
+      entrypoint.add(1, "--dry-run");
+      Result dryRun = sandbox.run(root, user, env, entrypoint, work);
+      assertThat(dryRun.status()).as(dryRun.output()).isZero();
+    } finally {
+      deleteTree(root);
+    }
+  }
+
   private static void assertNonRoot(JsonNode config) {
     String user = config.path("User").asString("");
     assertThat(user).isNotBlank();
@@ -76,21 +163,189 @@ class ImageTarballIT {
         .isEqualTo(System.getProperty("images.version"));
     assertThat(labels.path("org.opencontainers.image.licenses").asString()).isEqualTo("Apache-2.0");
     assertThat(labels.path("org.opencontainers.image.description").asString()).isNotBlank();
+    assertThat(labels.path("org.opencontainers.image.base.name").asString())
+        .isEqualTo(System.getProperty("images.base.name"));
+    assertThat(strings(config.get("Env"))).contains("JAVA_HOME=/opt/java/openjdk");
   }
 
-  /** The {@code config} object of the image's configuration blob, found through its manifest. */
-  private JsonNode imageConfig(Path tarball) throws IOException {
-    assertThat(tarball).exists();
-    Map<String, byte[]> entries = smallEntries(tarball);
-    assertThat(entries).containsKey("oci-layout");
-    JsonNode index = json.readTree(entries.get("index.json"));
-    assertThat(index.get("manifests")).hasSize(1);
-    JsonNode manifest = json.readTree(blob(entries, index.get("manifests").get(0)));
-    assertThat(manifest.path("mediaType").asString())
-        .isEqualTo("application/vnd.oci.image.manifest.v1+json");
-    JsonNode image = json.readTree(blob(entries, manifest.get("config")));
-    assertThat(image.path("os").asString()).isEqualTo("linux");
-    return image.get("config");
+  private record Result(int status, String output) {}
+
+  /**
+   * This machine's programs that run a command in an image's root file system: in a mount namespace
+   * of its own ({@code unshare}), with {@code /proc} mounted there and the root changed ({@code
+   * chroot}) to the image's. Found only where the test runs as root and the machine permits both;
+   * otherwise the test is skipped and says why.
+   */
+  private record Sandbox(Path unshare, Path shell, Path mount, Path chroot) {
+
+    /** Mounts /proc in the root given, then runs the command there as the user given. */
+    private static final String SCRIPT =
+        "mount=$1 chroot=$2 root=$3 user=$4; shift 4; "
+            + "\"$mount\" -t proc proc \"$root/proc\" && "
+            + "exec \"$chroot\" --userspec=\"$user\" \"$root\" \"$@\"";
+
+    static Sandbox find(Path work) throws IOException, InterruptedException {
+      assumeTrue(
+          new UnixSystem().getUid() == 0,
+          "unpacking an image with its owners, mount and chroot need root; this runs as "
+              + System.getProperty("user.name"));
+      Sandbox sandbox =
+          new Sandbox(program("unshare"), program("sh"), program("mount"), program("chroot"));
+      // an empty root: everything up to running the command works, which then is not found (127)
+      Path probe = Files.createTempDirectory(work, "probe");
+      try {
+        Files.createDirectories(probe.resolve("proc"));
+        Result result = sandbox.run(probe, "0:0", List.of(), List.of("/no-such-command"), work);
+        assumeTrue(
+            result.status() == 127,
+            "this machine does not permit a mount namespace, mounting /proc or chroot: "
+                + result.output().strip());
+      } finally {
+        deleteTree(probe);
+      }
+      return sandbox;
+    }
+
+    Result run(Path root, String user, List<String> env, List<String> command, Path work)
+        throws IOException, InterruptedException {
+      List<String> full = new ArrayList<>();
+      full.addAll(
+          List.of(unshare.toString(), "--mount", "--propagation", "private", shell.toString()));
+      full.addAll(List.of("-c", SCRIPT, "sh", mount.toString(), chroot.toString()));
+      full.add(root.toString());
+      full.add(user);
+      full.addAll(command);
+      Path log = Files.createTempFile(work, "run", ".log");
+      try {
+        ProcessBuilder builder =
+            new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().clear();
+        for (String variable : env) {
+          int equals = variable.indexOf('=');
+          builder.environment().put(variable.substring(0, equals), variable.substring(equals + 1));
+        }
+        Process process = builder.start();
+        if (!process.waitFor(3, TimeUnit.MINUTES)) {
+          process.destroyForcibly().waitFor();
+          fail("%s did not end: %s", command, Files.readString(log));
+        }
+        return new Result(process.exitValue(), Files.readString(log));
+      } finally {
+        Files.deleteIfExists(log);
+      }
+    }
+
+    private static Path program(String name) {
+      List<String> directories = new ArrayList<>(List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin"));
+      String path = System.getenv("PATH");
+      if (path != null) {
+        directories.addAll(0, List.of(path.split(File.pathSeparator)));
+      }
+      Path program =
+          directories.stream()
+              .map(d -> Path.of(d, name))
+              .filter(Files::isExecutable)
+              .findFirst()
+              .orElse(null);
+      assumeTrue(program != null, "no " + name + " program on this machine");
+      return program;
+    }
+  }
+
+  /** One image tarball: an OCI layout with one manifest. */
+  private record Image(Path tarball, JsonNode manifest, JsonNode image) {
+
+    static Image read(String name) throws IOException {
+      String directory =
+          switch (name) {
+            case "sec-server" -> "images.dir.coordinator";
+            case "saga-bridge" -> "images.dir.bridge";
+            default -> "images.dir.travel";
+          };
+      Path tarball = Path.of(System.getProperty(directory), name + "-image.tar");
+      assertThat(tarball).exists();
+      Map<String, byte[]> entries = smallEntries(tarball);
+      assertThat(entries).containsKey("oci-layout");
+      JsonNode index = JSON.readTree(entries.get("index.json"));
+      assertThat(index.get("manifests")).hasSize(1);
+      JsonNode manifest = JSON.readTree(blob(entries, index.get("manifests").get(0)));
+      assertThat(manifest.path("mediaType").asString())
+          .isEqualTo("application/vnd.oci.image.manifest.v1+json");
+      JsonNode image = JSON.readTree(blob(entries, manifest.get("config")));
+      assertThat(image.path("os").asString()).isEqualTo("linux");
+      assertThat(image.path("rootfs").path("diff_ids")).hasSameSizeAs(manifest.get("layers"));
+      return new Image(tarball, manifest, image);
+    }
+
+    JsonNode config() {
+      return image.get("config");
+    }
+
+    /** The layers in order into {@code root}, with their modes and owners and whiteouts. */
+    void unpack(Path root) throws IOException {
+      try (TarFile tar = new TarFile(tarball)) {
+        Map<String, TarArchiveEntry> byName = new HashMap<>();
+        tar.getEntries().forEach(e -> byName.put(e.getName(), e));
+        for (JsonNode layer : manifest.get("layers")) {
+          String digest = layer.get("digest").asString();
+          TarArchiveEntry blob = byName.get("blobs/" + digest.replace(':', '/'));
+          assertThat(blob).as("layer %s", digest).isNotNull();
+          try (InputStream in =
+              new GZIPInputStream(new BufferedInputStream(tar.getInputStream(blob), 1 << 16))) {
+            unpackLayer(in, root);
+          }
+        }
+      }
+    }
+  }
+
+  private static void unpackLayer(InputStream layer, Path root) throws IOException {
+    TarArchiveInputStream tar = new TarArchiveInputStream(layer);
+    TarArchiveEntry entry;
+    while ((entry = tar.getNextEntry()) != null) {
+      Path target = root.resolve(entry.getName()).normalize();
+      if (!target.startsWith(root)) {
+        throw new IOException("layer entry outside the root: " + entry.getName());
+      }
+      if (target.equals(root)) {
+        continue;
+      }
+      String fileName = target.getFileName().toString();
+      if (fileName.equals(".wh..wh..opq")) {
+        deleteTree(target.getParent());
+        Files.createDirectories(target.getParent());
+        continue;
+      }
+      if (fileName.startsWith(".wh.")) {
+        deleteTree(target.resolveSibling(fileName.substring(4)));
+        continue;
+      }
+      Files.createDirectories(target.getParent());
+      if (entry.isDirectory()) {
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+          deleteTree(target);
+          Files.createDirectory(target);
+        }
+      } else if (entry.isSymbolicLink()) {
+        deleteTree(target);
+        Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
+      } else if (entry.isLink()) {
+        deleteTree(target);
+        Files.createLink(target, root.resolve(entry.getLinkName()).normalize());
+      } else if (entry.isFile()) {
+        deleteTree(target);
+        Files.copy(tar, target, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        continue;
+      }
+      Files.setAttribute(
+          target, "unix:uid", (int) entry.getLongUserId(), LinkOption.NOFOLLOW_LINKS);
+      Files.setAttribute(
+          target, "unix:gid", (int) entry.getLongGroupId(), LinkOption.NOFOLLOW_LINKS);
+      if (!entry.isSymbolicLink()) {
+        Files.setAttribute(target, "unix:mode", entry.getMode() & 07777);
+      }
+    }
   }
 
   private static byte[] blob(Map<String, byte[]> entries, JsonNode descriptor) {
@@ -103,36 +358,39 @@ class ImageTarballIT {
   /** Entries of an uncompressed tar up to 1 MiB (the JSON documents), by name. */
   private static Map<String, byte[]> smallEntries(Path tarball) throws IOException {
     Map<String, byte[]> entries = new HashMap<>();
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(tarball))) {
-      byte[] header = new byte[512];
-      while (in.readNBytes(header, 0, 512) == 512 && header[0] != 0) {
-        String name =
-            text(header, 345, 155).isEmpty()
-                ? text(header, 0, 100)
-                : text(header, 345, 155) + "/" + text(header, 0, 100);
-        long size = Long.parseLong(text(header, 124, 12).trim(), 8);
-        long padded = (size + 511) / 512 * 512;
-        if (header[156] == '0' || header[156] == 0) {
-          if (size <= MAX_JSON_BYTES) {
-            entries.put(name, in.readNBytes((int) size));
-            in.skipNBytes(padded - size);
-          } else {
-            in.skipNBytes(padded);
+    try (TarFile tar = new TarFile(tarball)) {
+      for (TarArchiveEntry entry : tar.getEntries()) {
+        if (entry.isFile() && entry.getSize() <= MAX_JSON_BYTES) {
+          try (InputStream in = tar.getInputStream(entry)) {
+            entries.put(entry.getName(), in.readAllBytes());
           }
-        } else {
-          in.skipNBytes(padded);
         }
       }
     }
     return entries;
   }
 
-  private static String text(byte[] header, int offset, int length) {
-    int end = offset;
-    while (end < offset + length && header[end] != 0) {
-      end++;
+  private static String value(List<String> env, String name) {
+    return env.stream()
+        .filter(v -> v.startsWith(name + "="))
+        .map(v -> v.substring(name.length() + 1))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(name + " is not set in the image: " + env));
+  }
+
+  private static void deleteTree(Path path) throws IOException {
+    if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+      return;
     }
-    return new String(header, offset, end - offset, StandardCharsets.US_ASCII);
+    if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+      Files.delete(path);
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(path)) {
+      for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
   }
 
   private static List<String> strings(JsonNode array) {
