@@ -431,6 +431,20 @@ class OperatorApiIntegrationTest {
   }
 
   @Test
+  void freeTextFindsASagaByTheIdempotencyKeyItWasStartedWith() {
+    String key = "order-" + UUID.randomUUID();
+    UUID started =
+        f.coordinator.start(ApiFixture.AFTER_PIVOT, key, TestData.of("silent", "s3")).sagaId();
+
+    JsonNode byKey = get("/api/sagas?q=" + key);
+    JsonNode byKeyStart = get("/api/sagas?q=" + key.substring(0, 12));
+
+    assertThat(ids(byKey)).containsExactly(started);
+    // a key is matched whole: its id follows from it, a part of it names no saga
+    assertThat(ids(byKeyStart)).doesNotContain(started);
+  }
+
+  @Test
   void listFiltersByStatusTypeCurrentStepParticipantAndText() {
     UUID waiting = f.start(ApiFixture.AFTER_PIVOT, TestData.of("silent", "s3"));
     awaitStep(waiting, "s3", "IN_PROGRESS");

@@ -2,6 +2,7 @@ package io.sagacoord.server.internal.query;
 
 import io.sagacoord.dsl.SagaDefinition;
 import io.sagacoord.dsl.StepDefinition;
+import io.sagacoord.protocol.SagaIds;
 import io.sagacoord.server.internal.pipeline.SagaLogReader;
 import io.sagacoord.server.internal.pipeline.StateMapper;
 import io.sagacoord.server.internal.registry.DefinitionRegistry;
@@ -17,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.JsonNode;
@@ -145,6 +147,19 @@ public class SagaQueries {
     this.json = json;
   }
 
+  /**
+   * The ids of the sagas the text would have started as an idempotency key, one per loaded saga
+   * type: a start's key is what a caller knows its saga by, and the id follows from it.
+   */
+  private List<UUID> keyIds(String text) {
+    if (text == null || text.isBlank() || text.length() > 200) {
+      return List.of();
+    }
+    Set<String> types = new TreeSet<>();
+    registry.all().forEach(def -> types.add(def.name()));
+    return types.stream().map(type -> SagaIds.ofStart(type, text)).toList();
+  }
+
   /** The sagas that match, in the filter's order. */
   public List<SagaSummary> list(Filter filter) {
     List<String> participantSteps = null;
@@ -170,6 +185,7 @@ public class SagaQueries {
                 filter.updatedFrom(),
                 filter.updatedTo(),
                 filter.text(),
+                keyIds(filter.text()),
                 filter.afterCreatedAt(),
                 filter.afterId(),
                 filter.descending(),

@@ -64,6 +64,7 @@ public class SagaQueryDao {
       Instant updatedFrom,
       Instant updatedTo,
       String text,
+      List<UUID> textKeyIds,
       Instant afterCreatedAt,
       UUID afterId,
       boolean descending,
@@ -156,7 +157,7 @@ public class SagaQueryDao {
     range(where, p, SagaInstanceDao.UPDATED_AT, "updatedFrom", f.updatedFrom(), ">=");
     range(where, p, SagaInstanceDao.UPDATED_AT, "updatedTo", f.updatedTo(), "<");
     if (f.text() != null) {
-      where.append(" AND (").append(textCondition(f.text(), p)).append(')');
+      where.append(" AND (").append(textCondition(f.text(), f.textKeyIds(), p)).append(')');
       narrowed = true;
     }
     if (f.afterCreatedAt() != null) {
@@ -203,11 +204,12 @@ public class SagaQueryDao {
   }
 
   /**
-   * The free text as SQL: the saga ids that start with it (a range of the primary key) or the
-   * business keys that start with it (a range of the pattern index). LIKE says what matches; the
+   * The free text as SQL: the saga ids that start with it (a range of the primary key), the
+   * business keys that start with it (a range of the pattern index), or the sagas it started as an
+   * idempotency key ({@code keyIds}: the ids it gives each saga type). LIKE says what matches; the
    * ranges let the index answer also in a generic plan, where LIKE with a parameter cannot.
    */
-  private static String textCondition(String text, MapSqlParameterSource p) {
+  private static String textCondition(String text, List<UUID> keyIds, MapSqlParameterSource p) {
     String escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     StringBuilder sql =
         new StringBuilder(
@@ -225,6 +227,11 @@ public class SagaQueryDao {
       sql.append(" OR id BETWEEN :idFrom AND :idTo");
       p.addValue("idFrom", ids[0]);
       p.addValue("idTo", ids[1]);
+    }
+    if (keyIds != null && !keyIds.isEmpty()) {
+      // the sagas this text started as an idempotency key: their ids, one per saga type
+      sql.append(" OR id IN (:textKeyIds)");
+      p.addValue("textKeyIds", keyIds);
     }
     return sql.toString();
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -94,7 +95,8 @@ class SagaQueryDaoIntegrationTest {
     return dao
         .list(
             new SagaQueryDao.Filter(
-                null, null, null, null, null, null, null, null, text, null, null, true, 100))
+                null, null, null, null, null, null, null, null, text, List.of(), null, null, true,
+                100))
         .stream()
         .map(SagaQueryDao.Summary::id)
         .collect(Collectors.toSet());
