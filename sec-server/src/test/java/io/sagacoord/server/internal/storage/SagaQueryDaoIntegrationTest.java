@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -188,11 +192,30 @@ class SagaQueryDaoIntegrationTest {
     // differs only by the rounding to three digits
     assertThat(estimated.get("COMPLETED/" + ORDERS)).isBetween(1_980L, 2_020L);
     assertThat(estimated.get("COMPLETED/" + REFUNDS)).isBetween(990L, 1_010L);
-    // the other statuses come from the open-status index alone
-    String plan =
-        String.join(
-            "\n", jdbc.sql("EXPLAIN " + SagaQueryDao.OPEN_COUNTS).query(String.class).list());
-    assertThat(plan).contains("Index Only Scan using saga_instance_status_open_idx");
+    // the other statuses can come from the open-status index alone: it holds every column the
+    // count reads. Whether the planner prefers that scan depends on the visibility map, which a
+    // transaction elsewhere in the cluster can keep from being set, so the plan is asked for with
+    // the heap-reading scans turned off for this connection
+    assertThat(openCountsPlan()).contains("Index Only Scan using saga_instance_status_open_idx");
+  }
+
+  private String openCountsPlan() {
+    try (Connection c = db.dataSource().getConnection();
+        Statement st = c.createStatement()) {
+      st.execute("SET enable_bitmapscan = off");
+      st.execute("SET enable_seqscan = off");
+      StringBuilder plan = new StringBuilder();
+      try (ResultSet rs = st.executeQuery("EXPLAIN " + SagaQueryDao.OPEN_COUNTS)) {
+        while (rs.next()) {
+          plan.append(rs.getString(1)).append('\n');
+        }
+      } finally {
+        st.execute("RESET ALL");
+      }
+      return plan.toString();
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
