@@ -112,7 +112,7 @@ public final class BaseImageBuilder {
 
     Path stampFile = output.resolveSibling(output.getFileName() + ".inputs");
     List<String> inputs = inputs(modules, name);
-    if (Files.exists(output) && upToDate(stampFile, inputs)) {
+    if (Files.exists(output) && BuildStamp.upToDate(stampFile, inputs)) {
       System.out.printf("base image %s: %s is up to date%n", name, output);
       return;
     }
@@ -136,7 +136,7 @@ public final class BaseImageBuilder {
     deleteTree(work);
     List<String> stamp = new ArrayList<>(inputs);
     for (Path file : root.hostFiles()) {
-      stamp.add(fileStamp(file));
+      stamp.add(BuildStamp.fileStamp(file));
     }
     Files.write(stampFile, stamp);
     System.out.printf(
@@ -155,7 +155,7 @@ public final class BaseImageBuilder {
    */
   private static List<String> inputs(List<String> modules, String name) throws IOException {
     MessageDigest builder = sha256();
-    for (Class<?> type : List.of(BaseImageBuilder.class, RootFs.class)) {
+    for (Class<?> type : List.of(BaseImageBuilder.class, RootFs.class, BuildStamp.class)) {
       try (InputStream in = type.getResourceAsStream(type.getSimpleName() + ".class")) {
         builder.update(in.readAllBytes());
       }
@@ -166,36 +166,6 @@ public final class BaseImageBuilder {
         "modules " + String.join(",", modules),
         "name " + name,
         "builder " + digest(builder));
-  }
-
-  /**
-   * Whether the image written last was made from these inputs and from build machine files that
-   * have not changed since (the libraries, certificates and locale it copied, by size and time).
-   */
-  private static boolean upToDate(Path stampFile, List<String> inputs) throws IOException {
-    if (!Files.exists(stampFile)) {
-      return false;
-    }
-    List<String> stamp = Files.readAllLines(stampFile);
-    if (stamp.size() < inputs.size() || !stamp.subList(0, inputs.size()).equals(inputs)) {
-      return false;
-    }
-    for (String line : stamp.subList(inputs.size(), stamp.size())) {
-      Path file = Path.of(line.substring(line.indexOf(' ', "file ".length()) + 1));
-      if (!Files.exists(file) || !fileStamp(file).equals(line)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static String fileStamp(Path file) throws IOException {
-    return "file "
-        + Files.size(file)
-        + ":"
-        + Files.getLastModifiedTime(file).toMillis()
-        + " "
-        + file;
   }
 
   /**
