@@ -282,9 +282,10 @@ class WorkerLoopTest {
     }
   }
 
-  /** Sleeps in its pass; the stop's interrupt ends the sleep. */
+  /** Blocks in its pass on a latch nobody opens; only the stop's interrupt ends the wait. */
   private static final class Interrupted extends WorkerLoop {
     final AtomicBoolean sleeping = new AtomicBoolean();
+    final CountDownLatch never = new CountDownLatch(1);
     final Queue<Boolean> closedInterrupted = new ConcurrentLinkedQueue<>();
 
     Interrupted() {
@@ -294,7 +295,7 @@ class WorkerLoopTest {
     @Override
     protected void pass(int worker) throws InterruptedException {
       sleeping.set(true);
-      Thread.sleep(Duration.ofHours(1).toMillis());
+      never.await();
     }
 
     @Override
