@@ -33,4 +33,14 @@ public final class Failures {
     String message = root.getMessage();
     return root.getClass().getSimpleName() + (message == null ? "" : ": " + message.strip());
   }
+
+  /**
+   * Logs a failure the coordinator recovers from as one WARN line, {@code what} and the innermost
+   * cause ({@link #describe}); the stack trace goes to DEBUG. An outage fails many batches alike,
+   * and a trace per batch would bury the cause.
+   */
+  public static void warnBriefly(org.apache.commons.logging.Log log, String what, Throwable e) {
+    log.warn(what + ": " + describe(e));
+    log.debug(what, e);
+  }
 }

@@ -213,12 +213,10 @@ public class ReplyHandler implements ReplyProcessor {
         quarantines.add(new Pending(record, reply.sagaId(), e.getMessage()));
       } catch (Throwable e) {
         Failures.rethrowIfFatal(e);
-        log.warn(
-            "Applying reply at "
-                + record.position()
-                + " failed; applying the batch reply by reply: "
-                + Failures.describe(e));
-        log.debug("Reply failure", e);
+        Failures.warnBriefly(
+            log,
+            "Applying reply at " + record.position() + " failed; applying the batch reply by reply",
+            e);
         return null;
       }
     }
@@ -227,12 +225,8 @@ public class ReplyHandler implements ReplyProcessor {
       try {
         commands = batch.flush(instances, sagaLog, timers, outbox);
       } catch (RuntimeException e) {
-        log.warn(
-            "Writing "
-                + records.size()
-                + " replies at once failed; applying one by one: "
-                + Failures.describe(e));
-        log.debug("Reply batch failure", e);
+        Failures.warnBriefly(
+            log, "Writing " + records.size() + " replies at once failed; applying one by one", e);
         return null;
       }
     }

@@ -282,13 +282,10 @@ public class StartBatcher extends WorkerLoop {
       outcomes = tx.execute(status -> writeInTransaction(ordered, written));
       commands.addAll(written);
     } catch (RuntimeException e) {
-      // one line with the cause (a database outage fails every batch alike); the trace on debug
-      log.warn(
-          "Writing "
-              + ordered.size()
-              + " starts in one transaction failed; writing one by one: "
-              + Failures.describe(e));
-      log.debug("Start batch failure", e);
+      Failures.warnBriefly(
+          log,
+          "Writing " + ordered.size() + " starts in one transaction failed; writing one by one",
+          e);
       outcomes = oneByOne(ordered, commands);
     }
     // rare (a client retrying at once): after the first committed, each in its own transaction
