@@ -16,6 +16,8 @@ package io.sagacoord.participant;
  *     back to the queue
  * @param pollFailures polls that failed and were retried after the failure back-off
  * @param consumerRestarts consumers closed and made anew (fenced static member and the like)
+ * @param transactions batches committed on the service's database, one transaction each (fewer than
+ *     the commands when commands arrive together)
  */
 public record ParticipantMetrics(
     long handlerRuns,
@@ -28,4 +30,5 @@ public record ParticipantMetrics(
     long failedBatches,
     long batchesCutShort,
     long pollFailures,
-    long consumerRestarts) {}
+    long consumerRestarts,
+    long transactions) {}

@@ -132,6 +132,7 @@ final class BatchHandler {
                   processor.flush(tx, prefetched);
                   return out;
                 });
+        counters.transactions.incrementAndGet();
         CrashPoints.reached(CrashPoints.AFTER_COMMIT_BEFORE_PUBLISH);
       } else {
         outgoing = new ArrayList<>(entries.size());
