@@ -52,7 +52,7 @@ final class ConsumerThreads {
               settings.deadLetterTopic(),
               settings.pollTimeout(),
               settings.failureBackoff(),
-              KafkaSetup.batchBudget(config),
+              settings.batchBudget(),
               settings.concurrency(),
               settings.maxPollRecords(),
               settings.drainTimeout(),

@@ -1,6 +1,5 @@
 package io.sagacoord.participant;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -26,9 +25,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * registry topics are created when missing.
  */
 final class KafkaSetup {
-  // Kafka's default for max.poll.interval.ms
-  private static final long DEFAULT_MAX_POLL_INTERVAL_MS = 300_000;
-
   private KafkaSetup() {}
 
   static Map<String, Object> producerConfig(ParticipantSettings settings) {
@@ -68,17 +64,6 @@ final class KafkaSetup {
       config.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, staticId + "-" + index);
     }
     return config;
-  }
-
-  /**
-   * Half of {@code max.poll.interval.ms}: a batch stops taking records after that, so it commits
-   * and polls again long before the group gives its partitions to another consumer.
-   */
-  static Duration batchBudget(Map<String, Object> consumerConfig) {
-    Object configured = consumerConfig.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
-    long maxPollInterval =
-        configured == null ? DEFAULT_MAX_POLL_INTERVAL_MS : Long.parseLong(configured.toString());
-    return Duration.ofMillis(Math.max(1, maxPollInterval / 2));
   }
 
   /** Creates the command, dead-letter and registry topics that do not exist yet. */

@@ -180,6 +180,9 @@ public final class Participant implements AutoCloseable {
     /** Handler threads per consumer thread when {@link #concurrency(int)} is not set. */
     public static final int DEFAULT_CONCURRENCY = 8;
 
+    /** How long a batch runs at most before it gives the rest back, unless set. */
+    public static final Duration DEFAULT_BATCH_BUDGET = Duration.ofMillis(50);
+
     /** How often an instance sends a heartbeat when {@link #heartbeatInterval} is not set. */
     public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
 
@@ -311,6 +314,17 @@ public final class Participant implements AutoCloseable {
      */
     public Builder maxPollRecords(int max) {
       draft.maxPollRecords = Checks.atLeastOne(max, "maxPollRecords");
+      return this;
+    }
+
+    /**
+     * How long a batch may run: past it, the batch takes no further record, commits what it handled
+     * and gives the rest back to the queue for an idle handler thread. It bounds how long a slow
+     * command holds the commands taken into its batch behind it. Default 50 ms, far longer than a
+     * batch's fixed cost (a commit and a produce round trip).
+     */
+    public Builder batchBudget(Duration budget) {
+      draft.batchBudget = Checks.positive(budget, "batchBudget");
       return this;
     }
 

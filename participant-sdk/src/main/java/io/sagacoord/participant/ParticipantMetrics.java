@@ -12,10 +12,12 @@ package io.sagacoord.participant;
  * @param repliesSent replies acknowledged by Kafka
  * @param poisonRecords records quarantined to the dead-letter topic
  * @param failedBatches batches rolled back and read again (database or Kafka trouble)
- * @param batchesCutShort batches that stopped taking records at the batch budget (half of {@code
- *     max.poll.interval.ms}), giving the rest back to the queue
+ * @param batchesCutShort batches that stopped taking records at the batch budget, giving the rest
+ *     back to the queue
  * @param pollFailures polls that failed and were retried after the failure back-off
  * @param consumerRestarts consumers closed and made anew (fenced static member and the like)
+ * @param transactions batches committed on the service's database, one transaction each (fewer than
+ *     the commands when commands arrive together)
  */
 public record ParticipantMetrics(
     long handlerRuns,
@@ -28,4 +30,5 @@ public record ParticipantMetrics(
     long failedBatches,
     long batchesCutShort,
     long pollFailures,
-    long consumerRestarts) {}
+    long consumerRestarts,
+    long transactions) {}

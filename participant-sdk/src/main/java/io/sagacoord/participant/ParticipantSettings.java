@@ -34,6 +34,7 @@ record ParticipantSettings(
     int concurrency,
     Duration drainTimeout,
     int maxPollRecords,
+    Duration batchBudget,
     Duration pollTimeout,
     Duration failureBackoff,
     LocalRetryPolicy retry,
@@ -83,6 +84,7 @@ record ParticipantSettings(
     int concurrency = Participant.Builder.DEFAULT_CONCURRENCY;
     Duration drainTimeout = Duration.ofSeconds(10);
     int maxPollRecords = 500;
+    Duration batchBudget = Participant.Builder.DEFAULT_BATCH_BUDGET;
     Duration pollTimeout = Duration.ofMillis(500);
     Duration failureBackoff = Duration.ofSeconds(1);
     LocalRetryPolicy retry = LocalRetryPolicy.DEFAULT;
@@ -153,6 +155,7 @@ record ParticipantSettings(
           concurrency,
           drainTimeout,
           maxPollRecords,
+          batchBudget,
           pollTimeout,
           failureBackoff,
           retry,

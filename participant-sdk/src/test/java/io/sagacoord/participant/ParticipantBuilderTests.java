@@ -46,6 +46,8 @@ class ParticipantBuilderTests {
         .hasMessageContaining("heartbeatInterval");
     assertThatThrownBy(() -> builder.drainTimeout(Duration.ZERO))
         .hasMessageContaining("drainTimeout");
+    assertThatThrownBy(() -> builder.batchBudget(Duration.ZERO))
+        .hasMessageContaining("batchBudget");
     assertThatThrownBy(() -> builder.inboxRetention(Duration.ZERO))
         .hasMessageContaining("inboxRetention");
     assertThatThrownBy(() -> builder.commandTopic("bad topic")).hasMessageContaining("bad topic");

@@ -27,12 +27,13 @@ import org.apache.kafka.common.errors.WakeupException;
 /**
  * One consumer and its handler threads. The consumer thread polls, reads each record (a command or
  * poison) and queues it in the lane of its saga ({@link KeyOrderedQueue}); it commits, per
- * partition, the offset of the first record not yet done, and never more. The handler threads each
- * take a share of the ready lanes, handle those records in one transaction, commit, publish the
- * replies and mark the records done. So the commands of one saga run in order, different sagas run
- * side by side, and a slow handler delays only its own saga (and the few taken into its own batch).
- * Anything that goes wrong before a record is done makes it be handled again; the inbox turns the
- * second handling into the stored outcome.
+ * partition, the offset of the first record not yet done, and never more. An idle handler thread
+ * takes every ready lane, handles those records in one transaction, commits, publishes the replies
+ * and marks the records done; what arrives meanwhile goes to the next idle handler. So the commands
+ * of one saga run in order, different sagas run side by side, and a slow handler delays only its
+ * own saga (and those taken into its own batch, up to the batch budget). Anything that goes wrong
+ * before a record is done makes it be handled again; the inbox turns the second handling into the
+ * stored outcome.
  *
  * <p>The loop ends only when {@link #stop()} is called: a failing poll is logged and retried after
  * the failure back-off, and a consumer that Kafka will not take back (a fenced static member) is
@@ -73,8 +74,8 @@ public final class ConsumerWorker implements Runnable {
   /**
    * @param threadName the consumer thread's name; handler threads append {@code -handler-<n>}
    * @param consumers makes a new consumer, at start and after one was fenced
-   * @param batchBudget how long a batch may take new records before the rest is given back to the
-   *     queue
+   * @param batchBudget how long a batch may run before it commits what it handled and gives the
+   *     rest back to the queue
    * @param concurrency handler threads: how many batches (so sagas) are handled at once
    * @param maxBatchRecords the most records one batch takes
    * @param drainTimeout how long a revocation and {@link #stop()} wait for records in hand
@@ -110,7 +111,7 @@ public final class ConsumerWorker implements Runnable {
     this.maxOpenRecords = Math.max(2 * maxBatchRecords, concurrency);
     this.drainTimeout = drainTimeout;
     this.counters = counters;
-    this.queue = new KeyOrderedQueue(concurrency);
+    this.queue = new KeyOrderedQueue();
     this.batches =
         new BatchHandler(
             participant,
@@ -137,9 +138,11 @@ public final class ConsumerWorker implements Runnable {
           Consumer<String, byte[]> current = currentConsumer();
           holdBackIfBehind(current);
           ConsumerRecords<String, byte[]> records = current.poll(pollTimeout);
+          List<PolledRecord> polled = new ArrayList<>(records.count());
           for (ConsumerRecord<String, byte[]> record : records) {
-            queue.add(read(record));
+            polled.add(read(record));
           }
+          queue.addAll(polled);
           commitDone(current, records.isEmpty());
         } catch (WakeupException e) {
           // a handler made room (or stop() was called): poll again at once

@@ -16,6 +16,7 @@ public final class Counters {
   final AtomicLong batchesCutShort = new AtomicLong();
   final AtomicLong pollFailures = new AtomicLong();
   final AtomicLong consumerRestarts = new AtomicLong();
+  final AtomicLong transactions = new AtomicLong();
 
   public ParticipantMetrics snapshot() {
     return new ParticipantMetrics(
@@ -29,6 +30,7 @@ public final class Counters {
         failedBatches.get(),
         batchesCutShort.get(),
         pollFailures.get(),
-        consumerRestarts.get());
+        consumerRestarts.get(),
+        transactions.get());
   }
 }

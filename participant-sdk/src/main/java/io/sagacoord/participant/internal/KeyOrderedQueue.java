@@ -19,10 +19,20 @@ import org.apache.kafka.common.TopicPartition;
  * The records of one consumer, waiting in one lane per key (the saga id). A lane is in at most one
  * handler's batch at a time and gives its records in the order they were read, so the commands of
  * one saga run one after the other while lanes of different sagas run on different handler threads.
- * A handler takes its share of the lanes that are ready when it asks ({@link #take}): one lane when
- * few wait, so a command that is alone is handled at once and a slow one holds no other saga; a
- * slice of the backlog when many wait, so busy handlers still batch. A lane given back with a delay
- * (its handler asked to run again later) keeps its records and is not ready until the delay passed.
+ *
+ * <p>A handler that asks for work ({@link #take}) takes every lane that is ready, up to the batch's
+ * most records, and handles them in one transaction. A batch costs a commit, a few inbox statements
+ * and one produce round trip whatever its size, so taking all that waits keeps the cost of a
+ * command low at every load: when idle, a command arrives alone and is handled at once on its own;
+ * under load, what arrived while the handlers were busy forms the next batch by itself, and no
+ * handler ever waits for a batch to fill. Concurrency comes from the records that arrive while a
+ * handler is busy: the next idle handler takes those, so a slow command holds no saga that arrives
+ * after its batch was taken. The records taken into the same batch share its transaction (and its
+ * step locks), so they wait for it; the handler's batch budget bounds that, committing what it
+ * handled and giving the rest back to the queue once a batch has run longer than the budget.
+ *
+ * <p>A lane given back with a delay (its handler asked to run again later) keeps its records and is
+ * not ready until the delay passed.
  */
 final class KeyOrderedQueue {
 
@@ -51,40 +61,53 @@ final class KeyOrderedQueue {
   private final PriorityQueue<Lane> delayed =
       new PriorityQueue<>((a, b) -> Long.compare(a.dueNanos - b.dueNanos, 0));
   private final Map<TopicPartition, Integer> inHand = new HashMap<>();
-  private final int handlers;
   private boolean closed;
-
-  /**
-   * @param handlers how many handler threads share the ready lanes
-   */
-  KeyOrderedQueue(int handlers) {
-    this.handlers = handlers;
-  }
 
   /** Queues a record behind the other records of its key. */
   void add(PolledRecord record) {
+    addAll(List.of(record));
+  }
+
+  /**
+   * Queues records (those of one poll, in the order read), each behind the other records of its
+   * key; they become ready together, so a handler that takes them finds them all.
+   */
+  void addAll(List<PolledRecord> records) {
+    if (records.isEmpty()) {
+      return;
+    }
     lock.lock();
     try {
-      Lane lane = lanes.computeIfAbsent(record.key(), Lane::new);
-      lane.waiting.add(record);
-      markReady(lane);
+      boolean anyReady = false;
+      for (PolledRecord record : records) {
+        Lane lane = lanes.computeIfAbsent(record.key(), Lane::new);
+        lane.waiting.add(record);
+        anyReady |= markReady(lane);
+      }
+      if (anyReady) {
+        // one handler takes them all; it wakes the next if some are left
+        readyOrClosed.signal();
+      }
     } finally {
       lock.unlock();
     }
   }
 
-  private void markReady(Lane lane) {
+  /** Puts {@code lane} in the ready queue if it has records and is free; true if it did. */
+  private boolean markReady(Lane lane) {
     if (!lane.busy && !lane.ready && !lane.delayed && !lane.waiting.isEmpty()) {
       lane.ready = true;
       ready.add(lane);
-      readyOrClosed.signal();
+      return true;
     }
+    return false;
   }
 
   /**
-   * Waits for ready lanes and takes this handler's share of them: the ready lanes divided by the
-   * handlers (at least one), with all their waiting records, stopping once {@code maxRecords} are
-   * taken. Null once the queue is closed.
+   * Waits for ready lanes and takes them, oldest ready first, with all their waiting records,
+   * stopping once {@code maxRecords} are taken (a lane is taken whole, so the last one may bring
+   * the batch past it). The lanes left ready are for the next idle handler. Null once the queue is
+   * closed.
    */
   Batch take(int maxRecords) throws InterruptedException {
     lock.lockInterruptibly();
@@ -99,10 +122,9 @@ final class KeyOrderedQueue {
       if (closed) {
         return null;
       }
-      int share = Math.max(1, (ready.size() + handlers - 1) / handlers);
-      List<Lane> taken = new ArrayList<>(share);
+      List<Lane> taken = new ArrayList<>(ready.size());
       List<PolledRecord> records = new ArrayList<>();
-      while (taken.size() < share && !ready.isEmpty() && records.size() < maxRecords) {
+      while (!ready.isEmpty() && records.size() < maxRecords) {
         Lane lane = ready.poll();
         lane.ready = false;
         lane.busy = true;
@@ -180,8 +202,8 @@ final class KeyOrderedQueue {
           delayed.add(lane);
           // a handler waiting for work must learn of the new due time
           readyOrClosed.signal();
-        } else {
-          markReady(lane);
+        } else if (markReady(lane)) {
+          readyOrClosed.signal();
         }
       }
       released.signalAll();
