@@ -80,6 +80,11 @@ public final class Participant implements AutoCloseable {
     return settings.concurrency();
   }
 
+  /** How long a batch runs before it gives the records it has not started back. */
+  public Duration batchBudget() {
+    return settings.batchBudget();
+  }
+
   /** The instance id used in announcements. */
   public String instanceId() {
     return settings.instanceId();

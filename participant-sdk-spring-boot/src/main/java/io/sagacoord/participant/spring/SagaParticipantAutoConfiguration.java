@@ -79,6 +79,7 @@ public class SagaParticipantAutoConfiguration {
                   .consumerThreads(properties.getConsumerThreads())
                   .concurrency(properties.getConcurrency())
                   .drainTimeout(properties.getDrainTimeout())
+                  .batchBudget(properties.getBatchBudget())
                   .maxPollRecords(properties.getMaxPollRecords())
                   .pollTimeout(properties.getPollTimeout())
                   .announceInterval(properties.getAnnounceInterval())

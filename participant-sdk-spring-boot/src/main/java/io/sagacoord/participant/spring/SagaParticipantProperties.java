@@ -51,6 +51,12 @@ public class SagaParticipantProperties {
    */
   private Duration drainTimeout = Duration.ofSeconds(10);
 
+  /**
+   * How long a batch runs before it takes no further record, commits what it handled and gives the
+   * rest back for an idle handler thread.
+   */
+  private Duration batchBudget = Participant.Builder.DEFAULT_BATCH_BUDGET;
+
   /** Most records per batch (one database transaction). */
   private int maxPollRecords = 500;
 
@@ -217,6 +223,14 @@ public class SagaParticipantProperties {
 
   public void setDrainTimeout(Duration drainTimeout) {
     this.drainTimeout = drainTimeout;
+  }
+
+  public Duration getBatchBudget() {
+    return batchBudget;
+  }
+
+  public void setBatchBudget(Duration batchBudget) {
+    this.batchBudget = batchBudget;
   }
 
   public int getMaxPollRecords() {

@@ -135,6 +135,7 @@ class SagaParticipantAutoConfigurationTests {
     registry.add("saga.participant.poll-timeout", () -> "100ms");
     registry.add("saga.participant.concurrency", () -> "3");
     registry.add("saga.participant.drain-timeout", () -> "2s");
+    registry.add("saga.participant.batch-budget", () -> "120ms");
     registry.add("saga.participant.local-retries.initial-backoff", () -> "10ms");
     registry.add("saga.participant.version", () -> "9.9.9");
     registry.add("saga.participant.inbox-retention", () -> "10d");
@@ -155,6 +156,7 @@ class SagaParticipantAutoConfigurationTests {
     assertThat(lifecycle.isRunning()).isTrue();
     assertThat(lifecycle.participant().name()).isEqualTo("flight-service");
     assertThat(lifecycle.participant().concurrency()).isEqualTo(3);
+    assertThat(lifecycle.participant().batchBudget()).isEqualTo(Duration.ofMillis(120));
     assertThat(AopUtils.isAopProxy(handlers)).as("@Transactional proxy").isTrue();
     UUID saga = UUID.randomUUID();
 
