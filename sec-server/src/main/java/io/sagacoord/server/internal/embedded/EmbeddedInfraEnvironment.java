@@ -14,8 +14,10 @@ import org.springframework.core.env.MapPropertySource;
  * broker) and points the coordinator at it.
  *
  * <p>This is the only class that knows about embedded mode. The test kit is looked up reflectively,
- * so production deployments need not ship it: without it on the classpath, embedded mode fails with
- * a message saying what to add.
+ * so production deployments do not ship it (the coordinator's jar, distribution and image leave it
+ * out): without it on the class path, embedded mode stops the start with {@link
+ * EmbeddedInfraUnavailableException}, which {@link EmbeddedInfraFailureAnalyzer} reports as the
+ * settings to give instead.
  */
 public final class EmbeddedInfraEnvironment implements EnvironmentPostProcessor {
 
@@ -32,7 +34,9 @@ public final class EmbeddedInfraEnvironment implements EnvironmentPostProcessor 
     if (!wanted(environment)) {
       return;
     }
-    environment.getPropertySources().addFirst(new MapPropertySource("secEmbeddedInfra", start()));
+    environment
+        .getPropertySources()
+        .addFirst(new MapPropertySource("secEmbeddedInfra", start(INFRA_CLASS)));
   }
 
   static boolean wanted(ConfigurableEnvironment environment) {
@@ -43,12 +47,18 @@ public final class EmbeddedInfraEnvironment implements EnvironmentPostProcessor 
     return !environment.containsProperty("spring.datasource.url");
   }
 
-  private static synchronized Map<String, Object> start() {
+  static synchronized Map<String, Object> start(String infraClass) {
+    Class<?> type;
+    try {
+      type = Class.forName(infraClass);
+    } catch (ClassNotFoundException e) {
+      // the cause says no more than the message: the stack trace would only bury it
+      throw new EmbeddedInfraUnavailableException(infraClass);
+    }
     if (started != null) {
       return started;
     }
     try {
-      Class<?> type = Class.forName(INFRA_CLASS);
       Object infra = type.getMethod("start").invoke(null);
       AutoCloseable closeable = (AutoCloseable) infra;
       Runtime.getRuntime()
@@ -76,12 +86,6 @@ public final class EmbeddedInfraEnvironment implements EnvironmentPostProcessor 
               "sec.kafka.bootstrap-servers",
               bootstrap);
       return started;
-    } catch (ClassNotFoundException e) {
-      throw new IllegalStateException(
-          "Embedded mode (sec.embedded=true or no spring.datasource.url) needs io.sagacoord:"
-              + "sec-testkit on the classpath; add it or set spring.datasource.url and"
-              + " sec.kafka.bootstrap-servers",
-          e);
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("Could not start the embedded Postgres and Kafka", e);
     }
