@@ -26,6 +26,7 @@ import io.sagacoord.server.support.TestSagas;
 import io.sagacoord.testkit.FreePorts;
 import io.sagacoord.testkit.JavaProcess;
 import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.MovableClock;
 import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
 import java.io.IOException;
@@ -64,12 +65,20 @@ import tools.jackson.databind.json.JsonMapper;
  * saga's log reproduces its stored state, every success a participant gave is accepted exactly
  * once, and no compensation reached a participant before its forward command.
  *
+ * <p>The coordinator runs on a {@link MovableClock} with 5-min step timeouts, which never pass in
+ * real time during the test: the participants answer every command, so no saga needs a timeout to
+ * finish. Should sagas still be left once every command is answered and nothing waits to be sent,
+ * the test moves the clock past a step timeout so that they time out and go on, as they would in
+ * production.
+ *
  * <p>Sizes: {@code -Dsec.crash.sagas} (default 200) and {@code -Dsec.crash.rounds} (default 5); the
  * seed is printed and can be fixed with {@code -Dsec.crash.seed}.
  */
 class CrashRecoveryIntegrationTest {
 
   private static final int IN_FLIGHT_BEFORE_KILL = 20;
+  // long enough never to pass in real time during the test: timeouts come due as the clock moves
+  private static final Duration STEP_TIMEOUT = Duration.ofMinutes(5);
   private final JsonMapper json = JsonMapper.builder().build();
   private final HttpClient http = HttpClient.newHttpClient();
   private KafkaInfra kafka;
@@ -80,9 +89,12 @@ class CrashRecoveryIntegrationTest {
   private int port;
   private JavaProcess child;
   private int starts;
+  private MovableClock clock;
+  private int clockMoves;
 
   @BeforeEach
   void setUp() {
+    clock = MovableClock.create();
     kafka = SagaInfra.kafka();
     db = SagaInfra.postgres().newDatabase("sec_crash");
     suffix = UUID.randomUUID().toString().substring(0, 8);
@@ -101,7 +113,8 @@ class CrashRecoveryIntegrationTest {
 
   @AfterEach
   void tearDown() {
-    try (TestDatabase d = db;
+    try (MovableClock c = clock;
+        TestDatabase d = db;
         ScriptedParticipants p = participants) {
       if (child != null) {
         child.close();
@@ -139,7 +152,7 @@ class CrashRecoveryIntegrationTest {
     AtomicInteger accepted = new AtomicInteger();
     List<Duration> restartToFirstTransition = new ArrayList<>();
     for (int round = 0; round < rounds; round++) {
-      Instant restartedAt = Instant.now();
+      Instant restartedAt = clock.instant();
       startChild(null, 1);
       int quota = Math.min(totalSagas, (round + 1) * perRound);
       ExecutorService posting = Executors.newFixedThreadPool(4);
@@ -195,10 +208,20 @@ class CrashRecoveryIntegrationTest {
       }
     }
     try {
+      long[] before = {-1};
       await()
           .atMost(Duration.ofSeconds(120))
           .pollInterval(Duration.ofMillis(250))
-          .untilAsserted(() -> assertThat(unfinished()).isZero());
+          .untilAsserted(
+              () -> {
+                long left = unfinished();
+                if (left > 0 && left == before[0] && waitingOnlyForTimers()) {
+                  clock.advance(STEP_TIMEOUT);
+                  clockMoves++;
+                }
+                before[0] = left;
+                assertThat(left).isZero();
+              });
     } catch (AssertionError | RuntimeException e) {
       for (SagaRow row : instances().findAll()) {
         if (!row.status().equals("COMPLETED") && !row.status().equals("COMPENSATED")) {
@@ -235,6 +258,8 @@ class CrashRecoveryIntegrationTest {
             + starts
             + ", restart to first transition "
             + restartToFirstTransition
+            + ", clock moves past a step timeout "
+            + clockMoves
             + ", seed "
             + seed);
     assertThat(sagas).extracting(SagaRow::status).containsOnly("COMPLETED", "COMPENSATED");
@@ -247,7 +272,7 @@ class CrashRecoveryIntegrationTest {
     JdbcClient jdbc = JdbcClient.create(ds);
     SagaLogDao logDao = new SagaLogDao(jdbc, new NamedParameterJdbcTemplate(ds));
     DefinitionRegistry registry =
-        new DefinitionRegistry(List.of(TestSagas.trip(suffix, 1, Duration.ofSeconds(10))));
+        new DefinitionRegistry(List.of(TestSagas.trip(suffix, 1, STEP_TIMEOUT)));
     SagaLogReader logReader = new SagaLogReader(logDao, registry);
     SagaReplayer replayer =
         new SagaReplayer(
@@ -302,7 +327,8 @@ class CrashRecoveryIntegrationTest {
   }
 
   private void startChild(String crashPoint, int crashAfter) {
-    Map<String, String> extra = new HashMap<>();
+    Map<String, String> extra = new HashMap<>(clock.childProperties());
+    extra.put("test.step-timeout", STEP_TIMEOUT.toString());
     if (crashPoint != null) {
       extra.put("sec.test.crash-point", crashPoint);
       extra.put("sec.test.crash-after", Integer.toString(crashAfter));
@@ -371,6 +397,19 @@ class CrashRecoveryIntegrationTest {
               return Optional.ofNullable(t).map(OffsetDateTime::toInstant);
             })
         .single();
+  }
+
+  /**
+   * Whether the sagas left wait for nothing but their timers: no command waits in the outbox and
+   * the participants have answered every command sent.
+   */
+  private boolean waitingOnlyForTimers() {
+    long toSend =
+        JdbcClient.create(db.dataSource())
+            .sql("SELECT count(*) FROM saga_outbox")
+            .query(Long.class)
+            .single();
+    return toSend == 0 && participants.answeredAll();
   }
 
   private long inFlight() {

@@ -14,6 +14,7 @@ import io.sagacoord.server.support.TestSagas;
 import io.sagacoord.testkit.FreePorts;
 import io.sagacoord.testkit.JavaProcess;
 import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.MovableClock;
 import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
 import java.io.IOException;
@@ -22,6 +23,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,22 +41,24 @@ import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * A coordinator crash changes no saga's outcome. The coordinator runs as a child process with 2-s
- * step timeouts; participants answer within half a second. With hundreds of sagas in flight it is
- * SIGKILLed and kept down until the participants have answered every command they took, then
- * started again with its clock 10 s ahead (away for longer than a step timeout, on its own clock):
- * the answers that came while it was away count as given in time, so every saga completes and no
- * attempt times out. A saga whose participant stays silent is timed out after the restart and
- * compensates (its later attempts on real 2-s timeouts: the child has no clock the test moves).
+ * A coordinator crash changes no saga's outcome. The coordinator runs as a child process on a
+ * {@link MovableClock} with 5-min step timeouts; participants answer within half a second. With
+ * hundreds of sagas in flight it is SIGKILLed and kept down until the participants have answered
+ * every command they took; then the test moves the clock on by two step timeouts and starts it
+ * again (away for longer than a step timeout, on its own clock): the answers that came while it was
+ * away count as given in time, so every saga completes and no attempt times out. A saga whose
+ * participant stays silent is timed out after the restart and compensates: the test moves the clock
+ * past the step timeout of each of its attempts, so no timeout is waited for in real time.
  */
 class CrashTransparencyIntegrationTest {
 
   private static final int SAGAS = 1_000;
   private static final int IN_FLIGHT_AT_KILL = 200;
   private static final int POSTERS = 16;
-  private static final String STEP_TIMEOUT = "PT2S";
+  // long enough never to pass in real time during the test: timeouts come due as the clock moves
+  private static final Duration STEP_TIMEOUT = Duration.ofMinutes(5);
   // how long the coordinator is away on its own clock: longer than a step timeout
-  private static final Duration AWAY = Duration.ofSeconds(10);
+  private static final Duration AWAY = STEP_TIMEOUT.multipliedBy(2);
 
   private final HttpClient http = HttpClient.newHttpClient();
   private KafkaInfra kafka;
@@ -64,9 +68,11 @@ class CrashTransparencyIntegrationTest {
   private String replyTopic;
   private int port;
   private JavaProcess child;
+  private MovableClock clock;
 
   @BeforeEach
   void setUp() {
+    clock = MovableClock.create();
     kafka = SagaInfra.kafka();
     db = SagaInfra.postgres().newDatabase("sec_transparent");
     suffix = UUID.randomUUID().toString().substring(0, 8);
@@ -87,7 +93,8 @@ class CrashTransparencyIntegrationTest {
 
   @AfterEach
   void tearDown() {
-    try (TestDatabase d = db;
+    try (MovableClock c = clock;
+        TestDatabase d = db;
         ScriptedParticipants p = participants) {
       if (child != null) {
         child.close();
@@ -97,8 +104,9 @@ class CrashTransparencyIntegrationTest {
 
   @Test
   void sagasInFlightWhenTheCoordinatorDiesEndAsIfItHadNot() throws Exception {
-    startChild(1, Duration.ZERO);
+    startChild(1);
     UUID silent = post("{\"scenario\":\"silent\",\"failAt\":\"s2\",\"failTimes\":0}");
+    assertThat(silent).as("the silent saga's start").isNotNull();
     Set<UUID> answered = ConcurrentHashMap.newKeySet();
     AtomicInteger posted = new AtomicInteger();
     // enough callers that starts outpace ends until hundreds are in flight
@@ -133,18 +141,28 @@ class CrashTransparencyIntegrationTest {
             + answered.size()
             + " started");
 
-    // away for longer than a step timeout, while the participants answer what they have: once
-    // they have, the coordinator comes back with its clock 10 s further on than the time it was
-    // really away
+    // away while the participants answer what they have; once they have, the coordinator comes
+    // back with its clock two step timeouts on: every attempt sent before the kill is overdue
     await()
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(100))
         .until(participants::answeredAll);
-    startChild(2, AWAY);
+    clock.advance(AWAY);
+    startChild(2);
     await()
         .atMost(Duration.ofSeconds(120))
         .pollInterval(Duration.ofMillis(250))
-        .until(() -> unfinished() == 0);
+        .until(() -> unfinishedBesides(silent) == 0);
+    // the silent saga alone is left: the clock passes the timeout of each attempt it sends, until
+    // its retries are spent and it compensates
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(
+            () -> {
+              passForwardTimeout(silent, "s2");
+              return unfinished() == 0;
+            });
     child.close();
 
     assertThat(inFlight).isGreaterThanOrEqualTo(IN_FLIGHT_AT_KILL);
@@ -164,7 +182,7 @@ class CrashTransparencyIntegrationTest {
     assertThat(logs.findBySaga(silent)).extracting(LogRow::type).contains("ATTEMPT_TIMED_OUT");
   }
 
-  private void startChild(int start, Duration clockOffset) {
+  private void startChild(int start) {
     child =
         ChildCoordinators.start(
             "sec-transparent-" + start,
@@ -174,7 +192,11 @@ class CrashTransparencyIntegrationTest {
             kafka,
             suffix,
             replyTopic,
-            Map.of("test.step-timeout", STEP_TIMEOUT, "test.clock-offset", clockOffset.toString()));
+            Map.of(
+                "test.step-timeout",
+                STEP_TIMEOUT.toString(),
+                MovableClock.PROPERTY,
+                clock.file().toString()));
   }
 
   /** Starts a trip; null when the coordinator did not accept it (it was just killed). */
@@ -202,6 +224,37 @@ class CrashTransparencyIntegrationTest {
       Thread.currentThread().interrupt();
       return null;
     }
+  }
+
+  /**
+   * Moves the clock to the due time of the step's pending forward timeout, if it has one ahead of
+   * the clock. The relay counts a timeout from Kafka's acknowledgement of the command, so a move
+   * while the command is on its way postpones the timeout: the next call moves the clock again.
+   */
+  private void passForwardTimeout(UUID saga, String step) {
+    JdbcClient.create(db.dataSource())
+        .sql(
+            "SELECT due_at FROM saga_timer WHERE saga_id = :saga AND step = :step"
+                + " AND kind = 'STEP_TIMEOUT' AND coalesce(phase, 'forward') = 'forward'"
+                + " ORDER BY due_at LIMIT 1")
+        .param("saga", saga)
+        .param("step", step)
+        .query(OffsetDateTime.class)
+        .optional()
+        .map(OffsetDateTime::toInstant)
+        .map(due -> Duration.between(clock.instant(), due))
+        .filter(ahead -> !ahead.isNegative())
+        .ifPresent(ahead -> clock.advance(ahead.plusMillis(1)));
+  }
+
+  private long unfinishedBesides(UUID saga) {
+    return JdbcClient.create(db.dataSource())
+        .sql(
+            "SELECT count(*) FROM saga_instance"
+                + " WHERE status NOT IN ('COMPLETED', 'COMPENSATED') AND id <> :saga")
+        .param("saga", saga)
+        .query(Long.class)
+        .single();
   }
 
   private long unfinished() {

@@ -13,6 +13,7 @@ import io.sagacoord.examples.travel.trip.TripApi;
 import io.sagacoord.examples.travel.trip.TripSaga;
 import io.sagacoord.protocol.SagaIds;
 import io.sagacoord.testkit.KafkaInfra;
+import io.sagacoord.testkit.MovableClock;
 import io.sagacoord.testkit.PostgresInfra;
 import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
@@ -35,6 +36,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -59,13 +61,17 @@ import tools.jackson.databind.json.JsonMapper;
  * The travel-booking system end to end on a real PostgreSQL and a real Kafka broker: the
  * coordinator, the four services and the trip API in this JVM, trips booked over HTTP. Each test
  * uses its own flights, hotels and car locations so that the tests do not see each other's
- * inventory.
+ * inventory. The coordinator and the Java services run on a {@link MovableClock}: a test that needs
+ * a step timeout to pass moves it instead of waiting.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TravelBookingEndToEndTest {
 
   private static final Set<String> TERMINAL =
       Set.of("COMPLETED", "COMPENSATED", "FAILED", "PARKED");
+  // how long a silent hotel takes on the clock: far longer than the hotel step's 3-s timeout,
+  // and with it well short of the trip's 2-min deadline
+  private static final Duration HOTEL_SILENCE = Duration.ofSeconds(60);
 
   private final ObjectMapper json = JsonMapper.builder().build();
   private final HttpClient http = HttpClient.newHttpClient();
@@ -75,9 +81,11 @@ class TravelBookingEndToEndTest {
   private final String adminKey = TravelSystem.randomKey();
   private TravelSystem system;
   private TestDatabase coordinatorDb;
+  private MovableClock clock;
 
   @BeforeAll
   void startSystem() {
+    clock = MovableClock.create();
     PostgresInfra postgres = SagaInfra.postgres();
     KafkaInfra kafka = SagaInfra.kafka();
     coordinatorDb = database(postgres, "coordinator");
@@ -94,7 +102,9 @@ class TravelBookingEndToEndTest {
                 0,
                 adminKey,
                 Map.of(),
-                null));
+                null),
+            null,
+            clock);
   }
 
   @AfterAll
@@ -103,6 +113,7 @@ class TravelBookingEndToEndTest {
       system.close();
     }
     databases.forEach(TestDatabase::close);
+    clock.close();
   }
 
   @Test
@@ -163,9 +174,13 @@ class TravelBookingEndToEndTest {
     DemoInventory.hotel(system.hotelDb(), "quiet-hotel", in, out, 5);
     system
         .hotels()
-        .misbehave(Misbehaviour.NONE.withSilentKeys(Set.of("quiet-hotel"), Duration.ofSeconds(5)));
+        .misbehave(Misbehaviour.NONE.withSilentKeys(Set.of("quiet-hotel"), HOTEL_SILENCE));
     try {
       UUID trip = book("silent-1", trip("Barbara", "SILENT1", "quiet-hotel", null, 1000));
+      // the clock passes the hotel step's timeout while the hotel is silent
+      await().atMost(Duration.ofSeconds(60)).until(() -> passForwardTimeout(trip, "reserve-hotel"));
+      // the saga compensates; the hotel answers late, once the clock has passed its silence too
+      clock.advance(HOTEL_SILENCE);
       JsonNode shown = awaitEnd(trip);
 
       assertThat(shown.path("status").asString()).isEqualTo("COMPENSATED");
@@ -671,11 +686,51 @@ class TravelBookingEndToEndTest {
     return column(saga, "SELECT type FROM saga_log_entry WHERE saga_id = ? ORDER BY seq, entry");
   }
 
-  private List<String> column(UUID saga, String sql) throws SQLException {
+  /**
+   * Whether the step's forward attempt has timed out; if not, moves the clock to the due time of
+   * its timeout when that lies ahead. The relay counts a timeout from Kafka's acknowledgement of
+   * the command, so a move while the command is on its way postpones the timeout: the next call
+   * moves the clock again.
+   */
+  private boolean passForwardTimeout(UUID saga, String step) throws SQLException {
+    List<String> types =
+        column(
+            saga,
+            "SELECT type FROM saga_log_entry WHERE saga_id = ? AND step = ? ORDER BY seq, entry",
+            step);
+    if (types.stream().anyMatch(type -> type.contains("TIMED_OUT"))) {
+      return true;
+    }
+    try (Connection connection = coordinatorDb.dataSource().getConnection();
+        PreparedStatement statement =
+            connection.prepareStatement(
+                "SELECT due_at FROM saga_timer WHERE saga_id = ? AND step = ?"
+                    + " AND kind = 'STEP_TIMEOUT' AND coalesce(phase, 'forward') = 'forward'"
+                    + " ORDER BY due_at LIMIT 1")) {
+      statement.setObject(1, saga);
+      statement.setString(2, step);
+      try (ResultSet rows = statement.executeQuery()) {
+        if (rows.next()) {
+          Duration ahead =
+              Duration.between(
+                  clock.instant(), rows.getObject(1, OffsetDateTime.class).toInstant());
+          if (!ahead.isNegative()) {
+            clock.advance(ahead.plusMillis(1));
+          }
+        }
+      }
+    }
+    return false;
+  }
+
+  private List<String> column(UUID saga, String sql, Object... more) throws SQLException {
     List<String> values = new ArrayList<>();
     try (Connection connection = coordinatorDb.dataSource().getConnection();
         PreparedStatement statement = connection.prepareStatement(sql)) {
       statement.setObject(1, saga);
+      for (int i = 0; i < more.length; i++) {
+        statement.setObject(i + 2, more[i]);
+      }
       try (ResultSet rows = statement.executeQuery()) {
         while (rows.next()) {
           values.add(rows.getString(1));

@@ -33,6 +33,7 @@ public final class CarService {
             CancelCar.class,
             bookings::cancel),
         kafka,
-        dataSource);
+        dataSource,
+        clock);
   }
 }

@@ -1,6 +1,10 @@
 package io.sagacoord.examples.travel.common;
 
+import static java.time.temporal.ChronoUnit.MILLIS;
+
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -19,6 +23,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public record Misbehaviour(
     double failureRate, Duration addedLatency, Set<String> silentKeys, Duration silentFor) {
+
+  private static final long LOOK_MILLIS = 50;
 
   /** Behaves. */
   public static final Misbehaviour NONE =
@@ -49,15 +55,30 @@ public record Misbehaviour(
     return new Misbehaviour(failureRate, addedLatency, keys, silentFor);
   }
 
-  /** Sleeps as configured for this key; returns a refusal reason if this call should fail. */
-  public String apply(String key) throws InterruptedException {
+  /**
+   * Pauses as configured for this key, measured on the service's {@code clock}; returns a refusal
+   * reason if this call should fail.
+   */
+  public String apply(String key, Clock clock) throws InterruptedException {
     Duration pause = silentKeys.contains(key) ? silentFor : addedLatency;
     if (!pause.isZero()) {
-      Thread.sleep(pause.toMillis());
+      pause(pause, clock);
     }
     if (failureRate > 0 && ThreadLocalRandom.current().nextDouble() < failureRate) {
       return "refused by the demo's failure rate (" + failureRate + ")";
     }
     return null;
+  }
+
+  /**
+   * Waits until {@code clock} has moved on by {@code pause}, looking at it at least every {@value
+   * #LOOK_MILLIS} ms: on the system clock that is a sleep; a clock a test moves ends it at its
+   * move.
+   */
+  private static void pause(Duration pause, Clock clock) throws InterruptedException {
+    Instant until = clock.instant().plus(pause);
+    for (long left = pause.toMillis(); left > 0; left = clock.instant().until(until, MILLIS)) {
+      Thread.sleep(Math.min(left, LOOK_MILLIS));
+    }
   }
 }

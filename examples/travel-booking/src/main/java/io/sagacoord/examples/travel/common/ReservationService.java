@@ -5,6 +5,7 @@ import io.sagacoord.participant.Outcome;
 import io.sagacoord.participant.Participant;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Function;
@@ -46,9 +47,12 @@ public final class ReservationService<C> implements AutoCloseable {
       Cancel cancel) {}
 
   private final Participant participant;
+  private final Clock clock;
   private volatile Misbehaviour misbehaviour = Misbehaviour.NONE;
 
-  private <X> ReservationService(Spec<C, X> spec, Map<String, ?> kafka, DataSource dataSource) {
+  private <X> ReservationService(
+      Spec<C, X> spec, Map<String, ?> kafka, DataSource dataSource, Clock clock) {
+    this.clock = clock;
     migrate(dataSource, spec.schemaLocation(), spec.participantName());
     this.participant =
         Participant.builder(spec.participantName())
@@ -67,10 +71,13 @@ public final class ReservationService<C> implements AutoCloseable {
             .build();
   }
 
-  /** Migrates the service's schema, builds and starts its participant. */
+  /**
+   * Migrates the service's schema, builds and starts its participant; its {@link Misbehaviour}
+   * pauses on {@code clock}.
+   */
   public static <C, X> ReservationService<C> start(
-      Spec<C, X> spec, Map<String, ?> kafka, DataSource dataSource) {
-    ReservationService<C> service = new ReservationService<>(spec, kafka, dataSource);
+      Spec<C, X> spec, Map<String, ?> kafka, DataSource dataSource, Clock clock) {
+    ReservationService<C> service = new ReservationService<>(spec, kafka, dataSource, clock);
     service.participant.start();
     return service;
   }
@@ -88,7 +95,7 @@ public final class ReservationService<C> implements AutoCloseable {
 
   private <X> Outcome<?> reserve(Spec<C, X> spec, CommandContext context, C command)
       throws SQLException, InterruptedException {
-    String refusal = misbehaviour.apply(spec.resourceKey().apply(command));
+    String refusal = misbehaviour.apply(spec.resourceKey().apply(command), clock);
     if (refusal != null) {
       return Outcome.businessFailure(refusal, "DEMO_FAILURE");
     }

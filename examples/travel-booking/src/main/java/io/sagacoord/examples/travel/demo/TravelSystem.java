@@ -95,9 +95,18 @@ public final class TravelSystem implements AutoCloseable {
    * Java one when {@code jsCar} is not null (its bridge keeps its inbox in the car database).
    */
   public static TravelSystem start(Config config, JsCarService.Settings jsCar) {
+    return start(config, jsCar, Clock.systemUTC());
+  }
+
+  /**
+   * Starts every part as {@link #start(Config, JsCarService.Settings)} does, with the coordinator
+   * and the Java services reading time from {@code clock} (the system clock unless a test moves
+   * one).
+   */
+  public static TravelSystem start(Config config, JsCarService.Settings jsCar, Clock clock) {
     TravelSystem system = new TravelSystem();
     try {
-      system.startAll(config, jsCar);
+      system.startAll(config, jsCar, clock);
       return system;
     } catch (RuntimeException | IOException e) {
       system.close();
@@ -105,8 +114,8 @@ public final class TravelSystem implements AutoCloseable {
     }
   }
 
-  private void startAll(Config config, JsCarService.Settings jsCar) throws IOException {
-    Clock clock = Clock.systemUTC();
+  private void startAll(Config config, JsCarService.Settings jsCar, Clock clock)
+      throws IOException {
     ObjectMapper json = JsonMapper.builder().build();
     Map<String, Object> kafka = Map.of("bootstrap.servers", config.kafkaBootstrapServers());
     String bindAddress =
@@ -137,11 +146,15 @@ public final class TravelSystem implements AutoCloseable {
       secProperties.put("sec.security.api-keys[1].roles", "ADMIN");
     }
     secProperties.putAll(config.coordinatorProperties());
-    coordinator =
+    SpringApplicationBuilder coordinatorApp =
         new SpringApplicationBuilder(SecApplication.class)
             .properties(secProperties)
-            .registerShutdownHook(false)
-            .run();
+            .registerShutdownHook(false);
+    if (!clock.equals(Clock.systemUTC())) {
+      // a test's clock: the coordinator's step timeouts, back-offs and deadlines run on it
+      coordinatorApp.initializers(ctx -> ctx.getBeanFactory().registerSingleton("clock", clock));
+    }
+    coordinator = coordinatorApp.run();
     toClose.add(coordinator);
 
     flightDb = pool("flight-service", config.flightDb());

@@ -32,6 +32,7 @@ public final class FlightService {
             CancelFlight.class,
             bookings::cancel),
         kafka,
-        dataSource);
+        dataSource,
+        clock);
   }
 }

@@ -33,6 +33,7 @@ public final class HotelService {
             CancelHotel.class,
             bookings::cancel),
         kafka,
-        dataSource);
+        dataSource,
+        clock);
   }
 }

@@ -61,7 +61,7 @@ public final class BillingParticipant implements AutoCloseable {
                 TripSaga.ISSUE_ITINERARY,
                 IssueItinerary.class,
                 (ctx, cmd) -> {
-                  if (itineraryMisbehaviour.apply(cmd.customer()) != null) {
+                  if (itineraryMisbehaviour.apply(cmd.customer(), clock) != null) {
                     // a technical failure: the SDK answers TECHNICAL_FAILURE, the saga retries
                     throw new IllegalStateException("itinerary printer is jammed (demo)");
                   }
