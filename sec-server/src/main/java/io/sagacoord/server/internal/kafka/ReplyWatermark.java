@@ -20,7 +20,6 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
 /**
@@ -36,7 +35,7 @@ import org.springframework.stereotype.Component;
  * group's committed offsets (committed only after their batch's database commit).
  */
 @Component
-public class ReplyWatermark implements AppliedReplies, DisposableBean {
+public class ReplyWatermark implements AppliedReplies {
 
   private static final Log log = LogFactory.getLog(ReplyWatermark.class);
   private static final long LOCAL_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
@@ -52,10 +51,11 @@ public class ReplyWatermark implements AppliedReplies, DisposableBean {
   private volatile Instant confirmed = Instant.MIN;
   private volatile List<TopicPartition> partitions = List.of();
 
-  public ReplyWatermark(SecProperties properties, Clock clock) {
+  /** Asks through {@code topics}' admin client, which {@link TopicAdmin} also closes. */
+  public ReplyWatermark(SecProperties properties, Clock clock, TopicAdmin topics) {
     this.properties = properties;
     this.clock = clock;
-    this.admin = Admin.create(KafkaClients.admin(properties));
+    this.admin = topics.admin();
   }
 
   /** A consumer of this coordinator applied everything before this offset of {@code tp}. */
@@ -172,10 +172,5 @@ public class ReplyWatermark implements AppliedReplies, DisposableBean {
     } catch (Exception e) {
       throw new IllegalStateException(Failures.describe(e), e);
     }
-  }
-
-  @Override
-  public void destroy() {
-    admin.close(Duration.ofSeconds(5));
   }
 }

@@ -21,7 +21,8 @@ import org.springframework.stereotype.Component;
 /**
  * Creates or checks the coordinator's topics (the reply topic and every participant command topic
  * of the loaded definitions) with {@code sec.kafka.partitions} partitions, and backs the Kafka
- * health indicator.
+ * health indicator. Its admin client is the coordinator's only one: {@link ReplyWatermark} asks
+ * through it too (one client fewer to start, connect and close).
  */
 @Component
 public class TopicAdmin implements DisposableBean {
@@ -80,6 +81,11 @@ public class TopicAdmin implements DisposableBean {
     } catch (Exception e) {
       throw new IllegalStateException("Could not create or check the topics " + names, e);
     }
+  }
+
+  /** The admin client, closed by this bean. */
+  Admin admin() {
+    return admin;
   }
 
   /** Describes the cluster (for the health indicator); throws if the broker does not answer. */
