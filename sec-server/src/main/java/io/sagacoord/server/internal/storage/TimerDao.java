@@ -109,6 +109,18 @@ public class TimerDao {
   }
 
   /**
+   * The earliest due time of any timer, of any coordinator, due or not; empty when there is none.
+   * One index probe: an idle poll asks only this.
+   */
+  public Optional<Instant> firstDue() {
+    List<Instant> first =
+        jdbc.sql("SELECT min(due_at) AS first_due FROM saga_timer")
+            .query((rs, n) -> Sql.instant(rs, "first_due"))
+            .list();
+    return first.isEmpty() ? Optional.empty() : Optional.ofNullable(first.get(0));
+  }
+
+  /**
    * The earliest due time after {@code instant} of any timer, of any coordinator; empty when there
    * is none.
    */

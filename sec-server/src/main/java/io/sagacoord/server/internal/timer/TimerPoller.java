@@ -296,13 +296,20 @@ public class TimerPoller extends WorkerLoop {
     Instant now = now();
     // announcements up to now are covered by this pass: their timers committed before it starts
     announced.updateAndGet(a -> a != null && !a.isAfter(now) ? null : a);
-    int fired;
-    do {
-      fired = fireDue();
-    } while (isRunning() && fired >= properties.timers().batchSize());
-    // timers that came due during the pass are next (at once); those already due before it and
-    // still there (their saga busy elsewhere, or failing) wait for the poll
-    Instant next = timers.nextDueAfter(now).orElse(Instant.MAX);
+    Instant first = timers.firstDue().orElse(Instant.MAX);
+    Instant next;
+    if (first.isAfter(now)) {
+      // nothing due: the first timer is the next one, and one query was the whole pass
+      next = first;
+    } else {
+      int fired;
+      do {
+        fired = fireDue();
+      } while (isRunning() && fired >= properties.timers().batchSize());
+      // timers that came due during the pass are next (at once); those already due before it and
+      // still there (their saga busy elsewhere, or failing) wait for the poll
+      next = timers.nextDueAfter(now).orElse(Instant.MAX);
+    }
     Instant early = announced.get();
     return early != null && early.isBefore(next) ? early : next;
   }
