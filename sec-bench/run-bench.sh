@@ -14,16 +14,25 @@ shift || true
 # their jars from the reactor's target folders (a second checkout or worktree then neither uses
 # nor overwrites the snapshot jars in ~/.m2)
 if [ -n "${BENCH_REACTOR:-}" ]; then
+  # (runtime scope: every module's target/bench.classpath, sec-server's too, lists what it runs on)
   ./mvnw -B -ntp -q -o -pl sec-bench -am package dependency:build-classpath -DskipTests \
-    -Dspotless.check.skip=true -Dmdep.outputFile=target/bench.classpath
+    -Dspotless.check.skip=true -DincludeScope=runtime -Dmdep.outputFile=target/bench.classpath
 else
   if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
     ./mvnw -B -ntp -q -pl sec-bench -am install -DskipTests -Dspotless.check.skip=true
   fi
   ./mvnw -B -ntp -q -pl sec-bench dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+  ./mvnw -B -ntp -q -pl sec-server dependency:build-classpath -DincludeScope=runtime \
+    -Dmdep.outputFile=target/bench.classpath
 fi
 cd sec-bench
 # the packaged jar rather than target/classes: a class path of jars only lets the coordinator use
 # a class data sharing archive (see BenchCluster); BENCH_SKIP_BUILD=1 runs whatever jar is there
 jar="$(ls target/sec-bench-*.jar | grep -v -e sources -e javadoc | head -1)"
-exec "${BENCH_JAVA_HOME:+$BENCH_JAVA_HOME/bin/}java" -Xmx1g "$@" -cp "$jar:$(cat target/bench.classpath)" io.sagacoord.bench.BenchMain "$mode"
+# the coordinator runs on what the distribution's lib/ holds (the sec-server jar and its runtime
+# class path), plus this jar for the bench saga it loads as a ServiceLoader provider
+server_jar="$(tr ':' '\n' <target/bench.classpath | grep -E '/sec-server-[0-9][^/]*\.jar$' | head -1)"
+echo "$jar:$server_jar:$(cat ../sec-server/target/bench.classpath)" >target/coordinator.classpath
+exec "${BENCH_JAVA_HOME:+$BENCH_JAVA_HOME/bin/}java" -Xmx1g \
+  -Dbench.coordinator.classpath-file=target/coordinator.classpath "$@" \
+  -cp "$jar:$(cat target/bench.classpath)" io.sagacoord.bench.BenchMain "$mode"

@@ -38,6 +38,7 @@ public final class BenchCluster implements AutoCloseable {
   // the coordinator's class data sharing archive, once a training run made one (null: none)
   private Path cdsArchive;
   private boolean cdsTried;
+  private String coordinatorClasspath;
 
   /** Where Postgres and Kafka are: the test kit's embedded ones, or an external Postgres. */
   interface Infra extends AutoCloseable {
@@ -160,16 +161,16 @@ public final class BenchCluster implements AutoCloseable {
   }
 
   /**
-   * The coordinator as a user would run it in production, plus: once per run, a training run that
-   * records the classes the coordinator loads, used by every start after: a faster restart is part
-   * of recovery. With an AOT cache the training coordinator carries {@link
-   * CoordinatorJvm#trainingWorkload()} sagas and is then stopped (the cache also holds the profiles
-   * of the reply path); otherwise, or with 0 sagas, it ends after the context refresh ({@code
-   * -Dspring.context.exit=onRefresh}: Spring refreshes the context and exits before starting its
-   * lifecycle). {@code bench.coordinator.cds} says how: {@code auto} (the default) an AOT cache on
-   * a JDK of version 25 or later (JEP 483, 514 and 515: classes loaded and linked ahead of time,
-   * with the training run's method profiles; {@code -XX:AOTCacheOutput}, then {@code -XX:AOTCache})
-   * and a dynamic AppCDS archive before ({@code -XX:ArchiveClassesAtExit}, then {@code
+   * The coordinator as a user would run it in production (on the class path of {@link
+   * CoordinatorJvm#classpath()}), plus: once per run, a training run that records the classes the
+   * coordinator loads, used by every start after: a faster restart is part of recovery. The
+   * training coordinator starts, becomes ready and is stopped with SIGTERM, as the distribution's
+   * {@code bin/sec-server} trains its archive; with an AOT cache it first carries {@link
+   * CoordinatorJvm#trainingWorkload()} sagas (the cache also holds the profiles of the reply path).
+   * {@code bench.coordinator.cds} says how: {@code auto} (the default) an AOT cache on a JDK of
+   * version 25 or later (JEP 483, 514 and 515: classes loaded and linked ahead of time, with the
+   * training run's method profiles; {@code -XX:AOTCacheOutput}, then {@code -XX:AOTCache}) and a
+   * dynamic AppCDS archive before ({@code -XX:ArchiveClassesAtExit}, then {@code
    * -XX:SharedArchiveFile}); {@code dynamic} the archive on any JDK; {@code false} neither. It is
    * skipped when the class path holds directories, which neither can archive from (the test suite
    * runs from {@code target/classes}). The coordinator runs on the driver's JDK.
@@ -177,6 +178,7 @@ public final class BenchCluster implements AutoCloseable {
   private void startCoordinator() {
     if (!cdsTried) {
       cdsTried = true;
+      coordinatorClasspath = CoordinatorJvm.classpath();
       cdsArchive = trainCds();
     }
     JavaProcess.Builder builder = coordinatorBuilder();
@@ -192,7 +194,7 @@ public final class BenchCluster implements AutoCloseable {
     if (CoordinatorJvm.cdsMode().equals("false")) {
       return null;
     }
-    for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+    for (String entry : coordinatorClasspath.split(java.io.File.pathSeparator)) {
       if (Files.isDirectory(Path.of(entry))) {
         System.out.println("[bench] no CDS archive: the class path holds the directory " + entry);
         return null;
@@ -206,36 +208,29 @@ public final class BenchCluster implements AutoCloseable {
     } catch (IOException e) {
       return null;
     }
-    if (CoordinatorJvm.aotCache() && CoordinatorJvm.trainingWorkload() > 0) {
-      // the AOT cache also keeps the method profiles of what the training run executed (JEP 515):
-      // a run that applies replies lets the restarted coordinator compile its reply path sooner
-      try (JavaProcess training =
-          coordinatorBuilder()
-              .name("bench-coordinator-cds-training")
-              .jvmArg("-XX:AOTCacheOutput=" + archive)
-              .start()) {
-        training.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
+    // started, ready and stopped with SIGTERM as bin/sec-server's first start ends: the JVM writes
+    // the archive as it exits, with the classes loaded after the context refresh too
+    try (JavaProcess training =
+        coordinatorBuilder()
+            .name("bench-coordinator-cds-training")
+            .jvmArg(
+                (CoordinatorJvm.aotCache() ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=")
+                    + archive)
+            .start()) {
+      training.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
+      if (CoordinatorJvm.aotCache() && CoordinatorJvm.trainingWorkload() > 0) {
+        // the AOT cache also keeps the method profiles of what the training run executed (JEP
+        // 515): a run that applies replies lets the restarted coordinator compile its reply path
+        // sooner
         runTrainingSagas(training, CoordinatorJvm.trainingWorkload());
-        // SIGTERM: the JVM writes the cache as it exits
-        int exit = training.stop(START_TIMEOUT);
-        System.out.println("[bench] AOT training run stopped, exit code " + exit);
-      } catch (RuntimeException e) {
-        // a failed training costs the cache, not the run
-        System.out.println("[bench] the AOT training run failed (" + e + "); starting without");
-        Files2.deleteRecursively(archive.getParent());
-        return null;
       }
-    } else {
-      try (JavaProcess training =
-          coordinatorBuilder()
-              .name("bench-coordinator-cds-training")
-              .jvmArg(
-                  (CoordinatorJvm.aotCache() ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=")
-                      + archive)
-              .systemProperty("spring.context.exit", "onRefresh")
-              .start()) {
-        training.waitForExit(START_TIMEOUT);
-      }
+      int exit = training.stop(START_TIMEOUT);
+      System.out.println("[bench] CDS training run stopped, exit code " + exit);
+    } catch (RuntimeException e) {
+      // a failed training costs the archive, not the run
+      System.out.println("[bench] the CDS training run failed (" + e + "); starting without");
+      Files2.deleteRecursively(archive.getParent());
+      return null;
     }
     if (!Files.isRegularFile(archive)) {
       Files2.deleteRecursively(archive.getParent());
@@ -281,6 +276,7 @@ public final class BenchCluster implements AutoCloseable {
   private JavaProcess.Builder coordinatorBuilder() {
     JavaProcess.Builder builder =
         JavaProcess.builder("io.sagacoord.server.SecApplication")
+            .classpath(coordinatorClasspath)
             .name("bench-coordinator")
             .jvmArg("-Xmx512m");
     List<String> extra = CoordinatorJvm.extraJvmArgs("bench.coordinator.jvm-args");

@@ -1,13 +1,17 @@
 package io.sagacoord.bench.internal;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * How the coordinator's JVM is started, from the driver's {@code bench.coordinator.*} system
- * properties: class data sharing or AOT cache, its training run, Spring AOT, the garbage collector
- * and extra JVM options.
+ * properties: its class path, class data sharing or AOT cache, its training run, Spring AOT, the
+ * garbage collector and extra JVM options.
  */
 final class CoordinatorJvm {
 
@@ -15,11 +19,37 @@ final class CoordinatorJvm {
 
   /**
    * {@code bench.coordinator.training-sagas}: how many sagas the AOT training run carries (REST
-   * starts, 10% compensating) before it is stopped; 0 ends it after the context refresh instead
-   * (the cache then lacks the reply path's profiles). Default 3000.
+   * starts, 10% compensating) before it is stopped; 0 stops it once it is ready (the cache then
+   * lacks the reply path's profiles). Default 3000.
    */
   static int trainingWorkload() {
     return Integer.getInteger("bench.coordinator.training-sagas", 3000);
+  }
+
+  /**
+   * The coordinator's class path. {@code bench.coordinator.classpath-file} names a file that holds
+   * it ({@code run-bench.sh} writes sec-server's runtime class path there, the jars the
+   * distribution's {@code lib/} ships, plus the sec-bench jar, whose {@code BenchSaga} the
+   * coordinator loads as a {@link java.util.ServiceLoader} provider); without that file the
+   * driver's own class path (the test suite), which carries more than the distribution: the
+   * embedded broker, Jackson 2, log4j.
+   */
+  static String classpath() {
+    String file = System.getProperty("bench.coordinator.classpath-file", "");
+    if (!file.isBlank() && Files.isRegularFile(Path.of(file))) {
+      try {
+        String classpath = Files.readString(Path.of(file)).strip();
+        System.out.println("[bench] coordinator class path from " + file);
+        return classpath;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read the coordinator class path " + file, e);
+      }
+    }
+    System.out.println(
+        "[bench] no coordinator class path file"
+            + (file.isBlank() ? "" : " " + file)
+            + ": the coordinator runs on the driver's class path");
+    return System.getProperty("java.class.path");
   }
 
   /** Whether the coordinator starts with an AOT cache rather than a dynamic AppCDS archive. */

@@ -98,8 +98,9 @@ final class Environment {
                               ? " that carried "
                                   + CoordinatorJvm.trainingWorkload()
                                   + " sagas before SIGTERM"
-                              : " that ended after the context refresh")
-                      : ", dynamic AppCDS archive from a training run (-XX:ArchiveClassesAtExit)";
+                              : " stopped with SIGTERM once ready")
+                      : ", dynamic AppCDS archive from a training run (-XX:ArchiveClassesAtExit)"
+                          + " stopped with SIGTERM once ready";
             });
     processes.put(
         "participants",
