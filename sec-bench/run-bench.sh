@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds sec-bench and its upstream modules, then runs one benchmark mode.
-# Usage: sec-bench/run-bench.sh [smoke|timers|saturation|latency|recovery|footprint|ceiling|console|all] [-Dbench.x=y ...]
+# Usage: sec-bench/run-bench.sh [smoke|timers|saturation|latency|recovery|restart|footprint|ceiling|console|all] [-Dbench.x=y ...]
 # The result goes to sec-bench/target/bench/result.json and result.md. See docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
