@@ -27,6 +27,7 @@ import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configuration.EnableWebSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
@@ -75,6 +76,16 @@ public class SecurityConfiguration {
               + key);
     }
     return new ApiKeys(keys);
+  }
+
+  /**
+   * No observation of Spring Security's filters, authentications and authorizations: they would
+   * wrap every filter of every request in an observation of its own, while the HTTP server
+   * observation and the coordinator's own meters and spans already cover what an operator reads.
+   */
+  @Bean
+  public static SecurityObservationSettings securityObservationSettings() {
+    return SecurityObservationSettings.noObservations();
   }
 
   @Bean
