@@ -44,6 +44,7 @@ import org.springframework.security.oauth2.server.resource.web.authentication.Be
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.intercept.AuthorizationFilter;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+import org.springframework.security.web.firewall.StrictHttpFirewall;
 
 /**
  * Security of the REST API: API keys ({@code X-API-Key}) and JWT bearer tokens, roles per path for
@@ -86,6 +87,19 @@ public class SecurityConfiguration {
   @Bean
   public static SecurityObservationSettings securityObservationSettings() {
     return SecurityObservationSettings.noObservations();
+  }
+
+  /**
+   * Spring Security's strict firewall with its own rules, except that header names and values are
+   * checked by {@link HeaderCharacters} (the same characters as its regular expressions, at a
+   * fraction of the cost for the several headers every request reads).
+   */
+  @Bean
+  public StrictHttpFirewall httpFirewall() {
+    StrictHttpFirewall firewall = new StrictHttpFirewall();
+    firewall.setAllowedHeaderNames(HeaderCharacters::allowedName);
+    firewall.setAllowedHeaderValues(HeaderCharacters::allowedValue);
+    return firewall;
   }
 
   @Bean
