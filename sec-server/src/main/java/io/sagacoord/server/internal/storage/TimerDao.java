@@ -113,11 +113,7 @@ public class TimerDao {
    * One index probe: an idle poll asks only this.
    */
   public Optional<Instant> firstDue() {
-    List<Instant> first =
-        jdbc.sql("SELECT min(due_at) AS first_due FROM saga_timer")
-            .query((rs, n) -> Sql.instant(rs, "first_due"))
-            .list();
-    return first.isEmpty() ? Optional.empty() : Optional.ofNullable(first.get(0));
+    return minDue(jdbc.sql("SELECT min(due_at) AS first_due FROM saga_timer"));
   }
 
   /**
@@ -125,11 +121,14 @@ public class TimerDao {
    * is none.
    */
   public Optional<Instant> nextDueAfter(Instant instant) {
-    List<Instant> first =
+    return minDue(
         jdbc.sql("SELECT min(due_at) AS first_due FROM saga_timer WHERE due_at > :instant")
-            .param("instant", Sql.ts(instant))
-            .query((rs, n) -> Sql.instant(rs, "first_due"))
-            .list();
+            .param("instant", Sql.ts(instant)));
+  }
+
+  // min() answers one row, with null when no timer matches
+  private static Optional<Instant> minDue(JdbcClient.StatementSpec query) {
+    List<Instant> first = query.query((rs, n) -> Sql.instant(rs, "first_due")).list();
     return first.isEmpty() ? Optional.empty() : Optional.ofNullable(first.get(0));
   }
 
