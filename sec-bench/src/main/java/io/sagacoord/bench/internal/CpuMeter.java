@@ -60,6 +60,9 @@ final class CpuMeter {
     add(cpu, "coordinator", ticks(coordinatorPid));
     add(cpu, "participants", ticks(participantsPid));
     add(cpu, "driver_and_kafka", ticks(ProcessHandle.current().pid()));
+    // part of the three JVMs' figures (not added to the total again): their compiler threads
+    cpu.put(
+        "of_which_jit", jitSeconds(coordinatorPid, participantsPid, ProcessHandle.current().pid()));
     Map<Long, String> databases = databases();
     long pg = 0;
     long pgSec = 0;
@@ -170,6 +173,15 @@ final class CpuMeter {
     m.put("other", (total - jit - gc - main) / TICKS_PER_SECOND);
     m.put("total", total / TICKS_PER_SECOND);
     return m;
+  }
+
+  /** CPU seconds of the JIT compiler threads of these JVMs together (0 for a process gone). */
+  static double jitSeconds(long... pids) {
+    double jit = 0;
+    for (long pid : pids) {
+      jit += byThread(pid).getOrDefault("jit", 0.0);
+    }
+    return jit;
   }
 
   /** utime + stime of a process, or -1 if it is gone or unreadable. */
