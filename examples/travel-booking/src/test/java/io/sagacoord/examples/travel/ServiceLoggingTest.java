@@ -7,11 +7,14 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.status.Status;
 import io.sagacoord.participant.Participant;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 import tools.jackson.databind.JsonNode;
@@ -67,6 +70,27 @@ class ServiceLoggingTest {
     assertThat(json.path("level").asString()).isEqualTo("WARN");
     assertThat(json.path("message").asString()).isEqualTo("car reserved");
     assertThat(line).contains("sagaId").contains("6f1c0000-0000-4000-8000-000000000001");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"CONSOLE", "JSON"})
+  void eachLogFormatDefinesOnlyItsAppenderAndConfiguresWithoutAWarning(String format)
+      throws Exception {
+    LoggerContext context = new LoggerContext();
+    context.putProperty("LOG_FORMAT", format);
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    try {
+      configurator.doConfigure(getClass().getResource("/logback.xml"));
+      Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+      assertThat(root.getAppender(format)).isNotNull();
+      assertThat(root.iteratorForAppenders()).toIterable().hasSize(1);
+      assertThat(context.getStatusManager().getCopyOfStatusList())
+          .as("logback's notes on the configuration: %s", statusOf(context))
+          .noneMatch(st -> st.getLevel() >= Status.WARN);
+    } finally {
+      context.stop();
+    }
   }
 
   private static String statusOf(LoggerContext context) {
