@@ -42,6 +42,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -81,6 +83,16 @@ class CoordinatorIntegrationTest {
     participants = kit.participants();
     replyTopic = kit.replyTopic();
     coordinator = kit.coordinator();
+  }
+
+  @Test
+  void createsTheRegistryTopicBeforeAnyParticipantAnnouncesItself() throws Exception {
+    // the kit's participants are scripted and never create the registry topic: the coordinator,
+    // whose registry consumer subscribes to it at start, does
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", kit.kafka().bootstrapServers()))) {
+      assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
+          .contains(replyTopic + "-registry", replyTopic);
+    }
   }
 
   @Test

@@ -70,6 +70,9 @@ final class KafkaClients {
         ConsumerConfig.GROUP_ID_CONFIG,
         properties.kafka().consumerGroup() + "-registry-" + properties.instanceId());
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, properties.instanceId() + "-registry");
+    // the topic is created by the coordinator (TopicAdmin) or by the participants with their
+    // settings, never by the broker's defaults because this consumer asked for it first
+    config.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
     config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     config.put(
         ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());

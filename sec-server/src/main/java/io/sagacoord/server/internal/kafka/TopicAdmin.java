@@ -1,5 +1,6 @@
 package io.sagacoord.server.internal.kafka;
 
+import io.sagacoord.server.config.SecApiProperties;
 import io.sagacoord.server.config.SecProperties;
 import io.sagacoord.server.internal.registry.CommandTopics;
 import java.util.ArrayList;
@@ -19,10 +20,11 @@ import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
 /**
- * Creates or checks the coordinator's topics (the reply topic and every participant command topic
- * of the loaded definitions) with {@code sec.kafka.partitions} partitions, and backs the Kafka
- * health indicator. Its admin client is the coordinator's only one: {@link ReplyWatermark} asks
- * through it too (one client fewer to start, connect and close).
+ * Creates or checks the coordinator's topics (the reply topic, the start topic, the registry topic
+ * it reads participants' announcements from, and every participant command topic of the loaded
+ * definitions) with {@code sec.kafka.partitions} partitions, and backs the Kafka health indicator.
+ * Its admin client is the coordinator's only one: {@link ReplyWatermark} asks through it too (one
+ * client fewer to start, connect and close).
  */
 @Component
 public class TopicAdmin implements DisposableBean {
@@ -30,12 +32,14 @@ public class TopicAdmin implements DisposableBean {
   private static final Log log = LogFactory.getLog(TopicAdmin.class);
 
   private final SecProperties properties;
+  private final SecApiProperties api;
   private final CommandTopics commandTopics;
   private final Admin admin;
   private volatile boolean ensured;
 
-  public TopicAdmin(SecProperties properties, CommandTopics commandTopics) {
+  public TopicAdmin(SecProperties properties, SecApiProperties api, CommandTopics commandTopics) {
     this.properties = properties;
+    this.api = api;
     this.commandTopics = commandTopics;
     this.admin = Admin.create(KafkaClients.admin(properties));
   }
@@ -50,6 +54,8 @@ public class TopicAdmin implements DisposableBean {
     if (properties.kafka().startConsumer()) {
       names.add(properties.kafka().startTopic());
     }
+    // the registry consumer subscribes at start: before any participant has announced itself
+    names.add(api.registryTopic());
     names.addAll(commandTopics.commandTopics());
     try {
       Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
