@@ -5,16 +5,34 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sagacoord.bench.internal.BenchRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Runs the benchmark's smoke mode end to end (coordinator and participants in child JVMs, real
- * Postgres and Kafka) and checks only that sagas complete and the result file is written; never a
- * timing.
+ * Postgres and Kafka) and checks only that every saga started ends, completed or compensated, and
+ * that the result file is written with every headline key; never a timing.
+ *
+ * <p>The load phase is 3 s at the smoke mode's 20 sagas/s: 60 sagas, every tenth of which is made
+ * to fail, so both outcomes occur. The mode's default phase ({@code bench.smoke.seconds}, 15 s)
+ * stays for runs by hand; these checks need no more sagas.
  */
 class BenchSmokeTest {
+
+  private static final int SMOKE_SECONDS = 3;
+
+  @BeforeEach
+  void shortLoadPhase() {
+    System.setProperty("bench.smoke.seconds", Integer.toString(SMOKE_SECONDS));
+  }
+
+  @AfterEach
+  void defaultLoadPhase() {
+    System.clearProperty("bench.smoke.seconds");
+  }
 
   @Test
   void smokeModeCompletesSagasAndWritesTheResultWithUnmeasuredKeysNull() throws Exception {
@@ -28,15 +46,7 @@ class BenchSmokeTest {
       assertThat(result.has(key)).as(key).isTrue();
       assertThat(result.get(key).isNull()).as(key).isTrue();
     }
-    JsonNode smoke = result.get("smoke");
-    long started = smoke.get("started").asLong();
-    assertThat(started).isPositive();
-    assertThat(smoke.get("start_errors").asLong()).isZero();
-    assertThat(smoke.get("not_terminal").asLong()).isZero();
-    assertThat(smoke.get("completed").asLong()).isPositive();
-    assertThat(smoke.get("compensated").asLong()).isPositive();
-    assertThat(smoke.get("completed").asLong() + smoke.get("compensated").asLong())
-        .isEqualTo(started);
+    assertEverySagaEnded(result.get("smoke"));
   }
 
   @Test
@@ -54,7 +64,10 @@ class BenchSmokeTest {
 
     JsonNode result = JsonMapper.builder().build().readTree(Files.readString(json));
     assertThat(result.get("participants").asString()).isEqualTo("bridged");
-    JsonNode smoke = result.get("smoke");
+    assertEverySagaEnded(result.get("smoke"));
+  }
+
+  private static void assertEverySagaEnded(JsonNode smoke) {
     long started = smoke.get("started").asLong();
     assertThat(started).isPositive();
     assertThat(smoke.get("start_errors").asLong()).isZero();

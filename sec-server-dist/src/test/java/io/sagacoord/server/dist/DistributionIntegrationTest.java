@@ -68,8 +68,13 @@ class DistributionIntegrationTest {
         .noneMatch(jar -> jar.startsWith("junit") || jar.startsWith("testcontainers"));
   }
 
+  /**
+   * One installation started twice. The first start runs sagas of the definition jars and stops
+   * cleanly on SIGTERM, writing the class data sharing archive of the classes it loaded; the second
+   * start takes that archive over and maps its classes from it.
+   */
   @Test
-  void runsASagaOfADefinitionJarDroppedIntoDefinitionsAndStopsCleanlyOnSigterm(
+  void runsSagasOfDroppedDefinitionJarsStopsCleanlyOnSigtermAndTheNextStartMapsTheClassArchive(
       TestDatabase db, KafkaInfra kafka, @TempDir Path tmp) throws Exception {
     Distribution dist = Distribution.unpack(Files.createDirectories(tmp.resolve("install")));
     String commandTopic = kafka.uniqueTopic("dist-greeter");
@@ -105,6 +110,7 @@ class DistributionIntegrationTest {
     dist.configure("sec.security.api-keys[0].sha256", sha256(API_KEY));
     dist.configure("sec.security.api-keys[0].roles", "ADMIN");
 
+    String first;
     try (EchoParticipant greeter =
             new EchoParticipant(
                 "greeter",
@@ -132,6 +138,38 @@ class DistributionIntegrationTest {
         failure.addSuppressed(new AssertionError("output of sec-server:\n" + server.output()));
         throw failure;
       }
+      first = server.output();
+    }
+    mapsTheArchiveOfTheCleanStopOnTheNextStart(dist, first, tmp);
+  }
+
+  /**
+   * After a clean stop of the installation's first start: its cache holds the archive the JVM wrote
+   * at exit, which the next start takes over and maps its classes from.
+   */
+  private void mapsTheArchiveOfTheCleanStopOnTheNextStart(Distribution dist, String first, Path tmp)
+      throws Exception {
+    Path cache = dist.home().resolve("cache");
+    // the archive as the JVM wrote it at exit, and the mark that this run had started
+    assertThat(archives(cache))
+        .as("cache after the first stop")
+        .map(f -> f.getFileName().toString())
+        .hasSize(2)
+        .anyMatch(f -> f.endsWith(".tmp"))
+        .anyMatch(f -> f.endsWith(".started"));
+
+    Path classLog = tmp.resolve("classes.log");
+    String second =
+        startAndStop(dist, tmp.resolve("second.log"), "-Xlog:class+load=info:file=" + classLog);
+    assertThat(archives(cache))
+        .as("the archive, taken over by the second start")
+        .singleElement()
+        .satisfies(a -> assertThat(a.getFileName().toString()).endsWith(".jsa"));
+    // classes mapped from the dynamic archive name it as "shared objects file (top)"
+    assertThat(Files.readString(classLog, StandardCharsets.UTF_8))
+        .contains("source: shared objects file (top)");
+    for (String log : List.of(first, second)) {
+      assertThat(log).doesNotContain("[cds").doesNotContain("[warning]");
     }
   }
 
@@ -173,49 +211,6 @@ class DistributionIntegrationTest {
     assertThat(ERROR_LINE.matcher(log).results().map(r -> r.group()).toList())
         .as("ERROR lines in the log")
         .isEmpty();
-  }
-
-  @Test
-  void writesAClassDataSharingArchiveOnACleanStopAndMapsItOnTheNextStart(
-      TestDatabase db, KafkaInfra kafka, @TempDir Path tmp) throws Exception {
-    Distribution dist = Distribution.unpack(Files.createDirectories(tmp.resolve("install")));
-    String replyTopic = kafka.uniqueTopic("dist-cds-replies");
-    dist.configure("spring.datasource.url", db.jdbcUrl());
-    dist.configure("spring.datasource.username", db.username());
-    dist.configure("spring.datasource.password", db.password());
-    dist.configure("sec.kafka.bootstrap-servers", kafka.bootstrapServers());
-    dist.configure("sec.kafka.reply-topic", replyTopic);
-    dist.configure("sec.kafka.start-topic", replyTopic + "-starts");
-    dist.configure("sec.kafka.consumer-group", "sec-" + replyTopic);
-    dist.configure("sec.kafka.partitions", "1");
-    dist.configure("sec.api.registry-topic", replyTopic + "-registry");
-    dist.configure("sec.security.api-keys[0].name", "dist-test");
-    dist.configure("sec.security.api-keys[0].sha256", sha256(API_KEY));
-    dist.configure("sec.security.api-keys[0].roles", "ADMIN");
-    Path cache = dist.home().resolve("cache");
-
-    String first = startAndStop(dist, tmp.resolve("first.log"), "");
-    // the archive as the JVM wrote it at exit, and the mark that this run had started
-    assertThat(archives(cache))
-        .as("cache after the first stop")
-        .map(f -> f.getFileName().toString())
-        .hasSize(2)
-        .anyMatch(f -> f.endsWith(".tmp"))
-        .anyMatch(f -> f.endsWith(".started"));
-
-    Path classLog = tmp.resolve("classes.log");
-    String second =
-        startAndStop(dist, tmp.resolve("second.log"), "-Xlog:class+load=info:file=" + classLog);
-    assertThat(archives(cache))
-        .as("the archive, taken over by the second start")
-        .singleElement()
-        .satisfies(a -> assertThat(a.getFileName().toString()).endsWith(".jsa"));
-    // classes mapped from the dynamic archive name it as "shared objects file (top)"
-    assertThat(Files.readString(classLog, StandardCharsets.UTF_8))
-        .contains("source: shared objects file (top)");
-    for (String log : List.of(first, second)) {
-      assertThat(log).doesNotContain("[cds").doesNotContain("[warning]");
-    }
   }
 
   /** Starts bin/sec-server, waits until it is healthy, stops it with SIGTERM; returns its log. */

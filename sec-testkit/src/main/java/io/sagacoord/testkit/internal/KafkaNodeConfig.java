@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.Uuid;
 
@@ -85,10 +86,20 @@ public record KafkaNodeConfig(Path workDir, int brokerPort, int controllerPort, 
 
   /** Writes server.properties and formats the storage (skipped when already formatted). */
   public void writeAndFormat() {
+    writeAndFormat(Map.of());
+  }
+
+  /**
+   * Writes server.properties with {@code extra} settings over {@link #toProperties()} and formats
+   * the storage (skipped when already formatted).
+   */
+  public void writeAndFormat(Map<String, String> extra) {
+    Properties properties = toProperties();
+    extra.forEach(properties::setProperty);
     try {
       Files.createDirectories(dataDir());
       try (OutputStream out = Files.newOutputStream(propertiesFile())) {
-        toProperties().store(out, "written by sec-testkit");
+        properties.store(out, "written by sec-testkit");
       }
     } catch (IOException e) {
       throw new TestkitException("could not write " + propertiesFile(), e);

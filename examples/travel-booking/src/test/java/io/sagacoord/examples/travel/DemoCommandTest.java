@@ -18,6 +18,10 @@ import org.junit.jupiter.api.Test;
  */
 class DemoCommandTest {
 
+  // as every child JVM of the tests: a run this short gains nothing from the optimizing compiler,
+  // whose threads would only compete for the machine's cores with the demo's start
+  private static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
+
   @Test
   void demoWithExitFlagPrintsTheOutcomeTableAndExitsZero() throws Exception {
     try (JavaProcess demo =
@@ -26,6 +30,7 @@ class DemoCommandTest {
             .env("SEC_PORT", "0")
             .env("TRIP_PORT", "0")
             .jvmArg("-Xmx768m")
+            .jvmArg(C1_ONLY)
             .args("--exit")
             .start()) {
       int exit = demo.waitForExit(Duration.ofMinutes(5));
@@ -53,6 +58,7 @@ class DemoCommandTest {
             .env("SEC_PORT", "0")
             .env("TRIP_PORT", "0")
             .jvmArg("-Xmx768m")
+            .jvmArg(C1_ONLY)
             .args("--exit", "--js-car")
             .start()) {
       int exit = demo.waitForExit(Duration.ofMinutes(5));
