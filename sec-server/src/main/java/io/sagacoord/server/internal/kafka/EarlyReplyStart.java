@@ -20,9 +20,9 @@ import org.springframework.stereotype.Component;
  * due timer waits until the replies appended before its due time are applied ({@link
  * ReplyWatermark}). Readiness is unchanged: the web server (and with it the health endpoint) starts
  * last. {@code sec.kafka.early-start=false} leaves both to the lifecycle, and so does a run that
- * only refreshes the context ({@code -Dspring.context.exit=onRefresh}, a class data training run, or
- * {@code spring.context.checkpoint}): it must not join the consumer group (with a running
- * coordinator's instance id it would fence that coordinator's consumers).
+ * only refreshes the context ({@code -Dspring.context.exit=onRefresh} or {@code
+ * spring.context.checkpoint}): it must not join the consumer group (with a running coordinator's
+ * instance id it would fence that coordinator's consumers).
  */
 @Component
 public class EarlyReplyStart implements InitializingBean, DisposableBean {
