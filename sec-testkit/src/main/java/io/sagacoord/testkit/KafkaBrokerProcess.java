@@ -33,10 +33,10 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
 
   /**
-   * A broker restarted after SIGKILL may register again only once the controller's session of its
-   * killed incarnation has expired, and the controller (the same process) starts that session anew
-   * when it starts. A session of 3 s instead of Kafka's default 9 s lets the restarted broker in
-   * sooner; it is still six heartbeats long.
+   * A broker restarted after SIGKILL may register again only once the controller has timed out the
+   * registration of its killed incarnation, and the controller (the same process) restarts that
+   * timeout when it starts. A timeout of 3 s instead of Kafka's default 9 s lets the restarted
+   * broker in sooner; it is still six heartbeats long.
    */
   private static final Map<String, String> KILLABLE =
       Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "500");

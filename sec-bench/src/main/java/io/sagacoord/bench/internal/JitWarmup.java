@@ -14,8 +14,8 @@ import java.util.Optional;
  * JVMs used less than {@code bench.jit-warmup.settled-share} (default 0.05) of one core: at 300/s
  * the compilers of the three JVMs still take about half a core after 60 s and settle after 120-270
  * s, and a phase at 100/s right after 60 s spends a third of its CPU compiling. A lower rate
- * compiles for small batches: 30 s at 100/s left a saturation run that started at 600/s behind at
- * its first step.
+ * compiles for small batches: after 30 s at 100/s a saturation run that starts at 600/s falls
+ * behind at its first step.
  */
 final class JitWarmup {
 
