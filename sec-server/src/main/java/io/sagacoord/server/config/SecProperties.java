@@ -79,8 +79,8 @@ public record SecProperties(
    *     group with its own partitions and its own database connection while it applies a batch;
    *     more than {@code partitions} leaves some idle; default 2
    * @param linger {@code linger.ms} of the producer that sends commands: how long a send waits for
-   *     more records to batch with; default 2 ms (0 cost more CPU per saga at 800-900 sagas/s in
-   *     the benchmark and lowered the rate the coordinator keeps up with, see docs/performance.md)
+   *     more records to batch with; default 0: a command leaves at once, and under load batches
+   *     still form while earlier produce requests are in flight (see docs/performance.md)
    * @param earlyStart start the outbox relay and the reply consumers as soon as their beans exist,
    *     before the web, security, OpenAPI and actuator beans; false leaves them to the lifecycle;
    *     default true
@@ -106,7 +106,7 @@ public record SecProperties(
       @DefaultValue("saga.coordinator.starts") String startTopic,
       @DefaultValue("true") boolean startConsumer,
       @DefaultValue("2") int consumers,
-      @DefaultValue("2ms") Duration linger,
+      @DefaultValue("0ms") Duration linger,
       @DefaultValue("true") boolean earlyStart,
       @DefaultValue Map<String, String> properties,
       @DefaultValue Map<String, String> consumerProperties,

@@ -54,6 +54,6 @@ class KafkaClientsTest {
     assertThat(producer)
         .containsEntry("acks", "all")
         .containsEntry("enable.idempotence", true)
-        .containsEntry("linger.ms", 2);
+        .containsEntry("linger.ms", 0);
   }
 }
