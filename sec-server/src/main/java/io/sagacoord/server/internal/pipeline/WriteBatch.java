@@ -1,13 +1,12 @@
 package io.sagacoord.server.internal.pipeline;
 
 import io.sagacoord.server.internal.storage.LogRow;
-import io.sagacoord.server.internal.storage.OutboxDao;
 import io.sagacoord.server.internal.storage.OutboxRow;
 import io.sagacoord.server.internal.storage.SagaInstanceDao;
-import io.sagacoord.server.internal.storage.SagaLogDao;
 import io.sagacoord.server.internal.storage.SagaRow;
 import io.sagacoord.server.internal.storage.TimerDao;
 import io.sagacoord.server.internal.storage.TimerRow;
+import io.sagacoord.server.internal.storage.TransitionBatchDao;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,13 +18,14 @@ import java.util.UUID;
 
 /**
  * The writes of many transitions, kept in memory in the order they were made and written with one
- * batch per statement kind. Not thread-safe; confined to one batch of replies.
+ * statement ({@link TransitionBatchDao}). Not thread-safe; confined to one batch of replies.
  *
  * <p>Flushing turns the ordered writes into: the last row of each saga (inserted or updated), all
  * log rows, the timer deletions, the timer insertions, the outbox rows. Timers are resolved in
  * memory first, so the order of the engine's effects survives: a cancel removes the timers
  * scheduled earlier in the batch (they are never written) and deletes the stored ones, while a
- * timer scheduled after the cancel is inserted after the deletes.
+ * timer scheduled after the cancel is inserted; the deletions see only the stored timers, never the
+ * ones the same statement inserts.
  */
 public final class WriteBatch implements TransitionWriter.Sink {
 
@@ -157,36 +157,31 @@ public final class WriteBatch implements TransitionWriter.Sink {
   }
 
   /**
-   * Writes everything in the current transaction, one batch per statement kind; then registers the
-   * metrics (they count after the commit). Returns the outbox rows with their ids.
+   * Writes everything in the current transaction in one statement; then registers the metrics (they
+   * count after the commit). Returns the outbox rows with their ids.
    */
-  public List<OutboxRow> flush(
-      SagaInstanceDao instances, SagaLogDao logDao, TimerDao timerDao, OutboxDao outboxDao) {
+  public List<OutboxRow> flush(TransitionBatchDao dao) {
     Resolved r = resolve();
-    instances.insertAll(r.inserts());
-    instances.updateAll(r.updates());
-    return flushRest(r, logDao, timerDao, outboxDao);
+    return write(r, r.inserts(), dao);
   }
 
   /**
    * Like {@link #flush} for new sagas whose instance rows the caller has inserted already ({@link
    * SagaInstanceDao#insertAllIfAbsent}: a start writes the rest only if its saga is new).
    */
-  public List<OutboxRow> flushAfterInstanceInserts(
-      SagaLogDao logDao, TimerDao timerDao, OutboxDao outboxDao) {
+  public List<OutboxRow> flushAfterInstanceInserts(TransitionBatchDao dao) {
     Resolved r = resolve();
     if (!r.updates().isEmpty()) {
       throw new IllegalStateException("a batch of new sagas updates an instance");
     }
-    return flushRest(r, logDao, timerDao, outboxDao);
+    return write(r, List.of(), dao);
   }
 
-  private static List<OutboxRow> flushRest(
-      Resolved r, SagaLogDao logDao, TimerDao timerDao, OutboxDao outboxDao) {
-    logDao.insert(r.log());
-    timerDao.cancelAll(r.cancels());
-    timerDao.insert(r.timers());
-    List<OutboxRow> inserted = outboxDao.insert(r.outbox());
+  private static List<OutboxRow> write(Resolved r, List<SagaRow> inserts, TransitionBatchDao dao) {
+    List<OutboxRow> inserted =
+        dao.write(
+            new TransitionBatchDao.Writes(
+                inserts, r.updates(), r.log(), r.cancels(), r.timers(), r.outbox()));
     r.metrics().forEach(Runnable::run);
     return inserted;
   }

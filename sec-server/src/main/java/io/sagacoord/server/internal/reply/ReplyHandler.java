@@ -12,13 +12,10 @@ import io.sagacoord.server.internal.ops.SecMetrics;
 import io.sagacoord.server.internal.pipeline.EventPipeline;
 import io.sagacoord.server.internal.pipeline.TransitionWriter;
 import io.sagacoord.server.internal.pipeline.WriteBatch;
-import io.sagacoord.server.internal.storage.OutboxDao;
 import io.sagacoord.server.internal.storage.OutboxRow;
 import io.sagacoord.server.internal.storage.QuarantineDao;
-import io.sagacoord.server.internal.storage.SagaInstanceDao;
-import io.sagacoord.server.internal.storage.SagaLogDao;
 import io.sagacoord.server.internal.storage.SagaRow;
-import io.sagacoord.server.internal.storage.TimerDao;
+import io.sagacoord.server.internal.storage.TransitionBatchDao;
 import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,10 +40,10 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * Applies a batch of replies in one transaction: the sagas concerned are locked in id order, the
- * replies are applied in memory and written with one JDBC batch per statement kind (if that fails,
- * the transaction is rolled back and each reply is applied again under its own savepoint), and
- * whatever cannot be parsed or matched is quarantined with its reason. Duplicates and stale
- * attempts (the engine says IGNORED) are counted and logged, not quarantined.
+ * replies are applied in memory and written with one statement (if that fails, the transaction is
+ * rolled back and each reply is applied again under its own savepoint), and whatever cannot be
+ * parsed or matched is quarantined with its reason. Duplicates and stale attempts (the engine says
+ * IGNORED) are counted and logged, not quarantined.
  */
 @Component
 public class ReplyHandler implements ReplyProcessor {
@@ -54,11 +51,8 @@ public class ReplyHandler implements ReplyProcessor {
   private static final Log log = LogFactory.getLog(ReplyHandler.class);
 
   private final EventPipeline pipeline;
-  private final SagaInstanceDao instances;
   private final QuarantineDao quarantine;
-  private final SagaLogDao sagaLog;
-  private final TimerDao timers;
-  private final OutboxDao outbox;
+  private final TransitionBatchDao transitions;
   private final SecMetrics metrics;
   private final TransactionTemplate tx;
   private final ObjectMapper json;
@@ -69,11 +63,8 @@ public class ReplyHandler implements ReplyProcessor {
 
   public ReplyHandler(
       EventPipeline pipeline,
-      SagaInstanceDao instances,
       QuarantineDao quarantine,
-      SagaLogDao sagaLog,
-      TimerDao timers,
-      OutboxDao outbox,
+      TransitionBatchDao transitions,
       SecMetrics metrics,
       TransactionTemplate tx,
       ObjectMapper json,
@@ -82,11 +73,8 @@ public class ReplyHandler implements ReplyProcessor {
       SagaTracing tracing) {
     this.pipeline = pipeline;
     this.tracing = tracing;
-    this.instances = instances;
     this.quarantine = quarantine;
-    this.sagaLog = sagaLog;
-    this.timers = timers;
-    this.outbox = outbox;
+    this.transitions = transitions;
     this.metrics = metrics;
     this.tx = tx;
     this.json = json;
@@ -159,10 +147,10 @@ public class ReplyHandler implements ReplyProcessor {
   private record Pending(InboundMessage record, UUID sagaId, String reason) {}
 
   /**
-   * The fast path: every reply is applied in memory, then all writes go out with one JDBC batch per
-   * statement kind. Returns null when a reply failed in an unexpected way or the batch write
-   * failed; the caller then rolls the transaction back and applies the replies one by one in a new
-   * one, each under its own savepoint, which keeps such a failure to its own saga.
+   * The fast path: every reply is applied in memory, then all writes go out in one statement.
+   * Returns null when a reply failed in an unexpected way or the batch write failed; the caller
+   * then rolls the transaction back and applies the replies one by one in a new one, each under its
+   * own savepoint, which keeps such a failure to its own saga.
    */
   private Outcome processBatched(
       List<InboundMessage> records,
@@ -223,7 +211,7 @@ public class ReplyHandler implements ReplyProcessor {
     List<OutboxRow> commands = List.of();
     if (!batch.isEmpty()) {
       try {
-        commands = batch.flush(instances, sagaLog, timers, outbox);
+        commands = batch.flush(transitions);
       } catch (RuntimeException e) {
         Failures.warnBriefly(
             log, "Writing " + records.size() + " replies at once failed; applying one by one", e);

@@ -21,12 +21,10 @@ import io.sagacoord.server.internal.pipeline.SagaLogReader;
 import io.sagacoord.server.internal.pipeline.TransitionWriter;
 import io.sagacoord.server.internal.pipeline.WriteBatch;
 import io.sagacoord.server.internal.storage.LogRow;
-import io.sagacoord.server.internal.storage.OutboxDao;
 import io.sagacoord.server.internal.storage.OutboxRow;
 import io.sagacoord.server.internal.storage.SagaInstanceDao;
-import io.sagacoord.server.internal.storage.SagaLogDao;
 import io.sagacoord.server.internal.storage.SagaRow;
-import io.sagacoord.server.internal.storage.TimerDao;
+import io.sagacoord.server.internal.storage.TransitionBatchDao;
 import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Duration;
 import java.time.Instant;
@@ -54,9 +52,9 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * Group commit for starts. A caller prepares its start (the engine is pure, so that happens in the
  * caller's thread), queues it and waits; writer threads take whatever is queued, up to {@code
- * sec.starts.batch-size}, and write it in one transaction with one statement or JDBC batch per
- * kind: the instances, the log rows, the timers and the outbox rows. After the commit the callers
- * get their answer and the relay publishes the first commands.
+ * sec.starts.batch-size}, and write it in one transaction with two statements: the instances, then
+ * the log rows, the timers and the outbox rows of the new ones together. After the commit the
+ * callers get their answer and the relay publishes the first commands.
  *
  * <p>A saga's id is derived from its type and idempotency key ({@link SagaIds#ofStart}), so the
  * instance's primary key deduplicates starts: the instances are inserted first, sorted by id, with
@@ -100,12 +98,10 @@ public class StartBatcher extends WorkerLoop {
   private final SecProperties.Starts settings;
   private final TransitionWriter writer;
   private final SagaInstanceDao instances;
-  private final SagaLogDao sagaLog;
   private final SagaLogReader logReader;
   private final EventJson events;
   private final ObjectMapper json;
-  private final TimerDao timers;
-  private final OutboxDao outbox;
+  private final TransitionBatchDao transitions;
   private final OutboxRelay relay;
   private final CrashPoints crashPoints;
   private final TransactionTemplate tx;
@@ -118,12 +114,10 @@ public class StartBatcher extends WorkerLoop {
       SecProperties properties,
       TransitionWriter writer,
       SagaInstanceDao instances,
-      SagaLogDao sagaLog,
       SagaLogReader logReader,
       EventJson events,
       ObjectMapper json,
-      TimerDao timers,
-      OutboxDao outbox,
+      TransitionBatchDao transitions,
       OutboxRelay relay,
       CrashPoints crashPoints,
       TransactionTemplate tx,
@@ -136,12 +130,10 @@ public class StartBatcher extends WorkerLoop {
     this.settings = properties.starts();
     this.writer = writer;
     this.instances = instances;
-    this.sagaLog = sagaLog;
     this.logReader = logReader;
     this.events = events;
     this.json = json;
-    this.timers = timers;
-    this.outbox = outbox;
+    this.transitions = transitions;
     this.relay = relay;
     this.crashPoints = crashPoints;
     this.tx = tx;
@@ -368,7 +360,7 @@ public class StartBatcher extends WorkerLoop {
         outcomes.put(job, earlier(job, sameAsStarted(job)));
       }
     }
-    commands.addAll(rest.flushAfterInstanceInserts(sagaLog, timers, outbox));
+    commands.addAll(rest.flushAfterInstanceInserts(transitions));
     return outcomes;
   }
 

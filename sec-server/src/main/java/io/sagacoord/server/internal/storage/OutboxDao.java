@@ -61,7 +61,51 @@ public class OutboxDao {
         batch,
         keys,
         new String[] {"id"});
-    List<Map<String, Object>> ids = keys.getKeyList();
+    List<Long> ids = new ArrayList<>(rows.size());
+    keys.getKeyList().forEach(k -> ids.add(((Number) k.get("id")).longValue()));
+    return withIds(rows, ids);
+  }
+
+  /**
+   * An INSERT of the rows, fed by one array per column (the arrays go into {@code params}), in the
+   * given order and returning their ids; for a WITH clause. The ids come from one sequence in the
+   * order the rows are inserted, so the ids in ascending order belong to the rows in their order.
+   */
+  String insertFromArrays(List<OutboxRow> rows, Map<String, Object> params) {
+    int n = rows.size();
+    java.util.UUID[] sagaIds = new java.util.UUID[n];
+    String[] topics = new String[n];
+    String[] keys = new String[n];
+    String[] headers = new String[n];
+    String[] payloads = new String[n];
+    String[] created = new String[n];
+    for (int i = 0; i < n; i++) {
+      OutboxRow r = rows.get(i);
+      sagaIds[i] = r.sagaId();
+      topics[i] = r.topic();
+      keys[i] = r.messageKey();
+      headers[i] = json.writeValueAsString(r.headers());
+      payloads[i] = r.payload();
+      created[i] = Sql.text(r.createdAt());
+    }
+    params.put("oSagaIds", sagaIds);
+    params.put("oTopics", topics);
+    params.put("oKeys", keys);
+    params.put("oHeaders", headers);
+    params.put("oPayloads", payloads);
+    params.put("oCreated", created);
+    return """
+        INSERT INTO saga_outbox (saga_id, topic, message_key, headers, payload, created_at)
+        SELECT sid, tp, mk, CAST(h AS jsonb), p, c
+        FROM unnest(CAST(:oSagaIds AS uuid[]), CAST(:oTopics AS varchar[]),
+            CAST(:oKeys AS varchar[]), CAST(:oHeaders AS text[]), CAST(:oPayloads AS text[]),
+            CAST(:oCreated AS timestamptz[])) WITH ORDINALITY AS r (sid, tp, mk, h, p, c, o)
+        ORDER BY o
+        RETURNING id""";
+  }
+
+  /** The rows with the ids an insert returned for them, in the same order. */
+  static List<OutboxRow> withIds(List<OutboxRow> rows, List<Long> ids) {
     if (ids.size() != rows.size()) {
       throw new IllegalStateException(
           "inserted " + rows.size() + " outbox rows but got " + ids.size() + " ids back");
@@ -71,7 +115,7 @@ public class OutboxDao {
       OutboxRow row = rows.get(i);
       inserted.add(
           new OutboxRow(
-              ((Number) ids.get(i).get("id")).longValue(),
+              ids.get(i),
               row.sagaId(),
               row.topic(),
               row.messageKey(),

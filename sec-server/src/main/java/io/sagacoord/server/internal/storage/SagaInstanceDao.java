@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -115,6 +116,19 @@ public class SagaInstanceDao {
     if (rows.isEmpty()) {
       return Set.of();
     }
+    Map<String, Object> params = new HashMap<>();
+    return new HashSet<>(
+        jdbc.sql(insertFromArrays(rows, params) + " ON CONFLICT (id) DO NOTHING RETURNING id")
+            .params(params)
+            .query(UUID.class)
+            .list());
+  }
+
+  /**
+   * An INSERT of the rows, fed by one array per column (the arrays go into {@code params}), in the
+   * given order; the caller adds a conflict clause or RETURNING, or uses it in a WITH clause.
+   */
+  static String insertFromArrays(List<SagaRow> rows, Map<String, Object> params) {
     int n = rows.size();
     UUID[] ids = new UUID[n];
     String[] types = new String[n];
@@ -141,52 +155,102 @@ public class SagaInstanceDao {
       previous[i] = r.previousStatus();
       data[i] = r.dataJson();
       steps[i] = r.stepsJson();
-      // ISO-8601 with offset: parsed by timestamptz exactly, microseconds included
-      deadlines[i] = r.deadline() == null ? null : r.deadline().toString();
+      deadlines[i] = Sql.text(r.deadline());
       businessKeys[i] = r.businessKey();
-      created[i] = r.createdAt().toString();
-      updated[i] = r.updatedAt().toString();
+      created[i] = Sql.text(r.createdAt());
+      updated[i] = Sql.text(r.updatedAt());
       lastSeqs[i] = r.lastSeq();
     }
-    return new HashSet<>(
-        jdbc.sql(
-                """
-                INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,
-                    status_reason, previous_status, data, steps, deadline, business_key,
-                    created_at, updated_at, last_seq, finished_at)
-                SELECT id, t, v, decode(f, 'hex'), s, sr, ps, CAST(d AS jsonb), CAST(st AS jsonb),
-                    dl, bk, c,
-                    -- updated_at is null when it is finished_at (as in INSERT)
-                    CASE WHEN s NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED') THEN u END, q,
-                    CASE WHEN s IN ('COMPLETED', 'COMPENSATED', 'FAILED') THEN u END
-                FROM unnest(CAST(:ids AS uuid[]), CAST(:types AS varchar[]),
-                    CAST(:versions AS integer[]), CAST(:fingerprints AS varchar[]),
-                    CAST(:statuses AS varchar[]), CAST(:reasons AS text[]),
-                    CAST(:previous AS varchar[]), CAST(:data AS text[]), CAST(:steps AS text[]),
-                    CAST(:deadlines AS timestamptz[]), CAST(:businessKeys AS varchar[]),
-                    CAST(:created AS timestamptz[]), CAST(:updated AS timestamptz[]),
-                    CAST(:lastSeqs AS integer[])) WITH ORDINALITY
-                    AS r (id, t, v, f, s, sr, ps, d, st, dl, bk, c, u, q, o)
-                ORDER BY o
-                ON CONFLICT (id) DO NOTHING
-                RETURNING id
-                """)
-            .param("ids", ids)
-            .param("types", types)
-            .param("versions", versions)
-            .param("fingerprints", fingerprints)
-            .param("statuses", statuses)
-            .param("reasons", reasons)
-            .param("previous", previous)
-            .param("data", data)
-            .param("steps", steps)
-            .param("deadlines", deadlines)
-            .param("businessKeys", businessKeys)
-            .param("created", created)
-            .param("updated", updated)
-            .param("lastSeqs", lastSeqs)
-            .query(UUID.class)
-            .list());
+    params.put("iIds", ids);
+    params.put("iTypes", types);
+    params.put("iVersions", versions);
+    params.put("iFingerprints", fingerprints);
+    params.put("iStatuses", statuses);
+    params.put("iReasons", reasons);
+    params.put("iPrevious", previous);
+    params.put("iData", data);
+    params.put("iSteps", steps);
+    params.put("iDeadlines", deadlines);
+    params.put("iBusinessKeys", businessKeys);
+    params.put("iCreated", created);
+    params.put("iUpdated", updated);
+    params.put("iLastSeqs", lastSeqs);
+    return """
+        INSERT INTO saga_instance (id, saga_type, definition_version, fingerprint, status,
+            status_reason, previous_status, data, steps, deadline, business_key,
+            created_at, updated_at, last_seq, finished_at)
+        SELECT id, t, v, decode(f, 'hex'), s, sr, ps, CAST(d AS jsonb), CAST(st AS jsonb),
+            dl, bk, c,
+            -- updated_at is null when it is finished_at (as in INSERT)
+            CASE WHEN s NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED') THEN u END, q,
+            CASE WHEN s IN ('COMPLETED', 'COMPENSATED', 'FAILED') THEN u END
+        FROM unnest(CAST(:iIds AS uuid[]), CAST(:iTypes AS varchar[]),
+            CAST(:iVersions AS integer[]), CAST(:iFingerprints AS varchar[]),
+            CAST(:iStatuses AS varchar[]), CAST(:iReasons AS text[]),
+            CAST(:iPrevious AS varchar[]), CAST(:iData AS text[]), CAST(:iSteps AS text[]),
+            CAST(:iDeadlines AS timestamptz[]), CAST(:iBusinessKeys AS varchar[]),
+            CAST(:iCreated AS timestamptz[]), CAST(:iUpdated AS timestamptz[]),
+            CAST(:iLastSeqs AS integer[])) WITH ORDINALITY
+            AS r (id, t, v, f, s, sr, ps, d, st, dl, bk, c, u, q, o)
+        ORDER BY o""";
+  }
+
+  /**
+   * The UPDATE of {@link #UPDATE} for many rows, fed by one array per column (the arrays go into
+   * {@code params}); for a WITH clause. Like {@link #updateAll} it does not check that every row
+   * matched: the caller holds the rows locked.
+   */
+  static String updateFromArrays(Collection<SagaRow> rows, Map<String, Object> params) {
+    int n = rows.size();
+    UUID[] ids = new UUID[n];
+    String[] statuses = new String[n];
+    String[] reasons = new String[n];
+    String[] previous = new String[n];
+    String[] data = new String[n];
+    String[] steps = new String[n];
+    String[] deadlines = new String[n];
+    String[] updated = new String[n];
+    Integer[] lastSeqs = new Integer[n];
+    int i = 0;
+    for (SagaRow r : rows) {
+      ids[i] = r.id();
+      statuses[i] = r.status();
+      reasons[i] = r.statusReason();
+      previous[i] = r.previousStatus();
+      data[i] = r.dataJson();
+      steps[i] = r.stepsJson();
+      deadlines[i] = Sql.text(r.deadline());
+      updated[i] = Sql.text(r.updatedAt());
+      lastSeqs[i] = r.lastSeq();
+      i++;
+    }
+    params.put("uIds", ids);
+    params.put("uStatuses", statuses);
+    params.put("uReasons", reasons);
+    params.put("uPrevious", previous);
+    params.put("uData", data);
+    params.put("uSteps", steps);
+    params.put("uDeadlines", deadlines);
+    params.put("uUpdated", updated);
+    params.put("uLastSeqs", lastSeqs);
+    // on the right of SET, i.status and i.finished_at are the old values (as in UPDATE)
+    return """
+        UPDATE saga_instance i SET status = r.s, status_reason = r.sr, previous_status = r.ps,
+            data = CAST(r.d AS jsonb), steps = CAST(r.st AS jsonb), deadline = r.dl,
+            updated_at = CASE
+                WHEN r.s IN ('COMPLETED', 'COMPENSATED', 'FAILED') AND i.status <> r.s THEN NULL
+                ELSE r.u END,
+            last_seq = r.q,
+            finished_at = CASE
+                WHEN r.s NOT IN ('COMPLETED', 'COMPENSATED', 'FAILED') THEN NULL
+                WHEN i.status = r.s THEN i.finished_at
+                ELSE r.u END
+        FROM unnest(CAST(:uIds AS uuid[]), CAST(:uStatuses AS varchar[]),
+            CAST(:uReasons AS text[]), CAST(:uPrevious AS varchar[]), CAST(:uData AS text[]),
+            CAST(:uSteps AS text[]), CAST(:uDeadlines AS timestamptz[]),
+            CAST(:uUpdated AS timestamptz[]), CAST(:uLastSeqs AS integer[]))
+            AS r (id, s, sr, ps, d, st, dl, u, q)
+        WHERE i.id = r.id""";
   }
 
   /** One JDBC batch of {@code sql} over the rows; one by one when there is a single row. */

@@ -3,6 +3,7 @@ package io.sagacoord.server.internal.storage;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -62,6 +63,77 @@ public class SagaLogDao {
               .addValue("kafkaOffset", row.kafkaOffset());
     }
     named.batchUpdate(INSERT, batch);
+  }
+
+  /**
+   * An INSERT of the rows, fed by one array per column (the arrays go into {@code params}), in the
+   * given order; for a WITH clause.
+   */
+  static String insertFromArrays(List<LogRow> rows, Map<String, Object> params) {
+    int n = rows.size();
+    UUID[] sagaIds = new UUID[n];
+    Integer[] seqs = new Integer[n];
+    String[] types = new String[n];
+    String[] steps = new String[n];
+    String[] phases = new String[n];
+    Integer[] attempts = new Integer[n];
+    UUID[] commandIds = new UUID[n];
+    String[] details = new String[n];
+    String[] then = new String[n];
+    String[] events = new String[n];
+    String[] occurred = new String[n];
+    String[] handledBy = new String[n];
+    String[] topics = new String[n];
+    Integer[] partitions = new Integer[n];
+    Long[] offsets = new Long[n];
+    for (int i = 0; i < n; i++) {
+      LogRow r = rows.get(i);
+      sagaIds[i] = r.sagaId();
+      seqs[i] = r.seq();
+      types[i] = r.type();
+      steps[i] = r.step();
+      phases[i] = r.phase();
+      attempts[i] = r.attempt();
+      commandIds[i] = r.commandId();
+      details[i] = r.detailJson();
+      then[i] = r.thenJson();
+      events[i] = r.eventJson();
+      occurred[i] = Sql.text(r.occurredAt());
+      handledBy[i] = r.handledBy();
+      topics[i] = r.kafkaTopic();
+      partitions[i] = r.kafkaPartition();
+      offsets[i] = r.kafkaOffset();
+    }
+    params.put("lSagaIds", sagaIds);
+    params.put("lSeqs", seqs);
+    params.put("lTypes", types);
+    params.put("lSteps", steps);
+    params.put("lPhases", phases);
+    params.put("lAttempts", attempts);
+    params.put("lCommandIds", commandIds);
+    params.put("lDetails", details);
+    params.put("lThen", then);
+    params.put("lEvents", events);
+    params.put("lOccurred", occurred);
+    params.put("lHandledBy", handledBy);
+    params.put("lTopics", topics);
+    params.put("lPartitions", partitions);
+    params.put("lOffsets", offsets);
+    return """
+        INSERT INTO saga_log (saga_id, seq, type, step, phase, attempt, command_id, detail,
+            then_entries, event, occurred_at, handled_by, kafka_topic, kafka_partition,
+            kafka_offset)
+        SELECT sid, sq, t, st, ph, a, cid, CAST(d AS jsonb), CAST(th AS jsonb), CAST(e AS jsonb),
+            oc, hb, kt, kp, ko
+        FROM unnest(CAST(:lSagaIds AS uuid[]), CAST(:lSeqs AS integer[]),
+            CAST(:lTypes AS varchar[]), CAST(:lSteps AS varchar[]), CAST(:lPhases AS varchar[]),
+            CAST(:lAttempts AS integer[]), CAST(:lCommandIds AS uuid[]),
+            CAST(:lDetails AS text[]), CAST(:lThen AS text[]), CAST(:lEvents AS text[]),
+            CAST(:lOccurred AS timestamptz[]), CAST(:lHandledBy AS varchar[]),
+            CAST(:lTopics AS varchar[]), CAST(:lPartitions AS integer[]),
+            CAST(:lOffsets AS bigint[])) WITH ORDINALITY
+            AS r (sid, sq, t, st, ph, a, cid, d, th, e, oc, hb, kt, kp, ko, o)
+        ORDER BY o""";
   }
 
   private static final String ROWS =

@@ -15,6 +15,14 @@ final class Sql {
     return instant == null ? null : instant.atOffset(ZoneOffset.UTC);
   }
 
+  /**
+   * An instant as text for a {@code timestamptz[]} parameter: ISO-8601 with offset, which
+   * PostgreSQL parses exactly, microseconds included. Null stays null.
+   */
+  static String text(Instant instant) {
+    return instant == null ? null : instant.toString();
+  }
+
   static Instant instant(ResultSet rs, String column) throws SQLException {
     OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
     return value == null ? null : value.toInstant();

@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -41,12 +42,8 @@ public class TimerDao {
       return;
     }
     SqlParameterSource[] batch = new SqlParameterSource[rows.size()];
-    Instant earliest = rows.get(0).dueAt();
     for (int i = 0; i < rows.size(); i++) {
       TimerRow row = rows.get(i);
-      if (row.dueAt().isBefore(earliest)) {
-        earliest = row.dueAt();
-      }
       batch[i] =
           new MapSqlParameterSource()
               .addValue("sagaId", row.sagaId())
@@ -62,7 +59,75 @@ public class TimerDao {
         VALUES (:sagaId, :kind, :step, :phase, :attempt, :dueAt)
         """,
         batch);
+    inserted(rows);
+  }
+
+  /** Tells the {@link #onInsert} listener about rows this transaction inserted (not empty). */
+  void inserted(List<TimerRow> rows) {
+    Instant earliest = rows.get(0).dueAt();
+    for (TimerRow row : rows) {
+      if (row.dueAt().isBefore(earliest)) {
+        earliest = row.dueAt();
+      }
+    }
     onInsert.accept(earliest);
+  }
+
+  /**
+   * An INSERT of the rows, fed by one array per column (the arrays go into {@code params}), in the
+   * given order; for a WITH clause. The caller tells {@link #inserted} once it ran.
+   */
+  static String insertFromArrays(List<TimerRow> rows, Map<String, Object> params) {
+    int n = rows.size();
+    UUID[] sagaIds = new UUID[n];
+    String[] kinds = new String[n];
+    String[] steps = new String[n];
+    String[] phases = new String[n];
+    Integer[] attempts = new Integer[n];
+    String[] due = new String[n];
+    for (int i = 0; i < n; i++) {
+      TimerRow r = rows.get(i);
+      sagaIds[i] = r.sagaId();
+      kinds[i] = r.kind();
+      steps[i] = r.step();
+      phases[i] = r.phase();
+      attempts[i] = r.attempt();
+      due[i] = Sql.text(r.dueAt());
+    }
+    params.put("tSagaIds", sagaIds);
+    params.put("tKinds", kinds);
+    params.put("tSteps", steps);
+    params.put("tPhases", phases);
+    params.put("tAttempts", attempts);
+    params.put("tDue", due);
+    return """
+        INSERT INTO saga_timer (saga_id, kind, step, phase, attempt, due_at)
+        SELECT sid, k, st, ph, a, du
+        FROM unnest(CAST(:tSagaIds AS uuid[]), CAST(:tKinds AS varchar[]),
+            CAST(:tSteps AS varchar[]), CAST(:tPhases AS varchar[]),
+            CAST(:tAttempts AS integer[]), CAST(:tDue AS timestamptz[])) WITH ORDINALITY
+            AS r (sid, k, st, ph, a, du, o)
+        ORDER BY o""";
+  }
+
+  /**
+   * A DELETE of the timers the cancels name, fed by arrays (they go into {@code params}); for a
+   * WITH clause. A cancel with a null step takes every timer of its saga.
+   */
+  static String cancelFromArrays(List<Cancel> cancels, Map<String, Object> params) {
+    int n = cancels.size();
+    UUID[] sagaIds = new UUID[n];
+    String[] steps = new String[n];
+    for (int i = 0; i < n; i++) {
+      sagaIds[i] = cancels.get(i).sagaId();
+      steps[i] = cancels.get(i).step();
+    }
+    params.put("cSagaIds", sagaIds);
+    params.put("cSteps", steps);
+    return """
+        DELETE FROM saga_timer t
+        USING unnest(CAST(:cSagaIds AS uuid[]), CAST(:cSteps AS varchar[])) AS c (sid, st)
+        WHERE t.saga_id = c.sid AND (c.st IS NULL OR t.step = c.st)""";
   }
 
   /**
