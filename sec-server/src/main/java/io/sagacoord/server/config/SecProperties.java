@@ -69,9 +69,9 @@ public record SecProperties(
    * @param batchSize max records per poll of the reply consumer; default 200
    * @param maxReplyBytes larger replies are quarantined; default 1 MiB
    * @param createTopics create missing topics at start-up; default true
-   * @param batchWrites write the transitions of a reply batch with one JDBC batch per statement
-   *     kind; false applies each reply under its own savepoint with its own statements (slower; an
-   *     escape hatch and a baseline for measurements); default true
+   * @param batchWrites write the transitions of a reply batch with one statement; false applies
+   *     each reply under its own savepoint with its own statements (slower; an escape hatch and a
+   *     baseline for measurements); default true
    * @param startTopic topic of start messages (saga type and idempotency key in headers, the data
    *     as the value); default {@code saga.coordinator.starts}
    * @param startConsumer read the start topic; default true

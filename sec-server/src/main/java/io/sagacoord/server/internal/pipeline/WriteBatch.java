@@ -2,7 +2,6 @@ package io.sagacoord.server.internal.pipeline;
 
 import io.sagacoord.server.internal.storage.LogRow;
 import io.sagacoord.server.internal.storage.OutboxRow;
-import io.sagacoord.server.internal.storage.SagaInstanceDao;
 import io.sagacoord.server.internal.storage.SagaRow;
 import io.sagacoord.server.internal.storage.TimerDao;
 import io.sagacoord.server.internal.storage.TimerRow;
@@ -97,11 +96,6 @@ public final class WriteBatch implements TransitionWriter.Sink {
     return ops.isEmpty();
   }
 
-  /** The instance rows a flush would insert (a start's writes: its new saga). */
-  public List<SagaRow> newInstances() {
-    return resolve().inserts();
-  }
-
   /** The statements a flush would run, resolved; visible for tests. */
   record Resolved(
       List<SagaRow> inserts,
@@ -162,27 +156,32 @@ public final class WriteBatch implements TransitionWriter.Sink {
    */
   public List<OutboxRow> flush(TransitionBatchDao dao) {
     Resolved r = resolve();
-    return write(r, r.inserts(), dao);
-  }
-
-  /**
-   * Like {@link #flush} for new sagas whose instance rows the caller has inserted already ({@link
-   * SagaInstanceDao#insertAllIfAbsent}: a start writes the rest only if its saga is new).
-   */
-  public List<OutboxRow> flushAfterInstanceInserts(TransitionBatchDao dao) {
-    Resolved r = resolve();
-    if (!r.updates().isEmpty()) {
-      throw new IllegalStateException("a batch of new sagas updates an instance");
-    }
-    return write(r, List.of(), dao);
-  }
-
-  private static List<OutboxRow> write(Resolved r, List<SagaRow> inserts, TransitionBatchDao dao) {
     List<OutboxRow> inserted =
         dao.write(
             new TransitionBatchDao.Writes(
-                inserts, r.updates(), r.log(), r.cancels(), r.timers(), r.outbox()));
+                r.inserts(), r.updates(), r.log(), r.cancels(), r.timers(), r.outbox()));
     r.metrics().forEach(Runnable::run);
     return inserted;
+  }
+
+  /**
+   * Writes the starts of new sagas in one statement: each instance only if its id does not exist
+   * yet, and the other rows of the sagas so inserted ({@link TransitionBatchDao#writeStarts}). Runs
+   * no metrics: the caller runs those of the starts that were new ({@link #runMetrics}).
+   */
+  public TransitionBatchDao.Started flushStarts(TransitionBatchDao dao) {
+    Resolved r = resolve();
+    return dao.writeStarts(
+        new TransitionBatchDao.Writes(
+            r.inserts(), r.updates(), r.log(), r.cancels(), r.timers(), r.outbox()));
+  }
+
+  /** Registers the metrics of these writes, once they are written. */
+  public void runMetrics() {
+    for (Op op : ops) {
+      if (op instanceof Metric m) {
+        m.action().run();
+      }
+    }
   }
 }

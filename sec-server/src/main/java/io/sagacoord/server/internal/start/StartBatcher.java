@@ -22,8 +22,6 @@ import io.sagacoord.server.internal.pipeline.TransitionWriter;
 import io.sagacoord.server.internal.pipeline.WriteBatch;
 import io.sagacoord.server.internal.storage.LogRow;
 import io.sagacoord.server.internal.storage.OutboxRow;
-import io.sagacoord.server.internal.storage.SagaInstanceDao;
-import io.sagacoord.server.internal.storage.SagaRow;
 import io.sagacoord.server.internal.storage.TransitionBatchDao;
 import io.sagacoord.server.internal.tracing.SagaTracing;
 import java.time.Duration;
@@ -32,7 +30,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -52,16 +49,16 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * Group commit for starts. A caller prepares its start (the engine is pure, so that happens in the
  * caller's thread), queues it and waits; writer threads take whatever is queued, up to {@code
- * sec.starts.batch-size}, and write it in one transaction with two statements: the instances, then
- * the log rows, the timers and the outbox rows of the new ones together. After the commit the
- * callers get their answer and the relay publishes the first commands.
+ * sec.starts.batch-size}, and write it in one transaction with one statement: the instances, and
+ * the log rows, the timers and the outbox rows of those that are new. After the commit the callers
+ * get their answer and the relay publishes the first commands.
  *
  * <p>A saga's id is derived from its type and idempotency key ({@link SagaIds#ofStart}), so the
- * instance's primary key deduplicates starts: the instances are inserted first, sorted by id, with
- * {@code ON CONFLICT (id) DO NOTHING}, and only the new ones get the rest of their rows. A start
- * whose saga exists already is the same start if its data equals the data the saga was started with
- * (its first log row; JSON compared as trees, so formatting and key order do not matter), a
- * conflict otherwise.
+ * instance's primary key deduplicates starts: the instances are inserted sorted by id, with {@code
+ * ON CONFLICT (id) DO NOTHING}, and only the new ones get the rest of their rows. A start whose
+ * saga exists already is the same start if its data equals the data the saga was started with (its
+ * first log row; JSON compared as trees, so formatting and key order do not matter), a conflict
+ * otherwise.
  *
  * <p>The queue is bounded ({@code sec.starts.max-pending}): beyond it a start is refused at once
  * with {@link CoordinatorBusyException}. Under overload the coordinator therefore keeps its
@@ -97,7 +94,6 @@ public class StartBatcher extends WorkerLoop {
 
   private final SecProperties.Starts settings;
   private final TransitionWriter writer;
-  private final SagaInstanceDao instances;
   private final SagaLogReader logReader;
   private final EventJson events;
   private final ObjectMapper json;
@@ -113,7 +109,6 @@ public class StartBatcher extends WorkerLoop {
   public StartBatcher(
       SecProperties properties,
       TransitionWriter writer,
-      SagaInstanceDao instances,
       SagaLogReader logReader,
       EventJson events,
       ObjectMapper json,
@@ -129,7 +124,6 @@ public class StartBatcher extends WorkerLoop {
     this.tracing = tracing;
     this.settings = properties.starts();
     this.writer = writer;
-    this.instances = instances;
     this.logReader = logReader;
     this.events = events;
     this.json = json;
@@ -334,9 +328,9 @@ public class StartBatcher extends WorkerLoop {
    */
   private Map<Job, Outcome> writeInTransaction(List<Job> jobs, List<OutboxRow> commands) {
     Map<Job, Outcome> outcomes = new IdentityHashMap<>();
-    // each start's rows apart, so that only the starts whose instance is new write the rest
-    Map<UUID, WriteBatch> writes = new LinkedHashMap<>();
-    List<SagaRow> rows = new ArrayList<>();
+    // each start's rows apart too, so that only the starts whose saga is new count their metrics
+    Map<UUID, WriteBatch> writes = new HashMap<>();
+    WriteBatch all = new WriteBatch();
     Map<UUID, SpanContext> traces = new HashMap<>();
     for (Job job : jobs) {
       WriteBatch own = new WriteBatch();
@@ -345,22 +339,22 @@ public class StartBatcher extends WorkerLoop {
         writer.write(null, job.transition(), job.eventJson(), job.now(), null, own);
         traces.put(job.sagaId(), traced.context());
       }
-      rows.addAll(own.newInstances());
       writes.put(job.sagaId(), own);
+      all.append(own);
     }
-    Set<UUID> inserted = instances.insertAllIfAbsent(rows);
+    TransitionBatchDao.Started started = all.flushStarts(transitions);
+    Set<UUID> inserted = started.inserted();
     tracing.started(traces, inserted);
-    WriteBatch rest = new WriteBatch();
     for (Job job : jobs) {
       if (inserted.contains(job.sagaId())) {
-        rest.append(writes.get(job.sagaId()));
+        writes.get(job.sagaId()).runMetrics();
         outcomes.put(job, new Outcome(new StartResult(job.sagaId(), true), null));
       } else {
         // the key started this saga before: the same start if it came with the same data
         outcomes.put(job, earlier(job, sameAsStarted(job)));
       }
     }
-    commands.addAll(rest.flushAfterInstanceInserts(transitions));
+    commands.addAll(started.outbox());
     return outcomes;
   }
 

@@ -70,8 +70,9 @@ public class OutboxDao {
    * An INSERT of the rows, fed by one array per column (the arrays go into {@code params}), in the
    * given order and returning their ids; for a WITH clause. The ids come from one sequence in the
    * order the rows are inserted, so the ids in ascending order belong to the rows in their order.
+   * {@code where} filters the rows ({@code sid} is the saga id), or is empty.
    */
-  String insertFromArrays(List<OutboxRow> rows, Map<String, Object> params) {
+  String insertFromArrays(List<OutboxRow> rows, Map<String, Object> params, String where) {
     int n = rows.size();
     java.util.UUID[] sagaIds = new java.util.UUID[n];
     String[] topics = new String[n];
@@ -100,8 +101,9 @@ public class OutboxDao {
         FROM unnest(CAST(:oSagaIds AS uuid[]), CAST(:oTopics AS varchar[]),
             CAST(:oKeys AS varchar[]), CAST(:oHeaders AS text[]), CAST(:oPayloads AS text[]),
             CAST(:oCreated AS timestamptz[])) WITH ORDINALITY AS r (sid, tp, mk, h, p, c, o)
-        ORDER BY o
-        RETURNING id""";
+        """
+        + where
+        + " ORDER BY o RETURNING id";
   }
 
   /** The rows with the ids an insert returned for them, in the same order. */

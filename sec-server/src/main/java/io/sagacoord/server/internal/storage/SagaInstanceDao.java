@@ -5,18 +5,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
-import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
-import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -65,18 +59,9 @@ public class SagaInstanceDao {
       """;
 
   private final JdbcClient jdbc;
-  // null when built by hand for reads (tests): updateAll then writes row by row
-  private final NamedParameterJdbcTemplate named;
 
-  /** For reads and single writes (tests). */
   public SagaInstanceDao(JdbcClient jdbc) {
-    this(jdbc, null);
-  }
-
-  @Autowired
-  public SagaInstanceDao(JdbcClient jdbc, NamedParameterJdbcTemplate named) {
     this.jdbc = jdbc;
-    this.named = named;
   }
 
   private static final String INSERT =
@@ -99,34 +84,9 @@ public class SagaInstanceDao {
     jdbc.sql(INSERT).paramSource(insertParams(row)).update();
   }
 
-  /** Like {@link #insert} for many rows, in one JDBC batch. */
-  public void insertAll(Collection<SagaRow> rows) {
-    batch(rows, INSERT, SagaInstanceDao::insertParams, this::insert);
-  }
-
-  /**
-   * Inserts the new sagas whose id does not exist yet, in one statement and in the given order: a
-   * saga started with an idempotency key has an id derived from the key, so an existing id is a
-   * start seen before. Callers sort the rows by id, so two transactions inserting overlapping ids
-   * wait for each other (the second skips the row once the first commits) instead of deadlocking.
-   *
-   * @return the ids this call inserted
-   */
-  public Set<UUID> insertAllIfAbsent(List<SagaRow> rows) {
-    if (rows.isEmpty()) {
-      return Set.of();
-    }
-    Map<String, Object> params = new HashMap<>();
-    return new HashSet<>(
-        jdbc.sql(insertFromArrays(rows, params) + " ON CONFLICT (id) DO NOTHING RETURNING id")
-            .params(params)
-            .query(UUID.class)
-            .list());
-  }
-
   /**
    * An INSERT of the rows, fed by one array per column (the arrays go into {@code params}), in the
-   * given order; the caller adds a conflict clause or RETURNING, or uses it in a WITH clause.
+   * given order; for a WITH clause, with a conflict clause or RETURNING added as the caller needs.
    */
   static String insertFromArrays(List<SagaRow> rows, Map<String, Object> params) {
     int n = rows.size();
@@ -197,7 +157,7 @@ public class SagaInstanceDao {
 
   /**
    * The UPDATE of {@link #UPDATE} for many rows, fed by one array per column (the arrays go into
-   * {@code params}); for a WITH clause. Like {@link #updateAll} it does not check that every row
+   * {@code params}); for a WITH clause. Like {@link #update} it does not check that every row
    * matched: the caller holds the rows locked.
    */
   static String updateFromArrays(Collection<SagaRow> rows, Map<String, Object> params) {
@@ -253,22 +213,6 @@ public class SagaInstanceDao {
         WHERE i.id = r.id""";
   }
 
-  /** One JDBC batch of {@code sql} over the rows; one by one when there is a single row. */
-  private void batch(
-      Collection<SagaRow> rows,
-      String sql,
-      java.util.function.Function<SagaRow, MapSqlParameterSource> params,
-      java.util.function.Consumer<SagaRow> single) {
-    if (rows.isEmpty()) {
-      return;
-    }
-    if (named == null || rows.size() == 1) {
-      rows.forEach(single);
-      return;
-    }
-    named.batchUpdate(sql, rows.stream().map(params).toArray(SqlParameterSource[]::new));
-  }
-
   /** The mutable columns of {@link #updateParams} and those fixed at the insert. */
   private static MapSqlParameterSource insertParams(SagaRow row) {
     return updateParams(row)
@@ -282,11 +226,6 @@ public class SagaInstanceDao {
   /** Writes the mutable columns of a saga whose row this transaction has locked. */
   public void update(SagaRow row) {
     jdbc.sql(UPDATE).paramSource(updateParams(row)).update();
-  }
-
-  /** Like {@link #update} for many rows, in one JDBC batch. */
-  public void updateAll(Collection<SagaRow> rows) {
-    batch(rows, UPDATE, SagaInstanceDao::updateParams, this::update);
   }
 
   private static MapSqlParameterSource updateParams(SagaRow row) {

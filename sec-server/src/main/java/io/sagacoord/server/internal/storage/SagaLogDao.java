@@ -67,9 +67,10 @@ public class SagaLogDao {
 
   /**
    * An INSERT of the rows, fed by one array per column (the arrays go into {@code params}), in the
-   * given order; for a WITH clause.
+   * given order; for a WITH clause. {@code where} filters the rows ({@code sid} is the saga id), or
+   * is empty.
    */
-  static String insertFromArrays(List<LogRow> rows, Map<String, Object> params) {
+  static String insertFromArrays(List<LogRow> rows, Map<String, Object> params, String where) {
     int n = rows.size();
     UUID[] sagaIds = new UUID[n];
     Integer[] seqs = new Integer[n];
@@ -133,7 +134,9 @@ public class SagaLogDao {
             CAST(:lTopics AS varchar[]), CAST(:lPartitions AS integer[]),
             CAST(:lOffsets AS bigint[])) WITH ORDINALITY
             AS r (sid, sq, t, st, ph, a, cid, d, th, e, oc, hb, kt, kp, ko, o)
-        ORDER BY o""";
+        """
+        + where
+        + " ORDER BY o";
   }
 
   private static final String ROWS =

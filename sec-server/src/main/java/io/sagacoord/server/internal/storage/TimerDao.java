@@ -75,9 +75,10 @@ public class TimerDao {
 
   /**
    * An INSERT of the rows, fed by one array per column (the arrays go into {@code params}), in the
-   * given order; for a WITH clause. The caller tells {@link #inserted} once it ran.
+   * given order; for a WITH clause. {@code where} filters the rows ({@code sid} is the saga id), or
+   * is empty. The caller tells {@link #inserted} once it ran.
    */
-  static String insertFromArrays(List<TimerRow> rows, Map<String, Object> params) {
+  static String insertFromArrays(List<TimerRow> rows, Map<String, Object> params, String where) {
     int n = rows.size();
     UUID[] sagaIds = new UUID[n];
     String[] kinds = new String[n];
@@ -107,7 +108,9 @@ public class TimerDao {
             CAST(:tSteps AS varchar[]), CAST(:tPhases AS varchar[]),
             CAST(:tAttempts AS integer[]), CAST(:tDue AS timestamptz[])) WITH ORDINALITY
             AS r (sid, k, st, ph, a, du, o)
-        ORDER BY o""";
+        """
+        + where
+        + " ORDER BY o";
   }
 
   /**
@@ -199,26 +202,6 @@ public class TimerDao {
 
   /** A cancel of the timers of one step of a saga, or of all of them when {@code step} is null. */
   public record Cancel(UUID sagaId, String step) {}
-
-  /** Runs many cancels in one JDBC batch. */
-  public void cancelAll(List<Cancel> cancels) {
-    if (cancels.isEmpty()) {
-      return;
-    }
-    SqlParameterSource[] batch = new SqlParameterSource[cancels.size()];
-    for (int i = 0; i < cancels.size(); i++) {
-      batch[i] =
-          new MapSqlParameterSource()
-              .addValue("sagaId", cancels.get(i).sagaId())
-              .addValue("step", cancels.get(i).step(), java.sql.Types.VARCHAR);
-    }
-    named.batchUpdate(
-        """
-        DELETE FROM saga_timer
-        WHERE saga_id = :sagaId AND (CAST(:step AS text) IS NULL OR step = CAST(:step AS text))
-        """,
-        batch);
-  }
 
   /** Cancels the timers of one step of a saga, or all of them when {@code step} is null. */
   public void cancel(UUID sagaId, String step) {

@@ -2,8 +2,11 @@ package io.sagacoord.server.internal.storage;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -46,8 +49,8 @@ public class TransitionBatchDao {
 
   /**
    * Writes the rows in the current transaction in one statement. Like {@link
-   * SagaInstanceDao#updateAll}, an update of a saga that has no row changes nothing (the caller
-   * holds the sagas it updates locked). Returns the outbox rows with their ids, in their order.
+   * SagaInstanceDao#update}, an update of a saga that has no row changes nothing (the caller holds
+   * the sagas it updates locked). Returns the outbox rows with their ids, in their order.
    */
   public List<OutboxRow> write(Writes w) {
     Map<String, Object> params = new HashMap<>();
@@ -59,13 +62,13 @@ public class TransitionBatchDao {
       parts.add(SagaInstanceDao.updateFromArrays(w.updates(), params));
     }
     if (!w.log().isEmpty()) {
-      parts.add(SagaLogDao.insertFromArrays(w.log(), params));
+      parts.add(SagaLogDao.insertFromArrays(w.log(), params, ""));
     }
     if (!w.cancels().isEmpty()) {
       parts.add(TimerDao.cancelFromArrays(w.cancels(), params));
     }
     if (!w.timers().isEmpty()) {
-      parts.add(TimerDao.insertFromArrays(w.timers(), params));
+      parts.add(TimerDao.insertFromArrays(w.timers(), params, ""));
     }
     List<OutboxRow> inserted = List.of();
     if (w.outbox().isEmpty()) {
@@ -77,7 +80,7 @@ public class TransitionBatchDao {
           .params(params)
           .update();
     } else {
-      parts.add(outbox.insertFromArrays(w.outbox(), params));
+      parts.add(outbox.insertFromArrays(w.outbox(), params, ""));
       List<Long> ids =
           jdbc.sql(with(parts) + "SELECT id FROM w" + (parts.size() - 1) + " ORDER BY id")
               .params(params)
@@ -89,6 +92,71 @@ public class TransitionBatchDao {
       timers.inserted(w.timers());
     }
     return inserted;
+  }
+
+  /** What {@link #writeStarts} wrote: the sagas that were new, and their outbox rows with ids. */
+  public record Started(Set<UUID> inserted, List<OutboxRow> outbox) {}
+
+  /**
+   * Writes new sagas in one statement: the instances whose id does not exist yet ({@code ON
+   * CONFLICT (id) DO NOTHING}, in the given order), and the log rows, timers and outbox rows of
+   * those only. A saga started with an idempotency key has an id derived from the key, so an
+   * existing id is a start seen before, which writes nothing. Callers sort the instances by id, so
+   * two transactions inserting overlapping ids wait for each other (the second skips the row once
+   * the first commits) instead of deadlocking.
+   *
+   * <p>{@code w} updates no instance. Its cancels are not written: a new saga has no stored timer
+   * yet (the statement's own timers are out of the DELETE's sight anyway), and a saga seen before
+   * must keep its timers.
+   */
+  public Started writeStarts(Writes w) {
+    if (!w.updates().isEmpty()) {
+      throw new IllegalArgumentException("a batch of new sagas updates an instance");
+    }
+    if (w.inserts().isEmpty()) {
+      return new Started(Set.of(), List.of());
+    }
+    Map<String, Object> params = new HashMap<>();
+    List<String> parts = new ArrayList<>();
+    parts.add(
+        SagaInstanceDao.insertFromArrays(w.inserts(), params)
+            + " ON CONFLICT (id) DO NOTHING RETURNING id");
+    String onlyNew = " WHERE sid IN (SELECT id FROM w0)";
+    if (!w.log().isEmpty()) {
+      parts.add(SagaLogDao.insertFromArrays(w.log(), params, onlyNew));
+    }
+    if (!w.timers().isEmpty()) {
+      parts.add(TimerDao.insertFromArrays(w.timers(), params, onlyNew));
+    }
+    String select = "SELECT id AS saga_id, NULL::bigint AS outbox_id FROM w0";
+    if (!w.outbox().isEmpty()) {
+      parts.add(outbox.insertFromArrays(w.outbox(), params, onlyNew));
+      select += " UNION ALL SELECT NULL, id FROM w" + (parts.size() - 1);
+    }
+    Set<UUID> inserted = new HashSet<>();
+    List<Long> ids = new ArrayList<>();
+    jdbc.sql(with(parts) + select)
+        .params(params)
+        .query(
+            rs -> {
+              UUID saga = rs.getObject("saga_id", UUID.class);
+              if (saga != null) {
+                inserted.add(saga);
+              } else {
+                ids.add(rs.getLong("outbox_id"));
+              }
+            });
+    // the ids ascend in the order the rows were inserted (see OutboxDao#insertFromArrays)
+    ids.sort(null);
+    List<OutboxRow> commands =
+        OutboxDao.withIds(
+            w.outbox().stream().filter(row -> inserted.contains(row.sagaId())).toList(), ids);
+    List<TimerRow> timersOfNew =
+        w.timers().stream().filter(row -> inserted.contains(row.sagaId())).toList();
+    if (!timersOfNew.isEmpty()) {
+      timers.inserted(timersOfNew);
+    }
+    return new Started(Set.copyOf(inserted), commands);
   }
 
   /** {@code WITH w0 AS (...), w1 AS (...) } for the parts; empty for none. */

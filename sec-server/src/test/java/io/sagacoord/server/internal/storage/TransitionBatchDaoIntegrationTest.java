@@ -26,8 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The one statement that writes a batch of transitions, on a real PostgreSQL: it leaves the same
- * rows as the statements of each kind run one after the other (the one-by-one path), the timers a
- * batch cancels and schedules anew for the same step included, and it is one statement.
+ * rows as the statements of the one-by-one path run kind after kind, the timers a batch cancels and
+ * schedules anew for the same step included, and it is one statement; starts write only the sagas
+ * whose id is new, and their rows.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TransitionBatchDaoIntegrationTest {
@@ -58,7 +59,7 @@ class TransitionBatchDaoIntegrationTest {
       DataSource counted = counting(db.dataSource(), statements);
       jdbc = JdbcClient.create(counted);
       NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(counted);
-      instances = new SagaInstanceDao(jdbc, named);
+      instances = new SagaInstanceDao(jdbc);
       log = new SagaLogDao(jdbc, named);
       timers = new TimerDao(jdbc, named);
       timers.onInsert(announced::add);
@@ -174,11 +175,9 @@ class TransitionBatchDaoIntegrationTest {
 
   /** Three running sagas, each with a step timeout and the first two with a deadline. */
   private void seed(Side side) {
-    side.instances.insertAll(
-        List.of(
-            saga(id(1), "RUNNING", 1, T0),
-            saga(id(2), "RUNNING", 1, T0),
-            saga(id(3), "RUNNING", 1, T0)));
+    for (int n = 1; n <= 3; n++) {
+      side.instances.insert(saga(id(n), "RUNNING", 1, T0));
+    }
     side.timers.insert(
         List.of(
             timer(id(1), "car", 1, T0.plusSeconds(5)),
@@ -216,11 +215,12 @@ class TransitionBatchDaoIntegrationTest {
         List.of(command(id(1), "car"), command(id(3), "hotel"), command(id(4), "car")));
   }
 
+  /** The statements of the one-by-one path, kind after kind (stored timers go before new ones). */
   private List<OutboxRow> writePerKind(Side side, TransitionBatchDao.Writes w) {
-    side.instances.insertAll(w.inserts());
-    side.instances.updateAll(w.updates());
+    w.inserts().forEach(side.instances::insert);
+    w.updates().forEach(side.instances::update);
     side.log.insert(w.log());
-    side.timers.cancelAll(w.cancels());
+    w.cancels().forEach(c -> side.timers.cancel(c.sagaId(), c.step()));
     side.timers.insert(w.timers());
     return side.outbox.insert(w.outbox());
   }
@@ -293,6 +293,57 @@ class TransitionBatchDaoIntegrationTest {
     assertThat(written).isEmpty();
     assertThat(oneStatement.statements).hasValue(1);
     assertThat(oneStatement.dump()).isEqualTo(perKind.dump());
+    assertThat(oneStatement.announced).isEmpty();
+  }
+
+  @Test
+  void startsWriteOnlyTheSagasThatAreNewAndTheirRowsInOneStatement() {
+    seed(perKind);
+    seed(oneStatement);
+    Instant later = T0.plusSeconds(2);
+    SagaRow seenBefore = saga(id(2), "RUNNING", 1, later);
+    SagaRow fresh = saga(id(5), "RUNNING", 1, later);
+    TransitionBatchDao.Writes starts =
+        new TransitionBatchDao.Writes(
+            List.of(seenBefore, fresh),
+            List.of(),
+            List.of(log(id(2), 1, false), log(id(5), 1, false)),
+            List.of(new TimerDao.Cancel(id(2), null), new TimerDao.Cancel(id(5), null)),
+            List.of(timer(id(2), "car", 1, later), timer(id(5), "car", 1, later.plusSeconds(1))),
+            List.of(command(id(2), "car"), command(id(5), "car")));
+
+    perKind.instances.insert(fresh);
+    perKind.log.insert(List.of(log(id(5), 1, false)));
+    perKind.timers.insert(List.of(timer(id(5), "car", 1, later.plusSeconds(1))));
+    List<OutboxRow> expected = perKind.outbox.insert(List.of(command(id(5), "car")));
+    oneStatement.statements.set(0);
+    TransitionBatchDao.Started started = oneStatement.batch.writeStarts(starts);
+
+    assertThat(oneStatement.statements).hasValue(1);
+    assertThat(started.inserted()).containsExactly(id(5));
+    assertThat(started.outbox()).isEqualTo(expected);
+    assertThat(oneStatement.dump()).isEqualTo(perKind.dump());
+    assertThat(oneStatement.announced).containsExactly(later.plusSeconds(1));
+  }
+
+  @Test
+  void startsSeenBeforeWriteNothing() {
+    seed(oneStatement);
+    List<String> before = oneStatement.dump();
+
+    TransitionBatchDao.Started started =
+        oneStatement.batch.writeStarts(
+            new TransitionBatchDao.Writes(
+                List.of(saga(id(1), "RUNNING", 1, T0.plusSeconds(2))),
+                List.of(),
+                List.of(log(id(1), 1, false)),
+                List.of(),
+                List.of(timer(id(1), "car", 1, T0.plusSeconds(9))),
+                List.of(command(id(1), "car"))));
+
+    assertThat(started.inserted()).isEmpty();
+    assertThat(started.outbox()).isEmpty();
+    assertThat(oneStatement.dump()).isEqualTo(before);
     assertThat(oneStatement.announced).isEmpty();
   }
 
