@@ -150,6 +150,7 @@ public final class BenchRunner {
     smoke.put("not_terminal", stats.notTerminal());
     smoke.put("start_errors", stats.startErrors());
     smoke.put("last_start_error", generator.lastError());
+    smoke.put("hops_ms", hops(records, start, start + seconds.toNanos() / 1000 + 1));
     result.put("smoke", smoke);
     log("smoke: " + smoke);
   }
@@ -448,7 +449,21 @@ public final class BenchRunner {
     extras.put("kafka_lag_at_arrivals_end", new java.util.TreeMap<>(lag));
     // the whole phase (warm-up, window, drain) over all its sagas: the CPU a saga costs
     extras.put("cpu_ms_per_saga", CpuMeter.perSaga(cpuBefore, cpu.snapshot(), records.size()));
+    extras.put("hops_ms", hops(records, windowStart, windowEnd));
     return PhaseStats.of(rate, records, windowStart, windowEnd).withExtras(extras);
+  }
+
+  /**
+   * {@link HopLatency} of the completed sagas due in the window; null (and a line in the log) when
+   * the databases cannot be read, so that the phase's other figures are kept.
+   */
+  private Map<String, Object> hops(List<SagaRecord> records, long windowStart, long windowEnd) {
+    try {
+      return HopLatency.measure(cluster, records, windowStart, windowEnd);
+    } catch (java.sql.SQLException e) {
+      log("hops_ms left null: " + e);
+      return null;
+    }
   }
 
   /** Waits until no saga is running and no outbox row is left (earlier phases' backlog). */
