@@ -171,14 +171,17 @@ public final class BenchRunner {
   private void ceiling() throws Exception {
     Duration warmup = Duration.ofSeconds(options.integer("bench.ceiling.warmup", 3));
     Duration measure = Duration.ofSeconds(options.integer("bench.ceiling.seconds", 15));
-    Ceiling.Measured pg = Ceiling.postgresCommits(cluster, 8, warmup, measure);
-    result.put("pg_commits_per_s_ceiling", Math.round(pg.perSecond()));
-    log("postgres single-row commits/s with 8 clients: " + Math.round(pg.perSecond()));
-    Ceiling.Measured kafka =
-        Ceiling.kafkaRoundTrips(cluster.bootstrapServers(), 128, warmup, measure);
-    result.put("kafka_roundtrips_per_s_ceiling", Math.round(kafka.perSecond()));
-    log("kafka command/reply round trips/s with 128 in flight: " + Math.round(kafka.perSecond()));
-    latencyFloor(warmup, measure);
+    try (Connection pg = cluster.secConnection()) {
+      CpuMeter cpu = new CpuMeter(cluster.coordinatorPid(), cluster.participantsPid(), pg);
+      Ceiling.Measured commits = Ceiling.postgresCommits(cluster, 8, warmup, measure, cpu);
+      result.put("pg_commits_per_s_ceiling", Math.round(commits.perSecond()));
+      log("postgres single-row commits/s with 8 clients: " + Math.round(commits.perSecond()));
+      Ceiling.Measured kafka =
+          Ceiling.kafkaRoundTrips(cluster.bootstrapServers(), 128, warmup, measure, cpu);
+      result.put("kafka_roundtrips_per_s_ceiling", Math.round(kafka.perSecond()));
+      log("kafka command/reply round trips/s with 128 in flight: " + Math.round(kafka.perSecond()));
+      latencyFloor(warmup, measure, cpu);
+    }
   }
 
   /**
@@ -186,17 +189,34 @@ public final class BenchRunner {
    * command/reply round trip with one in flight. A three-step saga needs at least 7 commits (the
    * start and 3 replies in the coordinator, 3 commands in the participants) and 3.5 round trips
    * (the start message one way, 3 commands and their replies), one after the other.
+   *
+   * <p>Beside it the CPU each of these costs over the measured window, divided by the operations in
+   * it: for a commit the driver (the client) and every process of the Postgres server, for a round
+   * trip the driver alone (producers, consumers and the in-process broker); and the same sum of 7
+   * commits and 3.5 round trips in CPU, what one saga costs at the least when every hop carries it
+   * alone. The coordinator and the participants run idle meanwhile and are not counted; their polls
+   * of Postgres and the broker add a little to both figures.
    */
-  private void latencyFloor(Duration warmup, Duration measure) throws Exception {
-    Ceiling.Measured commit = Ceiling.postgresCommits(cluster, 1, warmup, measure);
+  private void latencyFloor(Duration warmup, Duration measure, CpuMeter cpu) throws Exception {
+    Ceiling.Measured commit = Ceiling.postgresCommits(cluster, 1, warmup, measure, cpu);
     Ceiling.Measured roundTrip =
-        Ceiling.kafkaRoundTrips(cluster.bootstrapServers(), 1, warmup, measure);
+        Ceiling.kafkaRoundTrips(cluster.bootstrapServers(), 1, warmup, measure, cpu);
     Map<String, Object> floor = new LinkedHashMap<>();
     floor.put("pg_commit_ms_1_client", percentiles(commit));
     floor.put("kafka_roundtrip_ms_1_in_flight", percentiles(roundTrip));
     floor.put(
         "three_step_saga_floor_p50_ms",
         round2(7 * commit.p50Millis() + 3.5 * roundTrip.p50Millis()));
+    Double commitCpu = commit.cpuMillisPerOperation("driver_and_kafka", "postgres");
+    Double roundTripCpu = roundTrip.cpuMillisPerOperation("driver_and_kafka");
+    floor.put("pg_commit_cpu_ms_1_client", commitCpu == null ? null : round3(commitCpu));
+    floor.put(
+        "kafka_roundtrip_cpu_ms_1_in_flight", roundTripCpu == null ? null : round3(roundTripCpu));
+    floor.put(
+        "three_step_saga_cpu_floor_ms",
+        commitCpu == null || roundTripCpu == null
+            ? null
+            : round2(7 * commitCpu + 3.5 * roundTripCpu));
     result.put("latency_floor", floor);
     log("latency floor: " + floor);
   }
@@ -211,6 +231,10 @@ public final class BenchRunner {
 
   private static double round2(double v) {
     return Math.round(v * 100) / 100.0;
+  }
+
+  private static double round3(double v) {
+    return Math.round(v * 1000) / 1000.0;
   }
 
   private void footprint() throws Exception {
