@@ -192,12 +192,19 @@ public final class BenchRunner {
    *
    * <p>Beside it the CPU each of these costs over the measured window, divided by the operations in
    * it: for a commit the driver (the client) and every process of the Postgres server, for a round
-   * trip the driver alone (producers, consumers and the in-process broker); and the same sum of 7
-   * commits and 3.5 round trips in CPU, what one saga costs at the least when every hop carries it
-   * alone. The coordinator and the participants run idle meanwhile and are not counted; their polls
-   * of Postgres and the broker add a little to both figures.
+   * trip the driver alone (producers, consumers and the in-process broker), the driver's JIT
+   * compiler threads left out ({@link CpuMeter#driverAndPostgres()}); and the same sum of 7 commits
+   * and 3.5 round trips in CPU, what one saga costs at the least when every hop carries it alone.
+   * The coordinator and the participants run idle meanwhile and are not counted; their polls of
+   * Postgres and the broker add a little to both figures, as much as {@code idle_cpu_ms_per_s}
+   * (measured for as long as one window before the others, with nothing running) shows.
    */
   private void latencyFloor(Duration warmup, Duration measure, CpuMeter cpu) throws Exception {
+    Map<String, Double> idleBefore = cpu.driverAndPostgres();
+    long idleStart = System.nanoTime();
+    Thread.sleep(measure.toMillis());
+    Map<String, Double> idleAfter = cpu.driverAndPostgres();
+    double idleSeconds = (System.nanoTime() - idleStart) / 1e9;
     Ceiling.Measured commit = Ceiling.postgresCommits(cluster, 1, warmup, measure, cpu);
     Ceiling.Measured roundTrip =
         Ceiling.kafkaRoundTrips(cluster.bootstrapServers(), 1, warmup, measure, cpu);
@@ -217,6 +224,13 @@ public final class BenchRunner {
         commitCpu == null || roundTripCpu == null
             ? null
             : round2(7 * commitCpu + 3.5 * roundTripCpu));
+    Map<String, Object> idle = new LinkedHashMap<>();
+    for (String part : List.of("driver_and_kafka", "postgres")) {
+      Double b = idleBefore.get(part);
+      Double a = idleAfter.get(part);
+      idle.put(part, a == null || b == null ? null : round2((a - b) * 1000 / idleSeconds));
+    }
+    floor.put("idle_cpu_ms_per_s", idle);
     result.put("latency_floor", floor);
     log("latency floor: " + floor);
   }
