@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sagacoord.bench.internal.BenchRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -13,8 +14,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Runs the benchmark's smoke mode end to end (coordinator and participants in child JVMs, real
- * Postgres and Kafka) and checks only that every saga started ends, completed or compensated, and
- * that the result file is written with every headline key; never a timing.
+ * Postgres and Kafka) and checks only that every saga started ends, completed or compensated, that
+ * every completed saga's hops are measured, and that the result file is written with every headline
+ * key; never a timing.
  *
  * <p>The load phase is 3 s at the smoke mode's 20 sagas/s: 60 sagas, every tenth of which is made
  * to fail, so both outcomes occur. The mode's default phase ({@code bench.smoke.seconds}, 15 s)
@@ -47,6 +49,7 @@ class BenchSmokeTest {
       assertThat(result.get(key).isNull()).as(key).isTrue();
     }
     assertEverySagaEnded(result.get("smoke"));
+    assertHopsOfEveryCompletedSaga(result.get("smoke"));
   }
 
   @Test
@@ -65,6 +68,7 @@ class BenchSmokeTest {
     JsonNode result = JsonMapper.builder().build().readTree(Files.readString(json));
     assertThat(result.get("participants").asString()).isEqualTo("bridged");
     assertEverySagaEnded(result.get("smoke"));
+    assertHopsOfEveryCompletedSaga(result.get("smoke"));
   }
 
   private static void assertEverySagaEnded(JsonNode smoke) {
@@ -76,5 +80,28 @@ class BenchSmokeTest {
     assertThat(smoke.get("compensated").asLong()).isPositive();
     assertThat(smoke.get("completed").asLong() + smoke.get("compensated").asLong())
         .isEqualTo(started);
+  }
+
+  private static void assertHopsOfEveryCompletedSaga(JsonNode smoke) {
+    JsonNode hops = smoke.get("hops_ms");
+    assertThat(hops.get("sagas").asLong()).isEqualTo(smoke.get("completed").asLong());
+    assertThat(hops.get("negative_hops_counted_as_0").asLong()).isZero();
+    for (String hop :
+        List.of(
+            "start_to_flight",
+            "flight_to_applied",
+            "applied_to_hotel",
+            "hotel_to_applied",
+            "applied_to_car",
+            "car_to_applied",
+            "applied_to_finished",
+            "coordinator_out_ms",
+            "participant_back_ms")) {
+      for (String percentile : List.of("p50", "p90", "p99")) {
+        JsonNode value = hops.get(hop).get(percentile);
+        assertThat(value.isNumber()).as(hop + " " + percentile).isTrue();
+        assertThat(value.asDouble()).as(hop + " " + percentile).isNotNegative();
+      }
+    }
   }
 }

@@ -150,6 +150,7 @@ public final class BenchRunner {
     smoke.put("not_terminal", stats.notTerminal());
     smoke.put("start_errors", stats.startErrors());
     smoke.put("last_start_error", generator.lastError());
+    smoke.put("hops_ms", hops(records, start, start + seconds.toNanos() / 1000 + 1));
     result.put("smoke", smoke);
     log("smoke: " + smoke);
   }
@@ -170,14 +171,17 @@ public final class BenchRunner {
   private void ceiling() throws Exception {
     Duration warmup = Duration.ofSeconds(options.integer("bench.ceiling.warmup", 3));
     Duration measure = Duration.ofSeconds(options.integer("bench.ceiling.seconds", 15));
-    Ceiling.Measured pg = Ceiling.postgresCommits(cluster, 8, warmup, measure);
-    result.put("pg_commits_per_s_ceiling", Math.round(pg.perSecond()));
-    log("postgres single-row commits/s with 8 clients: " + Math.round(pg.perSecond()));
-    Ceiling.Measured kafka =
-        Ceiling.kafkaRoundTrips(cluster.bootstrapServers(), 128, warmup, measure);
-    result.put("kafka_roundtrips_per_s_ceiling", Math.round(kafka.perSecond()));
-    log("kafka command/reply round trips/s with 128 in flight: " + Math.round(kafka.perSecond()));
-    latencyFloor(warmup, measure);
+    try (Connection pg = cluster.secConnection()) {
+      CpuMeter cpu = new CpuMeter(cluster.coordinatorPid(), cluster.participantsPid(), pg);
+      Ceiling.Measured commits = Ceiling.postgresCommits(cluster, 8, warmup, measure, cpu);
+      result.put("pg_commits_per_s_ceiling", Math.round(commits.perSecond()));
+      log("postgres single-row commits/s with 8 clients: " + Math.round(commits.perSecond()));
+      Ceiling.Measured kafka =
+          Ceiling.kafkaRoundTrips(cluster.bootstrapServers(), 128, warmup, measure, cpu);
+      result.put("kafka_roundtrips_per_s_ceiling", Math.round(kafka.perSecond()));
+      log("kafka command/reply round trips/s with 128 in flight: " + Math.round(kafka.perSecond()));
+      latencyFloor(warmup, measure, cpu);
+    }
   }
 
   /**
@@ -185,17 +189,48 @@ public final class BenchRunner {
    * command/reply round trip with one in flight. A three-step saga needs at least 7 commits (the
    * start and 3 replies in the coordinator, 3 commands in the participants) and 3.5 round trips
    * (the start message one way, 3 commands and their replies), one after the other.
+   *
+   * <p>Beside it the CPU each of these costs over the measured window, divided by the operations in
+   * it: for a commit the driver (the client) and every process of the Postgres server, for a round
+   * trip the driver alone (producers, consumers and the in-process broker), the driver's JIT
+   * compiler threads left out ({@link CpuMeter#driverAndPostgres()}); and the same sum of 7 commits
+   * and 3.5 round trips in CPU, what one saga costs at the least when every hop carries it alone.
+   * The coordinator and the participants run idle meanwhile and are not counted; their polls of
+   * Postgres and the broker add a little to both figures, as much as {@code idle_cpu_ms_per_s}
+   * (measured for as long as one window before the others, with nothing running) shows.
    */
-  private void latencyFloor(Duration warmup, Duration measure) throws Exception {
-    Ceiling.Measured commit = Ceiling.postgresCommits(cluster, 1, warmup, measure);
+  private void latencyFloor(Duration warmup, Duration measure, CpuMeter cpu) throws Exception {
+    Map<String, Double> idleBefore = cpu.driverAndPostgres();
+    long idleStart = System.nanoTime();
+    Thread.sleep(measure.toMillis());
+    Map<String, Double> idleAfter = cpu.driverAndPostgres();
+    double idleSeconds = (System.nanoTime() - idleStart) / 1e9;
+    Ceiling.Measured commit = Ceiling.postgresCommits(cluster, 1, warmup, measure, cpu);
     Ceiling.Measured roundTrip =
-        Ceiling.kafkaRoundTrips(cluster.bootstrapServers(), 1, warmup, measure);
+        Ceiling.kafkaRoundTrips(cluster.bootstrapServers(), 1, warmup, measure, cpu);
     Map<String, Object> floor = new LinkedHashMap<>();
     floor.put("pg_commit_ms_1_client", percentiles(commit));
     floor.put("kafka_roundtrip_ms_1_in_flight", percentiles(roundTrip));
     floor.put(
         "three_step_saga_floor_p50_ms",
         round2(7 * commit.p50Millis() + 3.5 * roundTrip.p50Millis()));
+    Double commitCpu = commit.cpuMillisPerOperation("driver_and_kafka", "postgres");
+    Double roundTripCpu = roundTrip.cpuMillisPerOperation("driver_and_kafka");
+    floor.put("pg_commit_cpu_ms_1_client", commitCpu == null ? null : round3(commitCpu));
+    floor.put(
+        "kafka_roundtrip_cpu_ms_1_in_flight", roundTripCpu == null ? null : round3(roundTripCpu));
+    floor.put(
+        "three_step_saga_cpu_floor_ms",
+        commitCpu == null || roundTripCpu == null
+            ? null
+            : round2(7 * commitCpu + 3.5 * roundTripCpu));
+    Map<String, Object> idle = new LinkedHashMap<>();
+    for (String part : List.of("driver_and_kafka", "postgres")) {
+      Double b = idleBefore.get(part);
+      Double a = idleAfter.get(part);
+      idle.put(part, a == null || b == null ? null : round2((a - b) * 1000 / idleSeconds));
+    }
+    floor.put("idle_cpu_ms_per_s", idle);
     result.put("latency_floor", floor);
     log("latency floor: " + floor);
   }
@@ -210,6 +245,10 @@ public final class BenchRunner {
 
   private static double round2(double v) {
     return Math.round(v * 100) / 100.0;
+  }
+
+  private static double round3(double v) {
+    return Math.round(v * 1000) / 1000.0;
   }
 
   private void footprint() throws Exception {
@@ -448,7 +487,21 @@ public final class BenchRunner {
     extras.put("kafka_lag_at_arrivals_end", new java.util.TreeMap<>(lag));
     // the whole phase (warm-up, window, drain) over all its sagas: the CPU a saga costs
     extras.put("cpu_ms_per_saga", CpuMeter.perSaga(cpuBefore, cpu.snapshot(), records.size()));
+    extras.put("hops_ms", hops(records, windowStart, windowEnd));
     return PhaseStats.of(rate, records, windowStart, windowEnd).withExtras(extras);
+  }
+
+  /**
+   * {@link HopLatency} of the completed sagas due in the window; null (and a line in the log) when
+   * the databases cannot be read, so that the phase's other figures are kept.
+   */
+  private Map<String, Object> hops(List<SagaRecord> records, long windowStart, long windowEnd) {
+    try {
+      return HopLatency.measure(cluster, records, windowStart, windowEnd);
+    } catch (java.sql.SQLException e) {
+      log("hops_ms left null: " + e);
+      return null;
+    }
   }
 
   /** Waits until no saga is running and no outbox row is left (earlier phases' backlog). */

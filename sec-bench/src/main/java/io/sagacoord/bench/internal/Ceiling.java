@@ -34,10 +34,12 @@ final class Ceiling {
   private Ceiling() {}
 
   /**
-   * What a ceiling run measured: operations per second, and the latency of each operation
-   * (microseconds) over the measured window.
+   * What a ceiling run measured: operations per second, the latency of each operation
+   * (microseconds) over the measured window, the operations in it, and the CPU seconds each part
+   * ({@link CpuMeter#driverAndPostgres()}) used in it (empty where {@code /proc} is not readable).
    */
-  record Measured(double perSecond, Histogram latencyMicros) {
+  record Measured(
+      double perSecond, Histogram latencyMicros, long operations, Map<String, Double> cpuSeconds) {
     double p50Millis() {
       return latencyMicros.getValueAtPercentile(50) / 1000.0;
     }
@@ -45,6 +47,31 @@ final class Ceiling {
     double p99Millis() {
       return latencyMicros.getValueAtPercentile(99) / 1000.0;
     }
+
+    /** CPU milliseconds per operation of these parts together; null when not measured. */
+    Double cpuMillisPerOperation(String... parts) {
+      if (operations == 0 || cpuSeconds.isEmpty()) {
+        return null;
+      }
+      double seconds = 0;
+      for (String part : parts) {
+        seconds += cpuSeconds.getOrDefault(part, 0.0);
+      }
+      return seconds * 1000 / operations;
+    }
+  }
+
+  /** CPU seconds per part between two readings of {@link CpuMeter#driverAndPostgres()}. */
+  private static Map<String, Double> cpuBetween(
+      Map<String, Double> before, Map<String, Double> after) {
+    Map<String, Double> used = new java.util.TreeMap<>();
+    if (before.isEmpty() || after.isEmpty()) {
+      return used;
+    }
+    for (Map.Entry<String, Double> e : after.entrySet()) {
+      used.put(e.getKey(), Math.max(0, e.getValue() - before.getOrDefault(e.getKey(), 0.0)));
+    }
+    return used;
   }
 
   /**
@@ -52,7 +79,8 @@ final class Ceiling {
    * latency of one commit (a round trip to Postgres and its WAL flush).
    */
   static Measured postgresCommits(
-      BenchCluster cluster, int clients, Duration warmup, Duration measure) throws Exception {
+      BenchCluster cluster, int clients, Duration warmup, Duration measure, CpuMeter cpu)
+      throws Exception {
     String url = cluster.ceilingJdbc();
     try (Connection c = cluster.connect(url);
         Statement s = c.createStatement()) {
@@ -95,12 +123,14 @@ final class Ceiling {
     }
     Thread.sleep(warmup.toMillis());
     latency.reset();
+    Map<String, Double> cpuBefore = cpu.driverAndPostgres();
     counting.set(true);
     long t0 = System.nanoTime();
     Thread.sleep(measure.toMillis());
     counting.set(false);
     long n = commits.get();
     double seconds = (System.nanoTime() - t0) / 1e9;
+    Map<String, Double> cpuUsed = cpuBetween(cpuBefore, cpu.driverAndPostgres());
     stop.set(true);
     for (Thread t : threads) {
       t.join();
@@ -108,7 +138,7 @@ final class Ceiling {
     if (!failures.isEmpty()) {
       throw new BenchException("postgres ceiling failed: " + failures.get(0), failures.get(0));
     }
-    return new Measured(n / seconds, latency.getIntervalHistogram());
+    return new Measured(n / seconds, latency.getIntervalHistogram(), n, cpuUsed);
   }
 
   /**
@@ -117,7 +147,8 @@ final class Ceiling {
    * (like a participant), the requester consumes the replies. Round trips per second, and the time
    * from a command's send to its reply's receipt (the send time travels in the payload).
    */
-  static Measured kafkaRoundTrips(String bootstrap, int inFlight, Duration warmup, Duration measure)
+  static Measured kafkaRoundTrips(
+      String bootstrap, int inFlight, Duration warmup, Duration measure, CpuMeter cpu)
       throws Exception {
     String suffix = Long.toString(System.nanoTime(), 36);
     String commands = "bench.ceiling.commands." + suffix;
@@ -211,17 +242,19 @@ final class Ceiling {
     sender.start();
     Thread.sleep(warmup.toMillis());
     latency.reset();
+    Map<String, Double> cpuBefore = cpu.driverAndPostgres();
     counting.set(true);
     long t0 = System.nanoTime();
     Thread.sleep(measure.toMillis());
     counting.set(false);
     double seconds = (System.nanoTime() - t0) / 1e9;
     long n = roundTrips.get();
+    Map<String, Double> cpuUsed = cpuBetween(cpuBefore, cpu.driverAndPostgres());
     stop.set(true);
     sender.join();
     echo.join();
     intake.join();
-    return new Measured(n / seconds, latency.getIntervalHistogram());
+    return new Measured(n / seconds, latency.getIntervalHistogram(), n, cpuUsed);
   }
 
   private static List<TopicPartition> partitions(String topic, int n) {

@@ -12,9 +12,10 @@ import java.util.stream.Stream;
 /**
  * CPU time used by each part of the benchmark, from {@code /proc/<pid>/stat} (user + system, Linux
  * clock ticks of 1/100 s): the coordinator, the participants, the driver (load generator,
- * completion poller and the in-process Kafka broker) and every Postgres process. Divided by the
- * sagas of a phase it says how much CPU a saga costs where, and so what two cores can carry at
- * most. Empty where {@code /proc} is not readable.
+ * completion poller and the in-process Kafka broker) and the processes of the benchmark's Postgres
+ * server (its postmaster and the postmaster's children; every process named {@code postgres} when
+ * the server is not known). Divided by the sagas of a phase it says how much CPU a saga costs
+ * where, and so what two cores can carry at most. Empty where {@code /proc} is not readable.
  */
 final class CpuMeter {
 
@@ -23,6 +24,9 @@ final class CpuMeter {
   private final long coordinatorPid;
   private final long participantsPid;
   private final java.sql.Connection postgres;
+
+  /** The postmaster of the benchmark's server, 0 before it is looked up, -1 when unknown. */
+  private long postmaster;
 
   /**
    * @param postgres a connection to the benchmark's Postgres server that may read {@code
@@ -64,30 +68,22 @@ final class CpuMeter {
     cpu.put(
         "of_which_jit", jitSeconds(coordinatorPid, participantsPid, ProcessHandle.current().pid()));
     Map<Long, String> databases = databases();
+    Map<Long, Long> server = postgresTicks();
+    if (server == null) {
+      return Map.of();
+    }
     long pg = 0;
     long pgSec = 0;
     long pgParticipants = 0;
-    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      for (Path p : (Iterable<Path>) procs::iterator) {
-        String name = p.getFileName().toString();
-        if (!name.chars().allMatch(Character::isDigit)) {
-          continue;
-        }
-        String comm = read(p.resolve("comm"));
-        if (comm != null && comm.trim().equals("postgres")) {
-          long pid = Long.parseLong(name);
-          long t = Math.max(0, ticks(pid));
-          pg += t;
-          String db = databases.get(pid);
-          if ("bench_sec".equals(db)) {
-            pgSec += t;
-          } else if (db != null && db.matches("bench_(flight|hotel|car)")) {
-            pgParticipants += t;
-          }
-        }
+    for (Map.Entry<Long, Long> e : server.entrySet()) {
+      long t = e.getValue();
+      pg += t;
+      String db = databases.get(e.getKey());
+      if ("bench_sec".equals(db)) {
+        pgSec += t;
+      } else if (db != null && db.matches("bench_(flight|hotel|car)")) {
+        pgParticipants += t;
       }
-    } catch (IOException | RuntimeException e) {
-      return Map.of();
     }
     cpu.put("postgres", pg / TICKS_PER_SECOND);
     if (!databases.isEmpty()) {
@@ -97,6 +93,86 @@ final class CpuMeter {
       cpu.put("of_which_postgres_participant_dbs", pgParticipants / TICKS_PER_SECOND);
     }
     return cpu;
+  }
+
+  /**
+   * CPU seconds so far of the driver (this JVM: load generator, Kafka broker and clients) and of
+   * the benchmark's Postgres server, {@code driver_and_kafka} and {@code postgres}: the two parts
+   * that work in the ceiling's measurements. The driver's figure leaves out its JIT compiler
+   * threads: a young JVM compiles for a while whatever it does, which is not a cost of the
+   * operations measured (a compiler thread that ends in between takes its time back out of this
+   * figure, so it may come out a little high). Empty where {@code /proc} is not readable.
+   */
+  Map<String, Double> driverAndPostgres() {
+    Map<String, Double> driver = byThread(ProcessHandle.current().pid());
+    Map<Long, Long> server = postgresTicks();
+    if (driver.isEmpty() || server == null) {
+      return Map.of();
+    }
+    Map<String, Double> cpu = new TreeMap<>();
+    cpu.put("driver_and_kafka", driver.get("total") - driver.get("jit"));
+    cpu.put(
+        "postgres", server.values().stream().mapToLong(Long::longValue).sum() / TICKS_PER_SECOND);
+    return cpu;
+  }
+
+  /** Ticks so far of each process of the benchmark's Postgres server; null if unreadable. */
+  private Map<Long, Long> postgresTicks() {
+    Map<Long, Long> server = new java.util.HashMap<>();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) procs::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        long pid = Long.parseLong(name);
+        if (isPostgres(pid) && ofThisServer(pid)) {
+          server.put(pid, Math.max(0, ticks(pid)));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    return server;
+  }
+
+  /**
+   * Whether a {@code postgres} process belongs to the benchmark's server: the postmaster (the
+   * parent of the backend that serves {@link #postgres}) or one of its children. Other servers on
+   * the machine (another checkout's embedded one, say) do not count. True for every process when
+   * the postmaster is not known (no connection, or its backend not in this {@code /proc}).
+   */
+  private boolean ofThisServer(long pid) {
+    if (postmaster == 0) {
+      postmaster = -1;
+      if (postgres != null) {
+        try (java.sql.Statement st = postgres.createStatement();
+            java.sql.ResultSet rs = st.executeQuery("SELECT pg_backend_pid()")) {
+          // a server in another PID namespace (a container) has other numbers: not ours to read
+          if (rs.next() && isPostgres(rs.getLong(1))) {
+            postmaster = parent(rs.getLong(1));
+          }
+        } catch (java.sql.SQLException e) {
+          // every postgres process counts then
+        }
+      }
+    }
+    return postmaster <= 0 || pid == postmaster || parent(pid) == postmaster;
+  }
+
+  private static boolean isPostgres(long pid) {
+    String comm = read(Path.of("/proc", Long.toString(pid), "comm"));
+    return comm != null && comm.trim().equals("postgres");
+  }
+
+  /** The parent of a process, or -1 if it is gone or unreadable. */
+  private static long parent(long pid) {
+    String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+    if (stat == null) {
+      return -1;
+    }
+    // f[0] is field 3 (state), f[1] field 4 (ppid)
+    return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
   }
 
   /**
