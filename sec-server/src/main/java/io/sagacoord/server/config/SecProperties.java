@@ -79,8 +79,9 @@ public record SecProperties(
    *     group with its own partitions and its own database connection while it applies a batch;
    *     more than {@code partitions} leaves some idle; default 2
    * @param linger {@code linger.ms} of the producer that sends commands: how long a send waits for
-   *     more records to batch with; default 0: a command leaves at once, and under load batches
-   *     still form while earlier produce requests are in flight (see docs/performance.md)
+   *     more records to batch with; default 0: a command leaves at once, and under load the
+   *     commands handed over while the producer's one request is in flight leave together in the
+   *     next (see docs/performance.md)
    * @param earlyStart start the outbox relay and the reply consumers as soon as their beans exist,
    *     before the web, security, OpenAPI and actuator beans; false leaves them to the lifecycle;
    *     default true

@@ -25,6 +25,10 @@ final class KafkaClients {
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     config.put(ProducerConfig.LINGER_MS_CONFIG, (int) properties.kafka().linger().toMillis());
+    // one produce request in flight: a command goes out at once when none is, and the commands
+    // handed over while one is travelling leave together in the next, so batches form under load
+    // without lingering when idle
+    config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     // a send that cannot complete fails within this time; the outbox row stays and is retried
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
     config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);

@@ -54,6 +54,7 @@ class KafkaClientsTest {
     assertThat(producer)
         .containsEntry("acks", "all")
         .containsEntry("enable.idempotence", true)
-        .containsEntry("linger.ms", 0);
+        .containsEntry("linger.ms", 0)
+        .containsEntry("max.in.flight.requests.per.connection", 1);
   }
 }
