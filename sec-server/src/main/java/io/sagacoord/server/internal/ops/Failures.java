@@ -22,6 +22,24 @@ public final class Failures {
   }
 
   /**
+   * Whether {@code t} is a database conflict that the same work, tried again, gets past: a deadlock
+   * or serialization failure (SQLSTATE class 40) or a lock not available (55P03), found anywhere in
+   * its causes. Such a failure says nothing about the saga at hand, so it is never blamed on it
+   * (quarantined, logged as its failure): the whole transaction is rolled back and tried again.
+   */
+  public static boolean isTransient(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.sql.SQLException sql && sql.getSQLState() != null) {
+        String state = sql.getSQLState();
+        if (state.startsWith("40") || state.equals("55P03")) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
    * One line for a log: the innermost cause's class and message (a database or broker outage is
    * told by its cause; the wrapping layers add nothing an operator needs).
    */

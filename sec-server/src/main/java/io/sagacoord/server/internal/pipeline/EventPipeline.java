@@ -196,9 +196,11 @@ public class EventPipeline {
   /**
    * Runs {@code work} for each item under its own savepoint: an item that throws is rolled back
    * alone and handed to {@code failed} (after its rollback), and the others keep their writes.
-   * Fatal errors (out of memory and the like) are thrown on and roll back the whole transaction.
+   * Fatal errors (out of memory and the like) and transient database conflicts (a deadlock, a lock
+   * not available: {@link Failures#isTransient}) are thrown on and roll back the whole transaction,
+   * which its caller tries again.
    */
-  public <T> void eachUnderSavepoint(
+  public static <T> void eachUnderSavepoint(
       TransactionStatus status,
       Iterable<T> items,
       Consumer<T> work,
@@ -211,6 +213,10 @@ public class EventPipeline {
       } catch (Throwable e) {
         Failures.rethrowIfFatal(e);
         status.rollbackToSavepoint(savepoint);
+        if (Failures.isTransient(e)) {
+          // a deadlock or lock conflict is not this item's fault: the whole pass is tried again
+          throw e;
+        }
         failed.accept(item, e);
       }
     }

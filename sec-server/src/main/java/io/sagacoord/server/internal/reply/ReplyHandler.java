@@ -43,7 +43,8 @@ import tools.jackson.databind.ObjectMapper;
  * replies are applied in memory and written with one statement (if that fails, the transaction is
  * rolled back and each reply is applied again under its own savepoint), and whatever cannot be
  * parsed or matched is quarantined with its reason. Duplicates and stale attempts (the engine says
- * IGNORED) are counted and logged, not quarantined.
+ * IGNORED) are counted and logged, not quarantined. A deadlock or lock conflict fails the whole
+ * batch, on either path: the consumer reads it again, and nothing is quarantined for it.
  */
 @Component
 public class ReplyHandler implements ReplyProcessor {
@@ -213,6 +214,10 @@ public class ReplyHandler implements ReplyProcessor {
       try {
         commands = batch.flush(transitions);
       } catch (RuntimeException e) {
+        if (Failures.isTransient(e)) {
+          // a deadlock is nobody's fault: the consumer reads the batch again
+          throw e;
+        }
         Failures.warnBriefly(
             log, "Writing " + records.size() + " replies at once failed; applying one by one", e);
         return null;
@@ -257,7 +262,7 @@ public class ReplyHandler implements ReplyProcessor {
         applicable.add(i);
       }
     }
-    pipeline.eachUnderSavepoint(
+    EventPipeline.eachUnderSavepoint(
         status,
         applicable,
         i -> {
@@ -279,7 +284,8 @@ public class ReplyHandler implements ReplyProcessor {
             quarantine(status, record, sagaId, e.getMessage(), now);
           } else {
             // a coordinator bug, a database error or an Error from definition code on this one
-            // reply: undone alone (out of memory and the like roll back the whole batch)
+            // reply: undone alone (out of memory, a deadlock and the like roll back the whole
+            // batch, which the consumer reads again)
             log.error("Applying reply at " + record.position() + " failed; quarantined", e);
             quarantine(status, record, sagaId, "processing failed: " + e, now);
           }

@@ -166,7 +166,7 @@ public class TimerPoller extends WorkerLoop {
     int[] fired = {0};
     Set<UUID> withCommands = new LinkedHashSet<>();
     boolean[] compensating = {false};
-    pipeline.eachUnderSavepoint(
+    EventPipeline.eachUnderSavepoint(
         status,
         rows.values(),
         locked -> {

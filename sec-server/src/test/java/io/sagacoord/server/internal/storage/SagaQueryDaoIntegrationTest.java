@@ -2,7 +2,6 @@ package io.sagacoord.server.internal.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -14,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,13 +37,7 @@ class SagaQueryDaoIntegrationTest {
 
   @BeforeAll
   void migrate() {
-    db = SagaInfra.postgres().newDatabase("sec_queries");
-    Flyway.configure()
-        .dataSource(db.dataSource())
-        .locations("classpath:db/sec")
-        .table("sec_schema_history")
-        .load()
-        .migrate();
+    db = SecSchema.newDatabase("sec_queries");
     jdbc = JdbcClient.create(db.dataSource());
     dao = new SagaQueryDao(new NamedParameterJdbcTemplate(db.dataSource()), jdbc);
     // the statistics change only when the test says so

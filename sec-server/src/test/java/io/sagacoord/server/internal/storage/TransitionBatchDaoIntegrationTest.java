@@ -2,7 +2,6 @@ package io.sagacoord.server.internal.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sagacoord.testkit.SagaInfra;
 import io.sagacoord.testkit.TestDatabase;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -14,7 +13,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,13 +47,7 @@ class TransitionBatchDaoIntegrationTest {
     final List<Instant> announced = new ArrayList<>();
 
     Side(String name) {
-      db = SagaInfra.postgres().newDatabase(name);
-      Flyway.configure()
-          .dataSource(db.dataSource())
-          .locations("classpath:db/sec")
-          .table("sec_schema_history")
-          .load()
-          .migrate();
+      db = SecSchema.newDatabase(name);
       DataSource counted = counting(db.dataSource(), statements);
       jdbc = JdbcClient.create(counted);
       NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(counted);
