@@ -209,6 +209,44 @@ class ParticipantConcurrencyIntegrationTests {
   }
 
   @Test
+  void aBacklogIsTakenInTransactionsOfFewerCommandsThanPostgresKeepsSubtransactionsFor()
+      throws Exception {
+    int sagas = 150;
+    for (int i = 0; i < sagas; i++) {
+      fx.sendAsync(CommandSpec.forward(UUID.randomUUID(), FlightService.RESERVE, BODY));
+    }
+    fx.flush();
+
+    // the handlers' commands by the transaction they ran in; one handler thread and a long budget
+    // leave the batch size to the take limit alone
+    Map<Long, AtomicInteger> commandsPerTransaction = new ConcurrentHashMap<>();
+    fx.start(
+        fx.participantWithoutHandlers()
+            .concurrency(1)
+            .batchBudget(Duration.ofSeconds(30))
+            .onCommand(
+                FlightService.RESERVE,
+                ReserveFlight.class,
+                (ctx, cmd) -> {
+                  try (var statement = ctx.connection().createStatement();
+                      var rs = statement.executeQuery("SELECT txid_current()")) {
+                    rs.next();
+                    commandsPerTransaction
+                        .computeIfAbsent(rs.getLong(1), t -> new AtomicInteger())
+                        .incrementAndGet();
+                  }
+                  return fx.flights.reserve(ctx, cmd);
+                }));
+    fx.awaitReplies(sagas);
+
+    List<Integer> sizes = commandsPerTransaction.values().stream().map(AtomicInteger::get).toList();
+    assertThat(sizes.stream().mapToInt(Integer::intValue).sum()).isEqualTo(sagas);
+    // each command's savepoint is a subtransaction; PostgreSQL caches 64 per transaction
+    assertThat(sizes).allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(64));
+    assertThat(sizes).anySatisfy(n -> assertThat(n).isGreaterThan(1));
+  }
+
+  @Test
   void commandInAHandlerIsNotCommittedPastAndIsHandledOnceAfterARestart() throws Exception {
     AtomicBoolean block = new AtomicBoolean(true);
     Participant first = fx.start(participant(block).drainTimeout(Duration.ofMillis(200)));

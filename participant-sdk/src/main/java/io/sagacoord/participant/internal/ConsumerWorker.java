@@ -45,6 +45,17 @@ import org.apache.kafka.common.errors.WakeupException;
 public final class ConsumerWorker implements Runnable {
   private static final System.Logger LOG = System.getLogger(ConsumerWorker.class.getName());
 
+  /**
+   * The most records one batch (one transaction) takes. Each command runs under a savepoint of its
+   * own, which becomes a subtransaction with a transaction id of its own once the handler writes.
+   * PostgreSQL keeps 64 of those per transaction in shared memory; past that the transaction's
+   * subtransactions "overflow", and while it runs every snapshot taken in the whole server, by any
+   * session of any service, looks transaction ids up in {@code pg_subtrans} instead, which slows
+   * every query of the database. A batch stays below that, with room for savepoints that handlers
+   * take themselves; a larger backlog is taken by the next batches.
+   */
+  static final int MAX_BATCH_RECORDS = 48;
+
   /** Offsets are committed at most this often while records keep coming, at once when idle. */
   static final Duration COMMIT_INTERVAL = Duration.ofMillis(100);
 
@@ -77,7 +88,8 @@ public final class ConsumerWorker implements Runnable {
    * @param batchBudget how long a batch may run before it commits what it handled and gives the
    *     rest back to the queue
    * @param concurrency handler threads: how many batches (so sagas) are handled at once
-   * @param maxBatchRecords the most records one batch takes
+   * @param maxBatchRecords the most records one poll brings; one batch takes at most this many, and
+   *     never more than {@link #MAX_BATCH_RECORDS}
    * @param drainTimeout how long a revocation and {@link #stop()} wait for records in hand
    */
   public ConsumerWorker(
@@ -105,9 +117,9 @@ public final class ConsumerWorker implements Runnable {
     this.pollTimeout = pollTimeout;
     this.failureBackoff = failureBackoff;
     this.concurrency = concurrency;
-    this.maxBatchRecords = maxBatchRecords;
-    // what the consumer reads ahead of its handlers: a poll more than two batches' worth pauses
-    // the partitions until the handlers catch up
+    this.maxBatchRecords = Math.min(maxBatchRecords, MAX_BATCH_RECORDS);
+    // what the consumer reads ahead of its handlers: more than two polls' worth pauses the
+    // partitions until the handlers catch up
     this.maxOpenRecords = Math.max(2 * maxBatchRecords, concurrency);
     this.drainTimeout = drainTimeout;
     this.counters = counters;
