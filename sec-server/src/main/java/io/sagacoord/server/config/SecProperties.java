@@ -223,14 +223,15 @@ public record SecProperties(
   /**
    * @param pollInterval longest time between two looks for due timers (timers this coordinator
    *     writes wake it at their due time); default 200ms
-   * @param batchSize timers claimed per poll; default 200
+   * @param batchSize sagas whose due timers one pass fires; default 48, also the most (each saga is
+   *     handled under a savepoint of the pass's transaction, see EventPipeline)
    * @param replyWait a due timer waits until reply intake has applied every reply appended before
    *     its due time (so an answer given in time counts, however late the coordinator reads it), at
    *     most this long; then it fires anyway and a warning says so; default 30s
    */
   public record Timers(
       @DefaultValue("200ms") Duration pollInterval,
-      @DefaultValue("200") int batchSize,
+      @DefaultValue("48") int batchSize,
       @DefaultValue("30s") Duration replyWait) {
     public Timers {
       requirePositive("sec.timers.poll-interval", pollInterval);

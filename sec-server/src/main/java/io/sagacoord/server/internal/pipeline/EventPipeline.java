@@ -63,6 +63,16 @@ public class EventPipeline {
     }
   }
 
+  /**
+   * The most savepoints that keep their writes in one transaction. Each is a subtransaction with a
+   * transaction id of its own once it writes; PostgreSQL keeps 64 of those per transaction in
+   * shared memory, and past that the transaction "overflows": while it runs, every snapshot taken
+   * in the whole server looks transaction ids up in {@code pg_subtrans}, and every query slows
+   * down. Work done item by item under savepoints therefore takes at most this many items per
+   * transaction.
+   */
+  public static final int SAVEPOINTS_PER_TRANSACTION = 48;
+
   private final SagaInstanceDao instances;
   private final SagaLoader loader;
   private final StateMapper mapper;
@@ -198,7 +208,8 @@ public class EventPipeline {
    * alone and handed to {@code failed} (after its rollback), and the others keep their writes.
    * Fatal errors (out of memory and the like) and transient database conflicts (a deadlock, a lock
    * not available: {@link Failures#isTransient}) are thrown on and roll back the whole transaction,
-   * which its caller tries again.
+   * which its caller tries again. Callers hand over at most {@link #SAVEPOINTS_PER_TRANSACTION}
+   * items.
    */
   public static <T> void eachUnderSavepoint(
       TransactionStatus status,

@@ -41,10 +41,11 @@ import tools.jackson.databind.ObjectMapper;
 /**
  * Applies a batch of replies in one transaction: the sagas concerned are locked in id order, the
  * replies are applied in memory and written with one statement (if that fails, the transaction is
- * rolled back and each reply is applied again under its own savepoint), and whatever cannot be
- * parsed or matched is quarantined with its reason. Duplicates and stale attempts (the engine says
- * IGNORED) are counted and logged, not quarantined. A deadlock or lock conflict fails the whole
- * batch, on either path: the consumer reads it again, and nothing is quarantined for it.
+ * rolled back and each reply is applied again under its own savepoint, in transactions of at most
+ * half {@link EventPipeline#SAVEPOINTS_PER_TRANSACTION} replies), and whatever cannot be parsed or
+ * matched is quarantined with its reason. Duplicates and stale attempts (the engine says IGNORED)
+ * are counted and logged, not quarantined. A deadlock or lock conflict fails the whole batch, on
+ * either path: the consumer reads it again, and nothing is quarantined for it.
  */
 @Component
 public class ReplyHandler implements ReplyProcessor {
@@ -110,7 +111,17 @@ public class ReplyHandler implements ReplyProcessor {
       }
       metrics.batchFallback();
     }
-    return tx.execute(status -> processInTransaction(records, status, false));
+    // a reply may keep two savepoints (its own and a quarantine's): a transaction takes half
+    int chunk = EventPipeline.SAVEPOINTS_PER_TRANSACTION / 2;
+    Set<UUID> withCommands = new LinkedHashSet<>();
+    boolean compensating = false;
+    for (int from = 0; from < records.size(); from += chunk) {
+      List<InboundMessage> part = records.subList(from, Math.min(records.size(), from + chunk));
+      Outcome o = tx.execute(status -> processInTransaction(part, status, false));
+      withCommands.addAll(o.sagasWithCommands());
+      compensating |= o.compensating();
+    }
+    return new Outcome(withCommands, compensating);
   }
 
   /** Applies the batch; null when {@code batched} and the fast path failed (roll back). */

@@ -157,7 +157,7 @@ public class TimerPoller extends WorkerLoop {
   }
 
   private Pass fireDueInTransaction(TransactionStatus status, Instant now) {
-    List<UUID> due = timers.sagasWithDueTimers(now, properties.timers().batchSize());
+    List<UUID> due = timers.sagasWithDueTimers(now, sagasPerPass());
     if (due.isEmpty()) {
       return new Pass(0, Set.of(), false);
     }
@@ -258,6 +258,11 @@ public class TimerPoller extends WorkerLoop {
     return clock.instant().truncatedTo(ChronoUnit.MICROS);
   }
 
+  /** Sagas whose timers one pass fires: each under a savepoint of the pass's transaction. */
+  private int sagasPerPass() {
+    return Math.min(properties.timers().batchSize(), EventPipeline.SAVEPOINTS_PER_TRANSACTION);
+  }
+
   @Override
   protected void open(int worker) {
     try {
@@ -305,7 +310,7 @@ public class TimerPoller extends WorkerLoop {
       int fired;
       do {
         fired = fireDue();
-      } while (isRunning() && fired >= properties.timers().batchSize());
+      } while (isRunning() && fired >= sagasPerPass());
       // timers that came due during the pass are next (at once); those already due before it and
       // still there (their saga busy elsewhere, or failing) wait for the poll
       next = timers.nextDueAfter(now).orElse(Instant.MAX);
