@@ -13,7 +13,6 @@ import io.sagacoord.server.internal.pipeline.EventPipeline;
 import io.sagacoord.server.internal.pipeline.TransitionWriter;
 import io.sagacoord.server.internal.pipeline.WriteBatch;
 import io.sagacoord.server.internal.storage.OutboxRow;
-import io.sagacoord.server.internal.storage.QuarantineDao;
 import io.sagacoord.server.internal.storage.SagaRow;
 import io.sagacoord.server.internal.storage.TransitionBatchDao;
 import io.sagacoord.server.internal.tracing.SagaTracing;
@@ -53,7 +52,7 @@ public class ReplyHandler implements ReplyProcessor {
   private static final Log log = LogFactory.getLog(ReplyHandler.class);
 
   private final EventPipeline pipeline;
-  private final QuarantineDao quarantine;
+  private final ReplyQuarantine quarantines;
   private final TransitionBatchDao transitions;
   private final SecMetrics metrics;
   private final TransactionTemplate tx;
@@ -65,7 +64,7 @@ public class ReplyHandler implements ReplyProcessor {
 
   public ReplyHandler(
       EventPipeline pipeline,
-      QuarantineDao quarantine,
+      ReplyQuarantine quarantines,
       TransitionBatchDao transitions,
       SecMetrics metrics,
       TransactionTemplate tx,
@@ -75,7 +74,7 @@ public class ReplyHandler implements ReplyProcessor {
       SagaTracing tracing) {
     this.pipeline = pipeline;
     this.tracing = tracing;
-    this.quarantine = quarantine;
+    this.quarantines = quarantines;
     this.transitions = transitions;
     this.metrics = metrics;
     this.tx = tx;
@@ -129,6 +128,7 @@ public class ReplyHandler implements ReplyProcessor {
       List<InboundMessage> records, TransactionStatus status, boolean batched) {
     Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
     List<ParsedReply> parsed = new ArrayList<>(records.size());
+    List<ReplyQuarantine.Pending> malformed = new ArrayList<>();
     Set<UUID> ids = new HashSet<>();
     for (InboundMessage record : records) {
       try {
@@ -137,12 +137,15 @@ public class ReplyHandler implements ReplyProcessor {
         ids.add(reply.sagaId());
       } catch (ProtocolException | IllegalArgumentException e) {
         parsed.add(null);
-        quarantine(status, record, null, e.getMessage(), now);
+        malformed.add(new ReplyQuarantine.Pending(record, null, e.getMessage()));
       }
     }
     Map<UUID, SagaRow> locked = pipeline.lock(ids);
     if (batched) {
-      return processBatched(records, parsed, locked, status, now);
+      return processBatched(records, parsed, malformed, locked, now);
+    }
+    for (ReplyQuarantine.Pending q : malformed) {
+      quarantines.one(status, q.record(), null, q.reason(), now);
     }
     return processOneByOne(records, parsed, new LinkedHashMap<>(locked), status, now);
   }
@@ -156,8 +159,6 @@ public class ReplyHandler implements ReplyProcessor {
     void metric(Runnable action);
   }
 
-  private record Pending(InboundMessage record, UUID sagaId, String reason) {}
-
   /**
    * The fast path: every reply is applied in memory, then all writes go out in one statement.
    * Returns null when a reply failed in an unexpected way or the batch write failed; the caller
@@ -167,12 +168,12 @@ public class ReplyHandler implements ReplyProcessor {
   private Outcome processBatched(
       List<InboundMessage> records,
       List<ParsedReply> parsed,
+      List<ReplyQuarantine.Pending> malformed,
       Map<UUID, SagaRow> locked,
-      TransactionStatus status,
       Instant now) {
     Map<UUID, SagaRow> rows = new HashMap<>(locked);
     WriteBatch batch = new WriteBatch();
-    List<Pending> quarantines = new ArrayList<>();
+    List<ReplyQuarantine.Pending> quarantines = new ArrayList<>(malformed);
     boolean compensating = false;
     for (int i = 0; i < records.size(); i++) {
       ParsedReply reply = parsed.get(i);
@@ -182,7 +183,7 @@ public class ReplyHandler implements ReplyProcessor {
       InboundMessage record = records.get(i);
       // this reply's writes join the batch only if it applies without an exception
       WriteBatch one = new WriteBatch();
-      List<Pending> itsQuarantines = new ArrayList<>();
+      List<ReplyQuarantine.Pending> itsQuarantines = new ArrayList<>();
       Effects deferred =
           new Effects() {
             @Override
@@ -192,7 +193,7 @@ public class ReplyHandler implements ReplyProcessor {
 
             @Override
             public void quarantine(InboundMessage r, UUID sagaId, String reason) {
-              itsQuarantines.add(new Pending(r, sagaId, reason));
+              itsQuarantines.add(new ReplyQuarantine.Pending(r, sagaId, reason));
             }
 
             @Override
@@ -210,7 +211,7 @@ public class ReplyHandler implements ReplyProcessor {
           compensating |= written.sentCompensation();
         }
       } catch (Unmatched e) {
-        quarantines.add(new Pending(record, reply.sagaId(), e.getMessage()));
+        quarantines.add(new ReplyQuarantine.Pending(record, reply.sagaId(), e.getMessage()));
       } catch (Throwable e) {
         Failures.rethrowIfFatal(e);
         Failures.warnBriefly(
@@ -234,8 +235,17 @@ public class ReplyHandler implements ReplyProcessor {
         return null;
       }
     }
-    for (Pending q : quarantines) {
-      quarantine(status, q.record(), q.sagaId(), q.reason(), now);
+    if (!quarantines.isEmpty()) {
+      try {
+        this.quarantines.all(quarantines, now);
+      } catch (RuntimeException e) {
+        if (Failures.isTransient(e)) {
+          throw e;
+        }
+        Failures.warnBriefly(
+            log, "Quarantining " + quarantines.size() + " replies at once failed; one by one", e);
+        return null;
+      }
     }
     // the relay sends these from memory after the commit: nothing to claim
     return new Outcome(Set.of(), compensating, commands);
@@ -257,7 +267,7 @@ public class ReplyHandler implements ReplyProcessor {
 
           @Override
           public void quarantine(InboundMessage r, UUID sagaId, String reason) {
-            ReplyHandler.this.quarantine(status, r, sagaId, reason, now);
+            quarantines.one(status, r, sagaId, reason, now);
           }
 
           @Override
@@ -292,13 +302,13 @@ public class ReplyHandler implements ReplyProcessor {
           InboundMessage record = records.get(i);
           UUID sagaId = parsed.get(i).sagaId();
           if (e instanceof Unmatched) {
-            quarantine(status, record, sagaId, e.getMessage(), now);
+            quarantines.one(status, record, sagaId, e.getMessage(), now);
           } else {
             // a coordinator bug, a database error or an Error from definition code on this one
             // reply: undone alone (out of memory, a deadlock and the like roll back the whole
             // batch, which the consumer reads again)
             log.error("Applying reply at " + record.position() + " failed; quarantined", e);
-            quarantine(status, record, sagaId, "processing failed: " + e, now);
+            quarantines.one(status, record, sagaId, "processing failed: " + e, now);
           }
         });
     return new Outcome(withCommands, compensating[0]);
@@ -411,50 +421,5 @@ public class ReplyHandler implements ReplyProcessor {
 
   private static TransitionWriter.KafkaOrigin origin(InboundMessage record) {
     return new TransitionWriter.KafkaOrigin(record.topic(), record.partition(), record.offset());
-  }
-
-  /**
-   * Quarantines under its own savepoint: a failing insert must not abort the batch transaction
-   * (that would block the partition for ever). If the full row cannot be stored, a minimal one is
-   * (position and reason only); if even that fails, the reply is logged and skipped.
-   */
-  private void quarantine(
-      TransactionStatus status, InboundMessage record, UUID sagaId, String reason, Instant now) {
-    log.warn("Quarantined reply at " + record.position() + ": " + reason);
-    Object savepoint = status.createSavepoint();
-    try {
-      quarantine.insert(
-          reason,
-          sagaId,
-          record.topic(),
-          record.partition(),
-          record.offset(),
-          record.headers(),
-          record.value(),
-          now);
-      status.releaseSavepoint(savepoint);
-      metrics.quarantined();
-      return;
-    } catch (RuntimeException e) {
-      status.rollbackToSavepoint(savepoint);
-      log.error("Quarantining the reply at " + record.position() + " failed; storing less", e);
-    }
-    savepoint = status.createSavepoint();
-    try {
-      quarantine.insert(
-          "stored without headers and body (" + reason + ")",
-          sagaId,
-          record.topic(),
-          record.partition(),
-          record.offset(),
-          Map.of(),
-          null,
-          now);
-      status.releaseSavepoint(savepoint);
-      metrics.quarantined();
-    } catch (RuntimeException e) {
-      status.rollbackToSavepoint(savepoint);
-      log.error("Skipped the reply at " + record.position() + ": it cannot be quarantined", e);
-    }
   }
 }
