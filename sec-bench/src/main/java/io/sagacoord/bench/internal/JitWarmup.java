@@ -1,5 +1,8 @@
 package io.sagacoord.bench.internal;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -62,6 +65,23 @@ final class JitWarmup {
     warm.put("settled", share < settled);
     BenchRunner.log(
         "JIT warm-up done after " + elapsed + " s; compilers in the last slice: " + warm);
+    checkpoint(cluster);
     return Optional.of(warm);
+  }
+
+  /**
+   * The warm-up writes gigabytes of WAL: the checkpoint they call for would otherwise run through
+   * the measured phases (writing out the warm-up's pages, and every page's first change after it
+   * logged whole), so one run's figures would depend on where in its checkpoint it happened to be.
+   * This one runs before them. It needs a superuser or the role {@code pg_checkpoint}.
+   */
+  private static void checkpoint(BenchCluster cluster) {
+    try (Connection c = cluster.secConnection();
+        Statement s = c.createStatement()) {
+      s.execute("CHECKPOINT");
+    } catch (SQLException e) {
+      BenchRunner.log(
+          "CHECKPOINT after the warm-up refused; one may run in a measured phase: " + e);
+    }
   }
 }
