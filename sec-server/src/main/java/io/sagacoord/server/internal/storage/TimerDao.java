@@ -144,11 +144,14 @@ public class TimerDao {
    * timeout counts from when its command reached Kafka, not from when it was written (a crash
    * between the two must not eat the participant's time).
    *
-   * <p>One statement, and it never waits: a timer row another transaction holds is left as it is
-   * ({@code SKIP LOCKED}). Its holder is a reply batch or an operator action that deletes it (the
-   * attempt is answered or cancelled) or the timer poller that fires it, so moving it would change
-   * nothing; and since the relay holds no saga lock, waiting for a row while holding others could
-   * close a cycle with a reply batch that locks the same rows in another order.
+   * <p>It never waits: a timer row another transaction holds is left as it is ({@code SKIP
+   * LOCKED}). Its holder is a reply batch or an operator action that deletes it (the attempt is
+   * answered or cancelled) or the timer poller that fires it, so moving it would change nothing;
+   * and since the relay holds no saga lock, waiting for a row while holding others could close a
+   * cycle with a reply batch that locks the same rows in another order. One statement per attempt,
+   * all in one round trip: each finds its row by the {@code (saga_id, step)} index, whatever the
+   * table's statistics when the statement is prepared (a join of the table with arrays of all
+   * attempts, prepared while the table is new, scans the whole table once per attempt).
    *
    * @return how many timers moved
    */
@@ -156,39 +159,35 @@ public class TimerDao {
     if (sends.isEmpty()) {
       return 0;
     }
-    int n = sends.size();
-    UUID[] sagaIds = new UUID[n];
-    String[] steps = new String[n];
-    String[] phases = new String[n];
-    Integer[] attempts = new Integer[n];
-    Long[] micros = new Long[n];
-    for (int i = 0; i < n; i++) {
+    SqlParameterSource[] batch = new SqlParameterSource[sends.size()];
+    for (int i = 0; i < sends.size(); i++) {
       LateSend send = sends.get(i);
-      sagaIds[i] = send.sagaId();
-      steps[i] = send.step();
-      phases[i] = send.phase();
-      attempts[i] = send.attempt();
-      micros[i] = send.delay().toNanos() / 1_000;
+      batch[i] =
+          new MapSqlParameterSource()
+              .addValue("sagaId", send.sagaId())
+              .addValue("step", send.step())
+              .addValue("phase", send.phase())
+              .addValue("attempt", send.attempt())
+              .addValue("micros", send.delay().toNanos() / 1_000);
     }
-    return jdbc.sql(
+    int[] moved =
+        named.batchUpdate(
             """
-            WITH late AS (
-                SELECT t.id, t.saga_id, s.us FROM saga_timer t
-                JOIN unnest(CAST(:sagaIds AS uuid[]), CAST(:steps AS varchar[]),
-                            CAST(:phases AS varchar[]), CAST(:attempts AS int[]),
-                            CAST(:micros AS bigint[])) AS s (sid, st, ph, att, us)
-                  ON t.saga_id = s.sid AND t.step = s.st AND t.kind = 'STEP_TIMEOUT'
-                 AND t.attempt = s.att AND coalesce(t.phase, 'forward') = s.ph
-                FOR UPDATE OF t SKIP LOCKED)
-            UPDATE saga_timer t SET due_at = t.due_at + make_interval(secs => late.us / 1000000.0)
-            FROM late WHERE t.saga_id = late.saga_id AND t.id = late.id
-            """)
-        .param("sagaIds", sagaIds)
-        .param("steps", steps)
-        .param("phases", phases)
-        .param("attempts", attempts)
-        .param("micros", micros)
-        .update();
+            UPDATE saga_timer SET due_at = due_at + make_interval(secs => :micros / 1000000.0)
+            WHERE saga_id = :sagaId AND step = :step AND kind = 'STEP_TIMEOUT'
+              AND attempt = :attempt AND coalesce(phase, 'forward') = :phase
+              AND ctid = ANY (ARRAY(
+                  SELECT ctid FROM saga_timer
+                  WHERE saga_id = :sagaId AND step = :step AND kind = 'STEP_TIMEOUT'
+                    AND attempt = :attempt AND coalesce(phase, 'forward') = :phase
+                  FOR UPDATE SKIP LOCKED))
+            """,
+            batch);
+    int total = 0;
+    for (int n : moved) {
+      total += Math.max(n, 0);
+    }
+    return total;
   }
 
   /** Whether any timer is due at {@code now}. */
