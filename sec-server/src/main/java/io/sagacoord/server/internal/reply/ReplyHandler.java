@@ -173,7 +173,7 @@ public class ReplyHandler implements ReplyProcessor {
       Instant now) {
     Map<UUID, SagaRow> rows = new HashMap<>(locked);
     WriteBatch batch = new WriteBatch();
-    List<ReplyQuarantine.Pending> quarantines = new ArrayList<>(malformed);
+    List<ReplyQuarantine.Pending> pending = new ArrayList<>(malformed);
     boolean compensating = false;
     for (int i = 0; i < records.size(); i++) {
       ParsedReply reply = parsed.get(i);
@@ -205,13 +205,13 @@ public class ReplyHandler implements ReplyProcessor {
         TransitionWriter.Written written =
             apply(deferred, record, reply, rows.get(reply.sagaId()), now);
         batch.append(one);
-        quarantines.addAll(itsQuarantines);
+        pending.addAll(itsQuarantines);
         if (written != null) {
           rows.put(reply.sagaId(), written.row());
           compensating |= written.sentCompensation();
         }
       } catch (Unmatched e) {
-        quarantines.add(new ReplyQuarantine.Pending(record, reply.sagaId(), e.getMessage()));
+        pending.add(new ReplyQuarantine.Pending(record, reply.sagaId(), e.getMessage()));
       } catch (Throwable e) {
         Failures.rethrowIfFatal(e);
         Failures.warnBriefly(
@@ -222,30 +222,21 @@ public class ReplyHandler implements ReplyProcessor {
       }
     }
     List<OutboxRow> commands = List.of();
-    if (!batch.isEmpty()) {
-      try {
+    try {
+      if (!batch.isEmpty()) {
         commands = batch.flush(transitions);
-      } catch (RuntimeException e) {
-        if (Failures.isTransient(e)) {
-          // a deadlock is nobody's fault: the consumer reads the batch again
-          throw e;
-        }
-        Failures.warnBriefly(
-            log, "Writing " + records.size() + " replies at once failed; applying one by one", e);
-        return null;
       }
-    }
-    if (!quarantines.isEmpty()) {
-      try {
-        this.quarantines.all(quarantines, now);
-      } catch (RuntimeException e) {
-        if (Failures.isTransient(e)) {
-          throw e;
-        }
-        Failures.warnBriefly(
-            log, "Quarantining " + quarantines.size() + " replies at once failed; one by one", e);
-        return null;
+      if (!pending.isEmpty()) {
+        quarantines.all(pending, now);
       }
+    } catch (RuntimeException e) {
+      if (Failures.isTransient(e)) {
+        // a deadlock is nobody's fault: the consumer reads the batch again
+        throw e;
+      }
+      Failures.warnBriefly(
+          log, "Writing " + records.size() + " replies at once failed; applying one by one", e);
+      return null;
     }
     // the relay sends these from memory after the commit: nothing to claim
     return new Outcome(Set.of(), compensating, commands);
