@@ -6,13 +6,19 @@ import java.io.IOException;
 import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.web.AuthenticationEntryPoint;
 
-/** 401 as a problem detail, naming the schemes the coordinator accepts. */
+/**
+ * 401 as a problem detail, naming the schemes the coordinator accepts. A refused credential counts
+ * towards the {@link CredentialThrottle} here, before the answer reaches the client, so the
+ * caller's next attempt already sees the failure.
+ */
 final class ProblemEntryPoint implements AuthenticationEntryPoint {
 
   private final boolean jwt;
+  private final CredentialThrottle throttle;
 
-  ProblemEntryPoint(boolean jwt) {
+  ProblemEntryPoint(boolean jwt, CredentialThrottle throttle) {
     this.jwt = jwt;
+    this.throttle = throttle;
   }
 
   @Override
@@ -23,9 +29,10 @@ final class ProblemEntryPoint implements AuthenticationEntryPoint {
     if (jwt) {
       response.addHeader("WWW-Authenticate", "Bearer");
     }
-    boolean presented =
-        request.getHeader(ApiKeyFilter.HEADER) != null
-            || request.getHeader("Authorization") != null;
+    boolean presented = ThrottleFilter.presented(request) != null;
+    if (presented) {
+      throttle.failed(request.getRemoteAddr());
+    }
     Problems.write(
         response,
         401,

@@ -148,7 +148,7 @@ public class SecurityConfiguration {
       BearerTokens bearer,
       CredentialThrottle throttle)
       throws Exception {
-    ProblemEntryPoint entryPoint = new ProblemEntryPoint(properties.jwt().enabled());
+    ProblemEntryPoint entryPoint = new ProblemEntryPoint(properties.jwt().enabled(), throttle);
     stateless(http)
         .exceptionHandling(
             e -> e.authenticationEntryPoint(entryPoint).accessDeniedHandler(new ProblemDenied()))

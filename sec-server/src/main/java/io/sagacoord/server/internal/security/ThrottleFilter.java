@@ -13,9 +13,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Applies the {@link CredentialThrottle} around the authentication filters: a request with
- * credentials from a throttled address is answered 429 before they are checked; afterwards the
- * outcome is recorded (authenticated, or refused with 401). {@link #marker()} runs after the
- * authentication filters and notes whether the request authenticated.
+ * credentials from a throttled address is answered 429 before they are checked; afterwards a
+ * credential that authenticated is remembered for the address. A refusal is counted by {@link
+ * ProblemEntryPoint} as it answers 401, before the client can send its next attempt. {@link
+ * #marker()} runs after the authentication filters and notes whether the request authenticated.
  */
 final class ThrottleFilter extends OncePerRequestFilter {
 
@@ -56,8 +57,6 @@ final class ThrottleFilter extends OncePerRequestFilter {
     chain.doFilter(request, response);
     if (request.getAttribute(AUTHENTICATED) != null) {
       throttle.succeeded(address, digest);
-    } else if (response.getStatus() == HttpServletResponse.SC_UNAUTHORIZED) {
-      throttle.failed(address);
     }
   }
 
