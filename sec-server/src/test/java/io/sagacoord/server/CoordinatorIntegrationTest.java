@@ -341,8 +341,12 @@ class CoordinatorIntegrationTest {
             });
     long before = relationSize(jdbc, "saga_outbox");
 
-    sec.bean(QueueVacuum.class).vacuum();
+    sec.bean(QueueVacuum.class).vacuum(false);
+    assertThat(relationSize(jdbc, "saga_outbox"))
+        .as("a vacuum that does not cut leaves the emptied pages in the table, for reuse")
+        .isGreaterThanOrEqualTo(before);
 
+    sec.bean(QueueVacuum.class).vacuum(true);
     assertThat(relationSize(jdbc, "saga_outbox")).isLessThan(before - 500_000);
   }
 

@@ -218,10 +218,11 @@ public final class BenchCluster implements AutoCloseable {
                     + archive)
             .start()) {
       training.awaitLogLine(COORDINATOR_READY, START_TIMEOUT);
-      if (CoordinatorJvm.aotCache() && CoordinatorJvm.trainingWorkload() > 0) {
-        // the AOT cache also keeps the method profiles of what the training run executed (JEP
-        // 515): a run that applies replies lets the restarted coordinator compile its reply path
-        // sooner
+      if (CoordinatorJvm.trainingWorkload() > 0) {
+        // both hold the classes of what the training run executed, as bin/sec-server's archive
+        // holds what its first run did before its clean stop: the request, reply and relay paths
+        // too, not only the context refresh; the AOT cache also keeps the method profiles (JEP
+        // 515), so the restarted coordinator compiles its reply path sooner
         runTrainingSagas(training, CoordinatorJvm.trainingWorkload());
       }
       int exit = training.stop(START_TIMEOUT);

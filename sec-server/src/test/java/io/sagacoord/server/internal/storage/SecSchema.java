@@ -5,11 +5,11 @@ import io.sagacoord.testkit.TestDatabase;
 import org.flywaydb.core.Flyway;
 
 /** A database of its own for a storage test, with the coordinator's schema migrated. */
-final class SecSchema {
+public final class SecSchema {
 
   private SecSchema() {}
 
-  static TestDatabase newDatabase(String name) {
+  public static TestDatabase newDatabase(String name) {
     TestDatabase db = SagaInfra.postgres().newDatabase(name);
     Flyway.configure()
         .dataSource(db.dataSource())
