@@ -20,6 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.jdbc.datasource.SingleConnectionDataSource;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -316,6 +319,61 @@ class TransitionBatchDaoIntegrationTest {
     assertThat(started.outbox()).isEqualTo(expected);
     assertThat(oneStatement.dump()).isEqualTo(perKind.dump());
     assertThat(oneStatement.announced).containsExactly(later.plusSeconds(1));
+  }
+
+  @Test
+  void theStatementsArePlannedOnceForAnyBatchInsideATransaction() throws Exception {
+    try (Connection connection = oneStatement.db.dataSource().getConnection()) {
+      // one session, whose prepared statements pg_prepared_statements lists
+      SingleConnectionDataSource session = new SingleConnectionDataSource(connection, true);
+      JdbcClient jdbc = JdbcClient.create(session);
+      NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(session);
+      TransitionBatchDao batch =
+          new TransitionBatchDao(
+              jdbc,
+              new TimerDao(jdbc, named),
+              new OutboxDao(jdbc, named, JsonMapper.builder().build()));
+      TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(session));
+      // more executions than the driver takes to prepare a statement on the server (5)
+      for (int n = 1; n <= 8; n++) {
+        UUID saga = id(100 + n);
+        Instant at = T0.plusSeconds(n);
+        tx.executeWithoutResult(
+            s ->
+                batch.writeStarts(
+                    new TransitionBatchDao.Writes(
+                        List.of(saga(saga, "RUNNING", 1, at)),
+                        List.of(),
+                        List.of(log(saga, 1, false)),
+                        List.of(),
+                        List.of(timer(saga, "car", 1, at.plusSeconds(5))),
+                        List.of(command(saga, "car")))));
+        tx.executeWithoutResult(
+            s ->
+                batch.write(
+                    new TransitionBatchDao.Writes(
+                        List.of(),
+                        List.of(saga(saga, "COMPLETED", 2, at.plusMillis(10))),
+                        List.of(log(saga, 2, true)),
+                        List.of(new TimerDao.Cancel(saga, null)),
+                        List.of(),
+                        List.of())));
+      }
+
+      List<Map<String, Object>> plans =
+          jdbc.sql(
+                  "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                      + " WHERE statement LIKE 'WITH w0%'")
+              .query()
+              .listOfRows();
+      assertThat(plans).hasSize(2);
+      assertThat(plans)
+          .allSatisfy(
+              row -> {
+                assertThat(row.get("custom_plans")).isEqualTo(0L);
+                assertThat((Long) row.get("generic_plans")).isPositive();
+              });
+    }
   }
 
   @Test
