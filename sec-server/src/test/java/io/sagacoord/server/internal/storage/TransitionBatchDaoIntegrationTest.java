@@ -324,7 +324,7 @@ class TransitionBatchDaoIntegrationTest {
   @Test
   void theStatementsArePlannedOnceForAnyBatchInsideATransaction() throws Exception {
     try (Connection connection = oneStatement.db.dataSource().getConnection()) {
-      // one session, whose prepared statements pg_prepared_statements lists
+      // one connection, whose prepared statements pg_prepared_statements lists
       SingleConnectionDataSource session = new SingleConnectionDataSource(connection, true);
       JdbcClient jdbc = JdbcClient.create(session);
       NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(session);
