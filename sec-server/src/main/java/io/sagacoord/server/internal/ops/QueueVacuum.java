@@ -57,9 +57,9 @@ public class QueueVacuum extends WorkerLoop {
    * written since the previous pass (the first pass never does). Returns whether it cut.
    */
   public synchronized boolean vacuumPass() {
-    Long written = jdbc.queryForObject(WRITTEN, Long.class);
-    boolean quiet = written != null && written == writtenAtLastPass;
-    writtenAtLastPass = written == null ? -1 : written;
+    long written = jdbc.queryForObject(WRITTEN, Long.class);
+    boolean quiet = written == writtenAtLastPass;
+    writtenAtLastPass = written;
     vacuum(quiet);
     return quiet;
   }

@@ -71,12 +71,12 @@ public class TransitionBatchDao {
     if (!w.timers().isEmpty()) {
       parts.add(TimerDao.insertFromArrays(w.timers(), params, ""));
     }
+    if (parts.isEmpty() && w.outbox().isEmpty()) {
+      return List.of();
+    }
     List<OutboxRow> inserted = List.of();
     genericPlans();
     if (w.outbox().isEmpty()) {
-      if (parts.isEmpty()) {
-        return List.of();
-      }
       // the last part is the statement itself, the others its WITH clause
       jdbc.sql(with(parts.subList(0, parts.size() - 1)) + parts.get(parts.size() - 1))
           .params(params)
