@@ -193,21 +193,22 @@ public class OutboxDao {
   /**
    * Deletes rows the broker acknowledged, in the current transaction, without waiting for that
    * transaction's commit to reach the disk ({@code synchronous_commit = off} for it alone): a
-   * delete lost in a crash only means the row is sent once more, which participants tolerate.
+   * delete lost in a crash only means the row is sent once more, which participants tolerate. The
+   * setting and the delete travel in one round trip.
    */
   public void deleteSent(Collection<Long> ids) {
-    if (ids.isEmpty()) {
-      return;
-    }
-    jdbc.sql("SET LOCAL synchronous_commit = off").update();
-    delete(ids);
+    delete("SET LOCAL synchronous_commit = off;", ids);
   }
 
   public void delete(Collection<Long> ids) {
+    delete("", ids);
+  }
+
+  private void delete(String prefix, Collection<Long> ids) {
     if (ids.isEmpty()) {
       return;
     }
-    jdbc.sql("DELETE FROM saga_outbox WHERE id = ANY(:ids)")
+    jdbc.sql(prefix + "DELETE FROM saga_outbox WHERE id = ANY(:ids)")
         .param("ids", ids.toArray(new Long[0]))
         .update();
   }

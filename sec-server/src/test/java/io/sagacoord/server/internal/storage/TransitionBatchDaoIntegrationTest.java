@@ -59,7 +59,7 @@ class TransitionBatchDaoIntegrationTest {
       timers = new TimerDao(jdbc, named);
       timers.onInsert(announced::add);
       outbox = new OutboxDao(jdbc, named, JsonMapper.builder().build());
-      batch = new TransitionBatchDao(jdbc, timers, outbox);
+      batch = new TransitionBatchDao(named, timers, outbox);
     }
 
     /** Table contents as text, ids included (each side's sequences start alike). */
@@ -330,7 +330,7 @@ class TransitionBatchDaoIntegrationTest {
       NamedParameterJdbcTemplate named = new NamedParameterJdbcTemplate(session);
       TransitionBatchDao batch =
           new TransitionBatchDao(
-              jdbc,
+              named,
               new TimerDao(jdbc, named),
               new OutboxDao(jdbc, named, JsonMapper.builder().build()));
       TransactionTemplate tx = new TransactionTemplate(new DataSourceTransactionManager(session));
