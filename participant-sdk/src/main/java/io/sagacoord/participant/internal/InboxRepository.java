@@ -69,7 +69,7 @@ public final class InboxRepository {
   private static final String LOCK_STEP =
       "SELECT pg_advisory_xact_lock(hashtextextended(?::text || '|' || ?, 0))";
 
-  /** The locks and inbox rows of the (saga, step) pairs of one batch, read in two statements. */
+  /** A (saga, step) pair of a batch, whose lock and inbox rows {@link #lockAndFind} takes. */
   public record StepKey(UUID sagaId, String step) {}
 
   private static final String LOCK_STEPS =
@@ -96,20 +96,20 @@ public final class InboxRepository {
       sagaIds[i] = steps.get(i).sagaId().toString();
       names[i] = steps.get(i).step();
     }
-    try (PreparedStatement ps = c.prepareStatement(LOCK_STEPS)) {
+    List<InboxRow> rows = new ArrayList<>();
+    // one round trip: the server runs the second statement, with a snapshot of its own, only once
+    // the first holds every lock
+    try (PreparedStatement ps = c.prepareStatement(LOCK_STEPS + ";" + SELECT_STEPS_FOR_UPDATE)) {
       ps.setArray(1, c.createArrayOf("text", sagaIds));
       ps.setArray(2, c.createArrayOf("text", names));
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          // one row per lock taken
-        }
+      ps.setArray(3, c.createArrayOf("uuid", sagaIds));
+      ps.setArray(4, c.createArrayOf("text", names));
+      ps.execute();
+      // the first result is one row per lock taken, the second the inbox rows
+      if (!ps.getMoreResults()) {
+        throw new SQLException("the inbox query returned no rows");
       }
-    }
-    List<InboxRow> rows = new ArrayList<>();
-    try (PreparedStatement ps = c.prepareStatement(SELECT_STEPS_FOR_UPDATE)) {
-      ps.setArray(1, c.createArrayOf("uuid", sagaIds));
-      ps.setArray(2, c.createArrayOf("text", names));
-      try (ResultSet rs = ps.executeQuery()) {
+      try (ResultSet rs = ps.getResultSet()) {
         while (rs.next()) {
           rows.add(row(rs));
         }
