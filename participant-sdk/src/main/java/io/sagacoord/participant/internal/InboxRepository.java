@@ -72,8 +72,13 @@ public final class InboxRepository {
   /** A (saga, step) pair of a batch, whose lock and inbox rows {@link #lockAndFind} takes. */
   public record StepKey(UUID sagaId, String step) {}
 
+  /**
+   * One row whatever the number of steps: every lock is taken before the statement answers, even
+   * where the driver would fetch a longer result a few rows at a time ({@code defaultRowFetchSize})
+   * and leave the rest unread once the next statement's result is asked for.
+   */
   private static final String LOCK_STEPS =
-      "SELECT pg_advisory_xact_lock(hashtextextended(k.s || '|' || k.t, 0))"
+      "SELECT count(pg_advisory_xact_lock(hashtextextended(k.s || '|' || k.t, 0)))"
           + " FROM unnest(?::text[], ?::text[]) AS k(s, t)";
 
   private static final String SELECT_STEPS_FOR_UPDATE =
@@ -105,9 +110,9 @@ public final class InboxRepository {
       ps.setArray(3, c.createArrayOf("uuid", sagaIds));
       ps.setArray(4, c.createArrayOf("text", names));
       ps.execute();
-      // the first result is one row per lock taken, the second the inbox rows
+      // the first result is the number of locks taken, the second the inbox rows
       if (!ps.getMoreResults()) {
-        throw new SQLException("the inbox query returned no rows");
+        throw new SQLException("the inbox read returned no result");
       }
       try (ResultSet rs = ps.getResultSet()) {
         while (rs.next()) {
