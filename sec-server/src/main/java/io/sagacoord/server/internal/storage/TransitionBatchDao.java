@@ -14,10 +14,10 @@ import org.springframework.stereotype.Repository;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
- * Writes everything a batch of transitions resolved to in one statement: each kind of row is a
- * data-modifying part of a WITH clause fed by arrays, and the parts for kinds the batch lacks are
- * left out (a handful of statement texts, each prepared once by the driver). The SQL of each table
- * comes from that table's DAO.
+ * Writes everything a batch of transitions resolved to in one statement, one round trip: each kind
+ * of row is a data-modifying part of a WITH clause fed by arrays, and the parts for kinds the batch
+ * lacks are left out (a handful of statement texts, each prepared once by the driver). The SQL of
+ * each table comes from that table's DAO.
  *
  * <p>All parts of one statement see the same snapshot, the one from before the statement: the timer
  * DELETE never sees the timers the same statement inserts. That is the order the batch needs
