@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -19,15 +20,16 @@ import org.apache.kafka.clients.admin.DescribeClusterOptions;
 
 /**
  * A real Kafka broker (KRaft, broker and controller in one node, replication factor 1) running as a
- * separate OS process, for fault tests: {@link #kill()} sends SIGKILL, {@link #restart()} starts it
- * again on the same data directory and ports.
+ * separate OS process: for fault tests ({@link #kill()} sends SIGKILL, {@link #restart()} starts it
+ * again on the same data directory and ports), and for measurements that must not share a JVM, its
+ * heap and its collector's pauses with the load.
  *
  * <p>The broker runs {@code kafka.Kafka} from this JVM's classpath (the {@code kafka_2.13}
- * artifact) as a {@link JavaProcess} named {@code kafka-broker}, with at most 512 MB heap; its log
- * is under {@code target/testkit-logs/}. Storage is formatted with {@code kafka.tools.StorageTool
- * format --ignore-formatted} before each start. Ready means: describeCluster answers on our port
- * with our cluster id (so a stranger on a recycled port is never mistaken for our broker); the wait
- * is bounded by 120 s.
+ * artifact) as a {@link JavaProcess} named {@code kafka-broker}, by default with at most 512 MB
+ * heap; its log is under {@code target/testkit-logs/}. Storage is formatted with {@code
+ * kafka.tools.StorageTool format --ignore-formatted} before each start. Ready means:
+ * describeCluster answers on our port with our cluster id (so a stranger on a recycled port is
+ * never mistaken for our broker); the wait is bounded by 120 s.
  */
 public final class KafkaBrokerProcess implements AutoCloseable {
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
@@ -41,13 +43,18 @@ public final class KafkaBrokerProcess implements AutoCloseable {
   private static final Map<String, String> KILLABLE =
       Map.of("broker.session.timeout.ms", "3000", "broker.heartbeat.interval.ms", "500");
 
+  /** The JVM of a test broker: small, and a collector without background threads. */
+  public static final List<String> TEST_JVM = List.of("-Xms64m", "-Xmx512m", "-XX:+UseSerialGC");
+
   private final KafkaNodeConfig config;
   private final Path logbackConfig;
+  private final List<String> jvmArgs;
   private JavaProcess process;
 
-  private KafkaBrokerProcess(KafkaNodeConfig config, Path logbackConfig) {
+  private KafkaBrokerProcess(KafkaNodeConfig config, Path logbackConfig, List<String> jvmArgs) {
     this.config = config;
     this.logbackConfig = logbackConfig;
+    this.jvmArgs = List.copyOf(jvmArgs);
   }
 
   /**
@@ -55,6 +62,14 @@ public final class KafkaBrokerProcess implements AutoCloseable {
    * ports and waits until it answers.
    */
   public static KafkaBrokerProcess start(Path workDir) {
+    return start(workDir, TEST_JVM);
+  }
+
+  /**
+   * As {@link #start(Path)}, with these JVM options instead of {@link #TEST_JVM} (a broker measured
+   * under load wants the heap and collector a production broker runs with).
+   */
+  public static KafkaBrokerProcess start(Path workDir, List<String> jvmArgs) {
     try {
       Files.createDirectories(workDir);
     } catch (IOException e) {
@@ -63,7 +78,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     KafkaNodeConfig config = KafkaNodeConfig.forWorkDir(workDir.toAbsolutePath());
     Path logback = workDir.toAbsolutePath().resolve("broker-logback.xml");
     writeLogbackConfig(logback);
-    KafkaBrokerProcess broker = new KafkaBrokerProcess(config, logback);
+    KafkaBrokerProcess broker = new KafkaBrokerProcess(config, logback, jvmArgs);
     broker.launch(false);
     return broker;
   }
@@ -132,12 +147,10 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     if (again) {
       process.restart();
     } else {
+      JavaProcess.Builder builder = JavaProcess.builder("kafka.Kafka").name("kafka-broker");
+      jvmArgs.forEach(builder::jvmArg);
       process =
-          JavaProcess.builder("kafka.Kafka")
-              .name("kafka-broker")
-              .jvmArg("-Xms64m")
-              .jvmArg("-Xmx512m")
-              .jvmArg("-XX:+UseSerialGC")
+          builder
               .systemProperty("logback.configurationFile", logbackConfig.toString())
               .args(config.propertiesFile().toString())
               .start();

@@ -30,7 +30,10 @@ class KafkaBrokerProcessTest {
   @Test
   void recordWrittenBeforeSigkillIsConsumedAfterRestartOnTheSameDataDir(@TempDir Path workDir)
       throws Exception {
-    try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(workDir)) {
+    List<String> jvm = List.of("-Xms64m", "-Xmx384m", "-XX:+UseSerialGC");
+    try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(workDir, jvm)) {
+      // the broker's JVM runs with the options given, and keeps them across a restart
+      assertThat(jvmArguments(broker)).contains("-Xmx384m").doesNotContain("-Xmx512m");
       String topic = "survives-kill";
       try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
         admin
@@ -56,6 +59,7 @@ class KafkaBrokerProcessTest {
 
       broker.restart();
       assertThat(broker.pid()).isNotEqualTo(firstPid);
+      assertThat(jvmArguments(broker)).contains("-Xmx384m");
 
       List<ConsumerRecord<String, String>> records = readAll(broker, topic);
       assertThat(records).hasSize(1);
@@ -72,6 +76,13 @@ class KafkaBrokerProcessTest {
               + records.get(0).value()
               + "\" written before the kill");
     }
+  }
+
+  private static List<String> jvmArguments(KafkaBrokerProcess broker) {
+    return ProcessHandle.of(broker.pid())
+        .flatMap(p -> p.info().arguments())
+        .map(List::of)
+        .orElseThrow();
   }
 
   private static Map<String, Object> producerConfig(KafkaBrokerProcess broker) {

@@ -18,8 +18,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Postgres and Kafka (embedded, in this JVM's reach), the coordinator in a child JVM and the three
- * participants in another child JVM. Everything on this machine.
+ * Postgres and Kafka (embedded in this JVM; or an external Postgres and a broker in a JVM of its
+ * own), the coordinator in a child JVM and the three participants in another child JVM. Everything
+ * on this machine.
  */
 public final class BenchCluster implements AutoCloseable {
 
@@ -52,6 +53,11 @@ public final class BenchCluster implements AutoCloseable {
 
     String description();
 
+    /** The broker's process when it runs in one of its own; 0 when it runs in this JVM. */
+    default long kafkaPid() {
+      return 0;
+    }
+
     @Override
     void close();
   }
@@ -78,7 +84,10 @@ public final class BenchCluster implements AutoCloseable {
   public static BenchCluster start(boolean durable, Path dataDir, ExternalPostgres external) {
     Infra infra;
     if (external != null) {
-      infra = external.withKafka(SagaInfra.kafka().bootstrapServers());
+      infra =
+          BenchBroker.ownJvm()
+              ? external.withKafka(BenchBroker.start())
+              : external.withKafka(SagaInfra.kafka().bootstrapServers(), null);
     } else {
       EmbeddedInfra embedded;
       if (durable) {
@@ -447,6 +456,13 @@ public final class BenchCluster implements AutoCloseable {
 
   public long participantsPid() {
     return participants.pid();
+  }
+
+  /**
+   * The Kafka broker's own process, or 0 when it runs in this JVM (the embedded infrastructure).
+   */
+  public long kafkaPid() {
+    return infra.kafkaPid();
   }
 
   @Override

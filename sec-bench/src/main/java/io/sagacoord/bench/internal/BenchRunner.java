@@ -172,7 +172,8 @@ public final class BenchRunner {
     Duration warmup = Duration.ofSeconds(options.integer("bench.ceiling.warmup", 3));
     Duration measure = Duration.ofSeconds(options.integer("bench.ceiling.seconds", 15));
     try (Connection pg = cluster.secConnection()) {
-      CpuMeter cpu = new CpuMeter(cluster.coordinatorPid(), cluster.participantsPid(), pg);
+      CpuMeter cpu =
+          new CpuMeter(cluster.coordinatorPid(), cluster.participantsPid(), cluster.kafkaPid(), pg);
       Ceiling.Measured commits = Ceiling.postgresCommits(cluster, 8, warmup, measure, cpu);
       result.put("pg_commits_per_s_ceiling", Math.round(commits.perSecond()));
       log("postgres single-row commits/s with 8 clients: " + Math.round(commits.perSecond()));
@@ -408,8 +409,11 @@ public final class BenchRunner {
       Duration drain,
       java.sql.Connection pg)
       throws Exception {
-    CpuMeter cpu = new CpuMeter(cluster.coordinatorPid(), cluster.participantsPid(), pg);
+    CpuMeter cpu =
+        new CpuMeter(cluster.coordinatorPid(), cluster.participantsPid(), cluster.kafkaPid(), pg);
+    double probeBefore = CpuMeter.speedProbeMillis();
     Map<String, Double> cpuBefore = cpu.snapshot();
+    long[] machineBefore = CpuMeter.machine();
     List<SagaRecord> records = generator.run(rate, warmup.plus(measure), fail);
     Map<String, Long> lag;
     try (KafkaLag probe = new KafkaLag(cluster.bootstrapServers())) {
@@ -422,6 +426,11 @@ public final class BenchRunner {
     extras.put("kafka_lag_at_arrivals_end", new java.util.TreeMap<>(lag));
     // the whole phase (warm-up, window, drain) over all its sagas: the CPU a saga costs
     extras.put("cpu_ms_per_saga", CpuMeter.perSaga(cpuBefore, cpu.snapshot(), records.size()));
+    Map<String, Object> machine =
+        new LinkedHashMap<>(CpuMeter.machineCores(machineBefore, CpuMeter.machine()));
+    machine.put("speed_probe_ms_before", probeBefore);
+    machine.put("speed_probe_ms_after", CpuMeter.speedProbeMillis());
+    extras.put("machine", machine);
     extras.put("hops_ms", hops(records, windowStart, windowEnd));
     return PhaseStats.of(rate, records, windowStart, windowEnd).withExtras(extras);
   }

@@ -11,11 +11,12 @@ import java.util.stream.Stream;
 
 /**
  * CPU time used by each part of the benchmark, from {@code /proc/<pid>/stat} (user + system, Linux
- * clock ticks of 1/100 s): the coordinator, the participants, the driver (load generator,
- * completion poller and the in-process Kafka broker) and the processes of the benchmark's Postgres
- * server (its postmaster and the postmaster's children; every process named {@code postgres} when
- * the server is not known). Divided by the sagas of a phase it says how much CPU a saga costs
- * where, and so what two cores can carry at most. Empty where {@code /proc} is not readable.
+ * clock ticks of 1/100 s): the coordinator, the participants, the driver (load generator and
+ * completion poller) with the Kafka broker (in the driver's JVM or in its own, then also given
+ * apart as {@code of_which_kafka_broker}) and the processes of the benchmark's Postgres server (its
+ * postmaster and the postmaster's children; every process named {@code postgres} when the server is
+ * not known). Divided by the sagas of a phase it says how much CPU a saga costs where, and so what
+ * two cores can carry at most. Empty where {@code /proc} is not readable.
  */
 final class CpuMeter {
 
@@ -23,19 +24,22 @@ final class CpuMeter {
 
   private final long coordinatorPid;
   private final long participantsPid;
+  private final long kafkaPid;
   private final java.sql.Connection postgres;
 
   /** The postmaster of the benchmark's server, 0 before it is looked up, -1 when unknown. */
   private long postmaster;
 
   /**
+   * @param kafkaPid the Kafka broker's own process, 0 when it runs in the driver's JVM
    * @param postgres a connection to the benchmark's Postgres server that may read {@code
    *     pg_stat_activity}, to tell the coordinator's database from the participants'; null: one
    *     figure for all of Postgres
    */
-  CpuMeter(long coordinatorPid, long participantsPid, java.sql.Connection postgres) {
+  CpuMeter(long coordinatorPid, long participantsPid, long kafkaPid, java.sql.Connection postgres) {
     this.coordinatorPid = coordinatorPid;
     this.participantsPid = participantsPid;
+    this.kafkaPid = kafkaPid;
     this.postgres = postgres;
   }
 
@@ -63,10 +67,17 @@ final class CpuMeter {
     Map<String, Double> cpu = new TreeMap<>();
     add(cpu, "coordinator", ticks(coordinatorPid));
     add(cpu, "participants", ticks(participantsPid));
-    add(cpu, "driver_and_kafka", ticks(ProcessHandle.current().pid()));
-    // part of the three JVMs' figures (not added to the total again): their compiler threads
-    cpu.put(
-        "of_which_jit", jitSeconds(coordinatorPid, participantsPid, ProcessHandle.current().pid()));
+    long driver = ticks(ProcessHandle.current().pid());
+    if (kafkaPid > 0) {
+      long broker = ticks(kafkaPid);
+      add(cpu, "driver_and_kafka", driver < 0 || broker < 0 ? -1 : driver + broker);
+      // part of driver_and_kafka (not added to the total again)
+      add(cpu, "of_which_kafka_broker", broker);
+    } else {
+      add(cpu, "driver_and_kafka", driver);
+    }
+    // part of the JVMs' figures (not added to the total again): their compiler threads
+    cpu.put("of_which_jit", jitSeconds(jvmPids()));
     Map<Long, String> databases = databases();
     Map<Long, Long> server = postgresTicks();
     if (server == null) {
@@ -96,25 +107,107 @@ final class CpuMeter {
   }
 
   /**
-   * CPU seconds so far of the driver (this JVM: load generator, Kafka broker and clients) and of
-   * the benchmark's Postgres server, {@code driver_and_kafka} and {@code postgres}: the two parts
-   * that work in the ceiling's measurements. The driver's figure leaves out its JIT compiler
-   * threads: a young JVM compiles for a while whatever it does, which is not a cost of the
+   * CPU seconds so far of the driver (this JVM: load generator and Kafka clients) with the Kafka
+   * broker, and of the benchmark's Postgres server, {@code driver_and_kafka} and {@code postgres}:
+   * the two parts that work in the ceiling's measurements. The driver's figure leaves out its JIT
+   * compiler threads: a young JVM compiles for a while whatever it does, which is not a cost of the
    * operations measured (a compiler thread that ends in between takes its time back out of this
    * figure, so it may come out a little high). Empty where {@code /proc} is not readable.
    */
   Map<String, Double> driverAndPostgres() {
     Map<String, Double> driver = byThread(ProcessHandle.current().pid());
+    Map<String, Double> broker =
+        kafkaPid > 0 ? byThread(kafkaPid) : Map.of("total", 0.0, "jit", 0.0);
     Map<Long, Long> server = postgresTicks();
-    if (driver.isEmpty() || server == null) {
+    if (driver.isEmpty() || broker.isEmpty() || server == null) {
       return Map.of();
     }
     Map<String, Double> cpu = new TreeMap<>();
-    cpu.put("driver_and_kafka", driver.get("total") - driver.get("jit"));
+    cpu.put(
+        "driver_and_kafka",
+        driver.get("total") - driver.get("jit") + broker.get("total") - broker.get("jit"));
     cpu.put(
         "postgres", server.values().stream().mapToLong(Long::longValue).sum() / TICKS_PER_SECOND);
     return cpu;
   }
+
+  /** The JVMs measured: coordinator, participants, this driver and the broker's own, if any. */
+  private long[] jvmPids() {
+    long self = ProcessHandle.current().pid();
+    return kafkaPid > 0
+        ? new long[] {coordinatorPid, participantsPid, self, kafkaPid}
+        : new long[] {coordinatorPid, participantsPid, self};
+  }
+
+  /**
+   * The machine's {@code cpu} line of {@code /proc/stat} (ticks of all cores: user, nice, system,
+   * idle, iowait, irq, softirq, steal, ...) and the time it was read, for {@link #machineCores};
+   * empty where it is not readable.
+   */
+  static long[] machine() {
+    String stat = read(Path.of("/proc/stat"));
+    if (stat == null || !stat.startsWith("cpu ")) {
+      return new long[0];
+    }
+    String[] f = stat.substring(4, stat.indexOf('\n')).trim().split("\\s+");
+    long[] ticks = new long[f.length + 1];
+    for (int i = 0; i < f.length; i++) {
+      ticks[i] = Long.parseLong(f[i]);
+    }
+    ticks[f.length] = System.nanoTime();
+    return ticks;
+  }
+
+  /**
+   * Cores the whole machine used between two {@link #machine} readings, every process counted
+   * ({@code busy}), and cores the hypervisor gave to others ({@code steal}): a phase whose steal is
+   * more than a few hundredths of a core ran on a machine that was not all its own.
+   */
+  static Map<String, Double> machineCores(long[] before, long[] after) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    if (before.length < 9 || before.length != after.length) {
+      return m;
+    }
+    double seconds = (after[after.length - 1] - before[before.length - 1]) / 1e9;
+    long busy = 0;
+    for (int i = 0; i < after.length - 1; i++) {
+      // idle (3), iowait (4) and steal (7) are not this machine's work; guest time is in user
+      if (i != 3 && i != 4 && i != 7 && i < 8) {
+        busy += after[i] - before[i];
+      }
+    }
+    m.put("busy", PhaseStats.round(busy / TICKS_PER_SECOND / seconds));
+    m.put("steal", PhaseStats.round((after[7] - before[7]) / TICKS_PER_SECOND / seconds));
+    return m;
+  }
+
+  /**
+   * Milliseconds one thread of this JVM takes for a fixed piece of arithmetic (the best of three,
+   * so a time slice lost to another thread counts less): the same code on the same machine takes
+   * longer when the host runs other guests' work on the same cores or caches, which {@code
+   * /proc/stat} does not show as steal. Compared between phases and runs, it tells a slower machine
+   * from slower code.
+   */
+  static double speedProbeMillis() {
+    double best = Double.MAX_VALUE;
+    long x = 0x9E3779B97F4A7C15L;
+    for (int round = 0; round < 3; round++) {
+      long start = System.nanoTime();
+      for (int i = 0; i < 20_000_000; i++) {
+        // xorshift: no allocation, nothing the JIT can fold away (the result is kept)
+        x ^= x << 13;
+        x ^= x >>> 7;
+        x ^= x << 17;
+      }
+      best = Math.min(best, (System.nanoTime() - start) / 1e6);
+    }
+    probeSink = x;
+    return PhaseStats.round(best);
+  }
+
+  // keeps the probe's result alive
+  @SuppressWarnings("unused")
+  private static volatile long probeSink;
 
   /** Ticks so far of each process of the benchmark's Postgres server; null if unreadable. */
   private Map<Long, Long> postgresTicks() {

@@ -73,7 +73,11 @@ final class Environment {
     Map<String, Object> kafka = new LinkedHashMap<>();
     kafka.put(
         "broker",
-        "one KRaft node, in-process in the benchmark driver JVM (unless SEC_TEST_KAFKA_BOOTSTRAP is set)");
+        cluster.kafkaPid() > 0
+            ? "one KRaft node in its own JVM ("
+                + String.join(" ", BenchBroker.jvmArgs())
+                + ", bench.kafka.jvm-args)"
+            : "one KRaft node, in-process in the benchmark driver JVM (unless SEC_TEST_KAFKA_BOOTSTRAP is set)");
     kafka.put(
         "producer_acks", "all (coordinator, participant SDK and ceiling producers; idempotent)");
     kafka.put(
@@ -105,14 +109,18 @@ final class Environment {
     processes.put(
         "participants",
         "bench-flight, bench-hotel, bench-car in one other JVM, -Xmx384m, one consumer thread each (bench.participant.threads)");
-    processes.put("driver", "load generator, completion poller, ceiling clients, Kafka broker");
+    processes.put(
+        "driver",
+        "load generator, completion poller, ceiling clients"
+            + (cluster.kafkaPid() > 0 ? "" : ", Kafka broker"));
     m.put("processes", processes);
     // settings given on the command line that change the coordinator or the participants
     Map<String, String> overrides = new java.util.TreeMap<>();
     for (String key : System.getProperties().stringPropertyNames()) {
       if (key.startsWith("sec.")
           || key.startsWith("bench.participants.")
-          || key.equals("bench.coordinator.jvm-args")) {
+          || key.equals("bench.coordinator.jvm-args")
+          || key.equals("bench.kafka.jvm-args")) {
         overrides.put(key, System.getProperty(key));
       }
     }

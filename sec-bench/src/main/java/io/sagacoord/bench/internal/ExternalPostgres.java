@@ -1,5 +1,6 @@
 package io.sagacoord.bench.internal;
 
+import io.sagacoord.testkit.KafkaBrokerProcess;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -40,7 +41,15 @@ public record ExternalPostgres(String adminUrl, String username, String password
     return v == null ? fallback : v;
   }
 
-  BenchCluster.Infra withKafka(String bootstrap) {
+  /** With a broker of its own, stopped when the infrastructure is closed. */
+  BenchCluster.Infra withKafka(KafkaBrokerProcess broker) {
+    return withKafka(broker.bootstrapServers(), broker);
+  }
+
+  /**
+   * With the test kit's broker in this JVM ({@code broker} null) or a broker process of its own.
+   */
+  BenchCluster.Infra withKafka(String bootstrap, KafkaBrokerProcess broker) {
     ExternalPostgres pg = this;
     return new BenchCluster.Infra() {
       private final java.util.Set<String> created = new java.util.HashSet<>();
@@ -81,12 +90,26 @@ public record ExternalPostgres(String adminUrl, String username, String password
 
       @Override
       public String description() {
-        return "external PostgreSQL at " + adminUrl + "; Kafka from the test kit (SagaInfra)";
+        return "external PostgreSQL at "
+            + adminUrl
+            + (broker == null
+                ? "; the test kit's KRaft broker in this JVM (SagaInfra)"
+                : "; the test kit's KRaft broker in its own JVM ("
+                    + String.join(" ", BenchBroker.jvmArgs())
+                    + ")");
+      }
+
+      @Override
+      public long kafkaPid() {
+        return broker == null ? 0 : broker.pid();
       }
 
       @Override
       public void close() {
-        // not ours to stop; the test kit stops its Kafka at exit
+        // the test kit stops its own broker at exit
+        if (broker != null) {
+          broker.close();
+        }
       }
     };
   }
