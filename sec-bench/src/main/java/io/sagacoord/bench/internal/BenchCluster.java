@@ -2,10 +2,8 @@ package io.sagacoord.bench.internal;
 
 import io.sagacoord.bench.BenchParticipantsMain;
 import io.sagacoord.bench.BenchSaga;
-import io.sagacoord.testkit.EmbeddedInfra;
 import io.sagacoord.testkit.FreePorts;
 import io.sagacoord.testkit.JavaProcess;
-import io.sagacoord.testkit.SagaInfra;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -82,65 +80,25 @@ public final class BenchCluster implements AutoCloseable {
    * @param external a Postgres server of one's own, or null for the embedded one
    */
   public static BenchCluster start(boolean durable, Path dataDir, ExternalPostgres external) {
-    Infra infra;
-    if (external != null) {
-      infra =
-          BenchBroker.ownJvm()
-              ? external.withKafka(BenchBroker.start())
-              : external.withKafka(SagaInfra.kafka().bootstrapServers(), null);
-    } else {
-      EmbeddedInfra embedded;
-      if (durable) {
-        Files2.deleteRecursively(dataDir);
-        embedded = EmbeddedInfra.start(dataDir);
-      } else {
-        embedded = EmbeddedInfra.start();
-      }
-      infra = embedded(embedded);
-    }
-    BenchCluster cluster = new BenchCluster(infra, durable || external != null);
+    Infra infra = BenchInfra.start(durable, dataDir, external);
+    BenchCluster cluster = null;
     try {
+      cluster = new BenchCluster(infra, durable || external != null);
       cluster.startParticipants();
       cluster.startCoordinator();
       return cluster;
-    } catch (RuntimeException e) {
-      cluster.close();
+    } catch (RuntimeException | Error e) {
+      try {
+        if (cluster != null) {
+          cluster.close();
+        } else {
+          infra.close();
+        }
+      } catch (RuntimeException cleanup) {
+        e.addSuppressed(cleanup);
+      }
       throw e;
     }
-  }
-
-  private static Infra embedded(EmbeddedInfra e) {
-    return new Infra() {
-      @Override
-      public String jdbcUrl(String database) {
-        return e.jdbcUrl(database);
-      }
-
-      @Override
-      public String username() {
-        return e.username();
-      }
-
-      @Override
-      public String password() {
-        return e.password();
-      }
-
-      @Override
-      public String bootstrapServers() {
-        return e.bootstrapServers();
-      }
-
-      @Override
-      public String description() {
-        return "sec-testkit EmbeddedInfra: zonky embedded PostgreSQL 17 and an in-process KRaft broker";
-      }
-
-      @Override
-      public void close() {
-        e.close();
-      }
-    };
   }
 
   /**
@@ -239,11 +197,11 @@ public final class BenchCluster implements AutoCloseable {
     } catch (RuntimeException e) {
       // a failed training costs the archive, not the run
       System.out.println("[bench] the CDS training run failed (" + e + "); starting without");
-      Files2.deleteRecursively(archive.getParent());
+      BenchFiles.deleteRecursively(archive.getParent());
       return null;
     }
     if (!Files.isRegularFile(archive)) {
-      Files2.deleteRecursively(archive.getParent());
+      BenchFiles.deleteRecursively(archive.getParent());
       System.out.println("[bench] the CDS training run wrote no archive; starting without");
       return null;
     }
@@ -467,45 +425,31 @@ public final class BenchCluster implements AutoCloseable {
 
   @Override
   public void close() {
-    if (participants != null) {
+    // each part is stopped even when stopping another failed: the broker, a JVM of its own with
+    // a heap of 1 GB, last
+    try {
+      if (participants != null) {
+        try {
+          freezeParticipants(false);
+        } catch (RuntimeException ignored) {
+          // it may be gone already
+        }
+        participants.close();
+      }
+    } finally {
       try {
-        freezeParticipants(false);
-      } catch (RuntimeException ignored) {
-        // it may be gone already
-      }
-      participants.close();
-    }
-    if (coordinator != null) {
-      coordinator.close();
-    }
-    if (cdsArchive != null) {
-      // tens of MB, only valid for this build's class path
-      Files2.deleteRecursively(cdsArchive.getParent());
-    }
-    infra.close();
-  }
-
-  /** Small file helper (the test kit's is internal). */
-  static final class Files2 {
-    private Files2() {}
-
-    static void deleteRecursively(Path dir) {
-      if (!Files.exists(dir)) {
-        return;
-      }
-      try (var paths = Files.walk(dir)) {
-        paths
-            .sorted(java.util.Comparator.reverseOrder())
-            .forEach(
-                p -> {
-                  try {
-                    Files.delete(p);
-                  } catch (IOException e) {
-                    throw new BenchException("could not delete " + p + ": " + e, e);
-                  }
-                });
-      } catch (IOException e) {
-        throw new BenchException("could not delete " + dir + ": " + e, e);
+        if (coordinator != null) {
+          coordinator.close();
+        }
+      } finally {
+        try {
+          if (cdsArchive != null) {
+            // tens of MB, only valid for this build's class path
+            BenchFiles.deleteRecursively(cdsArchive.getParent());
+          }
+        } finally {
+          infra.close();
+        }
       }
     }
   }

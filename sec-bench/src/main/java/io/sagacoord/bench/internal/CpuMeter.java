@@ -146,16 +146,18 @@ final class CpuMeter {
    */
   static long[] machine() {
     String stat = read(Path.of("/proc/stat"));
-    if (stat == null || !stat.startsWith("cpu ")) {
+    try {
+      String[] f = stat.substring(4, stat.indexOf('\n')).trim().split("\\s+");
+      long[] ticks = new long[f.length + 1];
+      for (int i = 0; i < f.length; i++) {
+        ticks[i] = Long.parseLong(f[i]);
+      }
+      ticks[f.length] = System.nanoTime();
+      return stat.startsWith("cpu ") ? ticks : new long[0];
+    } catch (RuntimeException e) {
+      // no /proc/stat, or not in the form known
       return new long[0];
     }
-    String[] f = stat.substring(4, stat.indexOf('\n')).trim().split("\\s+");
-    long[] ticks = new long[f.length + 1];
-    for (int i = 0; i < f.length; i++) {
-      ticks[i] = Long.parseLong(f[i]);
-    }
-    ticks[f.length] = System.nanoTime();
-    return ticks;
   }
 
   /**
@@ -169,15 +171,20 @@ final class CpuMeter {
       return m;
     }
     double seconds = (after[after.length - 1] - before[before.length - 1]) / 1e9;
+    if (seconds <= 0) {
+      return m;
+    }
     long busy = 0;
-    for (int i = 0; i < after.length - 1; i++) {
-      // idle (3), iowait (4) and steal (7) are not this machine's work; guest time is in user
-      if (i != 3 && i != 4 && i != 7 && i < 8) {
-        busy += after[i] - before[i];
+    for (int i = 0; i < 8; i++) {
+      // idle (3), iowait (4) and steal (7) are not this machine's work; guest time is in user.
+      // A counter that went back (a core taken offline) counts as nothing.
+      if (i != 3 && i != 4 && i != 7) {
+        busy += Math.max(0, after[i] - before[i]);
       }
     }
     m.put("busy", PhaseStats.round(busy / TICKS_PER_SECOND / seconds));
-    m.put("steal", PhaseStats.round((after[7] - before[7]) / TICKS_PER_SECOND / seconds));
+    m.put(
+        "steal", PhaseStats.round(Math.max(0, after[7] - before[7]) / TICKS_PER_SECOND / seconds));
     return m;
   }
 
@@ -270,7 +277,8 @@ final class CpuMeter {
 
   /**
    * CPU milliseconds per saga per part between two snapshots. Postgres processes that ended in
-   * between (a closed connection) are missing from the later one, so its figure is a lower bound.
+   * between (a closed connection) are missing from the later one, so its figure is a lower bound. A
+   * part missing from one snapshot has no figure, and then {@code total} is null.
    */
   static Map<String, Double> perSaga(
       Map<String, Double> before, Map<String, Double> after, long sagas) {
@@ -279,9 +287,11 @@ final class CpuMeter {
       return per;
     }
     double total = 0;
+    boolean complete = true;
     for (Map.Entry<String, Double> e : after.entrySet()) {
       Double b = before.get(e.getKey());
       if (b == null) {
+        complete &= e.getKey().startsWith("of_which_");
         continue;
       }
       double ms = Math.max(0, e.getValue() - b) * 1000 / sagas;
@@ -290,7 +300,12 @@ final class CpuMeter {
         total += ms;
       }
     }
-    per.put("total", PhaseStats.round(total));
+    for (String part : before.keySet()) {
+      complete &= part.startsWith("of_which_") || after.containsKey(part);
+    }
+    // a process unreadable at either end (gone, or not yet there) leaves no total rather than a
+    // total without it
+    per.put("total", complete ? PhaseStats.round(total) : null);
     return per;
   }
 

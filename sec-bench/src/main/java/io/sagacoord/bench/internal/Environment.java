@@ -75,7 +75,7 @@ final class Environment {
         "broker",
         cluster.kafkaPid() > 0
             ? "one KRaft node in its own JVM ("
-                + String.join(" ", BenchBroker.jvmArgs())
+                + String.join(" ", BenchInfra.brokerJvmArgs())
                 + ", bench.kafka.jvm-args)"
             : "one KRaft node, in-process in the benchmark driver JVM (unless SEC_TEST_KAFKA_BOOTSTRAP is set)");
     kafka.put(

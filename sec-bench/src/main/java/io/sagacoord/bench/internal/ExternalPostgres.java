@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /**
  * A Postgres server the benchmark does not start (for example one with durable settings: the
  * embedded one runs with fsync off). The benchmark drops and creates its {@code bench_*} databases
- * there. Kafka then comes from the test kit ({@code SEC_TEST_KAFKA_BOOTSTRAP} or in-process).
+ * there. Kafka then runs beside it ({@link BenchInfra}).
  *
  * @param adminUrl JDBC URL of a database to connect to for {@code CREATE DATABASE}, e.g. {@code
  *     jdbc:postgresql://127.0.0.1:5432/postgres}
@@ -95,7 +95,7 @@ public record ExternalPostgres(String adminUrl, String username, String password
             + (broker == null
                 ? "; the test kit's KRaft broker in this JVM (SagaInfra)"
                 : "; the test kit's KRaft broker in its own JVM ("
-                    + String.join(" ", BenchBroker.jvmArgs())
+                    + String.join(" ", BenchInfra.brokerJvmArgs())
                     + ")");
       }
 
@@ -108,7 +108,12 @@ public record ExternalPostgres(String adminUrl, String username, String password
       public void close() {
         // the test kit stops its own broker at exit
         if (broker != null) {
-          broker.close();
+          try {
+            broker.close();
+          } finally {
+            // the broker deletes its data and configuration, not the folder it was given
+            BenchFiles.deleteRecursively(broker.dataDir().getParent());
+          }
         }
       }
     };

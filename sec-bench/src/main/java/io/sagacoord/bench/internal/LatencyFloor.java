@@ -17,12 +17,13 @@ final class LatencyFloor {
    *
    * <p>Beside it the CPU each of these costs over the measured window, divided by the operations in
    * it: for a commit the driver (the client) and every process of the Postgres server, for a round
-   * trip the driver alone (producers, consumers and the in-process broker), the driver's JIT
-   * compiler threads left out ({@link CpuMeter#driverAndPostgres()}); and the same sum of 7 commits
-   * and 3.5 round trips in CPU, what one saga costs at the least when every hop carries it alone.
-   * The coordinator and the participants run idle meanwhile and are not counted; their polls of
-   * Postgres and the broker add a little to both figures, as much as {@code idle_cpu_ms_per_s}
-   * (measured for as long as one window before the others, with nothing running) shows.
+   * trip the driver and the broker (producers, consumers and the broker, in this JVM or its own),
+   * their JIT compiler threads left out ({@link CpuMeter#driverAndPostgres()}); and the same sum of
+   * 7 commits and 3.5 round trips in CPU, what one saga costs at the least when every hop carries
+   * it alone. The coordinator and the participants run idle meanwhile and are not counted; their
+   * polls of Postgres and the broker add a little to both figures, as much as {@code
+   * idle_cpu_ms_per_s} (measured for as long as one window before the others, with nothing running)
+   * shows.
    */
   static Map<String, Object> measure(
       BenchCluster cluster, Duration warmup, Duration measure, CpuMeter cpu) throws Exception {

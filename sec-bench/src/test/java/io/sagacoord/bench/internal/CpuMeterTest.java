@@ -2,6 +2,7 @@ package io.sagacoord.bench.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CpuMeterTest {
@@ -24,8 +25,34 @@ class CpuMeterTest {
   }
 
   @Test
-  void machineCoresIsEmptyWithoutTwoReadings() {
+  void machineCoresIsEmptyWithoutTwoReadingsApart() {
     assertThat(CpuMeter.machineCores(new long[0], new long[0])).isEmpty();
+    long[] one = reading(1_000, 200, 5_000, 10, 30, 5);
+    assertThat(CpuMeter.machineCores(one, one)).isEmpty();
+  }
+
+  @Test
+  void perSagaGivesEachPartAndATotalWithoutTheOfWhichParts() {
+    Map<String, Double> before = Map.of("coordinator", 1.0, "postgres", 2.0, "of_which_jit", 0.5);
+    Map<String, Double> after = Map.of("coordinator", 2.0, "postgres", 4.0, "of_which_jit", 1.0);
+
+    assertThat(CpuMeter.perSaga(before, after, 100))
+        .containsEntry("coordinator", 10.0)
+        .containsEntry("postgres", 20.0)
+        .containsEntry("of_which_jit", 5.0)
+        .containsEntry("total", 30.0);
+  }
+
+  @Test
+  void perSagaLeavesTheTotalOutWhenAPartIsMissingFromOneSnapshot() {
+    // the broker's process unreadable at the end: a total without it would look like a saving
+    Map<String, Double> before = Map.of("coordinator", 1.0, "driver_and_kafka", 3.0);
+    Map<String, Double> after = Map.of("coordinator", 2.0);
+
+    Map<String, Double> per = CpuMeter.perSaga(before, after, 100);
+    assertThat(per).containsEntry("coordinator", 10.0).doesNotContainKey("driver_and_kafka");
+    assertThat(per.get("total")).isNull();
+    assertThat(per).containsKey("total");
   }
 
   @Test
