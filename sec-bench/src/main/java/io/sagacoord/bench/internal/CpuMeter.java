@@ -131,8 +131,15 @@ final class CpuMeter {
     return cpu;
   }
 
-  /** The JVMs measured: coordinator, participants, this driver and the broker's own, if any. */
   private long[] jvmPids() {
+    return jvmPids(coordinatorPid, participantsPid, kafkaPid);
+  }
+
+  /**
+   * The JVMs of a benchmark: the coordinator, the participants, this driver and the broker's own
+   * when it has one ({@code kafkaPid} 0: it runs in this JVM).
+   */
+  static long[] jvmPids(long coordinatorPid, long participantsPid, long kafkaPid) {
     long self = ProcessHandle.current().pid();
     return kafkaPid > 0
         ? new long[] {coordinatorPid, participantsPid, self, kafkaPid}
@@ -146,6 +153,9 @@ final class CpuMeter {
    */
   static long[] machine() {
     String stat = read(Path.of("/proc/stat"));
+    if (stat == null || !stat.startsWith("cpu ")) {
+      return new long[0];
+    }
     try {
       String[] f = stat.substring(4, stat.indexOf('\n')).trim().split("\\s+");
       long[] ticks = new long[f.length + 1];
@@ -153,9 +163,9 @@ final class CpuMeter {
         ticks[i] = Long.parseLong(f[i]);
       }
       ticks[f.length] = System.nanoTime();
-      return stat.startsWith("cpu ") ? ticks : new long[0];
+      return ticks;
     } catch (RuntimeException e) {
-      // no /proc/stat, or not in the form known
+      // a line not in the form known
       return new long[0];
     }
   }

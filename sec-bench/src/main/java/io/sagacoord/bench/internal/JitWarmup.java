@@ -41,15 +41,8 @@ final class JitWarmup {
     double settled = options.dbl("bench.jit-warmup.settled-share", 0.05);
     double rate = options.dbl("bench.jit-warmup.rate", 300);
     BenchRunner.log("JIT warm-up: " + seconds + "-" + max + " s at " + rate + "/s (not recorded)");
-    // the broker's own JVM too, when it has one (0: it runs in this one)
     long[] pids =
-        java.util.stream.LongStream.of(
-                cluster.coordinatorPid(),
-                cluster.participantsPid(),
-                ProcessHandle.current().pid(),
-                cluster.kafkaPid())
-            .filter(pid -> pid > 0)
-            .toArray();
+        CpuMeter.jvmPids(cluster.coordinatorPid(), cluster.participantsPid(), cluster.kafkaPid());
     double jitBefore = CpuMeter.jitSeconds(pids);
     int elapsed = 0;
     double share = Double.NaN;
